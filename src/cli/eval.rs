@@ -1,0 +1,84 @@
+//! `rolecall eval FILE [--requests F]`: JSON lines in, JSON lines out.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
+use super::{FAILURE, Io, OK, load};
+use crate::{DecisionTable, Request};
+
+/// Answer JSON-lines requests.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Request: {\"principal\": {\"<scope>\": \"<role>\" | [\"<role>\", ...]}, \"kind\": \"<kind>\", \"action\": \"<scope>:<action>\", \"context\": {\"<fact>\": true|false}}\n(kind and context are optional). One answer line per request line, in order; a bad line is answered {\"error\": \"...\", \"line\": N}; exit 1 if any line was an error."
+)]
+pub struct Args {
+    /// Policy file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Read requests from this file instead of standard input.
+    #[arg(long, value_name = "F")]
+    requests: Option<PathBuf>,
+}
+
+/// Answers every line; exit 1 if any line was an error.
+pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
+    let Some(table) = load(&args.file, io) else {
+        return FAILURE;
+    };
+    let mut file_reader;
+    let input: &mut dyn BufRead = match &args.requests {
+        None => &mut *io.stdin,
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => {
+                file_reader = BufReader::new(f);
+                &mut file_reader
+            }
+            Err(e) => {
+                io.error(format!("cannot read {}: {e}", path.display()));
+                return FAILURE;
+            }
+        },
+    };
+    let mut failed = false;
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: reading requests: {e}");
+                failed = true;
+                break;
+            }
+        }
+        number += 1;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        let reply = match std::str::from_utf8(&line) {
+            Err(_) => Err("invalid UTF-8".to_string()),
+            Ok(_) => answer_line(&table, text),
+        };
+        let out = match reply {
+            Ok(json) => json,
+            Err(message) => {
+                failed = true;
+                serde_json::json!({"error": message, "line": number}).to_string()
+            }
+        };
+        if writeln!(io.stdout, "{out}").is_err() {
+            return FAILURE;
+        }
+    }
+    if failed { FAILURE } else { OK }
+}
+
+fn answer_line(table: &DecisionTable, text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("empty line: expected a JSON request".to_string());
+    }
+    let request = Request::from_json(text).map_err(|e| e.to_string())?;
+    let answer = table.evaluate(&request).map_err(|e| e.to_string())?;
+    serde_json::to_string(&answer).map_err(|e| e.to_string())
+}

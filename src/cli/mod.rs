@@ -1,0 +1,156 @@
+//! The `rolecall` command line: one file per subcommand, each an `Args`
+//! struct and a `run` returning the exit code, callable from tests.
+
+mod check;
+mod eval;
+mod explain;
+mod table;
+
+use std::ffi::OsString;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostic::{Diagnostic, render};
+use crate::{DecisionTable, compile_file};
+
+/// Exit code: success.
+pub const OK: i32 = 0;
+/// Exit code: the policy or the input is wrong, or a check failed.
+pub const FAILURE: i32 = 1;
+/// Exit code: the command line is wrong, or a file cannot be parsed.
+pub const USAGE: i32 = 2;
+
+/// rolecall: role-and-permission policies compiled to decision tables.
+#[derive(Debug, Parser)]
+#[command(name = "rolecall", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  rolecall check policies/livestorm.policy\n  rolecall table policies/livestorm.policy --scope session\n  echo '{\"principal\":{\"session\":\"viewer\"},\"action\":\"session:send_emojis\"}' | rolecall eval policies/livestorm.policy"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check policy files: exit 0 when valid, else print every diagnostic and exit 1.
+    Check(check::Args),
+    /// Print the compiled decision table.
+    Table(table::Args),
+    /// Answer JSON-lines requests: one JSON line out per line in.
+    Eval(eval::Args),
+    /// Explain one decision: roles, override, matching rules, and why one won.
+    Explain(explain::Args),
+}
+
+/// Where a command writes, and whether it may use color.
+pub struct Io<'a> {
+    /// Standard input.
+    pub stdin: &'a mut dyn BufRead,
+    /// Standard output.
+    pub stdout: &'a mut dyn Write,
+    /// Standard error.
+    pub stderr: &'a mut dyn Write,
+    /// Color on standard output (a terminal, and NO_COLOR unset).
+    pub color_out: bool,
+    /// Color on standard error.
+    pub color_err: bool,
+}
+
+impl Io<'_> {
+    /// Prints diagnostics to standard error.
+    pub fn diagnostics(&mut self, diagnostics: &[Diagnostic]) {
+        for d in diagnostics {
+            let _ = write!(self.stderr, "{}", render(d, self.color_err, 100));
+        }
+    }
+
+    /// Prints a one-line error to standard error.
+    pub fn error(&mut self, message: impl std::fmt::Display) {
+        let _ = writeln!(self.stderr, "error: {message}");
+    }
+}
+
+/// Whether color is wanted on a stream: a terminal, and `NO_COLOR` unset or empty.
+pub fn color_wanted(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Runs the command line with the process's streams; returns the exit code.
+pub fn main() -> i32 {
+    let stdin = std::io::stdin();
+    let mut stdin = stdin.lock();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let color_out = color_wanted(stdout.is_terminal());
+    let color_err = color_wanted(stderr.is_terminal());
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = stderr.lock();
+    let code = run(
+        std::env::args_os(),
+        &mut Io {
+            stdin: &mut stdin,
+            stdout: &mut out,
+            stderr: &mut err,
+            color_out,
+            color_err,
+        },
+    );
+    let _ = out.flush();
+    code
+}
+
+/// Runs the command line `args` (program name first) against `io`.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io<'_>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let text = if io.color_err {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = write!(io.stdout, "{}", e.render());
+                    OK
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = write!(io.stderr, "{text}");
+                    USAGE
+                }
+                _ => {
+                    let _ = write!(io.stderr, "{text}");
+                    USAGE
+                }
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args, io),
+        Command::Table(args) => table::run(&args, io),
+        Command::Eval(args) => eval::run(&args, io),
+        Command::Explain(args) => explain::run(&args, io),
+    }
+}
+
+/// Compiles a policy file, printing its diagnostics on failure.
+pub(crate) fn load(path: &Path, io: &mut Io<'_>) -> Option<DecisionTable> {
+    match compile_file(path) {
+        Ok(table) => Some(table),
+        Err(diagnostics) => {
+            io.diagnostics(&diagnostics);
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let _ = writeln!(
+                io.stderr,
+                "error: {} is invalid ({errors} error{})",
+                path.display(),
+                if errors == 1 { "" } else { "s" }
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! `rolecall table FILE [--scope S] [--format …]`
+
+use std::path::PathBuf;
+
+use super::{FAILURE, Io, OK, USAGE, load};
+use crate::render::{Format, render};
+
+/// Print the compiled decision table.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Policy file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Only this scope.
+    #[arg(long, value_name = "SCOPE")]
+    scope: Option<String>,
+    /// Output format. `csv` is a stable contract: header
+    /// `scope,action,role,decision,condition`, one row per cell.
+    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    format: TableFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum TableFormat {
+    Text,
+    Markdown,
+    Csv,
+    Json,
+}
+
+/// Prints the table.
+pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
+    let Some(table) = load(&args.file, io) else {
+        return FAILURE;
+    };
+    let scope = match &args.scope {
+        None => None,
+        Some(name) => match table.scope_index(name) {
+            Some(s) => Some(s),
+            None => {
+                let known: Vec<&str> = table.policy.scopes.keys().map(String::as_str).collect();
+                io.error(format!(
+                    "unknown scope `{name}`; {} declares: {}",
+                    args.file.display(),
+                    known.join(", ")
+                ));
+                return USAGE;
+            }
+        },
+    };
+    let format = match args.format {
+        TableFormat::Text => Format::Text,
+        TableFormat::Markdown => Format::Markdown,
+        TableFormat::Csv => Format::Csv,
+        TableFormat::Json => Format::Json,
+    };
+    let _ = write!(io.stdout, "{}", render(&table, format, scope, io.color_out));
+    OK
+}

@@ -1,0 +1,455 @@
+//! The decision table and the ways to read it.
+
+use crate::resolve::{Cond, Policy, Subject};
+use crate::syntax::ast::Effect;
+
+pub(crate) const TAG_SHIFT: u32 = 30;
+pub(crate) const INDEX_MASK: u32 = (1 << TAG_SHIFT) - 1;
+pub(crate) const TAG_DEFAULT: u32 = 0;
+pub(crate) const TAG_ALLOW: u32 = 1;
+pub(crate) const TAG_DENY: u32 = 2;
+pub(crate) const TAG_CONDITIONAL: u32 = 3;
+
+/// Most rules, or conditional cells, one table can index (30 bits).
+pub const MAX_INDEX: usize = INDEX_MASK as usize;
+
+/// Where one scope's cells start and how they are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScopeLayout {
+    pub base: usize,
+    pub roles: usize,
+    pub actions: usize,
+}
+
+/// A cell whose outcome depends on facts: candidates in the order the
+/// combination rule tries them; the first whose condition holds decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionalCell {
+    /// (effect, rule id), in the order tried. When the last has no condition
+    /// it always decides; otherwise, when none holds, the default deny does.
+    pub candidates: Vec<(Effect, usize)>,
+    /// When the outcome is allow, as one expression over facts.
+    pub allow_when: Cond,
+    /// The condition to show: as written when one rule's condition is the
+    /// whole story, otherwise `allow_when` rendered.
+    pub text: String,
+    /// `Some` when the outcome does not in fact depend on the facts.
+    pub fixed: Option<Effect>,
+}
+
+/// A compiled policy: the resolved policy and its decision for every cell.
+#[derive(Debug, Clone)]
+pub struct DecisionTable {
+    /// The resolved policy: names, labels, rules, overrides, defaults, constraints.
+    pub policy: Policy,
+    pub(crate) layout: Vec<ScopeLayout>,
+    pub(crate) cells: Vec<u32>,
+    pub(crate) conditional: Vec<ConditionalCell>,
+    /// Per override: for each role of the subject's scope, whether holding it
+    /// triggers the override (the role or one inheriting it). Empty for facts.
+    pub(crate) override_holders: Vec<Vec<bool>>,
+}
+
+/// What a cell says, for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellDecision {
+    /// Allowed, whatever the facts.
+    Allow,
+    /// Denied, whatever the facts.
+    Deny,
+    /// Depends on facts.
+    Conditional,
+}
+
+impl CellDecision {
+    /// `allow`, `deny` or `conditional`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellDecision::Allow => "allow",
+            CellDecision::Deny => "deny",
+            CellDecision::Conditional => "conditional",
+        }
+    }
+}
+
+/// One cell of the table, read for display and explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell<'t> {
+    /// The decision.
+    pub decision: CellDecision,
+    /// The rule that decides it when unconditional (`None`: default deny).
+    pub rule: Option<usize>,
+    /// The side-table entry when conditional.
+    pub conditional: Option<&'t ConditionalCell>,
+}
+
+impl Cell<'_> {
+    /// The condition under which it is allowed, when conditional.
+    pub fn condition(&self) -> Option<&str> {
+        self.conditional.map(|c| c.text.as_str())
+    }
+}
+
+/// A resolved action: its scope and the start of its row of cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActionId {
+    pub(crate) scope: u32,
+    pub(crate) row: u32,
+    pub(crate) index: u32,
+}
+
+impl ActionId {
+    /// Scope index.
+    pub fn scope(self) -> usize {
+        self.scope as usize
+    }
+    /// Action index within the scope.
+    pub fn index(self) -> usize {
+        self.index as usize
+    }
+}
+
+/// A resolved role: its scope and its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RoleId {
+    pub(crate) scope: u32,
+    pub(crate) index: u32,
+}
+
+impl RoleId {
+    /// Scope index.
+    pub fn scope(self) -> usize {
+        self.scope as usize
+    }
+    /// Role index within the scope.
+    pub fn index(self) -> usize {
+        self.index as usize
+    }
+}
+
+/// The facts true for a request, by fact index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactSet {
+    words: Vec<u64>,
+}
+
+impl FactSet {
+    /// No fact true.
+    pub fn new() -> Self {
+        FactSet::default()
+    }
+
+    /// Marks a fact true or false.
+    pub fn set(&mut self, fact: usize, value: bool) {
+        let word = fact / 64;
+        if self.words.len() <= word {
+            self.words.resize(word + 1, 0);
+        }
+        if let Some(w) = self.words.get_mut(word) {
+            if value {
+                *w |= 1 << (fact % 64);
+            } else {
+                *w &= !(1 << (fact % 64));
+            }
+        }
+    }
+
+    /// Whether a fact is true (missing means false).
+    pub fn get(&self, fact: usize) -> bool {
+        self.words
+            .get(fact / 64)
+            .is_some_and(|w| w & (1 << (fact % 64)) != 0)
+    }
+}
+
+/// The outcome of one cell for given facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// The deciding rule; `None` when no rule applies (default deny).
+    pub rule: Option<usize>,
+}
+
+impl DecisionTable {
+    /// Resolves a scope name.
+    pub fn scope_index(&self, scope: &str) -> Option<usize> {
+        self.policy.scopes.get_index_of(scope)
+    }
+
+    /// Resolves an action name: one hash lookup for the scope, one for the action.
+    pub fn action_id(&self, scope: &str, action: &str) -> Option<ActionId> {
+        let (s, _, sc) = self.policy.scopes.get_full(scope)?;
+        let a = sc.actions.get_index_of(action)?;
+        self.action_at(s, a)
+    }
+
+    /// The id of action `a` of scope `s`, by indexes.
+    pub fn action_at(&self, s: usize, a: usize) -> Option<ActionId> {
+        let layout = self.layout.get(s)?;
+        if a >= layout.actions {
+            return None;
+        }
+        Some(ActionId {
+            scope: u32::try_from(s).ok()?,
+            row: u32::try_from(layout.base + a * layout.roles).ok()?,
+            index: u32::try_from(a).ok()?,
+        })
+    }
+
+    /// Resolves a role name.
+    pub fn role_id(&self, scope: &str, role: &str) -> Option<RoleId> {
+        let (s, _, sc) = self.policy.scopes.get_full(scope)?;
+        let r = sc.roles.get_index_of(role)?;
+        self.role_at(s, r)
+    }
+
+    /// The id of role `r` of scope `s`, by indexes.
+    pub fn role_at(&self, s: usize, r: usize) -> Option<RoleId> {
+        let layout = self.layout.get(s)?;
+        if r >= layout.roles {
+            return None;
+        }
+        Some(RoleId {
+            scope: u32::try_from(s).ok()?,
+            index: u32::try_from(r).ok()?,
+        })
+    }
+
+    /// The raw cell word; the fast path.
+    #[inline]
+    fn word(&self, action: ActionId, role: RoleId) -> u32 {
+        if action.scope != role.scope {
+            return TAG_DEFAULT;
+        }
+        self.cells
+            .get(action.row as usize + role.index as usize)
+            .copied()
+            .unwrap_or(TAG_DEFAULT)
+    }
+
+    /// Whether `role` may do `action` given `facts`: one load for an
+    /// unconditional cell. A role of another scope is denied.
+    #[inline]
+    pub fn allows(&self, action: ActionId, role: RoleId, facts: &FactSet) -> bool {
+        let word = self.word(action, role);
+        match word >> TAG_SHIFT {
+            TAG_ALLOW => true,
+            TAG_CONDITIONAL => {
+                self.decide_conditional(word & INDEX_MASK, facts).effect == Effect::Allow
+            }
+            _ => false,
+        }
+    }
+
+    /// The outcome of one cell with its deciding rule.
+    pub fn decide(&self, action: ActionId, role: RoleId, facts: &FactSet) -> Outcome {
+        let word = self.word(action, role);
+        let index = (word & INDEX_MASK) as usize;
+        match word >> TAG_SHIFT {
+            TAG_ALLOW => Outcome {
+                effect: Effect::Allow,
+                rule: Some(index),
+            },
+            TAG_DENY => Outcome {
+                effect: Effect::Deny,
+                rule: Some(index),
+            },
+            TAG_CONDITIONAL => self.decide_conditional(word & INDEX_MASK, facts),
+            _ => Outcome {
+                effect: Effect::Deny,
+                rule: None,
+            },
+        }
+    }
+
+    fn decide_conditional(&self, index: u32, facts: &FactSet) -> Outcome {
+        let Some(cell) = self.conditional.get(index as usize) else {
+            return Outcome {
+                effect: Effect::Deny,
+                rule: None,
+            };
+        };
+        for &(effect, rule) in &cell.candidates {
+            let holds = self
+                .policy
+                .rules
+                .get(rule)
+                .and_then(|r| r.condition.as_ref())
+                .is_none_or(|c| c.expr.eval(&|f| facts.get(f)));
+            if holds {
+                return Outcome {
+                    effect,
+                    rule: Some(rule),
+                };
+            }
+        }
+        Outcome {
+            effect: Effect::Deny,
+            rule: None,
+        }
+    }
+
+    /// The cell of (scope, action, role), by indexes.
+    pub fn cell(&self, scope: usize, action: usize, role: usize) -> Option<Cell<'_>> {
+        let a = self.action_at(scope, action)?;
+        let r = self.role_at(scope, role)?;
+        let word = self.word(a, r);
+        let index = (word & INDEX_MASK) as usize;
+        Some(match word >> TAG_SHIFT {
+            TAG_ALLOW => Cell {
+                decision: CellDecision::Allow,
+                rule: Some(index),
+                conditional: None,
+            },
+            TAG_DENY => Cell {
+                decision: CellDecision::Deny,
+                rule: Some(index),
+                conditional: None,
+            },
+            TAG_CONDITIONAL => {
+                let c = self.conditional.get(index);
+                let decision = match c.and_then(|c| c.fixed) {
+                    Some(Effect::Allow) => CellDecision::Allow,
+                    Some(Effect::Deny) => CellDecision::Deny,
+                    None => CellDecision::Conditional,
+                };
+                Cell {
+                    decision,
+                    rule: None,
+                    conditional: c,
+                }
+            }
+            _ => Cell {
+                decision: CellDecision::Deny,
+                rule: None,
+                conditional: None,
+            },
+        })
+    }
+
+    /// Number of cells (scopes × actions × roles).
+    pub fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Bytes used by the cells and the conditional side table's entries.
+    pub fn cell_bytes(&self) -> usize {
+        self.cells.len() * std::mem::size_of::<u32>()
+            + self
+                .conditional
+                .iter()
+                .map(|c| {
+                    std::mem::size_of::<ConditionalCell>()
+                        + c.candidates.len() * std::mem::size_of::<(Effect, usize)>()
+                        + c.text.len()
+                })
+                .sum::<usize>()
+    }
+
+    /// Whether holding `role` (by index in the subject's scope) triggers override `o`.
+    pub fn override_triggered_by_role(&self, o: usize, role: usize) -> bool {
+        self.override_holders
+            .get(o)
+            .and_then(|h| h.get(role))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The inheritance path from `role` to the nearest role the rule names:
+    /// `[role]` when the rule names it, `[role, parent, …, named]` otherwise.
+    pub fn inheritance_path(&self, scope: usize, role: usize, rule: usize) -> Vec<usize> {
+        let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
+            return Vec::new();
+        };
+        let Some(rule) = self.policy.rules.get(rule) else {
+            return Vec::new();
+        };
+        // Breadth first over parents in declaration order: the first path found is
+        // the shortest, and ties go to the earlier parent, deterministically.
+        let mut came_from: Vec<Option<usize>> = vec![None; sc.roles.len()];
+        let mut seen = vec![false; sc.roles.len()];
+        let mut queue = std::collections::VecDeque::from([role]);
+        if let Some(s) = seen.get_mut(role) {
+            *s = true;
+        }
+        while let Some(current) = queue.pop_front() {
+            if rule.roles.contains(&current) {
+                let mut path = vec![current];
+                let mut at = current;
+                while let Some(Some(prev)) = came_from.get(at) {
+                    path.push(*prev);
+                    at = *prev;
+                }
+                path.reverse();
+                return path;
+            }
+            for &parent in sc
+                .roles
+                .get_index(current)
+                .map(|(_, r)| r.parents.as_slice())
+                .unwrap_or_default()
+            {
+                if let Some(s) = seen.get_mut(parent) {
+                    if !*s {
+                        *s = true;
+                        if let Some(c) = came_from.get_mut(parent) {
+                            *c = Some(current);
+                        }
+                        queue.push_back(parent);
+                    }
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// The roles `role` inherits, transitively, nearest first, with their distance.
+    pub fn ancestors(&self, scope: usize, role: usize) -> Vec<(usize, usize)> {
+        let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
+            return Vec::new();
+        };
+        let mut out = vec![(role, 0)];
+        let mut seen = vec![false; sc.roles.len()];
+        if let Some(s) = seen.get_mut(role) {
+            *s = true;
+        }
+        let mut i = 0;
+        while let Some(&(current, d)) = out.get(i) {
+            i += 1;
+            for &parent in sc
+                .roles
+                .get_index(current)
+                .map(|(_, r)| r.parents.as_slice())
+                .unwrap_or_default()
+            {
+                if let Some(s) = seen.get_mut(parent) {
+                    if !*s {
+                        *s = true;
+                        out.push((parent, d + 1));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether override `o` applies to a principal holding `held` (role
+    /// indexes per scope index) with `facts`.
+    pub fn override_applies(&self, o: usize, held: &[Vec<usize>], facts: &FactSet) -> bool {
+        let Some(ov) = self.policy.overrides.get(o) else {
+            return false;
+        };
+        let subject = match ov.subject {
+            Subject::Role { scope, .. } => held
+                .get(scope)
+                .is_some_and(|roles| roles.iter().any(|&r| self.override_triggered_by_role(o, r))),
+            Subject::Fact(f) => facts.get(f),
+        };
+        subject
+            && ov
+                .condition
+                .as_ref()
+                .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
+    }
+}

@@ -1,0 +1,208 @@
+//! The diagnostic every stage reports: a message, labelled spans, a help line.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, Severity};
+
+use crate::source::{Loc, SourceFile};
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Worth knowing; never fails a command.
+    Info,
+    /// Likely a mistake.
+    Warning,
+    /// The policy is wrong or cannot be used.
+    Error,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        })
+    }
+}
+
+/// A problem found in a policy, shown to a person through miette.
+///
+/// Each stage has its own `thiserror` enum of what can go wrong; it turns each
+/// value into a `Diagnostic` carrying the spans, so every stage renders alike.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Stable identifier, e.g. `rolecall::resolve::unknown_role`.
+    pub code: String,
+    /// How bad it is.
+    pub level: Level,
+    /// One sentence saying what is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// The file the labels point into (miette renders one file per diagnostic).
+    pub src: Option<Arc<SourceFile>>,
+    /// Labelled ranges in `src`; the first is the primary one.
+    pub labels: Vec<(Loc, String)>,
+    /// Notes pointing into other files ("first declared here").
+    pub related: Vec<Diagnostic>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with a primary label at `loc`.
+    pub fn new(
+        code: impl Into<String>,
+        level: Level,
+        message: impl Into<String>,
+        loc: &Loc,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code: code.into(),
+            level,
+            message: message.into(),
+            help: None,
+            src: Some(Arc::clone(&loc.src)),
+            labels: vec![(loc.clone(), label.into())],
+            related: Vec::new(),
+        }
+    }
+
+    /// A diagnostic about no place in a file (a missing file, say).
+    pub fn without_location(
+        code: impl Into<String>,
+        level: Level,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code: code.into(),
+            level,
+            message: message.into(),
+            help: None,
+            src: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    /// Adds the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a secondary label; in another file it becomes a related note.
+    pub fn with_label(mut self, loc: &Loc, label: impl Into<String>) -> Self {
+        let same_file = self
+            .src
+            .as_ref()
+            .is_some_and(|src| Arc::ptr_eq(src, &loc.src));
+        if same_file {
+            self.labels.push((loc.clone(), label.into()));
+        } else {
+            let label = label.into();
+            self.related.push(Diagnostic::new(
+                self.code.clone(),
+                Level::Info,
+                label.clone(),
+                loc,
+                label,
+            ));
+        }
+        self
+    }
+
+    /// The primary location, if any.
+    pub fn primary(&self) -> Option<&Loc> {
+        self.labels.first().map(|(loc, _)| loc)
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+
+    /// Renders the diagnostic as miette's graphical report, without color, at
+    /// a fixed width: the form the tests snapshot.
+    pub fn render_plain(&self) -> String {
+        render(self, false, 100)
+    }
+}
+
+/// Renders with miette's graphical handler; `color` picks the themed or plain style.
+pub fn render(diagnostic: &Diagnostic, color: bool, width: usize) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut out = String::new();
+    match handler.render_report(&mut out, diagnostic) {
+        Ok(()) => out,
+        Err(_) => format!("{}: {}\n", diagnostic.level, diagnostic.message),
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(match self.level {
+            Level::Info => Severity::Advice,
+            Level::Warning => Severity::Warning,
+            Level::Error => Severity::Error,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.src.as_deref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().enumerate().map(
+            |(i, (loc, text))| {
+                let label = (!text.is_empty()).then(|| text.clone());
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(label, loc.span())
+                } else {
+                    LabeledSpan::new_with_span(label, loc.span())
+                }
+            },
+        )))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|d| d as &dyn miette::Diagnostic),
+        ))
+    }
+}

@@ -1,0 +1,241 @@
+//! Requests: what is asked, read from JSON and resolved to ids.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::EvalError;
+use crate::compile::{ActionId, DecisionTable, FactSet};
+use crate::resolve::suggest;
+
+/// A request as written: names, not ids.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Request {
+    /// Roles held, per scope name.
+    pub principal: IndexMap<String, Vec<String>>,
+    /// The kind of principal, when known (checks assignability, picks defaults).
+    pub kind: Option<String>,
+    /// `scope:action`
+    pub action: String,
+    /// Facts supplied; missing means false.
+    pub context: IndexMap<String, bool>,
+}
+
+impl Request {
+    /// Reads a request from one JSON document:
+    /// `{"principal": {"scope": "role" | ["role", …]}, "kind": "…", "action": "scope:action", "context": {"fact": true}}`.
+    pub fn from_json(text: &str) -> Result<Request, EvalError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| EvalError::Json(e.to_string()))?;
+        Request::from_value(&value)
+    }
+
+    /// Reads a request from a parsed JSON value.
+    pub fn from_value(value: &Value) -> Result<Request, EvalError> {
+        let Value::Object(map) = value else {
+            return Err(EvalError::Shape("a request is a JSON object".to_string()));
+        };
+        let mut request = Request::default();
+        for key in map.keys() {
+            if !matches!(key.as_str(), "principal" | "kind" | "action" | "context") {
+                return Err(EvalError::Shape(format!(
+                    "unknown field `{key}`; a request has `principal`, `action`, and optionally `kind` and `context`"
+                )));
+            }
+        }
+        match map.get("principal") {
+            Some(Value::Object(scopes)) => {
+                for (scope, roles) in scopes {
+                    let roles = match roles {
+                        Value::String(role) => vec![role.clone()],
+                        Value::Array(items) => items
+                            .iter()
+                            .map(|v| match v {
+                                Value::String(s) => Ok(s.clone()),
+                                _ => Err(EvalError::Shape(format!(
+                                    "principal.{scope}: each role is a string"
+                                ))),
+                            })
+                            .collect::<Result<_, _>>()?,
+                        _ => {
+                            return Err(EvalError::Shape(format!(
+                                "principal.{scope}: a role name or an array of role names"
+                            )));
+                        }
+                    };
+                    request.principal.insert(scope.clone(), roles);
+                }
+            }
+            Some(_) => {
+                return Err(EvalError::Shape(
+                    "`principal` is an object mapping each scope to a role or an array of roles"
+                        .to_string(),
+                ));
+            }
+            None => return Err(EvalError::Shape("missing field `principal`".to_string())),
+        }
+        match map.get("kind") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(kind)) => request.kind = Some(kind.clone()),
+            Some(_) => return Err(EvalError::Shape("`kind` is a string".to_string())),
+        }
+        match map.get("action") {
+            Some(Value::String(action)) => request.action = action.clone(),
+            Some(_) => {
+                return Err(EvalError::Shape(
+                    "`action` is a string `scope:action`".to_string(),
+                ));
+            }
+            None => return Err(EvalError::Shape("missing field `action`".to_string())),
+        }
+        match map.get("context") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(facts)) => {
+                for (fact, v) in facts {
+                    match v {
+                        Value::Bool(b) => {
+                            request.context.insert(fact.clone(), *b);
+                        }
+                        _ => {
+                            return Err(EvalError::Shape(format!(
+                                "context.{fact}: a fact is true or false"
+                            )));
+                        }
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(EvalError::Shape(
+                    "`context` is an object mapping facts to true or false".to_string(),
+                ));
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// A request resolved to ids: what evaluation reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedRequest {
+    /// Role indexes assigned, per scope index (empty: none assigned).
+    pub assigned: Vec<Vec<usize>>,
+    /// Kind index.
+    pub kind: Option<usize>,
+    /// The action.
+    pub action: ActionId,
+    /// True facts.
+    pub facts: FactSet,
+    /// Fact indexes the request gave a value for.
+    pub given: Vec<usize>,
+}
+
+impl DecisionTable {
+    /// Resolves names to ids. Every unknown name is an error, never a silent deny.
+    pub fn resolve_request(&self, request: &Request) -> Result<ResolvedRequest, EvalError> {
+        let policy = &self.policy;
+        let (scope_name, action_name) = request
+            .action
+            .split_once(':')
+            .ok_or_else(|| EvalError::ActionFormat(request.action.clone()))?;
+        let scope_names: Vec<&str> = policy.scopes.keys().map(String::as_str).collect();
+        let scope_index =
+            policy
+                .scopes
+                .get_index_of(scope_name)
+                .ok_or_else(|| EvalError::UnknownScope {
+                    scope: scope_name.to_string(),
+                    help: suggest(scope_name, &scope_names, "scope", "the policy"),
+                })?;
+        let action = self.action_id(scope_name, action_name).ok_or_else(|| {
+            let actions: Vec<&str> = policy
+                .scopes
+                .get_index(scope_index)
+                .map(|(_, s)| s.actions.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            EvalError::UnknownAction {
+                scope: scope_name.to_string(),
+                action: action_name.to_string(),
+                help: suggest(
+                    action_name,
+                    &actions,
+                    "action",
+                    &format!("scope `{scope_name}`"),
+                ),
+            }
+        })?;
+        let kind = match &request.kind {
+            None => None,
+            Some(kind) => Some(policy.kinds.get_index_of(kind).ok_or_else(|| {
+                let kinds: Vec<&str> = policy.kinds.keys().map(String::as_str).collect();
+                EvalError::UnknownKind {
+                    kind: kind.clone(),
+                    help: suggest(kind, &kinds, "kind", "the policy"),
+                }
+            })?),
+        };
+        let mut assigned = vec![Vec::new(); policy.scopes.len()];
+        for (scope, roles) in &request.principal {
+            let s = policy
+                .scopes
+                .get_index_of(scope)
+                .ok_or_else(|| EvalError::UnknownScope {
+                    scope: scope.clone(),
+                    help: suggest(scope, &scope_names, "scope", "the policy"),
+                })?;
+            let Some((_, sc)) = policy.scopes.get_index(s) else {
+                continue;
+            };
+            for role in roles {
+                let r = sc.roles.get_index_of(role).ok_or_else(|| {
+                    let names: Vec<&str> = sc.roles.keys().map(String::as_str).collect();
+                    EvalError::UnknownRole {
+                        scope: scope.clone(),
+                        role: role.clone(),
+                        help: suggest(role, &names, "role", &format!("scope `{scope}`")),
+                    }
+                })?;
+                if let Some(k) = kind {
+                    if let Some(allowed) = sc.assignable.get(&k) {
+                        if !allowed.roles.contains(&r) {
+                            let allowed: Vec<String> = allowed
+                                .roles
+                                .iter()
+                                .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
+                                .collect();
+                            return Err(EvalError::NotAssignable {
+                                kind: request.kind.clone().unwrap_or_default(),
+                                scope: scope.clone(),
+                                role: role.clone(),
+                                allowed,
+                            });
+                        }
+                    }
+                }
+                if let Some(list) = assigned.get_mut(s) {
+                    if !list.contains(&r) {
+                        list.push(r);
+                    }
+                }
+            }
+        }
+        let mut facts = FactSet::new();
+        let mut given = Vec::new();
+        for (fact, value) in &request.context {
+            let f = policy.facts.get_index_of(fact).ok_or_else(|| {
+                let names: Vec<&str> = policy.facts.keys().map(String::as_str).collect();
+                EvalError::UnknownFact {
+                    fact: fact.clone(),
+                    help: suggest(fact, &names, "fact", "the policy"),
+                }
+            })?;
+            facts.set(f, *value);
+            given.push(f);
+        }
+        Ok(ResolvedRequest {
+            assigned,
+            kind,
+            action,
+            facts,
+            given,
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! rolecall: role-and-permission policies, compiled to decision tables.
+//!
+//! The pipeline runs one way: text → [`syntax`] (tree with locations) →
+//! [`resolve`] (names bound) → [`compile`] (the [`DecisionTable`]) →
+//! [`eval`] / [`render`]. Each stage reports [`Diagnostic`]s with spans.
+//!
+//! ```
+//! let table = rolecall::compile_str("example.policy", r#"
+//!     scope session {
+//!         role viewer
+//!         role moderator : viewer
+//!         action chat
+//!         action mute
+//!         allow viewer to chat
+//!         allow moderator to mute
+//!     }
+//! "#).unwrap();
+//! let request = rolecall::Request::from_json(
+//!     r#"{"principal": {"session": "moderator"}, "action": "session:chat"}"#,
+//! ).unwrap();
+//! let answer = table.evaluate(&request).unwrap();
+//! assert_eq!(answer.decision, rolecall::Effect::Allow);
+//! ```
+
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub mod compile;
+pub mod diagnostic;
+pub mod eval;
+pub mod render;
+pub mod resolve;
+pub mod source;
+pub mod syntax;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+use std::path::Path;
+
+pub use compile::{DecisionTable, compile};
+pub use diagnostic::{Diagnostic, Level};
+pub use eval::{Answer, EvalError, Request};
+pub use syntax::ast::Effect;
+
+/// Loads, resolves and compiles the policy at `path` (with its includes).
+pub fn compile_file(path: &Path) -> Result<DecisionTable, Vec<Diagnostic>> {
+    compile_with(&syntax::RealFiles, path)
+}
+
+/// Same, reading files through `fs`.
+pub fn compile_with(
+    fs: &dyn syntax::FileSystem,
+    path: &Path,
+) -> Result<DecisionTable, Vec<Diagnostic>> {
+    let files = syntax::Loader::new(fs).load(path)?;
+    let policy = resolve::resolve(&files)?;
+    Ok(compile::compile(policy))
+}
+
+/// Compiles policy text shown as `name`; includes are read from the disk
+/// relative to `name`.
+pub fn compile_str(name: &str, text: &str) -> Result<DecisionTable, Vec<Diagnostic>> {
+    let files = syntax::Loader::new(&syntax::RealFiles).load_text(name, text)?;
+    let policy = resolve::resolve(&files)?;
+    Ok(compile::compile(policy))
+}

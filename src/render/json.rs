@@ -1,0 +1,168 @@
+//! JSON: the whole compiled table, machine-readable and stable.
+
+use serde_json::{Value, json};
+
+use super::{cell_summary, scopes};
+use crate::compile::DecisionTable;
+use crate::resolve::Subject;
+
+/// The table as pretty-printed JSON.
+pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
+    let policy = &table.policy;
+    let name_of = |s: usize, r: usize| policy.role_name(s, r);
+    let mut scope_values = Vec::new();
+    for s in scopes(table, only) {
+        let Some((scope_name, scope)) = policy.scopes.get_index(s) else {
+            continue;
+        };
+        let role_name = |r: usize| {
+            scope
+                .roles
+                .get_index(r)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default()
+        };
+        let kind_name = |k: usize| {
+            policy
+                .kinds
+                .get_index(k)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default()
+        };
+        let roles: Vec<Value> = scope
+            .roles
+            .iter()
+            .map(|(name, role)| {
+                json!({
+                    "name": name,
+                    "label": role.label,
+                    "inherits": role.parents.iter().map(|&p| role_name(p)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let actions: Vec<Value> = scope
+            .actions
+            .iter()
+            .map(|(name, action)| {
+                json!({
+                    "name": name,
+                    "label": action.label,
+                    "section": action.section.and_then(|i| scope.sections.get(i)),
+                })
+            })
+            .collect();
+        let mut cells = Vec::new();
+        for (a, action) in scope.actions.keys().enumerate() {
+            for (r, role) in scope.roles.keys().enumerate() {
+                let (decision, condition) = cell_summary(table, s, a, r);
+                let cell = table.cell(s, a, r);
+                let rule = cell.and_then(|c| c.rule);
+                let via = rule
+                    .map(|rule| table.inheritance_path(s, r, rule))
+                    .filter(|p| p.len() > 1)
+                    .map(|p| p.into_iter().map(role_name).collect::<Vec<_>>());
+                let candidates: Option<Vec<Value>> = cell.and_then(|c| c.conditional).map(|c| {
+                    c.candidates
+                        .iter()
+                        .filter_map(|(effect, rule)| {
+                            let r = policy.rules.get(*rule)?;
+                            Some(json!({
+                                "effect": effect,
+                                "rule": r.loc.file_line(),
+                                "when": r.condition.as_ref().map(|c| c.text.clone()),
+                            }))
+                        })
+                        .collect()
+                });
+                cells.push(json!({
+                    "action": action,
+                    "role": role,
+                    "decision": decision.as_str(),
+                    "condition": condition,
+                    "rule": rule.and_then(|r| policy.rules.get(r)).map(|r| r.loc.file_line()),
+                    "via": via,
+                    "candidates": candidates,
+                }));
+            }
+        }
+        let default = scope
+            .default
+            .as_ref()
+            .map(|d| d.role.map_or_else(|| "none".to_string(), role_name));
+        let kind_defaults: serde_json::Map<String, Value> = scope
+            .kind_defaults
+            .iter()
+            .map(|(k, d)| {
+                (
+                    kind_name(*k),
+                    json!(d.role.map_or_else(|| "none".to_string(), role_name)),
+                )
+            })
+            .collect();
+        let assignable: serde_json::Map<String, Value> = scope
+            .assignable
+            .iter()
+            .map(|(k, a)| {
+                (
+                    kind_name(*k),
+                    json!(a.roles.iter().map(|&r| role_name(r)).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        let limits: Vec<Value> = scope
+            .limits
+            .iter()
+            .map(|l| {
+                let (min, max) = l.cardinality.bounds();
+                json!({"role": role_name(l.role), "rule": l.cardinality.to_string(), "min": min, "max": max})
+            })
+            .collect();
+        let advice: Vec<Value> = scope
+            .advice
+            .iter()
+            .map(|a| json!({"role": role_name(a.role), "count": a.count, "per_min": a.per_min, "per_max": a.per_max, "label": a.label}))
+            .collect();
+        scope_values.push(json!({
+            "name": scope_name,
+            "label": scope.label,
+            "sections": scope.sections,
+            "roles": roles,
+            "actions": actions,
+            "default": default,
+            "kind_defaults": kind_defaults,
+            "assignable": assignable,
+            "limits": limits,
+            "advice": advice,
+            "notes": scope.notes,
+            "cells": cells,
+        }));
+    }
+    let overrides: Vec<Value> = policy
+        .overrides
+        .iter()
+        .map(|o| {
+            let subject = match o.subject {
+                Subject::Role { scope, role } => json!({"role": name_of(scope, role)}),
+                Subject::Fact(f) => json!({"fact": policy.fact_name(f)}),
+            };
+            json!({
+                "subject": subject,
+                "joins": name_of(o.scope, o.role),
+                "when": o.condition.as_ref().map(|c| c.text.clone()),
+                "at": o.loc.file_line(),
+            })
+        })
+        .collect();
+    let value = json!({
+        "policy": policy.name,
+        "sources": policy.sources,
+        "notes": policy.notes,
+        "facts": policy.facts.iter().map(|(n, f)| json!({"name": n, "label": f.label})).collect::<Vec<_>>(),
+        "kinds": policy.kinds.iter().map(|(n, k)| json!({"name": n, "label": k.label})).collect::<Vec<_>>(),
+        "scopes": scope_values,
+        "overrides": overrides,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

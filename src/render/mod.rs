@@ -1,0 +1,63 @@
+//! Renderers of a decision table: terminal grid, Markdown, CSV, JSON.
+//!
+//! Renderers read the compiled table only; every output follows declaration order.
+
+mod csv;
+mod json;
+mod markdown;
+mod text;
+
+pub use csv::to_csv;
+pub use json::to_json;
+pub use markdown::to_markdown;
+pub use text::to_text;
+
+use crate::compile::{CellDecision, DecisionTable};
+
+/// Output formats of `rolecall table`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A grid for a terminal.
+    Text,
+    /// Markdown tables with the source's labels.
+    Markdown,
+    /// `scope,action,role,decision,condition`
+    Csv,
+    /// The whole table as JSON.
+    Json,
+}
+
+/// Renders `table`, restricted to one scope when `scope` is given.
+pub fn render(table: &DecisionTable, format: Format, scope: Option<usize>, color: bool) -> String {
+    match format {
+        Format::Text => to_text(table, scope, color),
+        Format::Markdown => to_markdown(table, scope),
+        Format::Csv => to_csv(table, scope),
+        Format::Json => to_json(table, scope),
+    }
+}
+
+/// Scope indexes to render.
+pub(crate) fn scopes(table: &DecisionTable, only: Option<usize>) -> Vec<usize> {
+    (0..table.policy.scopes.len())
+        .filter(|s| only.is_none_or(|o| o == *s))
+        .collect()
+}
+
+/// (decision, condition) of a cell.
+pub(crate) fn cell_summary(
+    table: &DecisionTable,
+    s: usize,
+    a: usize,
+    r: usize,
+) -> (CellDecision, Option<String>) {
+    match table.cell(s, a, r) {
+        Some(cell) => {
+            let condition = (cell.decision == CellDecision::Conditional)
+                .then(|| cell.condition().map(str::to_string))
+                .flatten();
+            (cell.decision, condition)
+        }
+        None => (CellDecision::Deny, None),
+    }
+}

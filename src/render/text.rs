@@ -1,0 +1,90 @@
+//! A readable grid for a terminal.
+
+use std::fmt::Write as _;
+
+use super::{cell_summary, scopes};
+use crate::compile::{CellDecision, DecisionTable};
+
+const GREEN: &str = "\x1b[32m";
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// The table as a grid: one row per action, one column per role; ✓ allow,
+/// ✗ deny, ? conditional (its condition listed below the grid). `color`
+/// adds ANSI colors on top of the symbols, never instead of them.
+pub fn to_text(table: &DecisionTable, only: Option<usize>, color: bool) -> String {
+    let mut out = String::new();
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    };
+    for (n, s) in scopes(table, only).into_iter().enumerate() {
+        let Some((scope_name, scope)) = table.policy.scopes.get_index(s) else {
+            continue;
+        };
+        if n > 0 {
+            out.push('\n');
+        }
+        let title = match &scope.label {
+            Some(label) => format!("scope {scope_name} ({label})"),
+            None => format!("scope {scope_name}"),
+        };
+        let _ = writeln!(out, "{}", paint(BOLD, &title));
+        let action_width = scope
+            .actions
+            .keys()
+            .map(|a| a.chars().count() + 2)
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let widths: Vec<usize> = scope
+            .roles
+            .keys()
+            .map(|r| r.chars().count().max(3))
+            .collect();
+        let mut header = format!("{:action_width$}", "");
+        for (role, w) in scope.roles.keys().zip(&widths) {
+            let _ = write!(header, "  {role:w$}");
+        }
+        let _ = writeln!(out, "{}", header.trim_end());
+        let mut section = None;
+        let mut notes = Vec::new();
+        for (a, (action_name, action)) in scope.actions.iter().enumerate() {
+            if action.section != section {
+                section = action.section;
+                if let Some(heading) = action.section.and_then(|i| scope.sections.get(i)) {
+                    let _ = writeln!(out, "{}", paint(BOLD, heading));
+                }
+            }
+            let mut line = format!("{:action_width$}", format!("  {action_name}"));
+            for (r, (role_name, w)) in scope.roles.keys().zip(&widths).enumerate() {
+                let (decision, condition) = cell_summary(table, s, a, r);
+                let (symbol, code) = match decision {
+                    CellDecision::Allow => ("✓", GREEN),
+                    CellDecision::Deny => ("✗", RED),
+                    CellDecision::Conditional => ("?", YELLOW),
+                };
+                if let Some(c) = condition {
+                    notes.push(format!("  ? {action_name} × {role_name}: allowed when {c}"));
+                }
+                let pad = w.saturating_sub(1);
+                let _ = write!(line, "  {}{:pad$}", paint(code, symbol), "");
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        if !notes.is_empty() {
+            out.push('\n');
+            for note in notes {
+                let _ = writeln!(out, "{note}");
+            }
+        }
+    }
+    let legend = "✓ allow  ✗ deny  ? conditional";
+    let _ = writeln!(out, "\n{legend}");
+    out
+}

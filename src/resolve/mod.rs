@@ -1,0 +1,984 @@
+//! Name resolution: binds every name of the syntax trees of a policy's files
+//! to a declaration, checks inheritance for cycles, and reports every problem
+//! found, not only the first.
+
+mod errors;
+mod model;
+
+use indexmap::IndexMap;
+
+pub use errors::ResolveError;
+pub use model::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::Loc;
+use crate::syntax::ParsedFile;
+use crate::syntax::ast::{self, Expr, Item, NameRef, ScopeItem};
+
+/// Resolves a loaded policy (root file first, as the loader returns it).
+pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
+    let items = flatten(files);
+    let mut r = Resolver {
+        policy: Policy {
+            name: None,
+            sources: Vec::new(),
+            notes: Vec::new(),
+            facts: IndexMap::new(),
+            kinds: IndexMap::new(),
+            scopes: IndexMap::new(),
+            rules: Vec::new(),
+            overrides: Vec::new(),
+        },
+        errors: Vec::new(),
+        policy_loc: None,
+    };
+    r.declare(&items);
+    r.bind(&items);
+    r.check_cycles();
+    if r.errors.is_empty() {
+        Ok(r.policy)
+    } else {
+        let mut diagnostics: Vec<Diagnostic> = r
+            .errors
+            .into_iter()
+            .map(ResolveError::into_diagnostic)
+            .collect();
+        sort_by_position(&mut diagnostics, files);
+        Err(diagnostics)
+    }
+}
+
+/// Orders diagnostics as a reader meets them: by file (in load order), then offset.
+fn sort_by_position(diagnostics: &mut [Diagnostic], files: &[ParsedFile]) {
+    let key = |d: &Diagnostic| match d.primary() {
+        Some(loc) => (
+            files
+                .iter()
+                .position(|f| std::sync::Arc::ptr_eq(&f.src, &loc.src))
+                .unwrap_or(usize::MAX),
+            loc.start,
+        ),
+        None => (usize::MAX, 0),
+    };
+    diagnostics.sort_by_key(key);
+}
+
+/// Top-level items of all files in declaration order: an `include` stands for
+/// the included file's items; a file included twice counts once.
+fn flatten(files: &[ParsedFile]) -> Vec<&Item> {
+    fn walk<'a>(
+        files: &'a [ParsedFile],
+        index: usize,
+        seen: &mut Vec<bool>,
+        out: &mut Vec<&'a Item>,
+    ) {
+        let Some(file) = files.get(index) else { return };
+        if seen.get(index).copied().unwrap_or(true) {
+            return;
+        }
+        if let Some(s) = seen.get_mut(index) {
+            *s = true;
+        }
+        let mut includes = file.includes.iter();
+        for item in &file.tree.items {
+            if let Item::Include(_) = item {
+                if let Some(Some(target)) = includes.next() {
+                    walk(files, *target, seen, out);
+                }
+            } else {
+                out.push(item);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen = vec![false; files.len()];
+    walk(files, 0, &mut seen, &mut out);
+    out
+}
+
+/// The items of a scope, sections opened, each with the section it is in.
+fn scope_items(scope: &ast::ScopeDecl) -> Vec<(Option<&ast::Text>, &ScopeItem)> {
+    let mut out = Vec::new();
+    for item in &scope.items {
+        if let ScopeItem::Section(section) = item {
+            for inner in &section.items {
+                out.push((Some(&section.label), inner));
+            }
+        } else {
+            out.push((None, item));
+        }
+    }
+    out
+}
+
+struct Resolver {
+    policy: Policy,
+    errors: Vec<ResolveError>,
+    policy_loc: Option<Loc>,
+}
+
+impl Resolver {
+    // ------------------------------------------------------------ pass 1: declarations
+
+    fn declare(&mut self, items: &[&Item]) {
+        for item in items {
+            match item {
+                Item::Policy(name) => {
+                    if let Some(first) = &self.policy_loc {
+                        self.errors.push(ResolveError::Duplicate {
+                            what: "policy name",
+                            name: name.value.clone(),
+                            loc: name.loc.clone(),
+                            first: first.clone(),
+                        });
+                    } else {
+                        self.policy.name = Some(name.value.clone());
+                        self.policy_loc = Some(name.loc.clone());
+                    }
+                }
+                Item::Source(source) => {
+                    let attr = |key: &str| {
+                        source
+                            .attrs
+                            .iter()
+                            .find(|(k, _)| k.name == key)
+                            .map(|(_, v)| v.value.clone())
+                    };
+                    self.policy.sources.push(SourceMeta {
+                        title: source.title.value.clone(),
+                        url: attr("url"),
+                        date: attr("date"),
+                        lang: attr("lang"),
+                    });
+                }
+                Item::Note(note) => self.policy.notes.push(note.value.clone()),
+                Item::Fact(decl) => {
+                    if let Some(first) = self.policy.facts.get(&decl.name.name) {
+                        self.errors.push(duplicate("fact", &decl.name, &first.loc));
+                    } else {
+                        self.policy.facts.insert(
+                            decl.name.name.clone(),
+                            Fact {
+                                label: decl.label.as_ref().map(|l| l.value.clone()),
+                                loc: decl.name.loc.clone(),
+                            },
+                        );
+                    }
+                }
+                Item::Kind(decl) => {
+                    if let Some(first) = self.policy.kinds.get(&decl.name.name) {
+                        self.errors.push(duplicate("kind", &decl.name, &first.loc));
+                    } else {
+                        self.policy.kinds.insert(
+                            decl.name.name.clone(),
+                            Kind {
+                                label: decl.label.as_ref().map(|l| l.value.clone()),
+                                loc: decl.name.loc.clone(),
+                            },
+                        );
+                    }
+                }
+                Item::Scope(scope) => self.declare_scope(scope),
+                Item::Include(_) | Item::Override(_) => {}
+            }
+        }
+    }
+
+    fn declare_scope(&mut self, decl: &ast::ScopeDecl) {
+        if let Some(first) = self.policy.scopes.get(&decl.name.name) {
+            self.errors.push(duplicate("scope", &decl.name, &first.loc));
+            return;
+        }
+        let mut scope = Scope {
+            label: decl.label.as_ref().map(|l| l.value.clone()),
+            loc: decl.name.loc.clone(),
+            roles: IndexMap::new(),
+            actions: IndexMap::new(),
+            sections: Vec::new(),
+            default: None,
+            kind_defaults: IndexMap::new(),
+            assignable: IndexMap::new(),
+            limits: Vec::new(),
+            advice: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut section_locs: Vec<Loc> = Vec::new();
+        for item in &decl.items {
+            if let ScopeItem::Section(section) = item {
+                if let Some(at) = scope
+                    .sections
+                    .iter()
+                    .position(|s| *s == section.label.value)
+                {
+                    if let Some(first) = section_locs.get(at) {
+                        self.errors.push(ResolveError::Duplicate {
+                            what: "section",
+                            name: section.label.value.clone(),
+                            loc: section.label.loc.clone(),
+                            first: first.clone(),
+                        });
+                    }
+                } else {
+                    scope.sections.push(section.label.value.clone());
+                    section_locs.push(section.label.loc.clone());
+                }
+            }
+        }
+        for (section, item) in scope_items(decl) {
+            match item {
+                ScopeItem::Role(role) => {
+                    if let Some(first) = scope.roles.get(&role.name.name) {
+                        self.errors.push(duplicate("role", &role.name, &first.loc));
+                    } else {
+                        scope.roles.insert(
+                            role.name.name.clone(),
+                            Role {
+                                label: role.label.as_ref().map(|l| l.value.clone()),
+                                parents: Vec::new(),
+                                loc: role.name.loc.clone(),
+                            },
+                        );
+                    }
+                }
+                ScopeItem::Action(action) => {
+                    if let Some(first) = scope.actions.get(&action.name.name) {
+                        self.errors
+                            .push(duplicate("action", &action.name, &first.loc));
+                    } else {
+                        let section =
+                            section.and_then(|s| scope.sections.iter().position(|x| *x == s.value));
+                        scope.actions.insert(
+                            action.name.name.clone(),
+                            Action {
+                                label: action.label.as_ref().map(|l| l.value.clone()),
+                                section,
+                                loc: action.name.loc.clone(),
+                            },
+                        );
+                    }
+                }
+                ScopeItem::Note(note) => scope.notes.push(note.value.clone()),
+                _ => {}
+            }
+        }
+        self.policy.scopes.insert(decl.name.name.clone(), scope);
+    }
+
+    // ------------------------------------------------------------ pass 2: references
+
+    fn bind(&mut self, items: &[&Item]) {
+        for item in items {
+            match item {
+                Item::Scope(scope) => {
+                    // A duplicate scope was reported; binding its body would only echo errors.
+                    let is_first = self.policy.scopes.get(&scope.name.name).is_some_and(|s| {
+                        s.loc.start == scope.name.loc.start
+                            && std::sync::Arc::ptr_eq(&s.loc.src, &scope.name.loc.src)
+                    });
+                    if is_first {
+                        self.bind_scope(scope);
+                    }
+                }
+                Item::Override(o) => self.bind_override(o),
+                _ => {}
+            }
+        }
+    }
+
+    fn bind_scope(&mut self, decl: &ast::ScopeDecl) {
+        let Some(scope_index) = self.policy.scopes.get_index_of(&decl.name.name) else {
+            return;
+        };
+        for (_, item) in scope_items(decl) {
+            match item {
+                ScopeItem::Role(role) => {
+                    let parents: Vec<usize> = role
+                        .parents
+                        .iter()
+                        .filter_map(|p| self.role_in(scope_index, p, "inherit"))
+                        .collect();
+                    if let Some(r) = self
+                        .policy
+                        .scopes
+                        .get_index_mut(scope_index)
+                        .and_then(|(_, s)| s.roles.get_mut(&role.name.name))
+                        .filter(|r| r.loc == role.name.loc && r.loc.start == role.name.loc.start)
+                    {
+                        r.parents = parents;
+                    }
+                }
+                ScopeItem::Rule(rule) => self.bind_rule(scope_index, rule),
+                ScopeItem::Default(default) => self.bind_default(scope_index, default),
+                ScopeItem::Assignable(a) => self.bind_assignable(scope_index, a),
+                ScopeItem::Limit(limit) => self.bind_limit(scope_index, limit),
+                ScopeItem::Advise(advise) => self.bind_advise(scope_index, advise),
+                ScopeItem::Action(_) | ScopeItem::Note(_) | ScopeItem::Section(_) => {}
+            }
+        }
+    }
+
+    fn scope_name(&self, scope: usize) -> String {
+        self.policy
+            .scopes
+            .get_index(scope)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// Binds a role reference made inside `scope`; `verb` says what for ("inherit", "rule").
+    fn role_in(&mut self, scope: usize, r: &NameRef, verb: &str) -> Option<usize> {
+        self.member_in(scope, r, Member::Role, verb)
+    }
+
+    fn member_in(
+        &mut self,
+        scope: usize,
+        r: &NameRef,
+        member: Member,
+        verb: &str,
+    ) -> Option<usize> {
+        let scope_name = self.scope_name(scope);
+        let what = member.what();
+        if let Some(qualifier) = &r.scope {
+            if qualifier.name != scope_name {
+                if !self.policy.scopes.contains_key(&qualifier.name) {
+                    self.errors.push(ResolveError::Unknown {
+                        what: "scope",
+                        name: qualifier.name.clone(),
+                        context: String::new(),
+                        loc: qualifier.loc.clone(),
+                        help: self.suggest_scope(&qualifier.name),
+                    });
+                    return None;
+                }
+                let help = if verb == "inherit" {
+                    "a role inherits only roles of its own scope; to give holders of a role in another scope a role here, write an override: `other.role joins this_scope as role`".to_string()
+                } else {
+                    format!(
+                        "a rule in scope `{scope_name}` names roles and actions of `{scope_name}` only; write the rule in scope `{}`, or use an override to carry a role across scopes",
+                        qualifier.name
+                    )
+                };
+                self.errors.push(ResolveError::WrongScope {
+                    what,
+                    name: r.display(),
+                    other: qualifier.name.clone(),
+                    scope: scope_name,
+                    loc: r.loc.clone(),
+                    help,
+                });
+                return None;
+            }
+        }
+        let found = self
+            .policy
+            .scopes
+            .get_index(scope)
+            .and_then(|(_, s)| match member {
+                Member::Role => s.roles.get_index_of(&r.name.name),
+                Member::Action => s.actions.get_index_of(&r.name.name),
+            });
+        if found.is_some() {
+            return found;
+        }
+        // Is it declared in another scope? Say so: it is the likely mistake.
+        let elsewhere = self.policy.scopes.iter().find_map(|(name, s)| {
+            let has = match member {
+                Member::Role => s.roles.contains_key(&r.name.name),
+                Member::Action => s.actions.contains_key(&r.name.name),
+            };
+            has.then(|| name.clone())
+        });
+        if let Some(other) = elsewhere {
+            let help = if verb == "inherit" {
+                format!(
+                    "`{}` is a role of scope `{other}`; a role inherits only roles of its own scope. To carry a role across scopes, write an override: `{other}.{} joins {scope_name} as ROLE`",
+                    r.name.name, r.name.name
+                )
+            } else {
+                format!(
+                    "`{}` is declared in scope `{other}`; a rule names roles and actions of its own scope",
+                    r.name.name
+                )
+            };
+            self.errors.push(ResolveError::WrongScope {
+                what,
+                name: r.name.name.clone(),
+                other,
+                scope: scope_name,
+                loc: r.loc.clone(),
+                help,
+            });
+            return None;
+        }
+        let candidates: Vec<&str> = self
+            .policy
+            .scopes
+            .get_index(scope)
+            .map(|(_, s)| match member {
+                Member::Role => s.roles.keys().map(String::as_str).collect(),
+                Member::Action => s.actions.keys().map(String::as_str).collect(),
+            })
+            .unwrap_or_default();
+        let help = suggest(
+            &r.name.name,
+            &candidates,
+            what,
+            &format!("scope `{scope_name}`"),
+        );
+        self.errors.push(ResolveError::Unknown {
+            what,
+            name: r.name.name.clone(),
+            context: format!(" in scope `{scope_name}`"),
+            loc: r.name.loc.clone(),
+            help,
+        });
+        None
+    }
+
+    fn role_ident(&mut self, scope: usize, ident: &ast::Ident) -> Option<usize> {
+        let r = NameRef {
+            scope: None,
+            name: ident.clone(),
+            loc: ident.loc.clone(),
+        };
+        self.role_in(scope, &r, "use")
+    }
+
+    fn kind(&mut self, ident: &ast::Ident) -> Option<usize> {
+        let found = self.policy.kinds.get_index_of(&ident.name);
+        if found.is_none() {
+            let candidates: Vec<&str> = self.policy.kinds.keys().map(String::as_str).collect();
+            let mut help = suggest(&ident.name, &candidates, "kind", "the policy");
+            if candidates.is_empty() {
+                help = format!(
+                    "declare it at the top level: `kind {} \"Label\"`",
+                    ident.name
+                );
+            }
+            self.errors.push(ResolveError::Unknown {
+                what: "kind",
+                name: ident.name.clone(),
+                context: String::new(),
+                loc: ident.loc.clone(),
+                help,
+            });
+        }
+        found
+    }
+
+    fn suggest_scope(&self, name: &str) -> String {
+        let candidates: Vec<&str> = self.policy.scopes.keys().map(String::as_str).collect();
+        suggest(name, &candidates, "scope", "the policy")
+    }
+
+    fn bind_rule(&mut self, scope: usize, rule: &ast::Rule) {
+        let roles: Vec<Option<usize>> = rule
+            .roles
+            .iter()
+            .map(|r| self.role_in(scope, r, "rule"))
+            .collect();
+        let actions: Vec<Option<usize>> = rule
+            .actions
+            .iter()
+            .map(|a| self.member_in(scope, a, Member::Action, "rule"))
+            .collect();
+        let condition = rule.condition.as_ref().and_then(|c| self.condition(c));
+        if roles.iter().chain(&actions).any(Option::is_none)
+            || (rule.condition.is_some() && condition.is_none())
+        {
+            return;
+        }
+        self.policy.rules.push(Rule {
+            effect: rule.effect,
+            scope,
+            roles: roles.into_iter().flatten().collect(),
+            actions: actions.into_iter().flatten().collect(),
+            condition,
+            loc: rule.loc.clone(),
+        });
+    }
+
+    fn condition(&mut self, expr: &Expr) -> Option<Condition> {
+        let resolved = self.expr(expr)?;
+        Some(Condition {
+            expr: resolved,
+            text: expr.loc().text().to_string(),
+            loc: expr.loc().clone(),
+        })
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Option<Cond> {
+        match expr {
+            Expr::Fact(ident) => match self.policy.facts.get_index_of(&ident.name) {
+                Some(f) => Some(Cond::Fact(f)),
+                None => {
+                    let candidates: Vec<&str> =
+                        self.policy.facts.keys().map(String::as_str).collect();
+                    let mut help = suggest(&ident.name, &candidates, "fact", "the policy");
+                    if candidates.is_empty() || !help.starts_with("did you mean") {
+                        help = format!(
+                            "declare it at the top level: `fact {} \"Label\"`; conditions read declared facts only",
+                            ident.name
+                        );
+                    }
+                    self.errors.push(ResolveError::Unknown {
+                        what: "fact",
+                        name: ident.name.clone(),
+                        context: String::new(),
+                        loc: ident.loc.clone(),
+                        help,
+                    });
+                    None
+                }
+            },
+            Expr::Bool(b, _) => Some(Cond::Const(*b)),
+            Expr::Not(inner, _) => Some(Cond::Not(Box::new(self.expr(inner)?))),
+            Expr::And(items, _) | Expr::Or(items, _) => {
+                let resolved: Vec<Option<Cond>> = items.iter().map(|e| self.expr(e)).collect();
+                let resolved: Option<Vec<Cond>> = resolved.into_iter().collect();
+                let resolved = resolved?;
+                Some(if matches!(expr, Expr::And(..)) {
+                    Cond::And(resolved)
+                } else {
+                    Cond::Or(resolved)
+                })
+            }
+        }
+    }
+
+    fn scope_mut(&mut self, scope: usize) -> Option<&mut Scope> {
+        self.policy.scopes.get_index_mut(scope).map(|(_, s)| s)
+    }
+
+    fn bind_default(&mut self, scope: usize, d: &ast::DefaultDecl) {
+        let kind = match &d.kind {
+            Some(k) => match self.kind(k) {
+                Some(k) => Some(k),
+                None => return,
+            },
+            None => None,
+        };
+        let role = match &d.role {
+            Some(r) => match self.role_ident(scope, r) {
+                Some(r) => Some(r),
+                None => return,
+            },
+            None => None,
+        };
+        let value = DefaultRole {
+            role,
+            loc: d.loc.clone(),
+        };
+        let Some(s) = self.scope_mut(scope) else {
+            return;
+        };
+        let previous = match kind {
+            Some(k) => s.kind_defaults.get(&k).map(|p| p.loc.clone()),
+            None => s.default.as_ref().map(|p| p.loc.clone()),
+        };
+        if let Some(first) = previous {
+            let what = if kind.is_some() {
+                "default for this kind"
+            } else {
+                "default"
+            };
+            self.errors.push(ResolveError::Duplicate {
+                what,
+                name: d
+                    .kind
+                    .as_ref()
+                    .map_or_else(|| "role".to_string(), |k| k.name.clone()),
+                loc: d.loc.clone(),
+                first,
+            });
+            return;
+        }
+        match kind {
+            Some(k) => {
+                s.kind_defaults.insert(k, value);
+            }
+            None => s.default = Some(value),
+        }
+    }
+
+    fn bind_assignable(&mut self, scope: usize, a: &ast::AssignableDecl) {
+        let kind = self.kind(&a.kind);
+        let roles: Vec<Option<usize>> = a.roles.iter().map(|r| self.role_ident(scope, r)).collect();
+        let (Some(kind), Some(roles)) = (kind, roles.into_iter().collect::<Option<Vec<usize>>>())
+        else {
+            return;
+        };
+        let Some(s) = self.scope_mut(scope) else {
+            return;
+        };
+        if let Some(first) = s.assignable.get(&kind).map(|p| p.loc.clone()) {
+            self.errors.push(ResolveError::Duplicate {
+                what: "assignable list for kind",
+                name: a.kind.name.clone(),
+                loc: a.loc.clone(),
+                first,
+            });
+            return;
+        }
+        s.assignable.insert(
+            kind,
+            Assignable {
+                roles,
+                loc: a.loc.clone(),
+            },
+        );
+    }
+
+    fn bind_limit(&mut self, scope: usize, l: &ast::LimitDecl) {
+        let Some(role) = self.role_ident(scope, &l.role) else {
+            return;
+        };
+        if let ast::Cardinality::Between { min, max } = l.cardinality {
+            if min > max {
+                self.errors.push(ResolveError::Invalid {
+                    message: format!("empty range: between {min} and {max}"),
+                    loc: l.loc.clone(),
+                    label: "no count satisfies this".to_string(),
+                    help: "write the smaller bound first".to_string(),
+                });
+                return;
+            }
+        }
+        let Some(s) = self.scope_mut(scope) else {
+            return;
+        };
+        if let Some(first) = s
+            .limits
+            .iter()
+            .find(|x| x.role == role)
+            .map(|x| x.loc.clone())
+        {
+            self.errors.push(ResolveError::Duplicate {
+                what: "limit for role",
+                name: l.role.name.clone(),
+                loc: l.loc.clone(),
+                first,
+            });
+            return;
+        }
+        s.limits.push(Limit {
+            role,
+            cardinality: l.cardinality,
+            loc: l.loc.clone(),
+        });
+    }
+
+    fn bind_advise(&mut self, scope: usize, a: &ast::AdviseDecl) {
+        let Some(role) = self.role_ident(scope, &a.role) else {
+            return;
+        };
+        if a.per_min > a.per_max || a.count == 0 || a.per_min == 0 {
+            self.errors.push(ResolveError::Invalid {
+                message: "this advice describes no staffing".to_string(),
+                loc: a.loc.clone(),
+                label: if a.count == 0 || a.per_min == 0 {
+                    "counts must be at least 1".to_string()
+                } else {
+                    format!("{} is more than {}", a.per_min, a.per_max)
+                },
+                help: "write `advise N role per MIN to MAX participants` with 1 ≤ MIN ≤ MAX"
+                    .to_string(),
+            });
+            return;
+        }
+        let Some(s) = self.scope_mut(scope) else {
+            return;
+        };
+        s.advice.push(Advice {
+            count: a.count,
+            role,
+            per_min: a.per_min,
+            per_max: a.per_max,
+            label: a.label.as_ref().map(|l| l.value.clone()),
+            loc: a.loc.clone(),
+        });
+    }
+
+    fn bind_override(&mut self, o: &ast::OverrideDecl) {
+        let target_scope = match self.policy.scopes.get_index_of(&o.scope.name) {
+            Some(s) => Some(s),
+            None => {
+                self.errors.push(ResolveError::Unknown {
+                    what: "scope",
+                    name: o.scope.name.clone(),
+                    context: String::new(),
+                    loc: o.scope.loc.clone(),
+                    help: self.suggest_scope(&o.scope.name),
+                });
+                None
+            }
+        };
+        let subject = match &o.subject.scope {
+            Some(scope) => match self.policy.scopes.get_index_of(&scope.name) {
+                None => {
+                    self.errors.push(ResolveError::Unknown {
+                        what: "scope",
+                        name: scope.name.clone(),
+                        context: String::new(),
+                        loc: scope.loc.clone(),
+                        help: self.suggest_scope(&scope.name),
+                    });
+                    None
+                }
+                Some(s) => {
+                    let plain = NameRef {
+                        scope: None,
+                        name: o.subject.name.clone(),
+                        loc: o.subject.name.loc.clone(),
+                    };
+                    self.role_in(s, &plain, "use")
+                        .map(|role| Subject::Role { scope: s, role })
+                }
+            },
+            None => match self.policy.facts.get_index_of(&o.subject.name.name) {
+                Some(f) => Some(Subject::Fact(f)),
+                None => {
+                    let role_scope = self
+                        .policy
+                        .scopes
+                        .iter()
+                        .find(|(_, s)| s.roles.contains_key(&o.subject.name.name))
+                        .map(|(n, _)| n.clone());
+                    let help = match role_scope {
+                        Some(scope) => format!(
+                            "`{0}` is a role of scope `{scope}`: write `{scope}.{0}` to name the role",
+                            o.subject.name.name
+                        ),
+                        None => format!(
+                            "an override applies to holders of a role (`scope.role`) or to a declared fact; declare it with `fact {} \"Label\"`",
+                            o.subject.name.name
+                        ),
+                    };
+                    self.errors.push(ResolveError::Unknown {
+                        what: "fact",
+                        name: o.subject.name.name.clone(),
+                        context: String::new(),
+                        loc: o.subject.loc.clone(),
+                        help,
+                    });
+                    None
+                }
+            },
+        };
+        let role = target_scope.and_then(|s| self.role_ident(s, &o.role));
+        let condition = o.condition.as_ref().and_then(|c| self.condition(c));
+        let (Some(subject), Some(scope), Some(role)) = (subject, target_scope, role) else {
+            return;
+        };
+        if o.condition.is_some() && condition.is_none() {
+            return;
+        }
+        if let Subject::Role { scope: from, .. } = subject {
+            if from == scope {
+                self.errors.push(ResolveError::Invalid {
+                    message: "an override carries a role across scopes, not within one".to_string(),
+                    loc: o.loc.clone(),
+                    label: "both sides are in the same scope".to_string(),
+                    help: "within a scope, make the role inherit the other: `role a : b`"
+                        .to_string(),
+                });
+                return;
+            }
+        }
+        self.policy.overrides.push(Override {
+            subject,
+            scope,
+            role,
+            condition,
+            loc: o.loc.clone(),
+        });
+    }
+
+    // ------------------------------------------------------------ pass 3: cycles
+
+    fn check_cycles(&mut self) {
+        let mut found = Vec::new();
+        for (scope_name, scope) in &self.policy.scopes {
+            // Iterative DFS with colors; each cycle reported once, from its first role.
+            let n = scope.roles.len();
+            let mut color = vec![0u8; n];
+            for start in 0..n {
+                if color.get(start) != Some(&0) {
+                    continue;
+                }
+                let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+                if let Some(c) = color.get_mut(start) {
+                    *c = 1;
+                }
+                while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                    let parents = scope
+                        .roles
+                        .get_index(node)
+                        .map(|(_, r)| r.parents.as_slice())
+                        .unwrap_or_default();
+                    if let Some(&parent) = parents.get(*next) {
+                        *next += 1;
+                        match color.get(parent) {
+                            Some(0) => {
+                                if let Some(c) = color.get_mut(parent) {
+                                    *c = 1;
+                                }
+                                stack.push((parent, 0));
+                            }
+                            Some(1) => {
+                                let at = stack.iter().position(|(r, _)| *r == parent).unwrap_or(0);
+                                let members: Vec<usize> = stack
+                                    .get(at..)
+                                    .unwrap_or_default()
+                                    .iter()
+                                    .map(|(r, _)| *r)
+                                    .collect();
+                                found.push((scope_name.clone(), members));
+                            }
+                            _ => {}
+                        }
+                    } else {
+                        if let Some(c) = color.get_mut(node) {
+                            *c = 2;
+                        }
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        for (scope_name, members) in found {
+            self.report_cycle(&scope_name, &members);
+        }
+    }
+
+    fn report_cycle(&mut self, scope_name: &str, members: &[usize]) {
+        let Some(scope) = self.policy.scopes.get(scope_name) else {
+            return;
+        };
+        let mut cycle = Vec::new();
+        let mut edges = Vec::new();
+        for (i, &role) in members.iter().enumerate() {
+            let next = members
+                .get(i + 1)
+                .or(members.first())
+                .copied()
+                .unwrap_or(role);
+            if let Some((name, r)) = scope.roles.get_index(role) {
+                cycle.push(name.clone());
+                // Point at the parent reference in the role's declaration text.
+                let parent_name = scope
+                    .roles
+                    .get_index(next)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default();
+                edges.push(parent_ref_loc(&r.loc, &parent_name).unwrap_or_else(|| r.loc.clone()));
+            }
+        }
+        if let Some(first) = cycle.first().cloned() {
+            cycle.push(first);
+        }
+        self.errors.push(ResolveError::Cycle { cycle, edges });
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Member {
+    Role,
+    Action,
+}
+
+impl Member {
+    fn what(self) -> &'static str {
+        match self {
+            Member::Role => "role",
+            Member::Action => "action",
+        }
+    }
+}
+
+/// The location of `parent` in the `: a, b` list following a role's name.
+fn parent_ref_loc(role_name: &Loc, parent: &str) -> Option<Loc> {
+    let text = role_name.src.text();
+    let rest = text.get(role_name.end..)?;
+    let colon = rest.find(':')?;
+    // The parent list ends at the end of the line.
+    let line_end = rest.find('\n').unwrap_or(rest.len());
+    if colon > line_end {
+        return None;
+    }
+    let list = rest.get(colon..line_end)?;
+    let mut offset = 0;
+    while let Some(found) = list.get(offset..)?.find(parent) {
+        let at = offset + found;
+        let before_ok = list
+            .get(..at)?
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let after_ok = list
+            .get(at + parent.len()..)?
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        if before_ok && after_ok {
+            let start = role_name.end + colon + at;
+            return Some(Loc::new(&role_name.src, start, start + parent.len()));
+        }
+        offset = at + parent.len();
+    }
+    None
+}
+
+fn duplicate(what: &'static str, name: &ast::Ident, first: &Loc) -> ResolveError {
+    ResolveError::Duplicate {
+        what,
+        name: name.name.clone(),
+        loc: name.loc.clone(),
+        first: first.clone(),
+    }
+}
+
+/// A help line: the closest known name, or the list of known ones.
+pub fn suggest(name: &str, candidates: &[&str], what: &str, place: &str) -> String {
+    let best = candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), *c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d);
+    if let Some((_, c)) = best {
+        return format!("did you mean `{c}`?");
+    }
+    if candidates.is_empty() {
+        return format!("{place} declares no {what}");
+    }
+    let shown: Vec<String> = candidates
+        .iter()
+        .take(12)
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let more = if candidates.len() > 12 { ", …" } else { "" };
+    format!("{place} declares: {}{more}", shown.join(", "))
+}
+
+/// Levenshtein distance, for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let value = (above + 1).min(left + 1).min(prev + usize::from(ca != *cb));
+            prev = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}

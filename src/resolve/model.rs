@@ -1,0 +1,353 @@
+//! The resolved policy: every name bound, every reference an index.
+//!
+//! Indexes are positions in the `IndexMap`s, so declaration order is kept
+//! everywhere and ids are dense.
+
+use indexmap::IndexMap;
+
+use crate::source::Loc;
+use crate::syntax::ast::{Cardinality, Effect};
+
+/// A policy with every name resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// The name from `policy "…"`, if given.
+    pub name: Option<String>,
+    /// Where the policy comes from.
+    pub sources: Vec<SourceMeta>,
+    /// Policy-level notes.
+    pub notes: Vec<String>,
+    /// Facts, by name.
+    pub facts: IndexMap<String, Fact>,
+    /// Kinds of principal, by name.
+    pub kinds: IndexMap<String, Kind>,
+    /// Scopes, by name.
+    pub scopes: IndexMap<String, Scope>,
+    /// Every rule, in declaration order; a rule's id is its position.
+    pub rules: Vec<Rule>,
+    /// Cross-scope overrides in declaration order.
+    pub overrides: Vec<Override>,
+}
+
+/// `source "Title" url "…" date "…" lang "…"`
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceMeta {
+    /// The title.
+    pub title: String,
+    /// `url`
+    pub url: Option<String>,
+    /// `date`
+    pub date: Option<String>,
+    /// `lang`
+    pub lang: Option<String>,
+}
+
+/// A declared fact: a boolean supplied with each request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// Display label.
+    pub label: Option<String>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// A declared kind of principal (team member, registrant…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kind {
+    /// Display label.
+    pub label: Option<String>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// A scope: its roles, actions, and who may hold what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// Display label.
+    pub label: Option<String>,
+    /// The `scope` block.
+    pub loc: Loc,
+    /// Roles, by name.
+    pub roles: IndexMap<String, Role>,
+    /// Actions, by name.
+    pub actions: IndexMap<String, Action>,
+    /// Section headings, in order; actions point to them.
+    pub sections: Vec<String>,
+    /// The role of a principal holding none here (and no kind default).
+    pub default: Option<DefaultRole>,
+    /// Per-kind defaults, by kind index.
+    pub kind_defaults: IndexMap<usize, DefaultRole>,
+    /// Per-kind assignable roles, by kind index.
+    pub assignable: IndexMap<usize, Assignable>,
+    /// Cardinality constraints.
+    pub limits: Vec<Limit>,
+    /// Staffing advice.
+    pub advice: Vec<Advice>,
+    /// Scope-level notes.
+    pub notes: Vec<String>,
+}
+
+/// A role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Display label.
+    pub label: Option<String>,
+    /// Inherited roles of the same scope, as written.
+    pub parents: Vec<usize>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// An action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// Display label.
+    pub label: Option<String>,
+    /// Index into the scope's sections.
+    pub section: Option<usize>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// A default role, or `none` (no access).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultRole {
+    /// Role index, `None` for `none`.
+    pub role: Option<usize>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// The roles a kind of principal may be assigned in a scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignable {
+    /// Role indexes (empty for `none`).
+    pub roles: Vec<usize>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// `limit role cardinality`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// Role index.
+    pub role: usize,
+    /// How many may hold it.
+    pub cardinality: Cardinality,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// `advise N role per MIN to MAX participants`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advice {
+    /// How many holders…
+    pub count: u64,
+    /// …of this role…
+    pub role: usize,
+    /// …per at least this many participants…
+    pub per_min: u64,
+    /// …and at most this many.
+    pub per_max: u64,
+    /// The advice in the source's words.
+    pub label: Option<String>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// A resolved rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// Scope index.
+    pub scope: usize,
+    /// Role indexes in the scope, as written.
+    pub roles: Vec<usize>,
+    /// Action indexes in the scope, as written.
+    pub actions: Vec<usize>,
+    /// The `when` condition.
+    pub condition: Option<Condition>,
+    /// The rule.
+    pub loc: Loc,
+}
+
+/// A condition with its text as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// The resolved expression.
+    pub expr: Cond,
+    /// The source text after `when`.
+    pub text: String,
+    /// Where it is.
+    pub loc: Loc,
+}
+
+/// A boolean expression over fact indexes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Cond {
+    /// A fact.
+    Fact(usize),
+    /// A constant.
+    Const(bool),
+    /// Negation.
+    Not(Box<Cond>),
+    /// Conjunction.
+    And(Vec<Cond>),
+    /// Disjunction.
+    Or(Vec<Cond>),
+}
+
+impl Cond {
+    /// Evaluates with `is_true(fact)` telling each fact's value.
+    pub fn eval(&self, is_true: &impl Fn(usize) -> bool) -> bool {
+        match self {
+            Cond::Fact(f) => is_true(*f),
+            Cond::Const(b) => *b,
+            Cond::Not(inner) => !inner.eval(is_true),
+            Cond::And(items) => items.iter().all(|c| c.eval(is_true)),
+            Cond::Or(items) => items.iter().any(|c| c.eval(is_true)),
+        }
+    }
+
+    /// Every fact it reads, in order of first appearance.
+    pub fn facts(&self, out: &mut Vec<usize>) {
+        match self {
+            Cond::Fact(f) => {
+                if !out.contains(f) {
+                    out.push(*f);
+                }
+            }
+            Cond::Const(_) => {}
+            Cond::Not(inner) => inner.facts(out),
+            Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| c.facts(out)),
+        }
+    }
+
+    /// Renders with fact names, parenthesised only where needed.
+    pub fn render(&self, fact_name: &impl Fn(usize) -> String) -> String {
+        self.render_prec(fact_name, 0)
+    }
+
+    fn render_prec(&self, fact_name: &impl Fn(usize) -> String, outer: u8) -> String {
+        let (text, prec) = match self {
+            Cond::Fact(f) => (fact_name(*f), 3),
+            Cond::Const(b) => (b.to_string(), 3),
+            Cond::Not(inner) => (format!("not {}", inner.render_prec(fact_name, 3)), 3),
+            Cond::And(items) => (join(items, " and ", fact_name, 2), 2),
+            Cond::Or(items) => (join(items, " or ", fact_name, 1), 1),
+        };
+        if prec < outer {
+            format!("({text})")
+        } else {
+            text
+        }
+    }
+}
+
+fn join(items: &[Cond], sep: &str, fact_name: &impl Fn(usize) -> String, prec: u8) -> String {
+    items
+        .iter()
+        .map(|c| c.render_prec(fact_name, prec + 1))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// Who an override applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Holders of this role (or a role inheriting it) in that scope.
+    Role {
+        /// Scope index.
+        scope: usize,
+        /// Role index.
+        role: usize,
+    },
+    /// Principals for whom this fact is true.
+    Fact(usize),
+}
+
+/// `subject joins scope as role [when condition]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Who it applies to.
+    pub subject: Subject,
+    /// Scope index whose effective role it sets.
+    pub scope: usize,
+    /// Role index it sets.
+    pub role: usize,
+    /// Extra condition.
+    pub condition: Option<Condition>,
+    /// The declaration.
+    pub loc: Loc,
+}
+
+impl Policy {
+    /// The display name of a fact.
+    pub fn fact_name(&self, fact: usize) -> String {
+        self.facts
+            .get_index(fact)
+            .map_or_else(|| format!("#{fact}"), |(name, _)| name.clone())
+    }
+
+    /// `scope.role`
+    pub fn role_name(&self, scope: usize, role: usize) -> String {
+        match self.scopes.get_index(scope) {
+            Some((scope_name, s)) => match s.roles.get_index(role) {
+                Some((role_name, _)) => format!("{scope_name}.{role_name}"),
+                None => format!("{scope_name}.#{role}"),
+            },
+            None => format!("#{scope}.#{role}"),
+        }
+    }
+
+    /// An override written back as text.
+    pub fn describe_override(&self, o: &Override) -> String {
+        let subject = match o.subject {
+            Subject::Role { scope, role } => self.role_name(scope, role),
+            Subject::Fact(f) => self.fact_name(f),
+        };
+        let target = self.role_name(o.scope, o.role);
+        let (scope, role) = target.split_once('.').unwrap_or((&target, ""));
+        let mut text = format!("{subject} joins {scope} as {role}");
+        if let Some(c) = &o.condition {
+            text.push_str(" when ");
+            text.push_str(&c.text);
+        }
+        text
+    }
+}
+
+/// A rule's text on one line, comments dropped: `allow a, b to x when f`.
+pub fn rule_summary(rule: &Rule) -> String {
+    rule.loc
+        .text()
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Policy {
+    /// A rule as it bears on one action: `allow a, b to x when f`, with `…`
+    /// standing for the other actions it names.
+    pub fn rule_for_action(&self, rule: &Rule, action: usize) -> String {
+        let Some((_, scope)) = self.scopes.get_index(rule.scope) else {
+            return rule_summary(rule);
+        };
+        let roles: Vec<&str> = rule
+            .roles
+            .iter()
+            .filter_map(|&r| scope.roles.get_index(r).map(|(n, _)| n.as_str()))
+            .collect();
+        let action_name = scope.actions.get_index(action).map_or("?", |(n, _)| n.as_str());
+        let others = if rule.actions.len() > 1 { ", …" } else { "" };
+        let mut text = format!("{} {} to {action_name}{others}", rule.effect.as_str(), roles.join(", "));
+        if let Some(c) = &rule.condition {
+            text.push_str(" when ");
+            text.push_str(&c.text);
+        }
+        text
+    }
+}

@@ -1,0 +1,129 @@
+//! Source files and locations: the one span type every diagnostic renders from.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// One policy file's text and the name it is shown under.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    name: String,
+    text: String,
+}
+
+impl SourceFile {
+    /// Wraps `text` shown as `name` in diagnostics (usually the path as given).
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        Arc::new(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        })
+    }
+
+    /// The name diagnostics show for this file.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The whole text of the file.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let before = self.text.get(..offset).unwrap_or(&self.text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
+            before.get(nl + 1..).map_or(0, |tail| tail.chars().count())
+        }) + 1;
+        (line, column)
+    }
+}
+
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A byte range in one source file, carrying the file so it can render anywhere.
+#[derive(Clone)]
+pub struct Loc {
+    /// The file the range is in.
+    pub src: Arc<SourceFile>,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+}
+
+impl Loc {
+    /// A location covering `start..end` of `src`.
+    pub fn new(src: &Arc<SourceFile>, start: usize, end: usize) -> Self {
+        Loc {
+            src: Arc::clone(src),
+            start,
+            end,
+        }
+    }
+
+    /// The miette span: (offset, length), not (start, end).
+    pub fn span(&self) -> SourceSpan {
+        SourceSpan::new(self.start.into(), self.end.saturating_sub(self.start))
+    }
+
+    /// The text this location covers.
+    pub fn text(&self) -> &str {
+        self.src.text().get(self.start..self.end).unwrap_or("")
+    }
+
+    /// 1-based line of the start.
+    pub fn line(&self) -> usize {
+        self.src.line_col(self.start).0
+    }
+
+    /// `file:line`, the form answers and tables cite rules by.
+    pub fn file_line(&self) -> String {
+        format!("{}:{}", self.src.name(), self.line())
+    }
+
+    /// The smallest location covering both (same file assumed).
+    pub fn to(&self, other: &Loc) -> Loc {
+        Loc::new(
+            &self.src,
+            self.start.min(other.start),
+            self.end.max(other.end),
+        )
+    }
+}
+
+impl fmt::Debug for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}..{}", self.src.name(), self.start, self.end)
+    }
+}
+
+/// Locations never take part in equality: two trees that differ only in layout are equal.
+impl PartialEq for Loc {
+    fn eq(&self, _: &Loc) -> bool {
+        true
+    }
+}
+impl Eq for Loc {}

@@ -1,0 +1,346 @@
+//! The syntax tree: what a policy file says, with a location on every node.
+//!
+//! The tree knows nothing of later stages: names are not yet resolved, and a
+//! name that means nothing is still a perfectly good tree.
+
+use crate::source::Loc;
+
+/// A name as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// A reference to a role or action: `name` or `scope.name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameRef {
+    /// The scope, when qualified.
+    pub scope: Option<Ident>,
+    /// The role or action name.
+    pub name: Ident,
+    /// The whole reference.
+    pub loc: Loc,
+}
+
+impl NameRef {
+    /// The reference as written: `scope.name` or `name`.
+    pub fn display(&self) -> String {
+        match &self.scope {
+            Some(scope) => format!("{}.{}", scope.name, self.name.name),
+            None => self.name.name.clone(),
+        }
+    }
+}
+
+/// A string literal with its escapes decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The decoded text.
+    pub value: String,
+    /// The literal, quotes included.
+    pub loc: Loc,
+}
+
+/// A `#` comment, kept aside for the formatter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The comment text, `#` included.
+    pub text: String,
+    /// Where it is.
+    pub loc: Loc,
+}
+
+/// One parsed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Top-level items in order.
+    pub items: Vec<Item>,
+    /// Every comment, in order.
+    pub comments: Vec<Comment>,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// `policy "Name"`
+    Policy(Text),
+    /// `source "Title" url "…" date "…" lang "fr"`
+    Source(SourceDecl),
+    /// `note "…"`
+    Note(Text),
+    /// `include "other.policy"`
+    Include(Text),
+    /// `fact name "Label"`
+    Fact(Decl),
+    /// `kind name "Label"`
+    Kind(Decl),
+    /// `scope name "Label" { … }`
+    Scope(ScopeDecl),
+    /// `workspace.admin joins session as organizer`
+    Override(OverrideDecl),
+}
+
+/// A declaration of a name with an optional label (facts, kinds, actions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decl {
+    /// The declared name.
+    pub name: Ident,
+    /// The display label.
+    pub label: Option<Text>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `source "Title" url "…" date "…" lang "…"`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDecl {
+    /// The title.
+    pub title: Text,
+    /// `url`, `date`, `lang` attributes in the order written.
+    pub attrs: Vec<(Ident, Text)>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `scope name "Label" { … }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeDecl {
+    /// The scope's name.
+    pub name: Ident,
+    /// Its display label.
+    pub label: Option<Text>,
+    /// Its items in order.
+    pub items: Vec<ScopeItem>,
+    /// The whole block.
+    pub loc: Loc,
+}
+
+/// What a scope block holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeItem {
+    /// `role name "Label" : parent, …`
+    Role(RoleDecl),
+    /// `action name "Label"`
+    Action(Decl),
+    /// `section "Label" { … }`
+    Section(SectionDecl),
+    /// `allow …` / `deny …`
+    Rule(Rule),
+    /// `default viewer`, `default team_member: speaker`, `default none`
+    Default(DefaultDecl),
+    /// `assignable registrant: external_speaker, viewer`
+    Assignable(AssignableDecl),
+    /// `limit presenter at most 1`
+    Limit(LimitDecl),
+    /// `advise 1 moderator per 50 to 100 participants`
+    Advise(AdviseDecl),
+    /// `note "…"`
+    Note(Text),
+}
+
+/// `role name "Label" : parent, …`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleDecl {
+    /// The role's name.
+    pub name: Ident,
+    /// Its display label.
+    pub label: Option<Text>,
+    /// The roles it inherits, in the order written.
+    pub parents: Vec<NameRef>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `section "Label" { … }`: a group of actions for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionDecl {
+    /// The section heading.
+    pub label: Text,
+    /// Actions, rules and notes in order.
+    pub items: Vec<ScopeItem>,
+    /// The whole block.
+    pub loc: Loc,
+}
+
+/// Allow or deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// Grants the actions.
+    Allow,
+    /// Withholds the actions.
+    Deny,
+}
+
+impl Effect {
+    /// `allow` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "allow",
+            Effect::Deny => "deny",
+        }
+    }
+}
+
+/// `allow roles to actions when condition`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// The roles named.
+    pub roles: Vec<NameRef>,
+    /// The actions named.
+    pub actions: Vec<NameRef>,
+    /// The `when` condition.
+    pub condition: Option<Expr>,
+    /// The whole rule.
+    pub loc: Loc,
+}
+
+/// A boolean condition over facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// A fact's name.
+    Fact(Ident),
+    /// `true` or `false`.
+    Bool(bool, Loc),
+    /// `not e`
+    Not(Box<Expr>, Loc),
+    /// `a and b and …`
+    And(Vec<Expr>, Loc),
+    /// `a or b or …`
+    Or(Vec<Expr>, Loc),
+}
+
+impl Expr {
+    /// Where the expression is.
+    pub fn loc(&self) -> &Loc {
+        match self {
+            Expr::Fact(ident) => &ident.loc,
+            Expr::Bool(_, loc) | Expr::Not(_, loc) | Expr::And(_, loc) | Expr::Or(_, loc) => loc,
+        }
+    }
+}
+
+/// `default [kind:] role|none`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultDecl {
+    /// The kind of principal it is for; none means everyone without a kind default.
+    pub kind: Option<Ident>,
+    /// The role, or `None` for `none` (no access).
+    pub role: Option<Ident>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `assignable kind: role, …` or `assignable kind: none`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignableDecl {
+    /// The kind of principal.
+    pub kind: Ident,
+    /// The roles it may be assigned (empty for `none`).
+    pub roles: Vec<Ident>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// How many principals may hold a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Cardinality {
+    /// `at most N`
+    AtMost {
+        /// N
+        max: u64,
+    },
+    /// `at least N`
+    AtLeast {
+        /// N
+        min: u64,
+    },
+    /// `exactly N`
+    Exactly {
+        /// N
+        count: u64,
+    },
+    /// `between N and M`
+    Between {
+        /// N
+        min: u64,
+        /// M
+        max: u64,
+    },
+    /// `unlimited`
+    Unlimited,
+}
+
+impl Cardinality {
+    /// The least and most holders allowed.
+    pub fn bounds(self) -> (u64, Option<u64>) {
+        match self {
+            Cardinality::AtMost { max } => (0, Some(max)),
+            Cardinality::AtLeast { min } => (min, None),
+            Cardinality::Exactly { count } => (count, Some(count)),
+            Cardinality::Between { min, max } => (min, Some(max)),
+            Cardinality::Unlimited => (0, None),
+        }
+    }
+}
+
+impl std::fmt::Display for Cardinality {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cardinality::AtMost { max } => write!(f, "at most {max}"),
+            Cardinality::AtLeast { min } => write!(f, "at least {min}"),
+            Cardinality::Exactly { count } => write!(f, "exactly {count}"),
+            Cardinality::Between { min, max } => write!(f, "between {min} and {max}"),
+            Cardinality::Unlimited => f.write_str("unlimited"),
+        }
+    }
+}
+
+/// `limit role cardinality`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitDecl {
+    /// The role limited.
+    pub role: Ident,
+    /// How many may hold it.
+    pub cardinality: Cardinality,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `advise N role per MIN [to MAX] participants "Label"`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdviseDecl {
+    /// How many holders of the role…
+    pub count: u64,
+    /// …of which role…
+    pub role: Ident,
+    /// …per this many participants at least…
+    pub per_min: u64,
+    /// …and at most.
+    pub per_max: u64,
+    /// The advice as the source words it.
+    pub label: Option<Text>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `subject joins scope as role [when condition]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideDecl {
+    /// `scope.role` (a held role) or `fact` (a fact that is true).
+    pub subject: NameRef,
+    /// The scope whose effective role it sets.
+    pub scope: Ident,
+    /// The role it sets.
+    pub role: Ident,
+    /// An extra condition.
+    pub condition: Option<Expr>,
+    /// The whole declaration.
+    pub loc: Loc,
+}

@@ -1,0 +1,11 @@
+//! The syntax layer: policy text to a syntax tree with locations, and the
+//! loading of a policy's files (`include`).
+//!
+//! It knows nothing of later stages: a tree that names unknown roles is fine here.
+
+pub mod ast;
+mod loader;
+mod parser;
+
+pub use loader::{FileSystem, Loader, MemoryFiles, ParsedFile, RealFiles};
+pub use parser::{is_reserved, parse_file};

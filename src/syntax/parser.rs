@@ -1,0 +1,602 @@
+//! Text to syntax tree: runs the pest grammar and builds the typed tree.
+
+use std::sync::Arc;
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+
+use super::ast::*;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::source::{Loc, SourceFile};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/rolecall.pest"]
+struct Grammar;
+
+/// Parses one file. A file with a syntax error yields that one diagnostic:
+/// pest stops at the first error, so later ones show once it is fixed.
+pub fn parse_file(src: &Arc<SourceFile>) -> Result<File, Vec<Diagnostic>> {
+    let pairs = Grammar::parse(Rule::file, src.text()).map_err(|e| vec![syntax_error(src, &e)])?;
+    let mut builder = Builder {
+        src,
+        errors: Vec::new(),
+    };
+    let mut file = File {
+        items: Vec::new(),
+        comments: Vec::new(),
+    };
+    for pair in pairs.clone().flatten() {
+        if pair.as_rule() == Rule::COMMENT {
+            file.comments.push(Comment {
+                text: pair.as_str().trim_end().to_string(),
+                loc: builder.loc(&pair),
+            });
+        }
+    }
+    for top in pairs {
+        for pair in children(top) {
+            if pair.as_rule() == Rule::EOI {
+                continue;
+            }
+            if let Some(item) = builder.top_item(pair) {
+                file.items.push(item);
+            }
+        }
+    }
+    if builder.errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(builder.errors)
+    }
+}
+
+/// The children of a node, comments left out.
+fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT)
+}
+
+struct Builder<'s> {
+    src: &'s Arc<SourceFile>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    /// The node's location, without the whitespace and comments pest leaves
+    /// at its end when a trailing optional part is absent.
+    fn loc(&self, pair: &Pair<'_, Rule>) -> Loc {
+        Loc::new(self.src, pair.as_span().start(), content_end(pair))
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            loc: self.loc(&pair),
+        }
+    }
+
+    fn text(&self, pair: Pair<'_, Rule>) -> Text {
+        // `label` wraps `string`, which wraps `string_body`.
+        let loc = self.loc(&pair);
+        let mut node = pair;
+        while node.as_rule() != Rule::string_body {
+            match children(node).next() {
+                Some(inner) => node = inner,
+                None => {
+                    return Text {
+                        value: String::new(),
+                        loc,
+                    };
+                }
+            }
+        }
+        Text {
+            value: unescape(node.as_str()),
+            loc,
+        }
+    }
+
+    fn name_ref(&self, pair: Pair<'_, Rule>) -> NameRef {
+        let loc = self.loc(&pair);
+        let mut parts: Vec<Ident> = children(pair).map(|p| self.ident(p)).collect();
+        let name = parts.pop().unwrap_or_else(|| Ident {
+            name: String::new(),
+            loc: loc.clone(),
+        });
+        NameRef {
+            scope: parts.pop(),
+            name,
+            loc,
+        }
+    }
+
+    fn integer(&mut self, pair: Pair<'_, Rule>) -> u64 {
+        match pair.as_str().parse() {
+            Ok(n) => n,
+            Err(_) => {
+                let loc = self.loc(&pair);
+                self.errors.push(
+                    Diagnostic::new(
+                        "rolecall::syntax::number_too_large",
+                        Level::Error,
+                        "this number is too large",
+                        &loc,
+                        "larger than 18446744073709551615",
+                    )
+                    .with_help("counts are whole numbers that fit in 64 bits"),
+                );
+                0
+            }
+        }
+    }
+
+    fn top_item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        let loc = self.loc(&pair);
+        let kind = pair.as_rule();
+        let mut inner = children(pair).filter(|p| !is_keyword(p.as_rule()));
+        Some(match kind {
+            Rule::policy_decl => Item::Policy(self.text(inner.next()?)),
+            Rule::note_decl => Item::Note(self.text(inner.next()?)),
+            Rule::include_decl => Item::Include(self.text(inner.next()?)),
+            Rule::source_decl => {
+                let title = self.text(inner.next()?);
+                let attrs = inner
+                    .filter_map(|attr| {
+                        let mut parts = children(attr);
+                        let key = self.ident(parts.next()?);
+                        let value = self.text(parts.next()?);
+                        Some((key, value))
+                    })
+                    .collect();
+                Item::Source(SourceDecl { title, attrs, loc })
+            }
+            Rule::fact_decl => Item::Fact(self.decl(inner, loc)?),
+            Rule::kind_decl => Item::Kind(self.decl(inner, loc)?),
+            Rule::scope_decl => {
+                let name = self.ident(inner.next()?);
+                let mut label = None;
+                let mut items = Vec::new();
+                for p in inner {
+                    if p.as_rule() == Rule::label {
+                        label = Some(self.text(p));
+                    } else if let Some(item) = self.scope_item(p) {
+                        items.push(item);
+                    }
+                }
+                Item::Scope(ScopeDecl {
+                    name,
+                    label,
+                    items,
+                    loc,
+                })
+            }
+            Rule::override_decl => {
+                let subject = self.name_ref(inner.next()?);
+                let scope = self.ident(inner.next()?);
+                let role = self.ident(inner.next()?);
+                let condition = inner.next().and_then(|w| self.when_clause(w));
+                Item::Override(OverrideDecl {
+                    subject,
+                    scope,
+                    role,
+                    condition,
+                    loc,
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn decl<'i>(&self, mut inner: impl Iterator<Item = Pair<'i, Rule>>, loc: Loc) -> Option<Decl> {
+        let name = self.ident(inner.next()?);
+        let label = inner.next().map(|p| self.text(p));
+        Some(Decl { name, label, loc })
+    }
+
+    fn scope_item(&mut self, pair: Pair<'_, Rule>) -> Option<ScopeItem> {
+        let loc = self.loc(&pair);
+        let kind = pair.as_rule();
+        if kind == Rule::rule {
+            return self.rule(pair).map(ScopeItem::Rule);
+        }
+        let mut inner = children(pair).filter(|p| !is_keyword(p.as_rule()));
+        Some(match kind {
+            Rule::note_decl => ScopeItem::Note(self.text(inner.next()?)),
+            Rule::action_decl => ScopeItem::Action(self.decl(inner, loc)?),
+            Rule::role_decl => {
+                let name = self.ident(inner.next()?);
+                let mut label = None;
+                let mut parents = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::label => label = Some(self.text(p)),
+                        Rule::name_list => {
+                            parents = children(p).map(|i| self.name_ref(i)).collect()
+                        }
+                        _ => {}
+                    }
+                }
+                ScopeItem::Role(RoleDecl {
+                    name,
+                    label,
+                    parents,
+                    loc,
+                })
+            }
+            Rule::section_decl => {
+                let label = self.text(inner.next()?);
+                let items = inner.filter_map(|p| self.scope_item(p)).collect();
+                ScopeItem::Section(SectionDecl { label, items, loc })
+            }
+            Rule::default_decl => {
+                let mut kind = None;
+                let mut role = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::ident => kind = Some(self.ident(p)),
+                        Rule::role_or_none => {
+                            role = children(p)
+                                .find(|i| i.as_rule() == Rule::ident)
+                                .map(|i| self.ident(i));
+                        }
+                        _ => {}
+                    }
+                }
+                ScopeItem::Default(DefaultDecl { kind, role, loc })
+            }
+            Rule::assignable_decl => {
+                let kind = self.ident(inner.next()?);
+                let roles = inner
+                    .find(|p| p.as_rule() == Rule::ident_list)
+                    .map(|list| children(list).map(|i| self.ident(i)).collect())
+                    .unwrap_or_default();
+                ScopeItem::Assignable(AssignableDecl { kind, roles, loc })
+            }
+            Rule::limit_decl => {
+                let role = self.ident(inner.next()?);
+                let card = children(inner.next()?).next()?;
+                let card_rule = card.as_rule();
+                let numbers: Vec<u64> = children(card)
+                    .filter(|p| p.as_rule() == Rule::integer)
+                    .map(|p| self.integer(p))
+                    .collect();
+                let n = |i: usize| numbers.get(i).copied().unwrap_or(0);
+                let cardinality = match card_rule {
+                    Rule::at_most => Cardinality::AtMost { max: n(0) },
+                    Rule::at_least => Cardinality::AtLeast { min: n(0) },
+                    Rule::exactly => Cardinality::Exactly { count: n(0) },
+                    Rule::between => Cardinality::Between {
+                        min: n(0),
+                        max: n(1),
+                    },
+                    _ => Cardinality::Unlimited,
+                };
+                ScopeItem::Limit(LimitDecl {
+                    role,
+                    cardinality,
+                    loc,
+                })
+            }
+            Rule::advise_decl => {
+                let count = self.integer(inner.next()?);
+                let role = self.ident(inner.next()?);
+                let per_min = self.integer(inner.next()?);
+                let mut per_max = per_min;
+                let mut label = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::integer => per_max = self.integer(p),
+                        Rule::label => label = Some(self.text(p)),
+                        _ => {}
+                    }
+                }
+                ScopeItem::Advise(AdviseDecl {
+                    count,
+                    role,
+                    per_min,
+                    per_max,
+                    label,
+                    loc,
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<super::ast::Rule> {
+        let loc = self.loc(&pair);
+        let mut inner = children(pair).filter(|p| !is_keyword(p.as_rule()));
+        let effect = match inner.next()?.as_str() {
+            "deny" => Effect::Deny,
+            _ => Effect::Allow,
+        };
+        let roles = children(inner.next()?).map(|p| self.name_ref(p)).collect();
+        let actions = children(inner.next()?).map(|p| self.name_ref(p)).collect();
+        let condition = inner.next().and_then(|w| self.when_clause(w));
+        Some(super::ast::Rule {
+            effect,
+            roles,
+            actions,
+            condition,
+            loc,
+        })
+    }
+
+    fn when_clause(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let condition = children(pair).find(|p| p.as_rule() == Rule::condition)?;
+        self.expr(children(condition).next()?)
+    }
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let loc = self.loc(&pair);
+        match pair.as_rule() {
+            Rule::or_expr | Rule::and_expr => {
+                let is_or = pair.as_rule() == Rule::or_expr;
+                let mut operands: Vec<Expr> = children(pair)
+                    .filter(|p| !is_keyword(p.as_rule()))
+                    .filter_map(|p| self.expr(p))
+                    .collect();
+                if operands.len() == 1 {
+                    return operands.pop();
+                }
+                Some(if is_or {
+                    Expr::Or(operands, loc)
+                } else {
+                    Expr::And(operands, loc)
+                })
+            }
+            Rule::not_expr => {
+                let mut inner = children(pair);
+                let first = inner.next()?;
+                if first.as_rule() == Rule::kw_not {
+                    let operand = self.expr(inner.next()?)?;
+                    Some(Expr::Not(Box::new(operand), loc))
+                } else {
+                    self.expr(first)
+                }
+            }
+            Rule::bool_lit => Some(Expr::Bool(pair.as_str() == "true", loc)),
+            Rule::fact_ref => Some(Expr::Fact(self.ident(children(pair).next()?))),
+            _ => None,
+        }
+    }
+}
+
+fn content_end(pair: &Pair<'_, Rule>) -> usize {
+    let text = pair.as_str();
+    let start = pair.as_span().start();
+    let comments: Vec<(usize, usize)> = pair
+        .clone()
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::COMMENT)
+        .map(|p| (p.as_span().start(), p.as_span().end()))
+        .collect();
+    let mut end = pair.as_span().end();
+    loop {
+        let trimmed = start + text.get(..end - start).unwrap_or("").trim_end().len();
+        match comments.iter().find(|(_, e)| *e == trimmed) {
+            Some((comment_start, _)) => end = *comment_start,
+            None => return trimmed,
+        }
+    }
+}
+
+fn is_keyword(kind: Rule) -> bool {
+    matches!(
+        kind,
+        Rule::kw_policy
+            | Rule::kw_source
+            | Rule::kw_note
+            | Rule::kw_include
+            | Rule::kw_fact
+            | Rule::kw_kind
+            | Rule::kw_scope
+            | Rule::kw_role
+            | Rule::kw_action
+            | Rule::kw_section
+            | Rule::kw_to
+            | Rule::kw_when
+            | Rule::kw_and
+            | Rule::kw_or
+            | Rule::kw_joins
+            | Rule::kw_as
+            | Rule::kw_default
+            | Rule::kw_assignable
+            | Rule::kw_limit
+            | Rule::kw_advise
+            | Rule::kw_none
+            | Rule::kw_per
+            | Rule::kw_participants
+    )
+}
+
+fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a person should read for a grammar rule in "expected …".
+fn describe(kind: Rule) -> &'static str {
+    match kind {
+        Rule::ident | Rule::fact_ref => "a name",
+        Rule::name_ref | Rule::name_list => "a role or action name",
+        Rule::ident_list => "a list of names",
+        Rule::string | Rule::label | Rule::string_body => "a quoted string",
+        Rule::escape => "an escape (\\\" \\\\ \\n \\t)",
+        Rule::integer => "a number",
+        Rule::EOI => "end of file",
+        Rule::policy_decl | Rule::kw_policy => "`policy`",
+        Rule::source_decl | Rule::kw_source => "`source`",
+        Rule::source_attr => "`url`, `date` or `lang`",
+        Rule::note_decl | Rule::kw_note => "`note`",
+        Rule::include_decl | Rule::kw_include => "`include`",
+        Rule::fact_decl | Rule::kw_fact => "`fact`",
+        Rule::kind_decl | Rule::kw_kind => "`kind`",
+        Rule::scope_decl | Rule::kw_scope => "`scope`",
+        Rule::role_decl | Rule::kw_role => "`role`",
+        Rule::action_decl | Rule::kw_action => "`action`",
+        Rule::section_decl | Rule::kw_section => "`section`",
+        Rule::rule | Rule::effect => "a rule (`allow`/`deny`)",
+        Rule::kw_to => "`to`",
+        Rule::when_clause | Rule::kw_when => "`when`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not | Rule::not_expr => "`not`",
+        Rule::condition | Rule::or_expr | Rule::and_expr => "a condition",
+        Rule::bool_lit => "`true` or `false`",
+        Rule::kw_joins => "`joins`",
+        Rule::kw_as => "`as`",
+        Rule::default_decl | Rule::kw_default => "`default`",
+        Rule::assignable_decl | Rule::kw_assignable => "`assignable`",
+        Rule::role_or_none => "a role name or `none`",
+        Rule::kw_none => "`none`",
+        Rule::limit_decl | Rule::kw_limit => "`limit`",
+        Rule::cardinality => {
+            "`at most N`, `at least N`, `exactly N`, `between N and M` or `unlimited`"
+        }
+        Rule::at_most | Rule::at_least | Rule::kw_at => "`at most` or `at least`",
+        Rule::kw_most => "`most`",
+        Rule::kw_least => "`least`",
+        Rule::exactly | Rule::kw_exactly => "`exactly`",
+        Rule::between | Rule::kw_between => "`between`",
+        Rule::unlimited | Rule::kw_unlimited => "`unlimited`",
+        Rule::advise_decl | Rule::kw_advise => "`advise`",
+        Rule::kw_per => "`per`",
+        Rule::kw_participants => "`participants`",
+        Rule::kw_url => "`url`",
+        Rule::kw_date => "`date`",
+        Rule::kw_lang => "`lang`",
+        Rule::override_decl => "an override (`scope.role joins scope as role`)",
+        Rule::keyword => "a keyword",
+        Rule::file => "a policy",
+        Rule::COMMENT | Rule::WHITESPACE => "a comment",
+        _ => "a declaration",
+    }
+}
+
+fn syntax_error(src: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match error.location {
+        InputLocation::Pos(pos) => (pos, pos),
+        InputLocation::Span((start, end)) => (start, end),
+    };
+    let text = src.text();
+    // Underline the word found there, so the label is never an empty span.
+    let found: String = text
+        .get(start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(24)
+        .collect();
+    let at_eof = start >= text.len();
+    let (start, end) = if at_eof {
+        // Nothing to underline at the very end: point at the last character written.
+        let trimmed = text.trim_end();
+        let last = trimmed.char_indices().last().map_or(0, |(i, _)| i);
+        (last, trimmed.len())
+    } else if end > start {
+        (start, end)
+    } else {
+        (start, start + found.len().max(1))
+    };
+    let end = end.min(text.len()).max(start);
+    let loc = Loc::new(src, start, end);
+    let expected = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&str> = positives
+                .iter()
+                .filter(|r| !matches!(r, Rule::COMMENT | Rule::WHITESPACE))
+                .map(|r| describe(*r))
+                .collect();
+            names.dedup();
+            let mut unique = Vec::new();
+            for name in names {
+                if !unique.contains(&name) {
+                    unique.push(name);
+                }
+            }
+            join_or(&unique)
+        }
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let found_text = if at_eof || found.is_empty() {
+        "end of file".to_string()
+    } else if is_reserved(&found) {
+        format!("the keyword `{found}`")
+    } else {
+        format!("`{found}`")
+    };
+    if found.starts_with('"') && !at_eof {
+        let rest = text.get(start + 1..).unwrap_or("");
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        if !rest.get(..line_end).unwrap_or("").contains('"') {
+            let loc = Loc::new(src, start, start + 1 + line_end);
+            return Diagnostic::new(
+                "rolecall::syntax::unterminated_string",
+                Level::Error,
+                "unterminated string",
+                &loc,
+                "this string has no closing quote on its line",
+            )
+            .with_help("close the string with `\"`; a string cannot span lines (write \\n for a line break)");
+        }
+    }
+    let message = if expected.is_empty() {
+        format!("unexpected {found_text}")
+    } else {
+        format!("expected {expected}, found {found_text}")
+    };
+    if at_eof {
+        return Diagnostic::new(
+            "rolecall::syntax::unexpected_eof",
+            Level::Error,
+            message,
+            &loc,
+            "the file ends after this",
+        )
+        .with_help("check that every `{` has its `}` and that the last declaration is complete");
+    }
+    let mut diagnostic = Diagnostic::new(
+        "rolecall::syntax::unexpected",
+        Level::Error,
+        message,
+        &loc,
+        if expected.is_empty() {
+            "unexpected here".to_string()
+        } else {
+            format!("expected {expected}")
+        },
+    );
+    diagnostic = diagnostic.with_help(if is_reserved(&found) {
+        format!("`{found}` is a keyword and cannot be used as a name; see docs/language.md")
+    } else {
+        "see docs/language.md for the syntax of each declaration".to_string()
+    });
+    diagnostic
+}
+
+/// Whether a word is reserved (cannot be a name).
+pub fn is_reserved(word: &str) -> bool {
+    Grammar::parse(Rule::keyword, word).is_ok_and(|p| p.as_str() == word)
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}

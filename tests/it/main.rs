@@ -1,0 +1,9 @@
+//! Integration tests, one binary: one module per pipeline stage.
+
+mod cli;
+mod diagnostics;
+mod eval;
+mod parse;
+mod reference;
+mod support;
+mod table;
