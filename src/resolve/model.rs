@@ -341,9 +341,16 @@ impl Policy {
             .iter()
             .filter_map(|&r| scope.roles.get_index(r).map(|(n, _)| n.as_str()))
             .collect();
-        let action_name = scope.actions.get_index(action).map_or("?", |(n, _)| n.as_str());
+        let action_name = scope
+            .actions
+            .get_index(action)
+            .map_or("?", |(n, _)| n.as_str());
         let others = if rule.actions.len() > 1 { ", …" } else { "" };
-        let mut text = format!("{} {} to {action_name}{others}", rule.effect.as_str(), roles.join(", "));
+        let mut text = format!(
+            "{} {} to {action_name}{others}",
+            rule.effect.as_str(),
+            roles.join(", ")
+        );
         if let Some(c) = &rule.condition {
             text.push_str(" when ");
             text.push_str(&c.text);

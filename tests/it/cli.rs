@@ -9,15 +9,35 @@ fn check_valid_and_invalid() {
     let run = cli(&["check", LIVESTORM, "policies/goto_webinar.policy"], "");
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
-    let bad = temp_file("bad.policy", "scope s {\n    role r : ghost\n    allow r to nothing\n}\n");
+    let bad = temp_file(
+        "bad.policy",
+        "scope s {\n    role r : ghost\n    allow r to nothing\n}\n",
+    );
     let run = cli(&["check", bad.to_str().expect("path")], "");
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("unknown role `ghost` in scope `s`"), "{}", run.stderr);
-    assert!(run.stderr.contains("unknown action `nothing` in scope `s`"), "{}", run.stderr);
-    assert!(run.stderr.contains("is invalid (2 errors)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown role `ghost` in scope `s`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("unknown action `nothing` in scope `s`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("is invalid (2 errors)"),
+        "{}",
+        run.stderr
+    );
     let run = cli(&["check", "no/such.policy"], "");
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("cannot read no/such.policy: no such file"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot read no/such.policy: no such file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -30,21 +50,43 @@ fn usage_errors_exit_2_and_help_exits_0() {
     let run = cli(&["--help"], "");
     assert_eq!(run.code, 0);
     for command in ["check", "table", "eval", "explain"] {
-        assert!(run.stdout.contains(command), "{command} missing from --help");
+        assert!(
+            run.stdout.contains(command),
+            "{command} missing from --help"
+        );
     }
     let run = cli(&["table", LIVESTORM, "--format", "yaml"], "");
     assert_eq!(run.code, 2);
     let run = cli(&["table", LIVESTORM, "--scope", "nowhere"], "");
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown scope `nowhere`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown scope `nowhere`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn table_formats() {
-    let run = cli(&["table", LIVESTORM, "--scope", "workspace", "--format", "csv"], "");
+    let run = cli(
+        &[
+            "table",
+            LIVESTORM,
+            "--scope",
+            "workspace",
+            "--format",
+            "csv",
+        ],
+        "",
+    );
     assert_eq!(run.code, 0);
     assert_eq!(run.stdout.lines().count(), 1 + 27 * 3);
-    assert!(run.stdout.lines().skip(1).all(|l| l.starts_with("workspace,")));
+    assert!(
+        run.stdout
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("workspace,"))
+    );
     for format in ["text", "markdown", "json"] {
         let run = cli(&["table", LIVESTORM, "--format", format], "");
         assert_eq!(run.code, 0, "{format}");
@@ -74,18 +116,39 @@ fn eval_answers_every_line_in_order() {
     assert_eq!(lines[0]["decision"], "allow");
     assert_eq!(lines[0]["roles"], serde_json::json!(["organizer"]));
     assert_eq!(lines[1]["line"], 2);
-    assert!(lines[1]["error"].as_str().expect("error").starts_with("invalid JSON"));
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .expect("error")
+            .starts_with("invalid JSON")
+    );
     assert_eq!(lines[2]["line"], 3);
     assert_eq!(lines[3]["line"], 4);
-    assert!(lines[3]["error"].as_str().expect("error").contains("unknown role `ghost`"));
+    assert!(
+        lines[3]["error"]
+            .as_str()
+            .expect("error")
+            .contains("unknown role `ghost`")
+    );
     assert_eq!(lines[4]["decision"], "allow");
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn eval_from_a_file_and_clean_exit() {
-    let requests = temp_file("requests.jsonl", "{\"principal\": {\"session\": \"viewer\"}, \"action\": \"session:start_end_session\"}\n");
-    let run = cli(&["eval", LIVESTORM, "--requests", requests.to_str().expect("path")], "");
+    let requests = temp_file(
+        "requests.jsonl",
+        "{\"principal\": {\"session\": \"viewer\"}, \"action\": \"session:start_end_session\"}\n",
+    );
+    let run = cli(
+        &[
+            "eval",
+            LIVESTORM,
+            "--requests",
+            requests.to_str().expect("path"),
+        ],
+        "",
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("\"decision\":\"deny\""));
     let run = cli(&["eval", LIVESTORM, "--requests", "no/such.jsonl"], "");
@@ -96,10 +159,15 @@ fn eval_from_a_file_and_clean_exit() {
 #[test]
 fn eval_survives_invalid_utf8() {
     let mut input = b"\xff\xfe\n".to_vec();
-    input.extend_from_slice(br#"{"principal": {"session": "viewer"}, "action": "session:send_emojis"}"#);
+    input.extend_from_slice(
+        br#"{"principal": {"session": "viewer"}, "action": "session:send_emojis"}"#,
+    );
     let dir = temp_file("binary.jsonl", "");
     std::fs::write(&dir, &input).expect("write");
-    let run = cli(&["eval", LIVESTORM, "--requests", dir.to_str().expect("path")], "");
+    let run = cli(
+        &["eval", LIVESTORM, "--requests", dir.to_str().expect("path")],
+        "",
+    );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0], r#"{"error":"invalid UTF-8","line":1}"#);
@@ -111,10 +179,24 @@ fn explain_shows_the_whole_chain() {
     let run = cli(&["explain", LIVESTORM, request], "");
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
-    let run = cli(&["explain", "policies/goto_webinar.policy", r#"{"principal": {"session": "attendee"}, "action": "session:chat"}"#], "");
+    let run = cli(
+        &[
+            "explain",
+            "policies/goto_webinar.policy",
+            r#"{"principal": {"session": "attendee"}, "action": "session:chat"}"#,
+        ],
+        "",
+    );
     assert_eq!(run.code, 0);
     insta::assert_snapshot!("explain_conditional", run.stdout);
-    let run = cli(&["explain", LIVESTORM, r#"{"principal": {}, "action": "session:nope"}"#], "");
+    let run = cli(
+        &[
+            "explain",
+            LIVESTORM,
+            r#"{"principal": {}, "action": "session:nope"}"#,
+        ],
+        "",
+    );
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("unknown action `nope`"));
 }

@@ -13,22 +13,32 @@ fn check(text: &str) -> (String, Vec<String>) {
     let diagnostics = errors(text);
     let under = underlined(&diagnostics);
     for (d, u) in diagnostics.iter().zip(&under) {
-        assert!(!u.is_empty(), "diagnostic `{}` underlines nothing", d.message);
-        assert!(d.help.is_some(), "diagnostic `{}` has no help line", d.message);
+        assert!(
+            !u.is_empty(),
+            "diagnostic `{}` underlines nothing",
+            d.message
+        );
+        assert!(
+            d.help.is_some(),
+            "diagnostic `{}` has no help line",
+            d.message
+        );
     }
     (render_all(&diagnostics), under)
 }
 
 #[test]
 fn duplicate_declarations() {
-    let (rendered, under) = check("fact f\nfact f\nscope s {\n    role r\n    role r\n    action a\n    action a\n}\n");
+    let (rendered, under) =
+        check("fact f\nfact f\nscope s {\n    role r\n    role r\n    action a\n    action a\n}\n");
     assert_eq!(under, ["f", "r", "a"]);
     insta::assert_snapshot!(rendered);
 }
 
 #[test]
 fn unknown_role_suggests_the_closest() {
-    let (rendered, under) = check("scope s {\n    role moderator\n    action mute\n    allow moderatr to mute\n}\n");
+    let (rendered, under) =
+        check("scope s {\n    role moderator\n    action mute\n    allow moderatr to mute\n}\n");
     assert_eq!(under, ["moderatr"]);
     assert!(rendered.contains("did you mean `moderator`?"));
     insta::assert_snapshot!(rendered);
@@ -36,7 +46,9 @@ fn unknown_role_suggests_the_closest() {
 
 #[test]
 fn unknown_action_lists_the_known_ones() {
-    let (rendered, under) = check("scope s {\n    role r\n    action start\n    action stop\n    allow r to launch\n}\n");
+    let (rendered, under) = check(
+        "scope s {\n    role r\n    action start\n    action stop\n    allow r to launch\n}\n",
+    );
     assert_eq!(under, ["launch"]);
     insta::assert_snapshot!(rendered);
 }
@@ -61,15 +73,21 @@ fn rule_naming_another_scopes_role() {
 
 #[test]
 fn inheritance_across_scopes() {
-    let (rendered, under) = check("scope workspace {\n    role admin\n}\nscope session {\n    role organizer : admin\n    role host : workspace.admin\n}\n");
+    let (rendered, under) = check(
+        "scope workspace {\n    role admin\n}\nscope session {\n    role organizer : admin\n    role host : workspace.admin\n}\n",
+    );
     assert_eq!(under, ["admin", "workspace.admin"]);
     insta::assert_snapshot!(rendered);
 }
 
 #[test]
 fn inheritance_cycle_shows_the_cycle() {
-    let (rendered, under) = check("scope s {\n    role a : c\n    role b : a\n    role c : b\n    role d : d\n}\n");
-    assert!(rendered.contains("inheritance cycle: a → c → b → a"), "{rendered}");
+    let (rendered, under) =
+        check("scope s {\n    role a : c\n    role b : a\n    role c : b\n    role d : d\n}\n");
+    assert!(
+        rendered.contains("inheritance cycle: a → c → b → a"),
+        "{rendered}"
+    );
     assert!(rendered.contains("inheritance cycle: d → d"), "{rendered}");
     assert_eq!(under, ["c", "d"]);
     insta::assert_snapshot!(rendered);
@@ -107,12 +125,16 @@ fn every_error_in_a_file_is_reported_together() {
     let diagnostics = errors(
         "scope s {\n    role a : ghost\n    action x\n    allow nobody to x\n    deny a to nothing when unknown_fact\n}\nscope s {}\n",
     );
-    assert_eq!(underlined(&diagnostics), ["ghost", "nobody", "nothing", "unknown_fact", "s"]);
+    assert_eq!(
+        underlined(&diagnostics),
+        ["ghost", "nobody", "nothing", "unknown_fact", "s"]
+    );
 }
 
 #[test]
 fn number_too_large() {
-    let (rendered, under) = check("scope s {\n    role r\n    limit r at most 99999999999999999999999\n}\n");
+    let (rendered, under) =
+        check("scope s {\n    role r\n    limit r at most 99999999999999999999999\n}\n");
     assert_eq!(under, ["99999999999999999999999"]);
     insta::assert_snapshot!(rendered);
 }
@@ -131,17 +153,27 @@ fn duplicate_across_included_files_points_at_both() {
         .with("common.policy", "fact shared \"from common\"\n");
     let diagnostics = load(files, "main.policy");
     assert_eq!(underlined(&diagnostics), ["shared"]);
-    assert_eq!(diagnostics[0].related.len(), 1, "the first declaration is shown from its own file");
+    assert_eq!(
+        diagnostics[0].related.len(),
+        1,
+        "the first declaration is shown from its own file"
+    );
     insta::assert_snapshot!(render_all(&diagnostics));
 }
 
 #[test]
 fn include_cycle_and_missing_include() {
     let files = MemoryFiles::new()
-        .with("a.policy", "include \"b.policy\"\ninclude \"gone.policy\"\n")
+        .with(
+            "a.policy",
+            "include \"b.policy\"\ninclude \"gone.policy\"\n",
+        )
         .with("b.policy", "include \"./a.policy\"\n");
     let diagnostics = load(files, "a.policy");
-    assert_eq!(underlined(&diagnostics), ["\"./a.policy\"", "\"gone.policy\""]);
+    assert_eq!(
+        underlined(&diagnostics),
+        ["\"./a.policy\"", "\"gone.policy\""]
+    );
     insta::assert_snapshot!(render_all(&diagnostics));
 }
 
@@ -161,13 +193,22 @@ fn include_is_relative_and_read_once() {
 fn unreadable_files() {
     let files = MemoryFiles::new().with("bad.policy", vec![b'f', b'a', 0xff, b'\n']);
     let diagnostics = load(files, "bad.policy");
-    assert_eq!(diagnostics[0].message, "bad.policy is not valid UTF-8 (first bad byte at offset 2)");
+    assert_eq!(
+        diagnostics[0].message,
+        "bad.policy is not valid UTF-8 (first bad byte at offset 2)"
+    );
     let diagnostics = load(MemoryFiles::new(), "missing.policy");
-    assert_eq!(diagnostics[0].message, "cannot read missing.policy: no such file");
+    assert_eq!(
+        diagnostics[0].message,
+        "cannot read missing.policy: no such file"
+    );
 }
 
 #[test]
 fn byte_order_mark_is_ignored() {
-    let files = MemoryFiles::new().with("bom.policy", "\u{feff}fact f\r\nscope s {\r\n    role r\r\n}\r\n");
+    let files = MemoryFiles::new().with(
+        "bom.policy",
+        "\u{feff}fact f\r\nscope s {\r\n    role r\r\n}\r\n",
+    );
     assert!(compile_with(&files, Path::new("bom.policy")).is_ok());
 }

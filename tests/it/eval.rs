@@ -34,7 +34,11 @@ fn req(role: &str, action: &str) -> String {
 fn nearest_rule_wins_and_deny_refines_inheritance() {
     let t = table(HIERARCHY);
     assert_eq!(decide(&t, &req("viewer", "chat")), "allow");
-    assert_eq!(decide(&t, &req("speaker", "chat")), "allow", "inherited from viewer");
+    assert_eq!(
+        decide(&t, &req("speaker", "chat")),
+        "allow",
+        "inherited from viewer"
+    );
     // moderator's own deny beats the allow inherited from viewer.
     assert_eq!(decide(&t, &req("moderator", "chat")), "deny");
     // organizer's own allow beats the deny inherited from moderator.
@@ -51,7 +55,10 @@ fn a_false_condition_lets_the_inherited_rule_decide() {
     let answer = ask(&t, with_fact);
     assert_eq!(answer.decision.as_str(), "allow");
     assert_eq!(answer.rule.as_deref(), Some("test.policy:14"));
-    assert_eq!(answer.via, Some(vec!["external_speaker".to_string(), "speaker".to_string()]));
+    assert_eq!(
+        answer.via,
+        Some(vec!["external_speaker".to_string(), "speaker".to_string()])
+    );
 }
 
 #[test]
@@ -65,7 +72,9 @@ fn missing_facts_that_would_change_the_answer_are_named() {
 
 #[test]
 fn equal_distance_deny_beats_allow() {
-    let t = table("scope s {\n role a\n role b\n role c : a, b\n action x\n allow a to x\n deny b to x\n}\n");
+    let t = table(
+        "scope s {\n role a\n role b\n role c : a, b\n action x\n allow a to x\n deny b to x\n}\n",
+    );
     let answer = ask(&t, &req_scope("s", "c", "x"));
     assert_eq!(answer.decision.as_str(), "deny");
     assert_eq!(answer.rule.as_deref(), Some("test.policy:7"));
@@ -86,7 +95,11 @@ fn several_roles_combine_by_union() {
     let chat = r#"{"principal": {"session": ["presenter", "attendee"]}, "action": "session:chat"}"#;
     let answer = ask(&t, chat);
     assert_eq!(answer.decision.as_str(), "allow");
-    assert_eq!(answer.roles, ["attendee", "presenter"], "declaration order, whatever the request order");
+    assert_eq!(
+        answer.roles,
+        ["attendee", "presenter"],
+        "declaration order, whatever the request order"
+    );
 }
 
 const OVERRIDES: &str = r#"
@@ -117,7 +130,8 @@ event_owner joins session as organizer
 #[test]
 fn overrides_replace_the_assigned_role() {
     let t = table(OVERRIDES);
-    let admin_viewer = r#"{"principal": {"workspace": "admin", "session": "viewer"}, "action": "session:start"}"#;
+    let admin_viewer =
+        r#"{"principal": {"workspace": "admin", "session": "viewer"}, "action": "session:start"}"#;
     let answer = ask(&t, admin_viewer);
     assert_eq!(answer.decision.as_str(), "allow");
     assert_eq!(answer.roles, ["organizer"]);
@@ -128,7 +142,8 @@ fn overrides_replace_the_assigned_role() {
     // The owner inherits admin, so the override applies to it too.
     let owner = r#"{"principal": {"workspace": "owner"}, "action": "session:start"}"#;
     assert_eq!(decide(&t, owner), "allow");
-    let member = r#"{"principal": {"workspace": "member", "session": "viewer"}, "action": "session:start"}"#;
+    let member =
+        r#"{"principal": {"workspace": "member", "session": "viewer"}, "action": "session:start"}"#;
     assert_eq!(decide(&t, member), "deny");
     let event_owner = r#"{"principal": {"session": "viewer"}, "action": "session:start", "context": {"event_owner": true}}"#;
     assert_eq!(decide(&t, event_owner), "allow");
@@ -140,7 +155,10 @@ fn defaults_by_kind_and_by_scope() {
     let t = table(OVERRIDES);
     let nobody = r#"{"principal": {}, "action": "session:watch"}"#;
     let answer = ask(&t, nobody);
-    assert_eq!((answer.decision.as_str(), answer.default.as_deref()), ("allow", Some("viewer")));
+    assert_eq!(
+        (answer.decision.as_str(), answer.default.as_deref()),
+        ("allow", Some("viewer"))
+    );
     let team = r#"{"principal": {}, "kind": "team_member", "action": "session:watch"}"#;
     assert_eq!(ask(&t, team).roles, ["speaker"]);
     let no_role_in_workspace = r#"{"principal": {}, "action": "session:start"}"#;
@@ -149,7 +167,9 @@ fn defaults_by_kind_and_by_scope() {
 
 #[test]
 fn default_none_means_no_access() {
-    let t = table("kind guest\nscope s {\n role r\n action a\n allow r to a\n default r\n default guest: none\n}\n");
+    let t = table(
+        "kind guest\nscope s {\n role r\n action a\n allow r to a\n default r\n default guest: none\n}\n",
+    );
     let answer = ask(&t, r#"{"principal": {}, "kind": "guest", "action": "s:a"}"#);
     assert_eq!(answer.decision.as_str(), "deny");
     assert_eq!(answer.default.as_deref(), Some("none"));
@@ -168,24 +188,60 @@ fn error(t: &rolecall::DecisionTable, json: &str) -> EvalError {
 fn unknown_names_and_unassignable_roles_are_errors() {
     let t = table(OVERRIDES);
     let cases = [
-        (r#"{"principal": {"session": "organizer"}, "kind": "registrant", "action": "session:start"}"#,
-         "a registrant cannot be assigned role `organizer` in scope `session` (assignable: speaker, viewer)"),
-        (r#"{"principal": {"sesion": "viewer"}, "action": "session:start"}"#, "unknown scope `sesion` (did you mean `session`?)"),
-        (r#"{"principal": {"session": "viewr"}, "action": "session:start"}"#, "unknown role `viewr` in scope `session` (did you mean `viewer`?)"),
-        (r#"{"principal": {}, "action": "session:stat"}"#, "unknown action `stat` in scope `session` (did you mean `start`?)"),
-        (r#"{"principal": {}, "action": "start"}"#, "action `start` is not of the form `scope:action`"),
-        (r#"{"principal": {}, "action": "session:start", "context": {"owner": true}}"#, "unknown fact `owner` (the policy declares: `event_owner`)"),
-        (r#"{"principal": {}, "kind": "staff", "action": "session:start"}"#, "unknown kind `staff` (the policy declares: `team_member`, `registrant`)"),
-        (r#"{"principal": {}, "action": "session:start", "context": {"event_owner": "yes"}}"#, "invalid request: context.event_owner: a fact is true or false"),
-        (r#"{"principal": {"session": 3}, "action": "session:start"}"#, "invalid request: principal.session: a role name or an array of role names"),
-        (r#"{"action": "session:start"}"#, "invalid request: missing field `principal`"),
-        (r#"{"principal": {}, "action": "session:start", "extra": 1}"#, "invalid request: unknown field `extra`; a request has `principal`, `action`, and optionally `kind` and `context`"),
+        (
+            r#"{"principal": {"session": "organizer"}, "kind": "registrant", "action": "session:start"}"#,
+            "a registrant cannot be assigned role `organizer` in scope `session` (assignable: speaker, viewer)",
+        ),
+        (
+            r#"{"principal": {"sesion": "viewer"}, "action": "session:start"}"#,
+            "unknown scope `sesion` (did you mean `session`?)",
+        ),
+        (
+            r#"{"principal": {"session": "viewr"}, "action": "session:start"}"#,
+            "unknown role `viewr` in scope `session` (did you mean `viewer`?)",
+        ),
+        (
+            r#"{"principal": {}, "action": "session:stat"}"#,
+            "unknown action `stat` in scope `session` (did you mean `start`?)",
+        ),
+        (
+            r#"{"principal": {}, "action": "start"}"#,
+            "action `start` is not of the form `scope:action`",
+        ),
+        (
+            r#"{"principal": {}, "action": "session:start", "context": {"owner": true}}"#,
+            "unknown fact `owner` (the policy declares: `event_owner`)",
+        ),
+        (
+            r#"{"principal": {}, "kind": "staff", "action": "session:start"}"#,
+            "unknown kind `staff` (the policy declares: `team_member`, `registrant`)",
+        ),
+        (
+            r#"{"principal": {}, "action": "session:start", "context": {"event_owner": "yes"}}"#,
+            "invalid request: context.event_owner: a fact is true or false",
+        ),
+        (
+            r#"{"principal": {"session": 3}, "action": "session:start"}"#,
+            "invalid request: principal.session: a role name or an array of role names",
+        ),
+        (
+            r#"{"action": "session:start"}"#,
+            "invalid request: missing field `principal`",
+        ),
+        (
+            r#"{"principal": {}, "action": "session:start", "extra": 1}"#,
+            "invalid request: unknown field `extra`; a request has `principal`, `action`, and optionally `kind` and `context`",
+        ),
         (r#"[1]"#, "invalid request: a request is a JSON object"),
     ];
     for (json, expected) in cases {
         assert_eq!(error(&t, json).to_string(), expected, "for {json}");
     }
-    assert!(error(&t, "{not json").to_string().starts_with("invalid JSON: "));
+    assert!(
+        error(&t, "{not json")
+            .to_string()
+            .starts_with("invalid JSON: ")
+    );
 }
 
 #[test]
@@ -218,10 +274,15 @@ fn conditional_cells_show_the_effective_condition() {
 
 #[test]
 fn a_condition_that_cannot_change_the_outcome_is_not_conditional() {
-    let t = table("fact f\nscope s {\n role r\n action a\n deny r to a when f\n allow r to a when f or not f\n}\n");
+    let t = table(
+        "fact f\nscope s {\n role r\n action a\n deny r to a when f\n allow r to a when f or not f\n}\n",
+    );
     let cell = t.cell(0, 0, 0).expect("cell");
     // allowed when (not f) and (f or not f) = not f: still conditional.
     assert_eq!(cell.decision, rolecall::compile::CellDecision::Conditional);
     let t = table("fact f\nscope s {\n role r\n action a\n allow r to a when f or not f\n}\n");
-    assert_eq!(t.cell(0, 0, 0).expect("cell").decision, rolecall::compile::CellDecision::Allow);
+    assert_eq!(
+        t.cell(0, 0, 0).expect("cell").decision,
+        rolecall::compile::CellDecision::Allow
+    );
 }

@@ -59,15 +59,40 @@ fn top_level_declarations() {
             Item::Override(_) => "override",
         })
         .collect();
-    assert_eq!(kinds, ["policy", "source", "note", "include", "fact", "fact", "kind"]);
-    let Item::Source(source) = &file.items[1] else { panic!() };
+    assert_eq!(
+        kinds,
+        [
+            "policy", "source", "note", "include", "fact", "fact", "kind"
+        ]
+    );
+    let Item::Source(source) = &file.items[1] else {
+        panic!()
+    };
     assert_eq!(source.title.value, "Help page");
-    let attrs: Vec<(&str, &str)> = source.attrs.iter().map(|(k, v)| (k.name.as_str(), v.value.as_str())).collect();
-    assert_eq!(attrs, [("url", "https://example.com/roles"), ("date", "2025-01"), ("lang", "fr")]);
-    let Item::Fact(fact) = &file.items[4] else { panic!() };
+    let attrs: Vec<(&str, &str)> = source
+        .attrs
+        .iter()
+        .map(|(k, v)| (k.name.as_str(), v.value.as_str()))
+        .collect();
+    assert_eq!(
+        attrs,
+        [
+            ("url", "https://example.com/roles"),
+            ("date", "2025-01"),
+            ("lang", "fr")
+        ]
+    );
+    let Item::Fact(fact) = &file.items[4] else {
+        panic!()
+    };
     assert_eq!(fact.name.name, "event_owner");
-    assert_eq!(fact.label.as_ref().map(|l| l.value.as_str()), Some("Propriétaire de l'événement"));
-    let Item::Fact(bare) = &file.items[5] else { panic!() };
+    assert_eq!(
+        fact.label.as_ref().map(|l| l.value.as_str()),
+        Some("Propriétaire de l'événement")
+    );
+    let Item::Fact(bare) = &file.items[5] else {
+        panic!()
+    };
     assert!(bare.label.is_none());
     assert_eq!(file.comments.len(), 1);
     assert_eq!(file.comments[0].text, "# a comment");
@@ -91,7 +116,10 @@ fn roles_with_labels_and_multiple_inheritance() {
         })
         .collect();
     assert_eq!(roles.len(), 4);
-    assert_eq!(roles[0].label.as_ref().map(|l| l.value.as_str()), Some("Rôle A"));
+    assert_eq!(
+        roles[0].label.as_ref().map(|l| l.value.as_str()),
+        Some("Rôle A")
+    );
     let parents: Vec<String> = roles[2].parents.iter().map(NameRef::display).collect();
     assert_eq!(parents, ["a", "b"]);
     assert_eq!(roles[3].parents[0].display(), "s.c");
@@ -111,7 +139,9 @@ fn sections_group_actions_and_rules() {
         }"#,
     );
     let items = scope_items(&file);
-    let ScopeItem::Section(section) = &items[1] else { panic!("{items:?}") };
+    let ScopeItem::Section(section) = &items[1] else {
+        panic!("{items:?}")
+    };
     assert_eq!(section.label.value, "Gestion générale");
     assert_eq!(section.items.len(), 3);
     assert!(matches!(items[2], ScopeItem::Action(_)));
@@ -134,18 +164,38 @@ fn rules_with_several_roles_actions_and_conditions() {
         })
         .collect();
     assert_eq!(rules[0].effect, Effect::Allow);
-    assert_eq!(rules[0].roles.iter().map(NameRef::display).collect::<Vec<_>>(), ["a", "b"]);
-    assert_eq!(rules[0].actions.iter().map(NameRef::display).collect::<Vec<_>>(), ["x", "s.y"]);
+    assert_eq!(
+        rules[0]
+            .roles
+            .iter()
+            .map(NameRef::display)
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert_eq!(
+        rules[0]
+            .actions
+            .iter()
+            .map(NameRef::display)
+            .collect::<Vec<_>>(),
+        ["x", "s.y"]
+    );
     assert!(rules[0].condition.is_none());
     assert_eq!(rules[1].effect, Effect::Deny);
-    let Some(Expr::And(parts, _)) = &rules[1].condition else { panic!("{:?}", rules[1].condition) };
+    let Some(Expr::And(parts, _)) = &rules[1].condition else {
+        panic!("{:?}", rules[1].condition)
+    };
     assert_eq!(parts.len(), 3);
     assert!(matches!(&parts[0], Expr::Fact(f) if f.name == "f"));
-    let Expr::Not(inner, _) = &parts[1] else { panic!() };
+    let Expr::Not(inner, _) = &parts[1] else {
+        panic!()
+    };
     assert!(matches!(&**inner, Expr::Or(items, _) if items.len() == 2));
     assert!(matches!(parts[2], Expr::Bool(true, _)));
     // `not` binds tighter than `or`.
-    let Some(Expr::Or(items, _)) = &rules[2].condition else { panic!() };
+    let Some(Expr::Or(items, _)) = &rules[2].condition else {
+        panic!()
+    };
     assert!(matches!(&items[0], Expr::Not(inner, _) if matches!(**inner, Expr::Not(..))));
     assert!(matches!(items[1], Expr::Bool(false, _)));
 }
@@ -169,16 +219,32 @@ fn defaults_assignable_limits_advice() {
         }"#,
     );
     let items = scope_items(&file);
-    let ScopeItem::Default(d) = &items[0] else { panic!() };
+    let ScopeItem::Default(d) = &items[0] else {
+        panic!()
+    };
     assert!(d.kind.is_none());
     assert_eq!(d.role.as_ref().map(|r| r.name.as_str()), Some("viewer"));
-    let ScopeItem::Default(d) = &items[1] else { panic!() };
-    assert_eq!(d.kind.as_ref().map(|k| k.name.as_str()), Some("team_member"));
-    let ScopeItem::Default(d) = &items[2] else { panic!() };
+    let ScopeItem::Default(d) = &items[1] else {
+        panic!()
+    };
+    assert_eq!(
+        d.kind.as_ref().map(|k| k.name.as_str()),
+        Some("team_member")
+    );
+    let ScopeItem::Default(d) = &items[2] else {
+        panic!()
+    };
     assert!(d.role.is_none(), "`none` is no role");
-    let ScopeItem::Assignable(a) = &items[3] else { panic!() };
-    assert_eq!(a.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["speaker", "viewer"]);
-    let ScopeItem::Assignable(a) = &items[4] else { panic!() };
+    let ScopeItem::Assignable(a) = &items[3] else {
+        panic!()
+    };
+    assert_eq!(
+        a.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        ["speaker", "viewer"]
+    );
+    let ScopeItem::Assignable(a) = &items[4] else {
+        panic!()
+    };
     assert!(a.roles.is_empty());
     let cards: Vec<Cardinality> = items
         .iter()
@@ -197,10 +263,20 @@ fn defaults_assignable_limits_advice() {
             Cardinality::Unlimited
         ]
     );
-    let ScopeItem::Advise(a) = &items[10] else { panic!() };
-    assert_eq!((a.count, a.role.name.as_str(), a.per_min, a.per_max), (1, "moderator", 50, 100));
-    assert_eq!(a.label.as_ref().map(|l| l.value.as_str()), Some("1 pour 50 à 100"));
-    let ScopeItem::Advise(a) = &items[11] else { panic!() };
+    let ScopeItem::Advise(a) = &items[10] else {
+        panic!()
+    };
+    assert_eq!(
+        (a.count, a.role.name.as_str(), a.per_min, a.per_max),
+        (1, "moderator", 50, 100)
+    );
+    assert_eq!(
+        a.label.as_ref().map(|l| l.value.as_str()),
+        Some("1 pour 50 à 100")
+    );
+    let ScopeItem::Advise(a) = &items[11] else {
+        panic!()
+    };
     assert_eq!((a.per_min, a.per_max), (10, 10));
 }
 
@@ -209,10 +285,17 @@ fn overrides_by_role_and_by_fact() {
     let file = parse(
         "workspace.admin joins session as organizer\nevent_owner joins session as organizer when live\n",
     );
-    let Item::Override(o) = &file.items[0] else { panic!() };
+    let Item::Override(o) = &file.items[0] else {
+        panic!()
+    };
     assert_eq!(o.subject.display(), "workspace.admin");
-    assert_eq!((o.scope.name.as_str(), o.role.name.as_str()), ("session", "organizer"));
-    let Item::Override(o) = &file.items[1] else { panic!() };
+    assert_eq!(
+        (o.scope.name.as_str(), o.role.name.as_str()),
+        ("session", "organizer")
+    );
+    let Item::Override(o) = &file.items[1] else {
+        panic!()
+    };
     assert_eq!(o.subject.display(), "event_owner");
     assert!(matches!(&o.condition, Some(Expr::Fact(f)) if f.name == "live"));
 }
@@ -220,10 +303,17 @@ fn overrides_by_role_and_by_fact() {
 #[test]
 fn strings_escapes_unicode_crlf_and_contextual_words() {
     let file = parse("fact url \"a \\\"quoted\\\" \\\\ word\\n\"\r\nfact per \"été\"\r\n");
-    let Item::Fact(f) = &file.items[0] else { panic!() };
+    let Item::Fact(f) = &file.items[0] else {
+        panic!()
+    };
     assert_eq!(f.name.name, "url", "contextual words stay usable as names");
-    assert_eq!(f.label.as_ref().map(|l| l.value.as_str()), Some("a \"quoted\" \\ word\n"));
-    let Item::Fact(f) = &file.items[1] else { panic!() };
+    assert_eq!(
+        f.label.as_ref().map(|l| l.value.as_str()),
+        Some("a \"quoted\" \\ word\n")
+    );
+    let Item::Fact(f) = &file.items[1] else {
+        panic!()
+    };
     assert_eq!(f.label.as_ref().map(|l| l.value.as_str()), Some("été"));
 }
 
@@ -234,7 +324,9 @@ fn keywords_are_not_names() {
 
 #[test]
 fn missing_to_in_rule() {
-    insta::assert_snapshot!(syntax_error("scope s {\n    role r\n    action a\n    allow r a\n}\n"));
+    insta::assert_snapshot!(syntax_error(
+        "scope s {\n    role r\n    action a\n    allow r a\n}\n"
+    ));
 }
 
 #[test]

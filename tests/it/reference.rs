@@ -26,18 +26,24 @@ fn parse_csv(text: &str) -> Vec<(Key, Value)> {
         .map(|line| {
             let f: Vec<&str> = line.split(',').collect();
             assert_eq!(f.len(), 5, "{line}");
-            ((f[0].into(), f[1].into(), f[2].into()), (f[3].into(), f[4].into()))
+            (
+                (f[0].into(), f[1].into(), f[2].into()),
+                (f[3].into(), f[4].into()),
+            )
         })
         .collect()
 }
 
 fn compiled(table: &DecisionTable) -> Cells {
-    parse_csv(&render(table, Format::Csv, None, false)).into_iter().collect()
+    parse_csv(&render(table, Format::Csv, None, false))
+        .into_iter()
+        .collect()
 }
 
 /// Every cell of the fixture equals the compiled cell.
 fn assert_matches_fixture(table: &DecisionTable, fixture: &str, expected_rows: usize) {
-    let text = std::fs::read_to_string(root().join("tests/fixtures").join(fixture)).expect("fixture");
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures").join(fixture)).expect("fixture");
     let rows = parse_csv(&text);
     assert_eq!(rows.len(), expected_rows, "{fixture}");
     let cells = compiled(table);
@@ -46,7 +52,11 @@ fn assert_matches_fixture(table: &DecisionTable, fixture: &str, expected_rows: u
         .filter(|(key, want)| cells.get(key) != Some(want))
         .map(|(key, want)| format!("{key:?}: fixture {want:?}, compiled {:?}", cells.get(key)))
         .collect();
-    assert!(mismatches.is_empty(), "{fixture}:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{fixture}:\n{}",
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -75,7 +85,8 @@ fn livestorm_matches_the_source_cell_for_cell() {
 /// Every identifier of the reference lists, and nothing else, is declared.
 fn assert_ids(table: &DecisionTable, ids_csv: &str) {
     // A copy of shared/reference/*.ids.csv, so the test runs from any checkout.
-    let text = std::fs::read_to_string(root().join("tests/fixtures").join(ids_csv)).expect("ids list");
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures").join(ids_csv)).expect("ids list");
     let mut want: Vec<String> = Vec::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.splitn(4, ',').collect();
@@ -84,7 +95,12 @@ fn assert_ids(table: &DecisionTable, ids_csv: &str) {
     let mut have = Vec::new();
     for (scope_name, scope) in &table.policy.scopes {
         have.extend(scope.roles.keys().map(|r| format!("{scope_name}:role:{r}")));
-        have.extend(scope.actions.keys().map(|a| format!("{scope_name}:action:{a}")));
+        have.extend(
+            scope
+                .actions
+                .keys()
+                .map(|a| format!("{scope_name}:action:{a}")),
+        );
     }
     want.sort();
     have.sort();
@@ -101,14 +117,20 @@ fn identifiers_are_exactly_the_reference_ones() {
 fn goto_webinar_snapshots() {
     let t = policy("goto_webinar.policy");
     insta::assert_snapshot!("goto_webinar_text", render(&t, Format::Text, None, false));
-    insta::assert_snapshot!("goto_webinar_markdown", render(&t, Format::Markdown, None, false));
+    insta::assert_snapshot!(
+        "goto_webinar_markdown",
+        render(&t, Format::Markdown, None, false)
+    );
 }
 
 #[test]
 fn livestorm_snapshots() {
     let t = policy("livestorm.policy");
     insta::assert_snapshot!("livestorm_text", render(&t, Format::Text, None, false));
-    insta::assert_snapshot!("livestorm_markdown", render(&t, Format::Markdown, None, false));
+    insta::assert_snapshot!(
+        "livestorm_markdown",
+        render(&t, Format::Markdown, None, false)
+    );
 }
 
 #[test]
@@ -118,7 +140,10 @@ fn livestorm_workspace_admin_assigned_viewer_runs_the_session() {
     let answer = ask(&t, admin);
     assert_eq!(answer.decision.as_str(), "allow");
     assert_eq!(answer.roles, ["organizer"]);
-    assert_eq!(answer.override_applied.map(|o| o.text).as_deref(), Some("workspace.admin joins session as organizer"));
+    assert_eq!(
+        answer.override_applied.map(|o| o.text).as_deref(),
+        Some("workspace.admin joins session as organizer")
+    );
     let owner = r#"{"principal": {"workspace": "owner", "session": "viewer"}, "action": "session:start_end_session"}"#;
     assert_eq!(decide(&t, owner), "allow");
     let member = r#"{"principal": {"workspace": "member", "session": "viewer"}, "kind": "team_member", "action": "session:start_end_session"}"#;
@@ -140,14 +165,24 @@ fn livestorm_assignment_rules() {
     );
     let guest = r#"{"principal": {}, "kind": "external_guest", "action": "session:go_on_stage"}"#;
     let answer = ask(&t, guest);
-    assert_eq!((answer.decision.as_str(), answer.roles.as_slice()), ("allow", ["external_speaker".to_string()].as_slice()));
+    assert_eq!(
+        (answer.decision.as_str(), answer.roles.as_slice()),
+        ("allow", ["external_speaker".to_string()].as_slice())
+    );
     let anyone = r#"{"principal": {}, "action": "session:send_chat_messages"}"#;
     assert_eq!(ask(&t, anyone).roles, ["viewer"]);
     let registrant_in_workspace = r#"{"principal": {"workspace": "member"}, "kind": "registrant", "action": "workspace:invite_member"}"#;
-    assert!(rolecall::Request::from_json(registrant_in_workspace).and_then(|r| t.evaluate(&r)).is_err());
+    assert!(
+        rolecall::Request::from_json(registrant_in_workspace)
+            .and_then(|r| t.evaluate(&r))
+            .is_err()
+    );
     let s = t.policy.scopes.get("session").expect("session");
     assert_eq!(s.advice.len(), 1);
-    assert_eq!((s.advice[0].count, s.advice[0].per_min, s.advice[0].per_max), (1, 50, 100));
+    assert_eq!(
+        (s.advice[0].count, s.advice[0].per_min, s.advice[0].per_max),
+        (1, 50, 100)
+    );
 }
 
 #[test]
@@ -180,13 +215,29 @@ fn goto_account_roles() {
     let billing = r#"{"principal": {"account": "billing_contact"}, "action": "account:add_and_manage_organizers"}"#;
     let answer = ask(&t, billing);
     assert_eq!(answer.decision.as_str(), "allow");
-    assert_eq!(answer.via, Some(vec!["billing_contact".to_string(), "account_admin".to_string()]));
+    assert_eq!(
+        answer.via,
+        Some(vec![
+            "billing_contact".to_string(),
+            "account_admin".to_string()
+        ])
+    );
     let attendee = r#"{"principal": {"account": "organizer"}, "kind": "participant", "action": "account:account_required"}"#;
-    assert!(rolecall::Request::from_json(attendee).and_then(|r| t.evaluate(&r)).is_err(), "no out-of-session access");
+    assert!(
+        rolecall::Request::from_json(attendee)
+            .and_then(|r| t.evaluate(&r))
+            .is_err(),
+        "no out-of-session access"
+    );
     let single = r#"{"principal": {"account": "organizer"}, "action": "account:modify_billing_information", "context": {"single_user_account": true}}"#;
     assert_eq!(decide(&t, single), "allow");
     let account = &t.policy.scopes["account"];
     assert_eq!(account.limits[0].cardinality.to_string(), "exactly 1");
     let licensed_only = r#"{"principal": {"session": "coorganizer"}, "kind": "participant", "action": "session:chat"}"#;
-    assert!(rolecall::Request::from_json(licensed_only).and_then(|r| t.evaluate(&r)).is_err(), "co-organizers must be licensed");
+    assert!(
+        rolecall::Request::from_json(licensed_only)
+            .and_then(|r| t.evaluate(&r))
+            .is_err(),
+        "co-organizers must be licensed"
+    );
 }

@@ -23,21 +23,31 @@ pub fn errors(text: &str) -> Vec<Diagnostic> {
 
 /// Every diagnostic rendered as miette draws it: no color, fixed width.
 pub fn render_all(diagnostics: &[Diagnostic]) -> String {
-    diagnostics.iter().map(Diagnostic::render_plain).collect::<Vec<_>>().join("\n")
+    diagnostics
+        .iter()
+        .map(Diagnostic::render_plain)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The text each diagnostic's primary label underlines.
 pub fn underlined(diagnostics: &[Diagnostic]) -> Vec<String> {
     diagnostics
         .iter()
-        .map(|d| d.primary().map(|l| l.text().to_string()).unwrap_or_default())
+        .map(|d| {
+            d.primary()
+                .map(|l| l.text().to_string())
+                .unwrap_or_default()
+        })
         .collect()
 }
 
 /// Evaluates one JSON request; returns (decision, rule line, answer).
 pub fn ask(table: &DecisionTable, json: &str) -> rolecall::Answer {
     let request = Request::from_json(json).unwrap_or_else(|e| panic!("bad request {json}: {e}"));
-    table.evaluate(&request).unwrap_or_else(|e| panic!("request {json} failed: {e}"))
+    table
+        .evaluate(&request)
+        .unwrap_or_else(|e| panic!("request {json} failed: {e}"))
 }
 
 /// `allow` or `deny` for a request.

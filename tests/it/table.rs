@@ -58,7 +58,10 @@ fn json_is_valid_and_complete() {
     let moderator_chat = &cells[2];
     assert_eq!(moderator_chat["decision"], "allow");
     assert_eq!(moderator_chat["rule"], "test.policy:15");
-    assert_eq!(moderator_chat["via"], serde_json::json!(["moderator", "speaker", "viewer"]));
+    assert_eq!(
+        moderator_chat["via"],
+        serde_json::json!(["moderator", "speaker", "viewer"])
+    );
     let speaker_present = &cells[4];
     assert_eq!(speaker_present["decision"], "conditional");
     assert_eq!(speaker_present["condition"], "granted");
