@@ -241,3 +241,24 @@ fn goto_account_roles() {
         "co-organizers must be licensed"
     );
 }
+
+#[test]
+fn reference_policies_doc_shows_the_current_tables() {
+    let doc = std::fs::read_to_string(root().join("docs/reference-policies.md")).expect("doc");
+    for name in ["goto_webinar", "livestorm"] {
+        let marker = format!("<!-- rolecall table policies/{name}.policy --format markdown -->\n");
+        let start = doc.find(&marker).map(|i| i + marker.len()).expect("marker");
+        let end = start + doc[start..].find("<!-- end -->").expect("end marker");
+        let current = render(
+            &policy(&format!("{name}.policy")),
+            Format::Markdown,
+            None,
+            false,
+        );
+        assert_eq!(
+            &doc[start..end],
+            current,
+            "docs/reference-policies.md is stale for {name}: paste `rolecall table policies/{name}.policy --format markdown` between its markers"
+        );
+    }
+}
