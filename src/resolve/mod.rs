@@ -503,7 +503,7 @@ impl Resolver {
         let resolved = self.expr(expr)?;
         Some(Condition {
             expr: resolved,
-            text: expr.loc().text().to_string(),
+            text: expr.canonical(),
             loc: expr.loc().clone(),
         })
     }

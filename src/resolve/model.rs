@@ -177,7 +177,7 @@ pub struct Rule {
 pub struct Condition {
     /// The resolved expression.
     pub expr: Cond,
-    /// The source text after `when`.
+    /// The condition as written, in canonical spacing.
     pub text: String,
     /// Where it is.
     pub loc: Loc,

@@ -216,6 +216,34 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// The expression in canonical form: single spaces, parentheses only
+    /// where precedence (`not` > `and` > `or`) needs them.
+    pub fn canonical(&self) -> String {
+        self.canonical_prec(0)
+    }
+
+    fn canonical_prec(&self, outer: u8) -> String {
+        let join = |items: &[Expr], sep: &str, prec: u8| {
+            items
+                .iter()
+                .map(|e| e.canonical_prec(prec))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let (text, prec) = match self {
+            Expr::Fact(ident) => (ident.name.clone(), 3),
+            Expr::Bool(b, _) => (b.to_string(), 3),
+            Expr::Not(inner, _) => (format!("not {}", inner.canonical_prec(3)), 3),
+            Expr::And(items, _) => (join(items, " and ", 3), 2),
+            Expr::Or(items, _) => (join(items, " or ", 2), 1),
+        };
+        if prec < outer {
+            format!("({text})")
+        } else {
+            text
+        }
+    }
+
     /// Where the expression is.
     pub fn loc(&self) -> &Loc {
         match self {

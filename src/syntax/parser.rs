@@ -364,9 +364,12 @@ impl Builder<'_> {
 fn content_end(pair: &Pair<'_, Rule>) -> usize {
     let text = pair.as_str();
     let start = pair.as_span().start();
+    // Trailing trivia may sit deep in the last child (a repetition that
+    // looked for one more `or` operand, say), so search the whole subtree.
     let comments: Vec<(usize, usize)> = pair
         .clone()
         .into_inner()
+        .flatten()
         .filter(|p| p.as_rule() == Rule::COMMENT)
         .map(|p| (p.as_span().start(), p.as_span().end()))
         .collect();

@@ -2,7 +2,9 @@
 
 mod cli;
 mod diagnostics;
+mod docs;
 mod eval;
+mod fmt;
 mod parse;
 mod reference;
 mod support;
