@@ -304,7 +304,7 @@ impl DecisionTable {
         };
         let inherited = via
             .as_ref()
-            .map(|p| format!(", inherited through {}", p.join(" → ")))
+            .map(|p| format!(", inherited through {}", path_text(p)))
             .unwrap_or_default();
         let reason = match (e.effect, rule) {
             (_, _) if e.roles.is_empty() => {
@@ -356,6 +356,20 @@ impl DecisionTable {
     pub fn role_outcome(&self, request: &ResolvedRequest, role: RoleId) -> Outcome {
         self.decide(request.action, role, &request.facts)
     }
+}
+
+/// An inheritance path for a one-line reason: long ones keep both ends.
+fn path_text(path: &[String]) -> String {
+    const SHOWN: usize = 4;
+    if path.len() <= 2 * SHOWN {
+        return path.join(" → ");
+    }
+    let head = path.get(..SHOWN).unwrap_or_default().join(" → ");
+    let tail = path
+        .get(path.len() - SHOWN..)
+        .unwrap_or_default()
+        .join(" → ");
+    format!("{head} → … ({} more) → {tail}", path.len() - 2 * SHOWN)
 }
 
 /// An override that applied.

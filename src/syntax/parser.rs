@@ -16,6 +16,7 @@ struct Grammar;
 /// Parses one file. A file with a syntax error yields that one diagnostic:
 /// pest stops at the first error, so later ones show once it is fixed.
 pub fn parse_file(src: &Arc<SourceFile>) -> Result<File, Vec<Diagnostic>> {
+    check_nesting(src)?;
     let pairs = Grammar::parse(Rule::file, src.text()).map_err(|e| vec![syntax_error(src, &e)])?;
     let mut builder = Builder {
         src,
@@ -48,6 +49,85 @@ pub fn parse_file(src: &Arc<SourceFile>) -> Result<File, Vec<Diagnostic>> {
     } else {
         Err(builder.errors)
     }
+}
+
+/// Deepest nesting of parentheses and `not` a condition may have. The parser
+/// and every stage after it recurse on conditions, so the depth is bounded
+/// before parsing to rule out a stack overflow; real conditions nest a few levels.
+pub const MAX_NESTING: usize = 64;
+
+/// Rejects conditions nested deeper than [`MAX_NESTING`], by a lexical scan
+/// that skips strings and comments. It over-estimates (a `not` counts until
+/// the next operand), which only matters past the limit.
+fn check_nesting(src: &Arc<SourceFile>) -> Result<(), Vec<Diagnostic>> {
+    let text = src.text();
+    let bytes = text.as_bytes();
+    let mut parens: Vec<usize> = Vec::new();
+    let mut nots = 0usize;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    i += 1;
+                    match c {
+                        b'\\' => i += 1,
+                        b'"' | b'\n' => break,
+                        _ => {}
+                    }
+                }
+                nots = 0;
+                continue;
+            }
+            b'#' => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' => parens.push(i),
+            b')' => {
+                parens.pop();
+                nots = 0;
+            }
+            b if b.is_ascii_alphanumeric() || b == b'_' => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    i += 1;
+                }
+                if text.get(start..i) == Some("not") {
+                    nots += 1;
+                } else {
+                    nots = 0;
+                }
+                if parens.len() + nots > MAX_NESTING {
+                    return Err(vec![nesting_error(src, start, i)]);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if parens.len() + nots > MAX_NESTING {
+            return Err(vec![nesting_error(src, i, i + 1)]);
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn nesting_error(src: &Arc<SourceFile>, start: usize, end: usize) -> Diagnostic {
+    Diagnostic::new(
+        "rolecall::syntax::too_deep",
+        Level::Error,
+        format!("condition nested more than {MAX_NESTING} levels deep"),
+        &Loc::new(src, start, end),
+        "too deep here",
+    )
+    .with_help("flatten the condition: `and` and `or` take any number of operands without nesting")
 }
 
 /// The children of a node, comments left out.
