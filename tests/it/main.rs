@@ -2,6 +2,7 @@
 
 mod cli;
 mod diagnostics;
+mod differential;
 mod docs;
 mod eval;
 mod fmt;

@@ -1,0 +1,596 @@
+//! Differential testing: a plain reference interpreter, written from
+//! docs/language.md and evaluating straight from the syntax tree, must agree
+//! with the compiled table on every generated request, rule included.
+
+use std::collections::VecDeque;
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use rolecall::source::SourceFile;
+use rolecall::syntax::ast::{self, Effect, Expr, Item, ScopeItem};
+use rolecall::syntax::parse_file;
+use rolecall::{Request, compile_str};
+
+// ------------------------------------------------------------ generated policies
+
+#[derive(Debug, Clone)]
+enum CondSpec {
+    Fact(u8),
+    Bool(bool),
+    Not(Box<CondSpec>),
+    And(Vec<CondSpec>),
+    Or(Vec<CondSpec>),
+}
+
+#[derive(Debug, Clone)]
+struct RuleSpec {
+    deny: bool,
+    roles: Vec<u8>,
+    actions: Vec<u8>,
+    cond: Option<CondSpec>,
+}
+
+#[derive(Debug, Clone)]
+struct ScopeSpec {
+    /// Parents of each role, as raw numbers reduced to earlier roles (a DAG).
+    roles: Vec<Vec<u8>>,
+    actions: u8,
+    rules: Vec<RuleSpec>,
+    default: Option<Option<u8>>,
+    kind_defaults: Vec<(u8, Option<u8>)>,
+    assignable: Vec<(u8, Vec<u8>)>,
+}
+
+#[derive(Debug, Clone)]
+struct OverrideSpec {
+    /// `Ok((scope, role))` for a role subject, `Err(fact)` for a fact subject.
+    subject: Result<(u8, u8), u8>,
+    scope: u8,
+    role: u8,
+    cond: Option<CondSpec>,
+}
+
+#[derive(Debug, Clone)]
+struct Spec {
+    facts: u8,
+    kinds: u8,
+    scopes: Vec<ScopeSpec>,
+    overrides: Vec<OverrideSpec>,
+}
+
+#[derive(Debug, Clone)]
+struct RequestSpec {
+    principal: Vec<(u8, Vec<u8>)>,
+    kind: Option<u8>,
+    scope: u8,
+    action: u8,
+    facts: Vec<(u8, bool)>,
+}
+
+fn cond() -> impl Strategy<Value = CondSpec> {
+    let leaf = prop_oneof![4 => any::<u8>().prop_map(CondSpec::Fact), 1 => any::<bool>().prop_map(CondSpec::Bool)];
+    leaf.prop_recursive(3, 10, 3, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|c| CondSpec::Not(Box::new(c))),
+            vec(inner.clone(), 2..4).prop_map(CondSpec::And),
+            vec(inner, 2..4).prop_map(CondSpec::Or),
+        ]
+    })
+}
+
+fn rule() -> impl Strategy<Value = RuleSpec> {
+    (
+        any::<bool>(),
+        vec(any::<u8>(), 1..3),
+        vec(any::<u8>(), 1..3),
+        proptest::option::weighted(0.4, cond()),
+    )
+        .prop_map(|(deny, roles, actions, cond)| RuleSpec {
+            deny,
+            roles,
+            actions,
+            cond,
+        })
+}
+
+fn scope() -> impl Strategy<Value = ScopeSpec> {
+    (
+        vec(vec(any::<u8>(), 0..3), 1..7),
+        1u8..5,
+        vec(rule(), 0..10),
+        proptest::option::of(proptest::option::weighted(0.8, any::<u8>())),
+        vec(
+            (any::<u8>(), proptest::option::weighted(0.8, any::<u8>())),
+            0..2,
+        ),
+        vec((any::<u8>(), vec(any::<u8>(), 0..3)), 0..2),
+    )
+        .prop_map(
+            |(roles, actions, rules, default, kind_defaults, assignable)| ScopeSpec {
+                roles,
+                actions,
+                rules,
+                default,
+                kind_defaults,
+                assignable,
+            },
+        )
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (
+        0u8..4,
+        0u8..3,
+        vec(scope(), 1..4),
+        vec(
+            (
+                prop_oneof![
+                    (any::<u8>(), any::<u8>()).prop_map(Ok),
+                    any::<u8>().prop_map(Err)
+                ],
+                any::<u8>(),
+                any::<u8>(),
+                proptest::option::weighted(0.3, cond()),
+            )
+                .prop_map(|(subject, scope, role, cond)| OverrideSpec {
+                    subject,
+                    scope,
+                    role,
+                    cond,
+                }),
+            0..3,
+        ),
+    )
+        .prop_map(|(facts, kinds, scopes, overrides)| Spec {
+            facts,
+            kinds,
+            scopes,
+            overrides,
+        })
+}
+
+fn request() -> impl Strategy<Value = RequestSpec> {
+    (
+        vec((any::<u8>(), vec(any::<u8>(), 0..3)), 0..3),
+        proptest::option::weighted(0.5, any::<u8>()),
+        any::<u8>(),
+        any::<u8>(),
+        vec((any::<u8>(), any::<bool>()), 0..4),
+    )
+        .prop_map(|(principal, kind, scope, action, facts)| RequestSpec {
+            principal,
+            kind,
+            scope,
+            action,
+            facts,
+        })
+}
+
+fn pick(raw: u8, n: usize) -> usize {
+    raw as usize % n.max(1)
+}
+
+fn render_cond(c: &CondSpec, facts: u8) -> String {
+    match c {
+        CondSpec::Fact(f) if facts > 0 => format!("f{}", pick(*f, facts as usize)),
+        CondSpec::Fact(_) => "true".to_string(),
+        CondSpec::Bool(b) => b.to_string(),
+        CondSpec::Not(inner) => format!("not ({})", render_cond(inner, facts)),
+        CondSpec::And(items) => items
+            .iter()
+            .map(|c| format!("({})", render_cond(c, facts)))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        CondSpec::Or(items) => items
+            .iter()
+            .map(|c| format!("({})", render_cond(c, facts)))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+/// Policy text: every name valid, inheritance acyclic (parents are earlier roles).
+fn render(spec: &Spec) -> String {
+    let mut out = String::new();
+    for f in 0..spec.facts {
+        out.push_str(&format!("fact f{f}\n"));
+    }
+    for k in 0..spec.kinds {
+        out.push_str(&format!("kind k{k}\n"));
+    }
+    for (s, scope) in spec.scopes.iter().enumerate() {
+        out.push_str(&format!("scope s{s} {{\n"));
+        for (r, parents) in scope.roles.iter().enumerate() {
+            let mut ps: Vec<usize> = if r == 0 {
+                Vec::new()
+            } else {
+                parents.iter().map(|p| pick(*p, r)).collect()
+            };
+            ps.dedup();
+            let list = if ps.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " : {}",
+                    ps.iter()
+                        .map(|p| format!("r{p}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            out.push_str(&format!("    role r{r}{list}\n"));
+        }
+        for a in 0..scope.actions {
+            out.push_str(&format!("    action a{a}\n"));
+        }
+        let n_roles = scope.roles.len();
+        for rule in &scope.rules {
+            let roles: Vec<String> = rule
+                .roles
+                .iter()
+                .map(|r| format!("r{}", pick(*r, n_roles)))
+                .collect();
+            let actions: Vec<String> = rule
+                .actions
+                .iter()
+                .map(|a| format!("a{}", pick(*a, scope.actions as usize)))
+                .collect();
+            let when = rule
+                .cond
+                .as_ref()
+                .map(|c| format!(" when {}", render_cond(c, spec.facts)))
+                .unwrap_or_default();
+            let effect = if rule.deny { "deny" } else { "allow" };
+            out.push_str(&format!(
+                "    {effect} {} to {}{when}\n",
+                roles.join(", "),
+                actions.join(", ")
+            ));
+        }
+        let role_or_none =
+            |r: &Option<u8>| r.map_or("none".to_string(), |r| format!("r{}", pick(r, n_roles)));
+        if let Some(d) = &scope.default {
+            out.push_str(&format!("    default {}\n", role_or_none(d)));
+        }
+        if spec.kinds > 0 {
+            let mut seen = Vec::new();
+            for (k, d) in &scope.kind_defaults {
+                let k = pick(*k, spec.kinds as usize);
+                if !seen.contains(&k) {
+                    seen.push(k);
+                    out.push_str(&format!("    default k{k}: {}\n", role_or_none(d)));
+                }
+            }
+            let mut seen = Vec::new();
+            for (k, roles) in &scope.assignable {
+                let k = pick(*k, spec.kinds as usize);
+                if !seen.contains(&k) {
+                    seen.push(k);
+                    let list = if roles.is_empty() {
+                        "none".to_string()
+                    } else {
+                        roles
+                            .iter()
+                            .map(|r| format!("r{}", pick(*r, n_roles)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    out.push_str(&format!("    assignable k{k}: {list}\n"));
+                }
+            }
+        }
+        out.push_str("}\n");
+    }
+    let n_scopes = spec.scopes.len();
+    for o in &spec.overrides {
+        let target = pick(o.scope, n_scopes);
+        let subject = match o.subject {
+            Ok((s, r)) => {
+                let s = pick(s, n_scopes);
+                if s == target {
+                    continue; // not allowed within a scope
+                }
+                format!("s{s}.r{}", pick(r, spec.scopes[s].roles.len()))
+            }
+            Err(_) if spec.facts == 0 => continue,
+            Err(f) => format!("f{}", pick(f, spec.facts as usize)),
+        };
+        let role = pick(o.role, spec.scopes[target].roles.len());
+        let when = o
+            .cond
+            .as_ref()
+            .map(|c| format!(" when {}", render_cond(c, spec.facts)))
+            .unwrap_or_default();
+        out.push_str(&format!("{subject} joins s{target} as r{role}{when}\n"));
+    }
+    out
+}
+
+fn request_json(spec: &Spec, r: &RequestSpec) -> String {
+    let n_scopes = spec.scopes.len();
+    let mut principal = serde_json::Map::new();
+    for (s, roles) in &r.principal {
+        let s = pick(*s, n_scopes);
+        let names: Vec<serde_json::Value> = roles
+            .iter()
+            .map(|x| format!("r{}", pick(*x, spec.scopes[s].roles.len())).into())
+            .collect();
+        principal.insert(format!("s{s}"), serde_json::Value::Array(names));
+    }
+    let scope = pick(r.scope, n_scopes);
+    let mut request = serde_json::json!({
+        "principal": principal,
+        "action": format!("s{scope}:a{}", pick(r.action, spec.scopes[scope].actions as usize)),
+    });
+    if spec.kinds > 0 {
+        if let Some(k) = r.kind {
+            request["kind"] = format!("k{}", pick(k, spec.kinds as usize)).into();
+        }
+    }
+    if spec.facts > 0 {
+        let mut context = serde_json::Map::new();
+        for (f, v) in &r.facts {
+            context.insert(format!("f{}", pick(*f, spec.facts as usize)), (*v).into());
+        }
+        request["context"] = context.into();
+    }
+    request.to_string()
+}
+
+// ------------------------------------------------------------ the reference interpreter
+
+/// What the reference says: `Ok((allow?, line of the deciding rule))` or an error.
+type Verdict = Result<(bool, Option<usize>), String>;
+
+struct RefScope<'a> {
+    name: &'a str,
+    roles: Vec<(&'a str, Vec<&'a str>)>,
+    actions: Vec<&'a str>,
+    rules: Vec<&'a ast::Rule>,
+    default: Option<Option<&'a str>>,
+    kind_defaults: Vec<(&'a str, Option<&'a str>)>,
+    assignable: Vec<(&'a str, Vec<&'a str>)>,
+}
+
+impl RefScope<'_> {
+    fn role_index(&self, name: &str) -> Option<usize> {
+        self.roles.iter().position(|(n, _)| *n == name)
+    }
+
+    /// Shortest inheritance distance from `from` to `to`.
+    fn distance(&self, from: &str, to: &str) -> Option<usize> {
+        let mut queue = VecDeque::from([(from, 0)]);
+        let mut seen = vec![from];
+        while let Some((role, d)) = queue.pop_front() {
+            if role == to {
+                return Some(d);
+            }
+            let parents = self
+                .roles
+                .iter()
+                .find(|(n, _)| *n == role)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default();
+            for p in parents {
+                if !seen.contains(&p) {
+                    seen.push(p);
+                    queue.push_back((p, d + 1));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn eval_expr(e: &Expr, facts: &serde_json::Map<String, serde_json::Value>) -> bool {
+    match e {
+        Expr::Fact(f) => facts
+            .get(&f.name)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        Expr::Bool(b, _) => *b,
+        Expr::Not(inner, _) => !eval_expr(inner, facts),
+        Expr::And(items, _) => items.iter().all(|i| eval_expr(i, facts)),
+        Expr::Or(items, _) => items.iter().any(|i| eval_expr(i, facts)),
+    }
+}
+
+fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
+    let mut scopes: Vec<RefScope<'_>> = Vec::new();
+    let mut overrides: Vec<&ast::OverrideDecl> = Vec::new();
+    for item in &tree.items {
+        match item {
+            Item::Scope(s) => {
+                let mut scope = RefScope {
+                    name: &s.name.name,
+                    roles: Vec::new(),
+                    actions: Vec::new(),
+                    rules: Vec::new(),
+                    default: None,
+                    kind_defaults: Vec::new(),
+                    assignable: Vec::new(),
+                };
+                for si in &s.items {
+                    match si {
+                        ScopeItem::Role(r) => scope.roles.push((
+                            &r.name.name,
+                            r.parents.iter().map(|p| p.name.name.as_str()).collect(),
+                        )),
+                        ScopeItem::Action(a) => scope.actions.push(&a.name.name),
+                        ScopeItem::Rule(r) => scope.rules.push(r),
+                        ScopeItem::Default(d) => {
+                            let role = d.role.as_ref().map(|r| r.name.as_str());
+                            match &d.kind {
+                                Some(k) => scope.kind_defaults.push((&k.name, role)),
+                                None => scope.default = Some(role),
+                            }
+                        }
+                        ScopeItem::Assignable(a) => scope.assignable.push((
+                            &a.kind.name,
+                            a.roles.iter().map(|r| r.name.as_str()).collect(),
+                        )),
+                        _ => {}
+                    }
+                }
+                scopes.push(scope);
+            }
+            Item::Override(o) => overrides.push(o),
+            _ => {}
+        }
+    }
+    let empty = serde_json::Map::new();
+    let facts = request["context"].as_object().unwrap_or(&empty);
+    let kind = request["kind"].as_str();
+    let (action_scope, action) = request["action"]
+        .as_str()
+        .and_then(|a| a.split_once(':'))
+        .ok_or("action")?;
+    // Roles assigned per scope, checked against the kind's assignable list.
+    let mut assigned: Vec<Vec<&str>> = vec![Vec::new(); scopes.len()];
+    for (scope_name, roles) in request["principal"].as_object().ok_or("principal")? {
+        let s = scopes
+            .iter()
+            .position(|s| s.name == scope_name)
+            .ok_or("scope")?;
+        for role in roles.as_array().ok_or("roles")? {
+            let role = role.as_str().ok_or("role")?;
+            if let Some(k) = kind {
+                if let Some((_, allowed)) = scopes[s].assignable.iter().find(|(kk, _)| *kk == k) {
+                    if !allowed.contains(&role) {
+                        return Err(format!("not assignable: {role}"));
+                    }
+                }
+            }
+            if !assigned[s].contains(&role) {
+                assigned[s].push(role);
+            }
+        }
+    }
+    // Held roles: assigned, else the kind's default, else the scope's default.
+    let held: Vec<Vec<&str>> = scopes
+        .iter()
+        .zip(&assigned)
+        .map(|(scope, a)| {
+            if !a.is_empty() {
+                return a.clone();
+            }
+            if let Some(k) = kind {
+                if let Some((_, d)) = scope.kind_defaults.iter().find(|(kk, _)| *kk == k) {
+                    return d.iter().copied().collect();
+                }
+            }
+            scope.default.flatten().into_iter().collect()
+        })
+        .collect();
+    let s = scopes
+        .iter()
+        .position(|sc| sc.name == action_scope)
+        .ok_or("action scope")?;
+    let scope = &scopes[s];
+    // The first applying override replaces the held roles.
+    let mut effective = held[s].clone();
+    for o in &overrides {
+        if o.scope.name != action_scope {
+            continue;
+        }
+        let subject = match &o.subject.scope {
+            Some(subject_scope) => {
+                let ss = scopes
+                    .iter()
+                    .position(|sc| sc.name == subject_scope.name)
+                    .ok_or("subject scope")?;
+                held[ss]
+                    .iter()
+                    .any(|r| scopes[ss].distance(r, &o.subject.name.name).is_some())
+            }
+            None => facts
+                .get(&o.subject.name.name)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+        };
+        if subject && o.condition.as_ref().is_none_or(|c| eval_expr(c, facts)) {
+            effective = vec![o.role.name.as_str()];
+            break;
+        }
+    }
+    effective.sort_by_key(|r| scope.role_index(r));
+    effective.dedup();
+    // Each role: the nearest rules whose condition holds; deny beats allow at equal distance.
+    let mut first_deny = None;
+    for role in effective {
+        let mut best: Option<(usize, Effect, usize)> = None; // (distance, effect, line)
+        for rule in &scope.rules {
+            if !rule.actions.iter().any(|a| a.name.name == action) {
+                continue;
+            }
+            let Some(d) = rule
+                .roles
+                .iter()
+                .filter_map(|r| scope.distance(role, &r.name.name))
+                .min()
+            else {
+                continue;
+            };
+            if !rule.condition.as_ref().is_none_or(|c| eval_expr(c, facts)) {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bd, be, _)) => {
+                    d < bd || (d == bd && be == Effect::Allow && rule.effect == Effect::Deny)
+                }
+            };
+            if better {
+                best = Some((d, rule.effect, rule.loc.line()));
+            }
+        }
+        match best {
+            Some((_, Effect::Allow, line)) => return Ok((true, Some(line))),
+            Some((_, Effect::Deny, line)) if first_deny.is_none() => first_deny = Some(line),
+            _ => {}
+        }
+    }
+    Ok((false, first_deny))
+}
+
+// ------------------------------------------------------------ the property
+
+fn compiled(table: &rolecall::DecisionTable, json: &str) -> Verdict {
+    let request = Request::from_json(json).map_err(|e| e.to_string())?;
+    let answer = table.evaluate(&request).map_err(|e| e.to_string())?;
+    let line = answer
+        .rule
+        .as_ref()
+        .and_then(|r| r.rsplit(':').next())
+        .and_then(|l| l.parse().ok());
+    Ok((answer.decision == Effect::Allow, line))
+}
+
+fn cases() -> u32 {
+    std::env::var("ROLECALL_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn compiled_table_agrees_with_the_reference_interpreter(spec in spec(), requests in vec(request(), 1..6)) {
+        let text = render(&spec);
+        let table = compile_str("test.policy", &text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+        let tree = parse_file(&SourceFile::new("test.policy", text.as_str())).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        for r in &requests {
+            let json = request_json(&spec, r);
+            let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let want = reference(&tree, &value);
+            let got = compiled(&table, &json);
+            match (&want, &got) {
+                (Ok(w), Ok(g)) => prop_assert_eq!(w, g, "request {}\npolicy:\n{}", json, text),
+                (Err(_), Err(_)) => {}
+                _ => prop_assert!(false, "reference {:?} vs compiled {:?}\nrequest {}\npolicy:\n{}", want, got, json, text),
+            }
+        }
+    }
+}
