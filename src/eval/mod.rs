@@ -263,15 +263,9 @@ impl DecisionTable {
         let policy = &self.policy;
         let scope = policy.scopes.get_index(e.scope);
         let scope_name = scope.map(|(n, _)| n.clone()).unwrap_or_default();
-        let role_name = |r: usize| {
-            scope
-                .and_then(|(_, s)| s.roles.get_index(r))
-                .map(|(n, _)| n.clone())
-                .unwrap_or_default()
-        };
+        let role_name = |r: usize| scope.map(|(_, s)| s.role_name(r)).unwrap_or_default();
         let action_name = scope
-            .and_then(|(_, s)| s.actions.get_index(request.action.index()))
-            .map(|(n, _)| n.clone())
+            .map(|(_, s)| s.action_name(request.action.index()))
             .unwrap_or_default();
         let rule = e.rule.and_then(|r| policy.rules.get(r));
         let override_info = e
