@@ -3,6 +3,8 @@
 mod cli;
 mod diagnostics;
 mod eval;
+mod graph;
+mod html;
 mod parse;
 mod reference;
 mod support;
