@@ -5,6 +5,7 @@ mod check;
 mod eval;
 mod explain;
 mod fmt;
+mod graph;
 mod table;
 
 use std::ffi::OsString;
@@ -46,6 +47,8 @@ enum Command {
     Explain(explain::Args),
     /// Format policy files in the one canonical layout.
     Fmt(fmt::Args),
+    /// Draw the roles per scope: inheritance, overrides and default roles (DOT or Mermaid).
+    Graph(graph::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -138,6 +141,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Eval(args) => eval::run(&args, io),
         Command::Explain(args) => explain::run(&args, io),
         Command::Fmt(args) => fmt::run(&args, io),
+        Command::Graph(args) => graph::run(&args, io),
     }
 }
 

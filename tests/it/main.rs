@@ -6,6 +6,8 @@ mod differential;
 mod docs;
 mod eval;
 mod fmt;
+mod graph;
+mod html;
 mod limits;
 mod parse;
 mod reference;
