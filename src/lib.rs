@@ -33,6 +33,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod render;
+pub mod repl;
 pub mod resolve;
 pub mod source;
 pub mod syntax;

@@ -4,6 +4,7 @@
 mod check;
 mod eval;
 mod explain;
+mod repl;
 mod table;
 
 use std::ffi::OsString;
@@ -43,6 +44,8 @@ enum Command {
     Eval(eval::Args),
     /// Explain one decision: roles, override, matching rules, and why one won.
     Explain(explain::Args),
+    /// Ask a policy questions interactively, or from a script on standard input.
+    Repl(repl::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -78,8 +81,18 @@ pub fn color_wanted(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Set by [`main`]: the `Io` streams are the process's own, so a command may
+/// use the terminal directly (the REPL's line editor).
+static PROCESS_STREAMS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`run`] was called by [`main`] with the process's own streams.
+pub(crate) fn process_streams() -> bool {
+    PROCESS_STREAMS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs the command line with the process's streams; returns the exit code.
 pub fn main() -> i32 {
+    PROCESS_STREAMS.store(true, std::sync::atomic::Ordering::Relaxed);
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let stdout = std::io::stdout();
@@ -134,6 +147,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Table(args) => table::run(&args, io),
         Command::Eval(args) => eval::run(&args, io),
         Command::Explain(args) => explain::run(&args, io),
+        Command::Repl(args) => repl::run(&args, io),
     }
 }
 

@@ -5,5 +5,6 @@ mod diagnostics;
 mod eval;
 mod parse;
 mod reference;
+mod repl;
 mod support;
 mod table;
