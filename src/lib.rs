@@ -34,6 +34,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod fmt;
 pub mod render;
+pub mod repl;
 pub mod resolve;
 pub mod source;
 pub mod syntax;

@@ -6,6 +6,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod graph;
+mod repl;
 mod table;
 
 use std::ffi::OsString;
@@ -49,6 +50,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Draw the roles per scope: inheritance, overrides and default roles (DOT or Mermaid).
     Graph(graph::Args),
+    /// Ask a policy questions interactively, or from a script on standard input.
+    Repl(repl::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -84,8 +87,18 @@ pub fn color_wanted(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Set by [`main`]: the `Io` streams are the process's own, so a command may
+/// use the terminal directly (the REPL's line editor).
+static PROCESS_STREAMS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`run`] was called by [`main`] with the process's own streams.
+pub(crate) fn process_streams() -> bool {
+    PROCESS_STREAMS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs the command line with the process's streams; returns the exit code.
 pub fn main() -> i32 {
+    PROCESS_STREAMS.store(true, std::sync::atomic::Ordering::Relaxed);
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let stdout = std::io::stdout();
@@ -142,6 +155,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Explain(args) => explain::run(&args, io),
         Command::Fmt(args) => fmt::run(&args, io),
         Command::Graph(args) => graph::run(&args, io),
+        Command::Repl(args) => repl::run(&args, io),
     }
 }
 

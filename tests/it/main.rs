@@ -11,5 +11,6 @@ mod html;
 mod limits;
 mod parse;
 mod reference;
+mod repl;
 mod support;
 mod table;
