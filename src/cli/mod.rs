@@ -2,9 +2,12 @@
 //! struct and a `run` returning the exit code, callable from tests.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
+mod snapshot;
 mod table;
+mod test;
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
@@ -43,6 +46,12 @@ enum Command {
     Eval(eval::Args),
     /// Explain one decision: roles, override, matching rules, and why one won.
     Explain(explain::Args),
+    /// Write, check or update a policy's decision-table snapshot.
+    Snapshot(snapshot::Args),
+    /// Show what changed in meaning between two policies (exit 1 when anything did).
+    Diff(diff::Args),
+    /// Run policy tests (expected decisions and errors); `--coverage` shows what they miss.
+    Test(test::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -134,6 +143,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Table(args) => table::run(&args, io),
         Command::Eval(args) => eval::run(&args, io),
         Command::Explain(args) => explain::run(&args, io),
+        Command::Snapshot(args) => snapshot::run(&args, io),
+        Command::Diff(args) => diff::run(&args, io),
+        Command::Test(args) => test::run(&args, io),
     }
 }
 
