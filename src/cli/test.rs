@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 
 use super::{FAILURE, Io, OK, USAGE};
 use crate::DecisionTable;
+use crate::diagnostic::{Diagnostic, Level};
 use crate::testing::{Coverage, load, run_case};
 
 /// The suffix that marks a test file when searching directories.
@@ -74,12 +75,26 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         let policy_path = test_file.policy_path();
         let key = std::fs::canonicalize(&policy_path).unwrap_or_else(|_| policy_path.clone());
         let run = policies.entry(key).or_insert_with(|| {
-            let table = match crate::compile_file(&policy_path) {
-                Ok(t) => Some(t),
-                Err(diagnostics) => {
-                    io.diagnostics(&diagnostics);
-                    None
-                }
+            if let Err(e) = std::fs::metadata(&policy_path) {
+                let d = Diagnostic::new(
+                    "rolecall::test::policy",
+                    Level::Error,
+                    format!("cannot read the policy {}: {e}", policy_path.display()),
+                    &test_file.policy_loc,
+                    "this policy",
+                )
+                .with_help("the path is relative to the directory of the test file");
+                io.diagnostics(&[d]);
+            }
+            let table = match std::fs::metadata(&policy_path) {
+                Err(_) => None,
+                Ok(_) => match crate::compile_file(&policy_path) {
+                    Ok(t) => Some(t),
+                    Err(diagnostics) => {
+                        io.diagnostics(&diagnostics);
+                        None
+                    }
+                },
             };
             PolicyRun {
                 name: policy_path.display().to_string(),

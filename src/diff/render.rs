@@ -159,6 +159,14 @@ pub(super) fn text(d: &PolicyDiff, old: &str, new: &str) -> String {
     out
 }
 
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn code(text: &str) -> String {
     format!("`{}`", text.replace('`', "'"))
 }
@@ -258,7 +266,7 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
         for setting in &s.settings {
             items.push(format!(
                 "- {}: {} → {}",
-                setting.setting,
+                capitalized(&setting.setting),
                 setting.old.as_deref().map_or("(not set)".to_string(), code),
                 setting.new.as_deref().map_or("(not set)".to_string(), code)
             ));

@@ -187,11 +187,18 @@ impl CaseResult {
                     Some(rule) => format!("by the rule at {rule}"),
                     None => "by default (no rule applies)".to_string(),
                 };
-                format!(
+                let mut text = format!(
                     "  expected {expected}, got {} {by}\n  {}",
                     a.decision.as_str(),
                     a.reason
-                )
+                );
+                if !a.would_change.is_empty() {
+                    text.push_str(&format!(
+                        "\n  the decision would change with: {}",
+                        a.would_change.join(", ")
+                    ));
+                }
+                text
             }
             Err(e) => format!("  expected {expected}, got an error\n  {e}"),
         }

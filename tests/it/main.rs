@@ -2,8 +2,11 @@
 
 mod cli;
 mod diagnostics;
+mod diff;
 mod eval;
 mod parse;
+mod policy_tests;
 mod reference;
+mod snapshot;
 mod support;
 mod table;
