@@ -29,15 +29,19 @@
     clippy::indexing_slicing
 )]
 
+mod canon;
 pub mod compile;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod render;
 pub mod repl;
 pub mod resolve;
+pub mod snapshot;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 #[cfg(feature = "cli")]
 pub mod cli;

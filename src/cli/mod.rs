@@ -2,12 +2,15 @@
 //! struct and a `run` returning the exit code, callable from tests.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
 mod graph;
 mod repl;
+mod snapshot;
 mod table;
+mod test;
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
@@ -52,6 +55,12 @@ enum Command {
     Graph(graph::Args),
     /// Ask a policy questions interactively, or from a script on standard input.
     Repl(repl::Args),
+    /// Write, check or update a policy's decision-table snapshot.
+    Snapshot(snapshot::Args),
+    /// Show what changed in meaning between two policies (exit 1 when anything did).
+    Diff(diff::Args),
+    /// Run policy tests (expected decisions and errors); `--coverage` shows what they miss.
+    Test(test::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -156,6 +165,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Fmt(args) => fmt::run(&args, io),
         Command::Graph(args) => graph::run(&args, io),
         Command::Repl(args) => repl::run(&args, io),
+        Command::Snapshot(args) => snapshot::run(&args, io),
+        Command::Diff(args) => diff::run(&args, io),
+        Command::Test(args) => test::run(&args, io),
     }
 }
 

@@ -316,6 +316,10 @@ fn paths(typed: &str) -> Vec<String> {
                 return None;
             }
             let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            // `:load` takes policy files: offer those and the folders that may hold them.
+            if !is_dir && !name.ends_with(".policy") {
+                return None;
+            }
             Some(format!("{dir}{name}{}", if is_dir { "/" } else { "" }))
         })
         .collect();

@@ -2,6 +2,7 @@
 
 mod cli;
 mod diagnostics;
+mod diff;
 mod differential;
 mod docs;
 mod eval;
@@ -10,7 +11,9 @@ mod graph;
 mod html;
 mod limits;
 mod parse;
+mod policy_tests;
 mod reference;
 mod repl;
+mod snapshot;
 mod support;
 mod table;
