@@ -32,6 +32,7 @@
 pub mod compile;
 pub mod diagnostic;
 pub mod eval;
+pub mod lint;
 pub mod render;
 pub mod resolve;
 pub mod source;

@@ -4,6 +4,7 @@
 mod check;
 mod eval;
 mod explain;
+mod lint;
 mod table;
 
 use std::ffi::OsString;
@@ -43,6 +44,8 @@ enum Command {
     Eval(eval::Args),
     /// Explain one decision: roles, override, matching rules, and why one won.
     Explain(explain::Args),
+    /// Lint policies: likely mistakes in valid policies (exit 1 on an error-level finding).
+    Lint(lint::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -134,6 +137,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Table(args) => table::run(&args, io),
         Command::Eval(args) => eval::run(&args, io),
         Command::Explain(args) => explain::run(&args, io),
+        Command::Lint(args) => lint::run(&args, io),
     }
 }
 

@@ -3,6 +3,7 @@
 mod cli;
 mod diagnostics;
 mod eval;
+mod lint;
 mod parse;
 mod reference;
 mod support;
