@@ -116,22 +116,6 @@ pub fn same_column(table: &DecisionTable, scope: usize, a: usize, b: usize) -> b
     })
 }
 
-/// Whether the table decides every cell of `action` in `scope` as `other`
-/// does. Unknown (too many facts) counts as different.
-pub fn same_row(table: &DecisionTable, other: &DecisionTable, scope: usize, action: usize) -> bool {
-    let roles = table
-        .policy
-        .scopes
-        .get_index(scope)
-        .map_or(0, |(_, s)| s.roles.len());
-    (0..roles).all(|r| {
-        equivalent(
-            &allow_when(table, scope, action, r),
-            &allow_when(other, scope, action, r),
-        ) == Some(true)
-    })
-}
-
 /// For each rule, whether it decides at least one cell: an unconditional
 /// cell's deciding rule, or a candidate of a conditional cell.
 pub fn deciding_rules(table: &DecisionTable) -> Vec<bool> {
@@ -179,6 +163,17 @@ pub fn candidates(
     action: usize,
     role: usize,
 ) -> Vec<Candidate> {
+    candidates_without(table, scope, action, role, None)
+}
+
+/// Same, as if rule `without.0` did not name role `without.1` for this action.
+pub fn candidates_without(
+    table: &DecisionTable,
+    scope: usize,
+    action: usize,
+    role: usize,
+    without: Option<(usize, usize)>,
+) -> Vec<Candidate> {
     let ancestors = table.ancestors(scope, role);
     let mut out: Vec<Candidate> = table
         .policy
@@ -189,7 +184,7 @@ pub fn candidates(
         .filter_map(|(id, rule)| {
             let distance = ancestors
                 .iter()
-                .filter(|(r, _)| rule.roles.contains(r))
+                .filter(|(r, _)| rule.roles.contains(r) && without != Some((id, *r)))
                 .map(|(_, d)| *d)
                 .min()?;
             Some(Candidate {
@@ -204,58 +199,103 @@ pub fn candidates(
     out
 }
 
-/// The table compiled without one (role, action) pair of a rule: the rule
-/// keeps its other roles for every action, and the role for its other actions.
-///
-/// Rule ids stay the same, except that the role's other actions move to a rule
-/// appended at the end (id `rules.len()`); within a (distance, effect) group
-/// the order of candidates does not change any outcome, so comparing outcomes
-/// is sound.
-pub fn without_pair(
+/// The candidates that can decide: those up to the first unconditional one.
+pub fn deciding(mut list: Vec<Candidate>) -> Vec<Candidate> {
+    if let Some(first_fixed) = list.iter().position(|c| !c.conditional) {
+        list.truncate(first_fixed + 1);
+    }
+    list
+}
+
+/// When the cell allows, from its candidates: the first whose condition holds
+/// decides; none holding is a deny.
+pub fn allow_when_of(table: &DecisionTable, list: &[Candidate]) -> Cond {
+    let mut allow_when = Cond::Const(false);
+    for c in list.iter().rev() {
+        let holds = table
+            .policy
+            .rules
+            .get(c.rule)
+            .and_then(|r| r.condition.as_ref())
+            .map_or(Cond::Const(true), |c| c.expr.clone());
+        allow_when = match c.effect {
+            Effect::Allow => Cond::Or(vec![holds, allow_when]),
+            Effect::Deny => Cond::And(vec![Cond::Not(Box::new(holds)), allow_when]),
+        };
+    }
+    allow_when
+}
+
+/// The roles of `scope` that are `role` or inherit it.
+pub fn descendants(table: &DecisionTable, scope: usize, role: usize) -> Vec<usize> {
+    let roles = table
+        .policy
+        .scopes
+        .get_index(scope)
+        .map_or(0, |(_, s)| s.roles.len());
+    (0..roles)
+        .filter(|&d| inherits(table, scope, d, role))
+        .collect()
+}
+
+/// What taking one (role, action) pair out of a rule would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    /// No cell changes, for any facts (unknown counts as changed).
+    pub unchanged: bool,
+    /// The candidates that would decide the role's own cell without the pair.
+    pub then: Vec<Candidate>,
+}
+
+/// The effect of taking role `role` out of rule `rule` for `action` only: the
+/// cells of `role` and of every role inheriting it, recomputed.
+pub fn remove_pair(
     table: &DecisionTable,
     rule: usize,
     role: usize,
     action: usize,
-) -> Option<DecisionTable> {
-    let mut policy = table.policy.clone();
-    let original = policy.rules.get(rule)?.clone();
-    let target = policy.rules.get_mut(rule)?;
-    target.roles.retain(|&r| r != role);
-    let mut rest = original;
-    rest.roles = vec![role];
-    rest.actions.retain(|&a| a != action);
-    if !rest.actions.is_empty() {
-        policy.rules.push(rest);
+) -> Option<Removal> {
+    let scope = table.policy.rules.get(rule)?.scope;
+    let mut unchanged = true;
+    let mut then = Vec::new();
+    for d in descendants(table, scope, role) {
+        let list = deciding(candidates_without(
+            table,
+            scope,
+            action,
+            d,
+            Some((rule, role)),
+        ));
+        let same = equivalent(
+            &allow_when_of(table, &list),
+            &allow_when(table, scope, action, d),
+        ) == Some(true);
+        unchanged &= same;
+        if d == role {
+            then = list;
+        }
+        if !unchanged {
+            break;
+        }
     }
-    Some(crate::compile::compile(policy))
+    Some(Removal { unchanged, then })
 }
 
-/// The rule of the original policy that rule `id` of a [`without_pair`] table stands for.
-pub fn original_rule(table: &DecisionTable, changed: usize, id: usize) -> usize {
-    if id >= table.policy.rules.len() {
-        changed
-    } else {
-        id
-    }
-}
-
-/// The first allow that decides a cell for some facts, when any does.
-pub fn first_allow(
+/// The role a candidate reaches `role` through: the nearest ancestor (or the
+/// role itself) the rule names, leaving out `without`.
+pub fn named_ancestor(
     table: &DecisionTable,
     scope: usize,
-    action: usize,
     role: usize,
+    rule: usize,
+    without: Option<(usize, usize)>,
 ) -> Option<usize> {
-    let cell = table.cell(scope, action, role)?;
-    match (cell.decision, cell.rule, cell.conditional) {
-        (_, _, Some(c)) => c
-            .candidates
-            .iter()
-            .find(|(e, _)| *e == Effect::Allow)
-            .map(|(_, r)| *r),
-        (CellDecision::Allow, Some(rule), None) => Some(rule),
-        _ => None,
-    }
+    let named = &table.policy.rules.get(rule)?.roles;
+    table
+        .ancestors(scope, role)
+        .into_iter()
+        .map(|(r, _)| r)
+        .find(|r| named.contains(r) && without != Some((rule, *r)))
 }
 
 /// Whether role `a` is `b` or inherits it.

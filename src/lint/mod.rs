@@ -12,7 +12,7 @@
 //! embeds the resolved policy). Findings in a line can be suppressed by a
 //! comment; see [`suppress`].
 
-mod analysis;
+pub mod analysis;
 mod context;
 mod docs;
 mod report;

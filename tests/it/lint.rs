@@ -620,3 +620,48 @@ fn sarif_log_has_the_schema_required_fields() {
     let log = lint::sarif(&findings);
     assert_eq!(log["runs"][0]["results"][0]["level"], "note");
 }
+
+/// The linter recomputes cells from the rules to see what removing one pair
+/// would do; its combination must agree with the compiler's on every cell.
+#[test]
+fn recomputed_cells_agree_with_the_compiled_table() {
+    use rolecall::lint::analysis::{allow_when, allow_when_of, candidates, deciding, equivalent};
+    let mut policies: Vec<(String, String)> = [
+        "policies/goto_webinar.policy",
+        "policies/livestorm.policy",
+        "policies/examples/webinar.policy",
+    ]
+    .iter()
+    .map(|p| {
+        (
+            p.to_string(),
+            std::fs::read_to_string(root().join(p)).unwrap(),
+        )
+    })
+    .collect();
+    for entry in std::fs::read_dir(root().join("tests/fixtures/lint")).unwrap() {
+        let path = entry.unwrap().path();
+        policies.push((
+            path.display().to_string(),
+            std::fs::read_to_string(&path).unwrap(),
+        ));
+    }
+    let mut cells = 0;
+    for (name, text) in &policies {
+        let table = rolecall::compile_str(name, text).unwrap();
+        for (s, scope) in table.policy.scopes.values().enumerate() {
+            for a in 0..scope.actions.len() {
+                for r in 0..scope.roles.len() {
+                    let recomputed = allow_when_of(&table, &deciding(candidates(&table, s, a, r)));
+                    assert_eq!(
+                        equivalent(&recomputed, &allow_when(&table, s, a, r)),
+                        Some(true),
+                        "{name}: scope {s}, action {a}, role {r}"
+                    );
+                    cells += 1;
+                }
+            }
+        }
+    }
+    assert!(cells > 500, "only {cells} cells compared");
+}

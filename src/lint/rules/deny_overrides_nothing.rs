@@ -1,6 +1,6 @@
 //! `deny-overrides-nothing`: a deny of what would be denied anyway.
 
-use crate::lint::analysis::{names, original_rule, same_row, without_pair};
+use crate::lint::analysis::{names, remove_pair};
 use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 use crate::syntax::ast::Effect;
 
@@ -69,22 +69,17 @@ impl Rule for DenyOverridesNothing {
                     .actions
                     .iter()
                     .filter(|&&x| {
-                        let Some(without) = without_pair(cx.table, id, r, x) else {
+                        let Some(removal) = remove_pair(cx.table, id, r, x) else {
                             return false;
                         };
-                        if !same_row(cx.table, &without, s, x) {
-                            return false;
-                        }
                         // Of two denies naming the role alike, the later one is the copy.
-                        let later_twin =
-                            without.cell(s, x, r).and_then(|c| c.rule).is_some_and(|g| {
-                                let g = original_rule(cx.table, id, g);
-                                g > id
-                                    && cx.policy.rules.get(g).is_some_and(|rule| {
-                                        rule.effect == Effect::Deny && rule.roles.contains(&r)
-                                    })
-                            });
-                        !later_twin
+                        let later_twin = removal.then.iter().any(|c| {
+                            c.effect == Effect::Deny
+                                && !c.conditional
+                                && c.distance == 0
+                                && c.rule > id
+                        });
+                        removal.unchanged && !later_twin
                     })
                     .map(|&x| cx.action_name(s, x))
                     .collect();

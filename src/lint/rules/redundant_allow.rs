@@ -1,8 +1,6 @@
 //! `redundant-allow`: an allow the role already has.
 
-use crate::lint::analysis::{
-    candidates, first_allow, names, original_rule, same_row, without_pair,
-};
+use crate::lint::analysis::{candidates, named_ancestor, names, remove_pair};
 use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 use crate::syntax::ast::Effect;
 
@@ -77,21 +75,18 @@ impl Rule for RedundantAllow {
                     if !other_allow {
                         continue;
                     }
-                    let Some(without) = without_pair(cx.table, id, r, x) else {
+                    let Some(removal) = remove_pair(cx.table, id, r, x) else {
                         continue;
                     };
-                    if !same_row(cx.table, &without, s, x) {
+                    if !removal.unchanged {
                         continue;
                     }
-                    let Some(grant) = first_allow(&without, s, x, r) else {
+                    let Some(grant) = removal.then.iter().find(|c| c.effect == Effect::Allow)
+                    else {
                         continue;
                     };
-                    let from = without
-                        .inheritance_path(s, r, grant)
-                        .last()
-                        .copied()
-                        .unwrap_or(r);
-                    let grant = original_rule(cx.table, id, grant);
+                    let grant = grant.rule;
+                    let from = named_ancestor(cx.table, s, r, grant, Some((id, r))).unwrap_or(r);
                     // Of two rules naming the role alike, the later one is the copy.
                     if from == r && grant > id {
                         continue;
