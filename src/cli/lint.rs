@@ -9,8 +9,7 @@ use crate::lint::{self, Finding, RULES, Report};
 /// Lint policy files.
 #[derive(Debug, clap::Args)]
 #[command(
-    long_about = "Lint policy files: find likely mistakes in policies that are valid, such as rules that never decide anything, allow/deny conflicts, roles granted nothing.\n\nExit 0 when no finding is at error level (with --deny warnings: no warning either), 1 otherwise, 2 for a usage error or a file that cannot be loaded or is invalid.\n\nSuppress a finding with a comment on its line, or on its own line above it:\n  # rolecall: allow(RULE) because REASON",
-    after_help = "Examples:\n  rolecall lint policies/livestorm.policy\n  rolecall lint --deny warnings --format sarif policies/*.policy > lint.sarif\n  rolecall lint --list-rules\n  rolecall lint --explain shadowed-rule\n\nThe rules and their docs: docs/lint.md"
+    after_help = "Exit 0 when no finding is at error level (with --deny warnings: no warning either), 1 otherwise, 2 for a usage error or a file that cannot be loaded or is invalid.\n\nSuppress a finding with a comment at the end of its line, or on its own line above it:\n  # rolecall: allow(RULE) because REASON\n\nExamples:\n  rolecall lint policies/livestorm.policy\n  rolecall lint --deny warnings --format sarif policies/*.policy > lint.sarif\n  rolecall lint --list-rules\n  rolecall lint --explain shadowed-rule\n\nThe rules and their docs: docs/lint.md"
 )]
 pub struct Args {
     /// Policy files to lint (each with its includes).
