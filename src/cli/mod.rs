@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod graph;
+mod lint;
 mod repl;
 mod snapshot;
 mod table;
@@ -61,6 +62,8 @@ enum Command {
     Diff(diff::Args),
     /// Run policy tests (expected decisions and errors); `--coverage` shows what they miss.
     Test(test::Args),
+    /// Lint policies: likely mistakes in valid policies (exit 1 on an error-level finding).
+    Lint(lint::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -168,6 +171,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Snapshot(args) => snapshot::run(&args, io),
         Command::Diff(args) => diff::run(&args, io),
         Command::Test(args) => test::run(&args, io),
+        Command::Lint(args) => lint::run(&args, io),
     }
 }
 

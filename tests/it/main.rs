@@ -10,6 +10,7 @@ mod fmt;
 mod graph;
 mod html;
 mod limits;
+mod lint;
 mod parse;
 mod policy_tests;
 mod reference;
