@@ -33,6 +33,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod fmt;
+pub mod generate;
 pub mod render;
 pub mod resolve;
 pub mod source;

@@ -5,6 +5,7 @@ mod diagnostics;
 mod docs;
 mod eval;
 mod fmt;
+mod generate;
 mod parse;
 mod reference;
 mod support;
