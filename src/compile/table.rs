@@ -1,5 +1,6 @@
 //! The decision table and the ways to read it.
 
+use super::names::NameIndex;
 use crate::resolve::{Cond, Policy, Subject};
 use crate::syntax::ast::Effect;
 
@@ -43,11 +44,13 @@ pub struct DecisionTable {
     /// The resolved policy: names, labels, rules, overrides, defaults, constraints.
     pub policy: Policy,
     pub(crate) layout: Vec<ScopeLayout>,
-    pub(crate) cells: Vec<u32>,
+    pub(crate) cells: super::cells::Cells,
     pub(crate) conditional: Vec<ConditionalCell>,
     /// Per override: for each role of the subject's scope, whether holding it
     /// triggers the override (the role or one inheriting it). Empty for facts.
     pub(crate) override_holders: Vec<Vec<bool>>,
+    /// The names of `policy` as they were when compiled, for fast lookups.
+    pub(crate) names: NameIndex,
 }
 
 /// What a cell says, for display.
@@ -173,18 +176,44 @@ pub struct Outcome {
 
 impl DecisionTable {
     /// Resolves a scope name.
+    #[inline]
     pub fn scope_index(&self, scope: &str) -> Option<usize> {
-        self.policy.scopes.get_index_of(scope)
+        self.names.scope(scope)
     }
 
     /// Resolves an action name: one hash lookup for the scope, one for the action.
+    #[inline]
     pub fn action_id(&self, scope: &str, action: &str) -> Option<ActionId> {
-        let (s, _, sc) = self.policy.scopes.get_full(scope)?;
-        let a = sc.actions.get_index_of(action)?;
-        self.action_at(s, a)
+        let s = self.names.scope(scope)?;
+        self.action_at(s, self.names.action(s, action)?)
+    }
+
+    /// Resolves an action name in a scope given by index: one hash lookup.
+    #[inline]
+    pub fn action_id_in(&self, scope: usize, action: &str) -> Option<ActionId> {
+        self.action_at(scope, self.names.action(scope, action)?)
+    }
+
+    /// Resolves a role name in a scope given by index: one hash lookup.
+    #[inline]
+    pub fn role_id_in(&self, scope: usize, role: &str) -> Option<RoleId> {
+        self.role_at(scope, self.names.role(scope, role)?)
+    }
+
+    /// Resolves a fact name.
+    #[inline]
+    pub fn fact_index(&self, fact: &str) -> Option<usize> {
+        self.names.fact(fact)
+    }
+
+    /// Resolves a kind of principal.
+    #[inline]
+    pub fn kind_index(&self, kind: &str) -> Option<usize> {
+        self.names.kind(kind)
     }
 
     /// The id of action `a` of scope `s`, by indexes.
+    #[inline]
     pub fn action_at(&self, s: usize, a: usize) -> Option<ActionId> {
         let layout = self.layout.get(s)?;
         if a >= layout.actions {
@@ -197,14 +226,15 @@ impl DecisionTable {
         })
     }
 
-    /// Resolves a role name.
+    /// Resolves a role name: one hash lookup for the scope, one for the role.
+    #[inline]
     pub fn role_id(&self, scope: &str, role: &str) -> Option<RoleId> {
-        let (s, _, sc) = self.policy.scopes.get_full(scope)?;
-        let r = sc.roles.get_index_of(role)?;
-        self.role_at(s, r)
+        let s = self.names.scope(scope)?;
+        self.role_at(s, self.names.role(s, role)?)
     }
 
     /// The id of role `r` of scope `s`, by indexes.
+    #[inline]
     pub fn role_at(&self, s: usize, r: usize) -> Option<RoleId> {
         let layout = self.layout.get(s)?;
         if r >= layout.roles {
@@ -224,7 +254,6 @@ impl DecisionTable {
         }
         self.cells
             .get(action.row as usize + role.index as usize)
-            .copied()
             .unwrap_or(TAG_DEFAULT)
     }
 
@@ -335,7 +364,7 @@ impl DecisionTable {
 
     /// Bytes used by the cells and the conditional side table's entries.
     pub fn cell_bytes(&self) -> usize {
-        self.cells.len() * std::mem::size_of::<u32>()
+        self.cells.len() * self.cells.width()
             + self
                 .conditional
                 .iter()

@@ -84,3 +84,121 @@ fn generated_requests_are_answered() {
     }
     assert!(allowed > 50 && allowed < 450, "{allowed} of 500 allowed");
 }
+
+/// The combination rule computed the slow, obvious way for one cell: every
+/// rule naming the action and the role or an ancestor, by (distance, deny
+/// first, declaration order); the first whose condition holds decides.
+fn oracle(
+    t: &rolecall::DecisionTable,
+    s: usize,
+    a: usize,
+    r: usize,
+    facts: u64,
+) -> (bool, Option<usize>) {
+    let scope = &t.policy.scopes[s];
+    let mut distance = vec![usize::MAX; scope.roles.len()];
+    let mut queue = std::collections::VecDeque::from([r]);
+    distance[r] = 0;
+    while let Some(x) = queue.pop_front() {
+        for &p in &scope.roles[x].parents {
+            if distance[p] == usize::MAX {
+                distance[p] = distance[x] + 1;
+                queue.push_back(p);
+            }
+        }
+    }
+    let mut candidates: Vec<(usize, u8, usize)> = t
+        .policy
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.scope == s && rule.actions.contains(&a))
+        .filter_map(|(i, rule)| {
+            let d = rule.roles.iter().map(|&x| distance[x]).min()?;
+            let deny_first = u8::from(rule.effect == rolecall::Effect::Allow);
+            (d != usize::MAX).then_some((d, deny_first, i))
+        })
+        .collect();
+    candidates.sort_unstable();
+    for (_, _, i) in candidates {
+        let rule = &t.policy.rules[i];
+        let holds = rule
+            .condition
+            .as_ref()
+            .is_none_or(|c| c.expr.eval(&|f| facts & (1 << f) != 0));
+        if holds {
+            return (rule.effect == rolecall::Effect::Allow, Some(i));
+        }
+    }
+    (false, None)
+}
+
+#[test]
+fn every_cell_agrees_with_the_combination_rule_computed_naively() {
+    // 300 × 300 has more than 64 rules, so its cells take two bytes; 20 × 20 one.
+    let cases = [
+        (Spec::new(2, 20, 20), 1, &[0u64, 0b1111, 0b0101, 0b1010][..]),
+        (Spec::new(1, 300, 300), 2, &[0b0101][..]),
+    ];
+    for (spec, width, masks) in cases {
+        let t = table(&generate(&spec));
+        assert!(t.policy.rules.len() > 2, "{spec:?}");
+        assert!(
+            t.cell_bytes() >= width * t.cell_count()
+                && t.cell_bytes() < (width + 1) * t.cell_count(),
+            "{spec:?}: {} bytes for {} cells",
+            t.cell_bytes(),
+            t.cell_count()
+        );
+        for &facts in masks {
+            let mut set = rolecall::compile::FactSet::new();
+            for f in 0..spec.facts {
+                set.set(f, facts & (1 << f) != 0);
+            }
+            for s in 0..spec.scopes {
+                for a in 0..spec.actions {
+                    let action = t.action_at(s, a).unwrap();
+                    for r in 0..spec.roles {
+                        let role = t.role_at(s, r).unwrap();
+                        let outcome = t.decide(action, role, &set);
+                        let expected = oracle(&t, s, a, r, facts);
+                        assert_eq!(
+                            (outcome.effect == rolecall::Effect::Allow, outcome.rule),
+                            expected,
+                            "{spec:?} s{s} a{a} r{r} facts {facts:b}"
+                        );
+                        assert_eq!(t.allows(action, role, &set), expected.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn reference_tables_take_one_byte_a_cell() {
+    for path in ["policies/livestorm.policy", "policies/goto_webinar.policy"] {
+        let t = rolecall::compile_file(&crate::support::root().join(path)).unwrap();
+        assert_eq!(t.cell_bytes() - side_table(&t), t.cell_count(), "{path}");
+    }
+}
+
+/// Bytes of the conditional side table: what `cell_bytes` counts beyond the cells.
+fn side_table(t: &rolecall::DecisionTable) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut bytes = 0;
+    for (s, scope) in t.policy.scopes.values().enumerate() {
+        for a in 0..scope.actions.len() {
+            for r in 0..scope.roles.len() {
+                if let Some(c) = t.cell(s, a, r).unwrap().conditional {
+                    if seen.insert(c as *const _) {
+                        bytes += std::mem::size_of_val(c)
+                            + c.candidates.len() * std::mem::size_of::<(rolecall::Effect, usize)>()
+                            + c.text.len();
+                    }
+                }
+            }
+        }
+    }
+    bytes
+}
