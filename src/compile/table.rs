@@ -163,6 +163,17 @@ impl FactSet {
             .get(fact / 64)
             .is_some_and(|w| w & (1 << (fact % 64)) != 0)
     }
+
+    /// Marks every fact false, keeping the storage.
+    pub fn clear(&mut self) {
+        self.words.clear();
+    }
+
+    /// Makes this set a copy of `other`, reusing the storage.
+    pub fn copy_from(&mut self, other: &FactSet) {
+        self.words.clear();
+        self.words.extend_from_slice(&other.words);
+    }
 }
 
 /// The outcome of one cell for given facts.

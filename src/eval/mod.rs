@@ -5,9 +5,11 @@
 //! The principal may do the action when any effective role may.
 
 mod explain;
+mod lines;
 mod request;
 
 pub use explain::explain;
+pub use lines::LineEvaluator;
 pub use request::{Request, ResolvedRequest};
 
 use serde::Serialize;

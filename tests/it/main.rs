@@ -6,6 +6,7 @@ mod docs;
 mod eval;
 mod fmt;
 mod generate;
+mod lines;
 mod parse;
 mod reference;
 mod support;
