@@ -2,7 +2,7 @@
 //! control characters escaped, everything else (non-ASCII included) as is.
 
 /// Appends `text` escaped, without the surrounding quotes.
-pub(super) fn escape_into(out: &mut Vec<u8>, text: &str) {
+fn escape_into(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -38,11 +38,4 @@ pub(super) fn escaped(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     escape_into(&mut out, text);
     out
-}
-
-/// Appends `"text"`.
-pub(super) fn string(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
-    escape_into(out, text);
-    out.push(b'"');
 }

@@ -19,7 +19,7 @@ use super::{EvalError, Request, RoleSource};
 use crate::compile::{ActionId, DecisionTable, FactSet};
 use crate::resolve::Subject;
 use crate::syntax::ast::Effect;
-use json::{escape_into, escaped, string};
+use json::escaped;
 use parse::Parsed;
 
 /// Answers request lines against one table, reusing its storage between lines.
@@ -30,8 +30,14 @@ pub struct LineEvaluator<'t> {
     scratch: Scratch,
 }
 
-/// Per-table texts and lookups, computed once.
+/// Per-table texts and lookups, computed once; every text JSON-escaped.
 struct Texts {
+    scope_names: Vec<Vec<u8>>,
+    /// Per scope, per role.
+    role_names: Vec<Vec<Vec<u8>>>,
+    /// Per scope, per action.
+    action_names: Vec<Vec<Vec<u8>>>,
+    fact_names: Vec<Vec<u8>>,
     /// Per rule: `file:line`, escaped.
     rule_at: Vec<Vec<u8>>,
     /// Per rule: `allow a, b to `, escaped (the action follows).
@@ -220,23 +226,27 @@ impl<'t> LineEvaluator<'t> {
             self.inheritance_path(action.scope(), role, r, &mut path);
         }
         let t = &self.texts;
-        let Some((scope_name, scope)) = policy.scopes.get_index(action.scope()) else {
+        let (Some(scope_name), Some(role_names), Some(action_name)) = (
+            t.scope_names.get(action.scope()),
+            t.role_names.get(action.scope()),
+            t.action_names
+                .get(action.scope())
+                .and_then(|a| a.get(action.index())),
+        ) else {
             self.scratch.roles = roles;
             self.scratch.path = path;
             return false;
         };
-        let role_name = |r: usize| scope.roles.get_index(r).map_or("", |(n, _)| n.as_str());
-        let action_name = scope
-            .actions
-            .get_index(action.index())
-            .map_or("", |(n, _)| n.as_str());
+        let role_name = |r: usize| role_names.get(r).map_or(&[][..], Vec::as_slice);
         let names = |out: &mut Vec<u8>, list: &[usize]| {
             out.push(b'[');
             for (i, &r) in list.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                string(out, role_name(r));
+                out.push(b'"');
+                out.extend_from_slice(role_name(r));
+                out.push(b'"');
             }
             out.push(b']');
         };
@@ -244,9 +254,9 @@ impl<'t> LineEvaluator<'t> {
         out.extend_from_slice(b"{\"decision\":\"");
         out.extend_from_slice(found.effect.as_str().as_bytes());
         out.extend_from_slice(b"\",\"action\":\"");
-        escape_into(out, scope_name);
+        out.extend_from_slice(scope_name);
         out.push(b':');
-        escape_into(out, action_name);
+        out.extend_from_slice(action_name);
         out.extend_from_slice(b"\",\"roles\":");
         names(out, &roles);
         out.extend_from_slice(b",\"rule\":");
@@ -264,7 +274,7 @@ impl<'t> LineEvaluator<'t> {
         out.extend_from_slice(b",\"reason\":\"");
         if roles.is_empty() {
             out.extend_from_slice(b"denied: the principal holds no role in scope `");
-            escape_into(out, scope_name);
+            out.extend_from_slice(scope_name);
             out.extend_from_slice(match found.source {
                 RoleSource::Nothing => b"` (no role is assigned and the scope has no default)",
                 _ => b"` (the default is `none` (no access))",
@@ -275,7 +285,7 @@ impl<'t> LineEvaluator<'t> {
                 Effect::Deny => b"denied: ",
             });
             if let Some(d) = found.deciding_role {
-                escape_into(out, role_name(d));
+                out.extend_from_slice(role_name(d));
                 if let Some(text) = found.override_applied.and_then(|o| t.override_text.get(o)) {
                     out.extend_from_slice(b" (by override `");
                     out.extend_from_slice(text);
@@ -284,7 +294,7 @@ impl<'t> LineEvaluator<'t> {
             }
             out.extend_from_slice(b" matches `");
             out.extend_from_slice(t.rule_head.get(r).map_or(&[][..], Vec::as_slice));
-            escape_into(out, action_name);
+            out.extend_from_slice(action_name);
             out.extend_from_slice(t.rule_tail.get(r).map_or(&[][..], Vec::as_slice));
             out.extend_from_slice(b"` at ");
             out.extend_from_slice(t.rule_at.get(r).map_or(&[][..], Vec::as_slice));
@@ -294,18 +304,18 @@ impl<'t> LineEvaluator<'t> {
                     if i > 0 {
                         out.extend_from_slice(" → ".as_bytes());
                     }
-                    escape_into(out, role_name(p));
+                    out.extend_from_slice(role_name(p));
                 }
             }
         } else {
             out.extend_from_slice(b"denied: no rule allows `");
-            escape_into(out, action_name);
+            out.extend_from_slice(action_name);
             out.extend_from_slice(b"` for ");
             for (i, &r) in roles.iter().enumerate() {
                 if i > 0 {
                     out.extend_from_slice(b", ");
                 }
-                escape_into(out, role_name(r));
+                out.extend_from_slice(role_name(r));
             }
             out.extend_from_slice(b" (default deny)");
         }
@@ -321,7 +331,9 @@ impl<'t> LineEvaluator<'t> {
         out.extend_from_slice(b",\"default\":");
         match found.source {
             RoleSource::KindDefault | RoleSource::ScopeDefault => {
-                string(out, found.held_first.map_or("none", role_name));
+                out.push(b'"');
+                out.extend_from_slice(found.held_first.map_or(b"none", role_name));
+                out.push(b'"');
             }
             _ => out.extend_from_slice(b"null"),
         }
@@ -375,8 +387,9 @@ impl<'t> LineEvaluator<'t> {
                     out.push(b',');
                 }
                 first = false;
-                let name = self.table.policy.facts.get_index(f).map_or("", |(n, _)| n);
-                string(out, name);
+                out.push(b'"');
+                out.extend_from_slice(self.texts.fact_names.get(f).map_or(&[][..], Vec::as_slice));
+                out.push(b'"');
             }
         }
         self.scratch.trial_facts = trial;
@@ -474,6 +487,18 @@ impl Texts {
         }
         let kinds = policy.kinds.len();
         Texts {
+            scope_names: policy.scopes.keys().map(|n| escaped(n)).collect(),
+            role_names: policy
+                .scopes
+                .values()
+                .map(|s| s.roles.keys().map(|n| escaped(n)).collect())
+                .collect(),
+            action_names: policy
+                .scopes
+                .values()
+                .map(|s| s.actions.keys().map(|n| escaped(n)).collect())
+                .collect(),
+            fact_names: policy.facts.keys().map(|n| escaped(n)).collect(),
             rule_at: policy
                 .rules
                 .iter()
