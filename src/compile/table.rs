@@ -211,6 +211,22 @@ impl DecisionTable {
         self.role_at(scope, self.names.role(scope, role)?)
     }
 
+    /// Whether `role` may do `action` of `scope`, all by name (`None` when a
+    /// name is unknown): three hash lookups and one load. Facts as in [`Self::allows`].
+    #[inline]
+    pub fn allows_names(
+        &self,
+        scope: &str,
+        action: &str,
+        role: &str,
+        facts: &FactSet,
+    ) -> Option<bool> {
+        let s = self.names.scope(scope)?;
+        let action = self.action_id_in(s, action)?;
+        let role = self.role_id_in(s, role)?;
+        Some(self.allows(action, role, facts))
+    }
+
     /// Resolves a fact name.
     #[inline]
     pub fn fact_index(&self, fact: &str) -> Option<usize> {

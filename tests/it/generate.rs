@@ -202,3 +202,53 @@ fn side_table(t: &rolecall::DecisionTable) -> usize {
     }
     bytes
 }
+
+#[test]
+fn names_resolve_to_their_ids_even_when_their_hashes_collide() {
+    // The name hash reads the length and at most three words: these names
+    // differ only in the middle, so they collide, and must still resolve.
+    let roles: Vec<String> = (0..20)
+        .map(|i| format!("a_long_common_prefix_{i:02}_then_the_same_suffix"))
+        .collect();
+    let mut text = String::from("fact f\nscope s {\n");
+    for r in &roles {
+        text.push_str(&format!("  role {r}\n"));
+    }
+    text.push_str("  action x\n  action y\n");
+    text.push_str(&format!("  allow {} to x\n", roles[7]));
+    text.push_str(&format!("  allow {} to y when f\n}}\n", roles[12]));
+    let t = table(&text);
+    let facts = rolecall::compile::FactSet::new();
+    for (i, r) in roles.iter().enumerate() {
+        assert_eq!(t.role_id("s", r), t.role_at(0, i), "{r}");
+        assert_eq!(t.allows_names("s", "x", r, &facts), Some(i == 7), "{r}");
+        assert_eq!(t.allows_names("s", "y", r, &facts), Some(false), "{r}");
+    }
+    assert_eq!(t.action_id("s", "y"), t.action_at(0, 1));
+    assert_eq!(t.fact_index("f"), Some(0));
+    assert_eq!(
+        t.allows_names(
+            "s",
+            "x",
+            "a_long_common_prefix_99_then_the_same_suffix",
+            &facts
+        ),
+        None
+    );
+    assert_eq!(t.allows_names("s", "z", &roles[0], &facts), None);
+    assert_eq!(t.allows_names("t", "x", &roles[0], &facts), None);
+    assert_eq!(t.role_id("s", ""), None);
+
+    // Every name of a generated policy, short and long.
+    let spec = Spec::new(2, 50, 50);
+    let t = table(&generate(&spec));
+    for (s, (scope, sc)) in t.policy.scopes.iter().enumerate() {
+        for (a, action) in sc.actions.keys().enumerate() {
+            assert_eq!(t.action_id(scope, action), t.action_at(s, a));
+            for (r, role) in sc.roles.keys().enumerate() {
+                let ids = t.allows(t.action_at(s, a).unwrap(), t.role_at(s, r).unwrap(), &facts);
+                assert_eq!(t.allows_names(scope, action, role, &facts), Some(ids));
+            }
+        }
+    }
+}
