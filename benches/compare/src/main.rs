@@ -20,7 +20,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
-use cedar_policy::{Authorizer, Context, Decision, Entities, Entity, EntityUid, PolicySet};
+use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet};
 use rolecall::DecisionTable;
 use rolecall::compile::FactSet;
 
