@@ -40,8 +40,8 @@ fn decide(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(id), &ids, |b, ids| {
             b.iter(|| {
                 let mut allowed = 0u32;
-                for &(action, role) in ids {
-                    allowed += u32::from(table.allows(black_box(action), black_box(role), &facts));
+                for &(action, role) in black_box(ids) {
+                    allowed += u32::from(table.allows(action, role, &facts));
                 }
                 allowed
             })

@@ -1,70 +1,87 @@
 //! The cell array, one, two or four bytes a cell: the narrowest width whose
 //! index bits hold every rule and conditional entry the table refers to.
 //!
-//! Every width keeps the 2-bit tag in its top bits; reading widens a cell to
-//! the `u32` form (`tag << 30 | index`) the rest of the table works with.
+//! Every width keeps the 2-bit tag in its top bits. The cells sit in one byte
+//! buffer padded with three zero bytes, so reading any cell is the same
+//! branch-free sequence whatever the width: one unaligned 4-byte load, a mask
+//! to the width, a shift to the tag.
 
 use super::table::{INDEX_MASK, TAG_SHIFT};
 
 /// The cells of a table, in scope, action, role order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Cells {
-    /// Indexes below 64.
-    Byte(Vec<u8>),
-    /// Indexes below 16,384.
-    Half(Vec<u16>),
-    /// Indexes below 2^30.
-    Word(Vec<u32>),
-}
-
-/// Index bits of a `width`-bit cell.
-const fn index_bits(width: u32) -> u32 {
-    width - 2
+pub(crate) struct Cells {
+    /// `len << shift` bytes of cells, little-endian, then 3 zero bytes.
+    bytes: Vec<u8>,
+    len: usize,
+    /// log2 of the width in bytes: 0, 1 or 2.
+    shift: u32,
+    /// The bits of a 4-byte load that belong to the cell.
+    width_mask: u32,
+    /// Index bits of a cell (its width in bits minus 2).
+    index_bits: u32,
 }
 
 impl Cells {
-    /// Packs `u32` cells into the narrowest width that holds them all.
-    pub(crate) fn pack(words: Vec<u32>) -> Cells {
+    /// Packs `u32` cells (`tag << 30 | index`) into the narrowest width that holds them all.
+    pub(crate) fn pack(words: &[u32]) -> Cells {
         let max_index = words.iter().map(|w| w & INDEX_MASK).max().unwrap_or(0);
-        let narrow = |w: u32, width: u32| (w >> TAG_SHIFT) << index_bits(width) | (w & INDEX_MASK);
-        if max_index < 1 << index_bits(8) {
-            Cells::Byte(words.iter().map(|&w| narrow(w, 8) as u8).collect())
-        } else if max_index < 1 << index_bits(16) {
-            Cells::Half(words.iter().map(|&w| narrow(w, 16) as u16).collect())
+        let shift = if max_index < 1 << 6 {
+            0
+        } else if max_index < 1 << 14 {
+            1
         } else {
-            Cells::Word(words)
+            2
+        };
+        let width = 1usize << shift;
+        let index_bits = (8 << shift) - 2;
+        let mut bytes = Vec::with_capacity(words.len() * width + 3);
+        for &w in words {
+            let narrow = (w >> TAG_SHIFT) << index_bits | (w & INDEX_MASK);
+            bytes.extend_from_slice(narrow.to_le_bytes().get(..width).unwrap_or_default());
+        }
+        bytes.extend_from_slice(&[0; 3]);
+        Cells {
+            bytes,
+            len: words.len(),
+            shift,
+            width_mask: if shift == 2 {
+                u32::MAX
+            } else {
+                (1 << (8 << shift)) - 1
+            },
+            index_bits,
         }
     }
 
-    /// The cell at `i` in `u32` form.
+    /// The cell at `i`, in its own width (tag in bits `index_bits..`).
+    #[inline(always)]
+    fn raw(&self, i: usize) -> Option<u32> {
+        let at = i << self.shift;
+        let word: [u8; 4] = self.bytes.get(at..at + 4)?.try_into().ok()?;
+        Some(u32::from_le_bytes(word) & self.width_mask)
+    }
+
+    /// The tag of cell `i` (0 when out of range: default deny).
+    #[inline(always)]
+    pub(crate) fn tag(&self, i: usize) -> u32 {
+        self.raw(i).map_or(0, |w| w >> self.index_bits)
+    }
+
+    /// The cell at `i` in `u32` form (`tag << 30 | index`).
     #[inline(always)]
     pub(crate) fn get(&self, i: usize) -> Option<u32> {
-        #[inline(always)]
-        fn widen(w: u32, width: u32) -> u32 {
-            (w >> index_bits(width)) << TAG_SHIFT | (w & ((1 << index_bits(width)) - 1))
-        }
-        match self {
-            Cells::Byte(v) => v.get(i).map(|&w| widen(u32::from(w), 8)),
-            Cells::Half(v) => v.get(i).map(|&w| widen(u32::from(w), 16)),
-            Cells::Word(v) => v.get(i).copied(),
-        }
+        let w = self.raw(i)?;
+        Some((w >> self.index_bits) << TAG_SHIFT | (w & ((1 << self.index_bits) - 1)))
     }
 
     /// Number of cells.
     pub(crate) fn len(&self) -> usize {
-        match self {
-            Cells::Byte(v) => v.len(),
-            Cells::Half(v) => v.len(),
-            Cells::Word(v) => v.len(),
-        }
+        self.len
     }
 
     /// Bytes a cell takes.
     pub(crate) fn width(&self) -> usize {
-        match self {
-            Cells::Byte(_) => 1,
-            Cells::Half(_) => 2,
-            Cells::Word(_) => 4,
-        }
+        1 << self.shift
     }
 }

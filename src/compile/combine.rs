@@ -170,7 +170,7 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
         names: super::names::NameIndex::new(&policy),
         policy,
         layout,
-        cells: super::cells::Cells::pack(cells),
+        cells: super::cells::Cells::pack(&cells),
         conditional,
         override_holders,
     }

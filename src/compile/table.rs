@@ -288,14 +288,22 @@ impl DecisionTable {
     /// unconditional cell. A role of another scope is denied.
     #[inline]
     pub fn allows(&self, action: ActionId, role: RoleId, facts: &FactSet) -> bool {
-        let word = self.word(action, role);
-        match word >> TAG_SHIFT {
+        if action.scope != role.scope {
+            return false;
+        }
+        let i = action.row as usize + role.index as usize;
+        match self.cells.tag(i) {
             TAG_ALLOW => true,
-            TAG_CONDITIONAL => {
-                self.decide_conditional(word & INDEX_MASK, facts).effect == Effect::Allow
-            }
+            TAG_CONDITIONAL => self.allows_conditional(i, facts),
             _ => false,
         }
+    }
+
+    // Out of line: keeps the unconditional path of `allows` a few instructions.
+    #[inline(never)]
+    fn allows_conditional(&self, i: usize, facts: &FactSet) -> bool {
+        let word = self.cells.get(i).unwrap_or(TAG_DEFAULT);
+        self.decide_conditional(word & INDEX_MASK, facts).effect == Effect::Allow
     }
 
     /// The outcome of one cell with its deciding rule.
