@@ -252,3 +252,42 @@ fn names_resolve_to_their_ids_even_when_their_hashes_collide() {
         }
     }
 }
+
+#[test]
+fn more_than_16383_rules_take_four_bytes_a_cell_and_read_back() {
+    let n = 16_500;
+    let mut text = String::from("scope s {\n  role r0\n  role r1 : r0\n");
+    for a in 0..n {
+        text.push_str(&format!("  action a{a}\n"));
+    }
+    for a in 0..n {
+        let (effect, role) = if a % 3 == 0 {
+            ("deny", "r1")
+        } else {
+            ("allow", "r0")
+        };
+        text.push_str(&format!("  {effect} {role} to a{a}\n"));
+    }
+    text.push_str("}\n");
+    let t = table(&text);
+    assert_eq!(t.cell_count(), 2 * n);
+    assert_eq!(t.cell_bytes(), 4 * t.cell_count());
+    let facts = rolecall::compile::FactSet::new();
+    for a in 0..n {
+        let action = t.action_at(0, a).unwrap();
+        let (r0, r1) = (t.role_at(0, 0).unwrap(), t.role_at(0, 1).unwrap());
+        let allowed = a % 3 != 0;
+        assert_eq!(t.allows(action, r0, &facts), allowed, "a{a}");
+        assert_eq!(t.allows(action, r1, &facts), allowed, "a{a}");
+        // The rule index survives the packing: rule a is the one for action a.
+        let expected = if allowed { (0, Some(a)) } else { (1, Some(a)) };
+        let outcome = t.decide(action, if allowed { r0 } else { r1 }, &facts);
+        assert_eq!(
+            (
+                u8::from(outcome.effect == rolecall::Effect::Deny),
+                outcome.rule
+            ),
+            expected
+        );
+    }
+}
