@@ -60,15 +60,18 @@ fn main() {
     };
     let cells = cells(&table);
 
-    let cedar = CedarEngine::new(&read("livestorm.cedar"), &read("livestorm.cedar.entities.json"));
+    let cedar = CedarEngine::new(
+        &read("livestorm.cedar"),
+        &read("livestorm.cedar.entities.json"),
+    );
     let mut rego = RegoEngine::new(&read("livestorm.rego"), &read("livestorm.rego.data.json"));
-    let casbin = CasbinEngine::new(&read("livestorm.casbin.conf"), &read("livestorm.casbin.csv"));
+    let casbin = CasbinEngine::new(
+        &read("livestorm.casbin.conf"),
+        &read("livestorm.casbin.csv"),
+    );
 
     // 1. Agreement on every cell.
-    let expected: Vec<bool> = cells
-        .iter()
-        .map(|c| rolecall_strings(&table, c))
-        .collect();
+    let expected: Vec<bool> = cells.iter().map(|c| rolecall_strings(&table, c)).collect();
     let mut disagreements = 0;
     for (cell, &want) in cells.iter().zip(&expected) {
         let got = [
@@ -112,7 +115,8 @@ fn main() {
         cells.iter().map(|c| cedar.request(c)).collect();
     let rego_inputs: Vec<regorus::Value> = cells.iter().map(RegoEngine::input).collect();
 
-    let mut results: Vec<(&str, Duration)> = Vec::new();
+    // Seconds per decision, per engine.
+    let mut results: Vec<(&str, f64)> = Vec::new();
     results.push((
         "rolecall (ids)",
         per_decision(cells.len(), || {
@@ -158,17 +162,16 @@ fn main() {
     let base = results
         .iter()
         .find(|(n, _)| *n == "rolecall (strings)")
-        .map(|(_, d)| d.as_secs_f64())
+        .map(|&(_, d)| d)
         .unwrap_or(1.0);
-    let ids = results.first().map(|(_, d)| d.as_secs_f64()).unwrap_or(1.0);
+    let ids = results.first().map(|&(_, d)| d).unwrap_or(1.0);
     println!();
     println!("| engine | median time per decision | × rolecall (strings) | × rolecall (ids) |");
     println!("|---|---:|---:|---:|");
-    for (name, d) in &results {
-        let s = d.as_secs_f64();
+    for &(name, s) in &results {
         println!(
             "| {name} | {} | {:.1} | {:.0} |",
-            human(*d),
+            human(s),
             s / base,
             s / ids
         );
@@ -177,7 +180,7 @@ fn main() {
 
 /// The median time per decision over several rounds of `run`, each round
 /// long enough (about 50 ms) for the clock; `run` decides `n` cells.
-fn per_decision(n: usize, mut run: impl FnMut() -> usize) -> Duration {
+fn per_decision(n: usize, mut run: impl FnMut() -> usize) -> f64 {
     // Warm up, and size a round.
     let start = Instant::now();
     let mut reps = 0u32;
@@ -196,11 +199,11 @@ fn per_decision(n: usize, mut run: impl FnMut() -> usize) -> Duration {
         })
         .collect();
     samples.sort_by(f64::total_cmp);
-    Duration::from_secs_f64(samples[samples.len() / 2])
+    samples[samples.len() / 2]
 }
 
-fn human(d: Duration) -> String {
-    let ns = d.as_secs_f64() * 1e9;
+fn human(seconds: f64) -> String {
+    let ns = seconds * 1e9;
     if ns < 1000.0 {
         format!("{ns:.1} ns")
     } else {
@@ -255,8 +258,8 @@ impl CedarEngine {
             .expect("principal");
         let action =
             EntityUid::from_str(&format!("Action::\"{}:{}\"", c.scope, c.action)).expect("action");
-        let resource =
-            EntityUid::from_str(&format!("{}::\"any\"", resource_type(&c.scope))).expect("resource");
+        let resource = EntityUid::from_str(&format!("{}::\"any\"", resource_type(&c.scope)))
+            .expect("resource");
         cedar_policy::Request::new(principal, action, resource, Context::empty(), None)
             .expect("request")
     }
@@ -423,7 +426,10 @@ fn write_encodings(table: &DecisionTable, dir: &Path) {
             }
         }
         grants.insert(scope_name.clone(), serde_json::Value::Object(scope_grants));
-        inherits.insert(scope_name.clone(), serde_json::Value::Object(scope_inherits));
+        inherits.insert(
+            scope_name.clone(),
+            serde_json::Value::Object(scope_inherits),
+        );
     }
     let rego = "# Livestorm roles and permissions in Rego, generated from policies/livestorm.policy.\n\
                 # data.inherits: per scope, each role's direct parents; data.grants: per scope, the\n\
