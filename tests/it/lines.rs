@@ -166,3 +166,20 @@ fn escaping_in_file_names_matches_serde_json() {
     let lines = vec![r#"{"principal": {"s": "b"}, "action": "s:x"}"#.to_string()];
     assert_eq!(agree(&t, &lines), 1);
 }
+
+#[test]
+fn line_numbers_are_the_newlines_before_plus_one() {
+    let text = std::fs::read_to_string(root().join("policies/livestorm.policy")).unwrap();
+    for extra in ["", "\n", "\n\nlast line without newline"] {
+        let text = format!("{text}{extra}");
+        let file = rolecall::source::SourceFile::new("f", text.as_str());
+        for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+            let newlines = text[..offset].matches('\n').count();
+            assert_eq!(file.line_col(offset).0, newlines + 1, "offset {offset}");
+        }
+        assert_eq!(
+            file.line_col(text.len() + 10).0,
+            text.matches('\n').count() + 1
+        );
+    }
+}
