@@ -35,6 +35,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod fmt;
+pub mod generate;
 pub mod lint;
 pub mod render;
 pub mod repl;
