@@ -1,7 +1,7 @@
 //! rolecall: role-and-permission policies, compiled to decision tables.
 //!
 //! The pipeline runs one way: text → [`syntax`] (tree with locations) →
-//! [`resolve`] (names bound) → [`compile`] (the [`DecisionTable`]) →
+//! [`resolve`] (names bound) → [`compile`](mod@compile) (the [`DecisionTable`]) →
 //! [`eval`] / [`render`]. Each stage reports [`Diagnostic`]s with spans.
 //!
 //! ```
