@@ -29,6 +29,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod authzen;
 pub mod compile;
 pub mod diagnostic;
 pub mod eval;
@@ -40,6 +41,8 @@ pub mod syntax;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 use std::path::Path;
 

@@ -5,6 +5,8 @@ mod check;
 mod eval;
 mod explain;
 mod fmt;
+#[cfg(feature = "serve")]
+mod serve;
 mod table;
 
 use std::ffi::OsString;
@@ -46,6 +48,9 @@ enum Command {
     Explain(explain::Args),
     /// Format policy files in the one canonical layout.
     Fmt(fmt::Args),
+    /// Serve decisions over HTTP (OpenID AuthZEN Authorization API 1.0).
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -90,7 +95,8 @@ pub fn main() -> i32 {
     let color_out = color_wanted(stdout.is_terminal());
     let color_err = color_wanted(stderr.is_terminal());
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut err = stderr.lock();
+    // Not locked for the whole run: `serve` logs to standard error from other threads.
+    let mut err = stderr;
     let code = run(
         std::env::args_os(),
         &mut Io {
@@ -138,6 +144,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Eval(args) => eval::run(&args, io),
         Command::Explain(args) => explain::run(&args, io),
         Command::Fmt(args) => fmt::run(&args, io),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(&args, io),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests, one binary: one module per pipeline stage.
 
+mod authzen;
 mod cli;
 mod diagnostics;
 mod differential;
@@ -9,5 +10,7 @@ mod fmt;
 mod limits;
 mod parse;
 mod reference;
+#[cfg(feature = "serve")]
+mod serve;
 mod support;
 mod table;
