@@ -48,8 +48,12 @@ fn main() {
             config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
             config.poll = None;
             config.workers = options.workers;
+            let started = Instant::now();
             match Server::start(config) {
-                Ok(server) => Some(server),
+                Ok(server) => {
+                    println!("server started in {:?}", started.elapsed());
+                    Some(server)
+                }
                 Err(e) => {
                     eprintln!("loadtest: cannot start the server: {e}");
                     std::process::exit(1);
@@ -146,6 +150,15 @@ fn main() {
         pct(0.99),
         latencies.last().copied().unwrap_or_default()
     );
+    // Server and clients share the process: an upper bound on the server's memory.
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
+            println!(
+                "peak resident memory of the process: {}",
+                line.trim_start_matches("VmHWM:").trim()
+            );
+        }
+    }
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {

@@ -231,6 +231,13 @@ fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str
 
 /// Runs a batch with its semantic: all, until the first deny, or until the first permit.
 fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id: &str) -> Value {
+    if batch.single {
+        // No `evaluations`: a single evaluation, answered like one.
+        return match batch.evaluations.first() {
+            Some(e) => decide(shared, loaded, e, request_id),
+            None => json!({"decision": false}),
+        };
+    }
     let mut results = Vec::with_capacity(batch.evaluations.len());
     for e in &batch.evaluations {
         let mut decided = decide(shared, loaded, e, request_id);
@@ -257,11 +264,7 @@ fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id:
             _ => results.push(decided),
         }
     }
-    if batch.single {
-        results.pop().unwrap_or_else(|| json!({"decision": false}))
-    } else {
-        json!({ "evaluations": results })
-    }
+    json!({ "evaluations": results })
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {

@@ -110,7 +110,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Loads the policy, binds, and serves on a thread of its own.
+    /// Loads the policy, binds, and serves on a thread of its own (with
+    /// its own runtime: call it from synchronous code, or from
+    /// `spawn_blocking` inside another runtime).
     pub fn start(config: Config) -> Result<Server, StartError> {
         let loaded =
             load(&config.policy, config.principals.as_deref()).map_err(StartError::Load)?;

@@ -173,3 +173,20 @@ fn principals_file_errors_point_into_the_file() {
         "{\n  \"subjects\": {\n    \"ada\": {\"roles\": }\n  }\n}"
     ));
 }
+
+#[test]
+fn the_principals_file_of_the_docs_and_of_the_todo_example_load() {
+    let doc = std::fs::read_to_string(crate::support::root().join("docs/authzen.md")).unwrap();
+    let example = doc
+        .split("```json\n")
+        .filter_map(|block| block.split("\n```").next())
+        .find(|block| block.contains("\"resource_types\""))
+        .expect("the principals file example");
+    Principals::parse("docs/authzen.md", example).unwrap_or_else(|e| panic!("{}", render_all(&e)));
+    let root = crate::support::root().join("policies/examples");
+    let table = rolecall::compile_file(&root.join("authzen_todo.policy")).unwrap();
+    let text = std::fs::read_to_string(root.join("authzen_todo.principals.json")).unwrap();
+    let principals = Principals::parse("authzen_todo.principals.json", &text).unwrap();
+    let pdp = Pdp::new(table, &principals).unwrap_or_else(|e| panic!("{}", render_all(&e)));
+    assert_eq!(pdp.binding.subject_count(), 5);
+}
