@@ -339,24 +339,25 @@ async fn reloader(
                 if poll.is_none() {
                     continue;
                 }
-                let now = stamps(&files);
-                if now == seen {
+                if stamps(&files) == seen {
                     continue;
                 }
-                seen = now;
                 "a file changed"
             }
             _ = hup => "SIGHUP",
             _ = shared.reload.notified() => "reload requested",
         };
+        let before = stamps(&files);
         let config = shared.config.clone();
         let result =
             tokio::task::spawn_blocking(move || load(&config.policy, config.principals.as_deref()))
                 .await;
+        // A file written while it was being read may have been read half
+        // written: then look again at the next poll, whatever the outcome.
+        let changed_meanwhile = stamps(&files) != before;
         match result {
             Ok(Ok(loaded)) => {
                 files = loaded.files.clone();
-                seen = stamps(&files);
                 let digest = loaded.digest.clone();
                 shared.current.swap(loaded);
                 tracing::info!(
@@ -367,7 +368,6 @@ async fn reloader(
                 );
             }
             Ok(Err(e)) => {
-                seen = stamps(&files);
                 shared.current.failed();
                 tracing::error!(
                     why,
@@ -381,5 +381,10 @@ async fn reloader(
                 tracing::error!(why, error = %e, "reload failed");
             }
         }
+        seen = if changed_meanwhile {
+            Vec::new()
+        } else {
+            stamps(&files)
+        };
     }
 }

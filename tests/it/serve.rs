@@ -510,6 +510,20 @@ fn bad_requests_get_the_spec_error_codes_with_a_message() {
         len = chunk.len()
     );
     assert_eq!(exchange(addr, raw.as_bytes()).status, 413);
+    // A chunked body within the limit is read whole.
+    let body = json!({"subject": {"type": "user", "id": "rick@the-citadel.com"},
+                      "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}})
+    .to_string();
+    let (head, tail) = body.split_at(20);
+    let raw = format!(
+        "POST /access/v1/evaluation HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{head}\r\n{:x}\r\n{tail}\r\n0\r\n\r\n",
+        head.len(),
+        tail.len()
+    );
+    assert_eq!(
+        exchange(addr, raw.as_bytes()).json(),
+        json!({"decision": true})
+    );
     // Not HTTP at all.
     let reply = exchange(addr, b"\x00\x01 garbage\r\n\r\n");
     assert_eq!(reply.status, 400);
@@ -628,6 +642,15 @@ fn a_changed_policy_is_reloaded_and_a_broken_one_keeps_the_previous_in_service()
     assert!(jerry_creates(addr), "the previous policy stays in service");
 
     // A principals file naming an unknown role fails too.
+    let generation = server.generation();
+    rewrite(
+        &policy,
+        &original.replace(
+            "allow editor to can_create_todo",
+            "allow viewer to can_create_todo",
+        ),
+    );
+    eventually("the fixed policy", || server.generation() > generation);
     let principals = dir.join("authzen_todo.principals.json");
     let people = std::fs::read_to_string(&principals).unwrap();
     let failures = server.failed_reloads();
@@ -635,7 +658,7 @@ fn a_changed_policy_is_reloaded_and_a_broken_one_keeps_the_previous_in_service()
     eventually("the failed reload", || server.failed_reloads() > failures);
     assert!(jerry_creates(addr));
 
-    std::fs::write(&principals, &people).unwrap();
+    rewrite(&principals, &people);
     rewrite(&policy, &original);
     eventually("the original policy", || !jerry_creates(addr));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
