@@ -29,6 +29,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod authzen;
 mod canon;
 pub mod compile;
 pub mod diagnostic;
@@ -47,6 +48,8 @@ pub mod testing;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 use std::path::Path;
 

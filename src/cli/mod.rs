@@ -9,6 +9,8 @@ mod fmt;
 mod graph;
 mod lint;
 mod repl;
+#[cfg(feature = "serve")]
+mod serve;
 mod snapshot;
 mod table;
 mod test;
@@ -64,6 +66,9 @@ enum Command {
     Test(test::Args),
     /// Lint policies: likely mistakes in valid policies (exit 1 on an error-level finding).
     Lint(lint::Args),
+    /// Serve decisions over HTTP (OpenID AuthZEN Authorization API 1.0).
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
 }
 
 /// Where a command writes, and whether it may use color.
@@ -118,7 +123,8 @@ pub fn main() -> i32 {
     let color_out = color_wanted(stdout.is_terminal());
     let color_err = color_wanted(stderr.is_terminal());
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut err = stderr.lock();
+    // Not locked for the whole run: `serve` logs to standard error from other threads.
+    let mut err = stderr;
     let code = run(
         std::env::args_os(),
         &mut Io {
@@ -172,6 +178,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Diff(args) => diff::run(&args, io),
         Command::Test(args) => test::run(&args, io),
         Command::Lint(args) => lint::run(&args, io),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(&args, io),
     }
 }
 

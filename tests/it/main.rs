@@ -1,5 +1,6 @@
 //! Integration tests, one binary: one module per pipeline stage.
 
+mod authzen;
 mod cli;
 mod diagnostics;
 mod diff;
@@ -17,6 +18,8 @@ mod parse;
 mod policy_tests;
 mod reference;
 mod repl;
+#[cfg(feature = "serve")]
+mod serve;
 mod snapshot;
 mod support;
 mod table;

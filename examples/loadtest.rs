@@ -1,0 +1,292 @@
+//! Load test for `rolecall serve`, loopback only, bounded in requests and time.
+//!
+//! Starts the server in-process on 127.0.0.1 with the AuthZEN Todo policy
+//! (or targets `--addr`, which must be a loopback address), then runs
+//! `--clients` threads, each on one keep-alive connection, sending Access
+//! Evaluation requests until `--requests` have been answered or
+//! `--seconds` have passed. Prints requests per second and latency
+//! percentiles; stops by itself.
+//!
+//! ```sh
+//! cargo run --release --example loadtest -- --requests 200000 --clients 8
+//! ```
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rolecall::serve::{Config, Server};
+
+struct Options {
+    requests: u64,
+    clients: usize,
+    seconds: u64,
+    workers: Option<usize>,
+    batch: usize,
+    addr: Option<SocketAddr>,
+}
+
+fn main() {
+    let options = match parse(std::env::args().skip(1).collect()) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("loadtest: {message}");
+            eprintln!(
+                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT]"
+            );
+            std::process::exit(2);
+        }
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = match options.addr {
+        Some(_) => None,
+        None => {
+            let mut config = Config::new(root.join("policies/examples/authzen_todo.policy"));
+            config.principals = Some(root.join("policies/examples/authzen_todo.principals.json"));
+            config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            config.poll = None;
+            config.workers = options.workers;
+            let started = Instant::now();
+            match Server::start(config) {
+                Ok(server) => {
+                    println!("server started in {:?}", started.elapsed());
+                    Some(server)
+                }
+                Err(e) => {
+                    eprintln!("loadtest: cannot start the server: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+    };
+    let addr = options
+        .addr
+        .or(server.as_ref().map(Server::local_addr))
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let bodies = Arc::new(bodies(options.batch));
+    let path = if options.batch > 0 {
+        "/access/v1/evaluations"
+    } else {
+        "/access/v1/evaluation"
+    };
+    let issued = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(options.seconds);
+    let start = Instant::now();
+    let threads: Vec<_> = (0..options.clients)
+        .map(|c| {
+            let (bodies, issued, errors) = (bodies.clone(), issued.clone(), errors.clone());
+            let total = options.requests;
+            std::thread::spawn(move || {
+                let mut latencies = Vec::new();
+                let mut conn = match Conn::open(addr) {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        eprintln!("loadtest: client {c}: cannot connect to {addr}: {e}");
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        return latencies;
+                    }
+                };
+                loop {
+                    let n = issued.fetch_add(1, Ordering::Relaxed);
+                    if n >= total || Instant::now() >= deadline {
+                        break;
+                    }
+                    let body = &bodies[n as usize % bodies.len()];
+                    let t = Instant::now();
+                    match conn.post(path, body) {
+                        Ok(200) => latencies.push(t.elapsed()),
+                        Ok(_) | Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                            match Conn::open(addr) {
+                                Ok(fresh) => conn = fresh,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap_or_default())
+        .collect();
+    let elapsed = start.elapsed();
+    drop(server);
+    latencies.sort_unstable();
+    let ok = latencies.len();
+    let pct = |p: f64| {
+        latencies
+            .get(
+                ((ok as f64 * p).ceil() as usize)
+                    .saturating_sub(1)
+                    .min(ok.saturating_sub(1)),
+            )
+            .copied()
+            .unwrap_or_default()
+    };
+    let decisions = if options.batch > 0 { options.batch } else { 1 };
+    println!(
+        "{} requests ok, {} errors, {} clients, {} decisions per request, {:.2} s",
+        ok,
+        errors.load(Ordering::Relaxed),
+        options.clients,
+        decisions,
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "{:.0} requests/s ({:.0} decisions/s)",
+        ok as f64 / elapsed.as_secs_f64(),
+        (ok * decisions) as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "latency: p50 {:?}  p90 {:?}  p99 {:?}  max {:?}",
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        latencies.last().copied().unwrap_or_default()
+    );
+    // Server and clients share the process: an upper bound on the server's memory.
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
+            println!(
+                "peak resident memory of the process: {}",
+                line.trim_start_matches("VmHWM:").trim()
+            );
+        }
+    }
+}
+
+fn parse(args: Vec<String>) -> Result<Options, String> {
+    let mut options = Options {
+        requests: 100_000,
+        clients: 8,
+        seconds: 30,
+        workers: None,
+        batch: 0,
+        addr: None,
+    };
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let number = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("{flag}: `{value}` is not a number"))
+        };
+        match flag.as_str() {
+            "--requests" => options.requests = number()?,
+            "--clients" => options.clients = number()?.clamp(1, 256) as usize,
+            "--seconds" => options.seconds = number()?.clamp(1, 600),
+            "--workers" => options.workers = Some(number()?.max(1) as usize),
+            "--batch" => options.batch = number()?.min(1000) as usize,
+            "--addr" => {
+                let addr: SocketAddr = value
+                    .parse()
+                    .map_err(|_| format!("--addr: `{value}` is not an address"))?;
+                if !addr.ip().is_loopback() {
+                    return Err("--addr must be a loopback address (127.0.0.0/8 or ::1)".into());
+                }
+                options.addr = Some(addr);
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(options)
+}
+
+/// Request bodies cycled through: the Todo suite's mix of users and actions.
+fn bodies(batch: usize) -> Vec<String> {
+    let users = [
+        "rick@the-citadel.com",
+        "morty@the-citadel.com",
+        "summer@the-smiths.com",
+        "beth@the-smiths.com",
+        "jerry@the-smiths.com",
+    ];
+    let actions = [
+        "can_read_todos",
+        "can_create_todo",
+        "can_update_todo",
+        "can_delete_todo",
+    ];
+    let mut out = Vec::new();
+    for user in users {
+        for action in actions {
+            for owner in users {
+                let resource = format!(
+                    r#"{{"type": "todo", "id": "7240d0db-8ff0-41ec-98b2-34a096273b9f", "properties": {{"ownerID": "{owner}"}}}}"#
+                );
+                let body = if batch > 0 {
+                    let items = vec![format!(r#"{{"resource": {resource}}}"#); batch].join(", ");
+                    format!(
+                        r#"{{"subject": {{"type": "user", "id": "{user}"}}, "action": {{"name": "{action}"}}, "evaluations": [{items}]}}"#
+                    )
+                } else {
+                    format!(
+                        r#"{{"subject": {{"type": "user", "id": "{user}"}}, "action": {{"name": "{action}"}}, "resource": {resource}}}"#
+                    )
+                };
+                out.push(body);
+            }
+        }
+    }
+    out
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Conn {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Conn {
+    fn open(addr: SocketAddr) -> std::io::Result<Conn> {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        Ok(Conn {
+            writer: stream.try_clone()?,
+            reader: BufReader::new(stream),
+        })
+    }
+
+    /// Sends one request and reads the whole response; returns the status.
+    fn post(&mut self, path: &str, body: &str) -> std::io::Result<u16> {
+        write!(
+            self.writer,
+            "POST {path} HTTP/1.1\r\nHost: loadtest\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(status)
+    }
+}

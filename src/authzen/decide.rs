@@ -1,0 +1,263 @@
+//! Deciding one AuthZEN evaluation: the binding turns it into a rolecall
+//! request, the decision table answers it.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+
+use super::model::{Evaluation, kind};
+use super::principals::{Binding, Principals, roles_of};
+use crate::compile::DecisionTable;
+use crate::diagnostic::Diagnostic;
+use crate::eval::{EvalError, Request};
+use crate::resolve::suggest;
+use crate::syntax::ast::Effect;
+
+/// A policy decision point: a compiled policy and its principals file.
+#[derive(Debug)]
+pub struct Pdp {
+    /// The compiled policy.
+    pub table: DecisionTable,
+    /// The principals file, checked against `table`.
+    pub binding: Binding,
+}
+
+/// Why an evaluation could not be decided; answered as a denial whose
+/// context carries the error, never as a silent deny.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdpError {
+    /// No scope for `resource.type`.
+    #[error("unknown resource type `{resource_type}` ({help})")]
+    UnknownResourceType {
+        /// As written.
+        resource_type: String,
+        /// Suggestion.
+        help: String,
+    },
+    /// No such action in the scope.
+    #[error(
+        "unknown action `{action}` for resource type `{resource_type}` (scope `{scope}`; {help})"
+    )]
+    UnknownAction {
+        /// As written.
+        action: String,
+        /// `resource.type`
+        resource_type: String,
+        /// The scope it maps to.
+        scope: String,
+        /// Suggestion.
+        help: String,
+    },
+    /// An attribute the binding reads has the wrong shape.
+    #[error("{0}")]
+    Attribute(String),
+    /// The request named something the policy does not know.
+    #[error("{0}")]
+    Eval(#[from] EvalError),
+}
+
+/// The decision for one evaluation, with what a log line or an explanation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    /// `true`: permit.
+    pub decision: bool,
+    /// Why it could not be decided, when it could not.
+    pub error: Option<PdpError>,
+    /// The one-line reason (when details were asked for).
+    pub reason: Option<String>,
+    /// The deciding rule, `file:line` (when details were asked for).
+    pub rule: Option<String>,
+    /// The effective roles in the action's scope (when details were asked for).
+    pub roles: Vec<String>,
+}
+
+impl Decided {
+    fn error(error: PdpError) -> Decided {
+        Decided {
+            decision: false,
+            error: Some(error),
+            reason: None,
+            rule: None,
+            roles: Vec::new(),
+        }
+    }
+
+    /// The AuthZEN Decision object: `{"decision": …}`, with a `context`
+    /// carrying the error, or (when `explain`) the reason, rule and roles.
+    pub fn to_json(&self, explain: bool) -> Value {
+        let mut out = Map::new();
+        out.insert("decision".to_string(), Value::Bool(self.decision));
+        let mut context = Map::new();
+        if let Some(error) = &self.error {
+            context.insert(
+                "error".to_string(),
+                json!({"status": 400, "message": error.to_string()}),
+            );
+        } else if explain {
+            if let Some(reason) = &self.reason {
+                context.insert("reason_admin".to_string(), json!({ "en": reason }));
+            }
+            if let Some(rule) = &self.rule {
+                context.insert("rule".to_string(), Value::String(rule.clone()));
+            }
+            context.insert("roles".to_string(), json!(self.roles));
+        }
+        if !context.is_empty() {
+            out.insert("context".to_string(), Value::Object(context));
+        }
+        Value::Object(out)
+    }
+}
+
+impl Pdp {
+    /// Binds a principals file to a compiled policy.
+    pub fn new(table: DecisionTable, principals: &Principals) -> Result<Pdp, Vec<Diagnostic>> {
+        let binding = principals.bind(&table)?;
+        Ok(Pdp { table, binding })
+    }
+
+    /// Decides one evaluation. `details` also computes the reason, rule and
+    /// roles (for `--explain` and debug logs); a plain decision skips that work.
+    pub fn decide(&self, e: &Evaluation<'_>, details: bool) -> Decided {
+        match self.request(e) {
+            Err(error) => Decided::error(error),
+            Ok(request) => match self.table.resolve_request(&request) {
+                Err(error) => Decided::error(error.into()),
+                Ok(resolved) => {
+                    let evaluation = self.table.evaluate_resolved(&resolved);
+                    let decision = evaluation.effect == Effect::Allow;
+                    if !details {
+                        return Decided {
+                            decision,
+                            error: None,
+                            reason: None,
+                            rule: None,
+                            roles: Vec::new(),
+                        };
+                    }
+                    let answer = self.table.answer(&resolved, &evaluation);
+                    Decided {
+                        decision,
+                        error: None,
+                        reason: Some(answer.reason),
+                        rule: answer.rule,
+                        roles: answer.roles,
+                    }
+                }
+            },
+        }
+    }
+
+    /// The rolecall request an evaluation stands for (docs/authzen.md, "Mapping").
+    pub fn request(&self, e: &Evaluation<'_>) -> Result<Request, PdpError> {
+        let table = &self.table;
+        let s = self
+            .binding
+            .scope_of(table, e.resource_type)
+            .ok_or_else(|| PdpError::UnknownResourceType {
+                resource_type: e.resource_type.to_string(),
+                help: suggest(
+                    e.resource_type,
+                    &self.binding.resource_types(table),
+                    "resource type",
+                    "the principals file and the policy",
+                ),
+            })?;
+        let (scope, sc) = table
+            .policy
+            .scopes
+            .get_index(s)
+            .ok_or_else(|| PdpError::Attribute("internal: scope index out of range".into()))?;
+        if !sc.actions.contains_key(e.action_name) {
+            let actions: Vec<&str> = sc.actions.keys().map(String::as_str).collect();
+            return Err(PdpError::UnknownAction {
+                action: e.action_name.to_string(),
+                resource_type: e.resource_type.to_string(),
+                scope: scope.clone(),
+                help: suggest(
+                    e.action_name,
+                    &actions,
+                    "action",
+                    &format!("scope `{scope}`"),
+                ),
+            });
+        }
+        let entry = self.binding.entry(e.subject_type, e.subject_id);
+        let properties = e.subject.get("properties").and_then(Value::as_object);
+        let (principal, principal_kind) = match entry {
+            Some(entry) => (entry.roles.clone(), entry.kind.clone()),
+            None => (request_roles(properties, scope)?, request_kind(properties)?),
+        };
+        let view = entry.map(|entry| &entry.view);
+        let mut context = IndexMap::new();
+        for (f, spec) in self.binding.derived_facts() {
+            if let Some((name, _)) = table.policy.facts.get_index(*f) {
+                context.insert(name.clone(), spec.holds(e, view));
+            }
+        }
+        for (_, name) in self.binding.context_facts() {
+            match e.context.and_then(|c| c.get(name)) {
+                None | Some(Value::Null) => {}
+                Some(Value::Bool(b)) => {
+                    context.insert(name.clone(), *b);
+                }
+                Some(other) => {
+                    return Err(PdpError::Attribute(format!(
+                        "`context.{name}` is the fact `{name}`: it must be true or false, found {}",
+                        kind(other)
+                    )));
+                }
+            }
+        }
+        Ok(Request {
+            principal,
+            kind: principal_kind,
+            action: format!("{scope}:{}", e.action_name),
+            context,
+        })
+    }
+}
+
+/// Roles from `subject.properties.roles`: an array (or one name) for the
+/// resource's scope, or an object mapping scopes to roles.
+fn request_roles(
+    properties: Option<&Map<String, Value>>,
+    scope: &str,
+) -> Result<IndexMap<String, Vec<String>>, PdpError> {
+    let mut out = IndexMap::new();
+    match properties.and_then(|p| p.get("roles")) {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(scopes)) => {
+            for (s, roles) in scopes {
+                let roles = roles_of(roles).ok_or_else(|| {
+                    PdpError::Attribute(format!(
+                        "`subject.properties.roles.{s}` must be a role name or an array of role names, found {}",
+                        kind(roles)
+                    ))
+                })?;
+                out.insert(s.clone(), roles);
+            }
+        }
+        Some(roles) => {
+            let roles = roles_of(roles).ok_or_else(|| {
+                PdpError::Attribute(format!(
+                    "`subject.properties.roles` must be an array of role names (or an object mapping scopes to roles), found {}",
+                    kind(roles)
+                ))
+            })?;
+            out.insert(scope.to_string(), roles);
+        }
+    }
+    Ok(out)
+}
+
+/// The kind from `subject.properties.kind`.
+fn request_kind(properties: Option<&Map<String, Value>>) -> Result<Option<String>, PdpError> {
+    match properties.and_then(|p| p.get("kind")) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(k)) => Ok(Some(k.clone())),
+        Some(other) => Err(PdpError::Attribute(format!(
+            "`subject.properties.kind` must be a string, found {}",
+            kind(other)
+        ))),
+    }
+}

@@ -1,0 +1,17 @@
+//! OpenID AuthZEN Authorization API 1.0: requests read from JSON, bound to a
+//! rolecall policy through a principals file, answered with decisions.
+//!
+//! This module has no HTTP in it (that is [`crate::serve`]): it turns a parsed
+//! JSON body into evaluations ([`model`]), holds the binding from AuthZEN's
+//! subject, action, resource and context to roles, actions and facts
+//! ([`principals`]), and decides ([`Pdp`]). docs/authzen.md describes the
+//! mapping.
+
+pub mod model;
+pub mod principals;
+
+mod decide;
+
+pub use decide::{Decided, Pdp, PdpError};
+pub use model::{BadRequest, Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
+pub use principals::{Binding, Principals};

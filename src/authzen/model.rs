@@ -1,0 +1,301 @@
+//! The AuthZEN information model: subject, action, resource and context read
+//! from a parsed JSON body and checked against the spec's required fields.
+//!
+//! Everything is borrowed from the parsed body, so reading a request copies
+//! no string. Unknown fields are ignored, as the spec requires; a `null`
+//! optional field counts as absent.
+
+use serde_json::{Map, Value};
+
+/// What the spec answers with "400 Bad Request": a malformed body. The
+/// message says which field is wrong and how.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadRequest(pub String);
+
+/// One access evaluation: the four entities, borrowed from the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Evaluation<'a> {
+    /// `subject.type`
+    pub subject_type: &'a str,
+    /// `subject.id`
+    pub subject_id: &'a str,
+    /// `action.name`
+    pub action_name: &'a str,
+    /// `resource.type`
+    pub resource_type: &'a str,
+    /// `resource.id`
+    pub resource_id: &'a str,
+    /// The whole subject object.
+    pub subject: &'a Map<String, Value>,
+    /// The whole action object.
+    pub action: &'a Map<String, Value>,
+    /// The whole resource object.
+    pub resource: &'a Map<String, Value>,
+    /// The context object, when given.
+    pub context: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> Evaluation<'a> {
+    /// The entity an attribute path starts from: `subject`, `action`,
+    /// `resource` or `context`.
+    pub fn entity(&self, name: &str) -> Option<&'a Map<String, Value>> {
+        match name {
+            "subject" => Some(self.subject),
+            "action" => Some(self.action),
+            "resource" => Some(self.resource),
+            "context" => self.context,
+            _ => None,
+        }
+    }
+}
+
+/// How a batch is run (`options.evaluations_semantic`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Semantic {
+    /// Every evaluation, every result (the default).
+    #[default]
+    ExecuteAll,
+    /// Stop after the first denial or error, like `&&`.
+    DenyOnFirstDeny,
+    /// Stop after the first permit, like `||`.
+    PermitOnFirstPermit,
+}
+
+impl Semantic {
+    /// The name the spec gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Semantic::ExecuteAll => "execute_all",
+            Semantic::DenyOnFirstDeny => "deny_on_first_deny",
+            Semantic::PermitOnFirstPermit => "permit_on_first_permit",
+        }
+    }
+}
+
+/// An Access Evaluations request, with the top-level defaults applied to
+/// each evaluation.
+#[derive(Debug, Clone)]
+pub struct Batch<'a> {
+    /// The evaluations, in request order.
+    pub evaluations: Vec<Evaluation<'a>>,
+    /// How to run them.
+    pub semantic: Semantic,
+    /// No `evaluations` array (or an empty one): the request is a single
+    /// evaluation and is answered like one.
+    pub single: bool,
+}
+
+/// Reads an Access Evaluation request (`POST /access/v1/evaluation`).
+pub fn parse_evaluation(body: &Value) -> Result<Evaluation<'_>, BadRequest> {
+    let root = body_object(body)?;
+    let required = |key: &str| {
+        entity(root, key, "", true)?
+            .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
+    };
+    evaluation(
+        required("subject")?,
+        required("action")?,
+        required("resource")?,
+        entity(root, "context", "", false)?,
+        "",
+    )
+}
+
+/// Reads an Access Evaluations request (`POST /access/v1/evaluations`):
+/// top-level `subject`, `action`, `resource` and `context` are defaults that
+/// a key of an evaluation replaces whole.
+pub fn parse_evaluations(body: &Value) -> Result<Batch<'_>, BadRequest> {
+    let root = body_object(body)?;
+    let semantic = semantic(root)?;
+    let items = match root.get("evaluations") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(other) => {
+            return Err(BadRequest(format!(
+                "`evaluations` must be an array of evaluation objects, found {}",
+                kind(other)
+            )));
+        }
+    };
+    let subject = entity(root, "subject", "", false)?;
+    let action = entity(root, "action", "", false)?;
+    let resource = entity(root, "resource", "", false)?;
+    let context = entity(root, "context", "", false)?;
+    if items.is_empty() {
+        let missing = |what: &str| BadRequest(format!("`{what}` is required (an object)"));
+        let evaluation = evaluation(
+            subject.ok_or_else(|| missing("subject"))?,
+            action.ok_or_else(|| missing("action"))?,
+            resource.ok_or_else(|| missing("resource"))?,
+            context,
+            "",
+        )?;
+        return Ok(Batch {
+            evaluations: vec![evaluation],
+            semantic,
+            single: true,
+        });
+    }
+    let mut evaluations = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let place = format!("evaluations[{i}].");
+        let Value::Object(item) = item else {
+            return Err(BadRequest(format!(
+                "`evaluations[{i}]` must be an object, found {}",
+                kind(item)
+            )));
+        };
+        let missing = |what: &str| {
+            BadRequest(format!(
+                "`{place}{what}` is required: give it in the evaluation or as a top-level default"
+            ))
+        };
+        let s = pick(item, "subject", &place, subject)?.ok_or_else(|| missing("subject"))?;
+        let a = pick(item, "action", &place, action)?.ok_or_else(|| missing("action"))?;
+        let r = pick(item, "resource", &place, resource)?.ok_or_else(|| missing("resource"))?;
+        let c = pick(item, "context", &place, context)?;
+        evaluations.push(evaluation(s, a, r, c, &place)?);
+    }
+    Ok(Batch {
+        evaluations,
+        semantic,
+        single: false,
+    })
+}
+
+fn body_object(body: &Value) -> Result<&Map<String, Value>, BadRequest> {
+    match body {
+        Value::Object(map) => Ok(map),
+        other => Err(BadRequest(format!(
+            "the request body must be a JSON object, found {}",
+            kind(other)
+        ))),
+    }
+}
+
+fn semantic(root: &Map<String, Value>) -> Result<Semantic, BadRequest> {
+    let options = match root.get("options") {
+        None | Some(Value::Null) => return Ok(Semantic::default()),
+        Some(Value::Object(options)) => options,
+        Some(other) => {
+            return Err(BadRequest(format!(
+                "`options` must be an object, found {}",
+                kind(other)
+            )));
+        }
+    };
+    match options.get("evaluations_semantic") {
+        None | Some(Value::Null) => Ok(Semantic::default()),
+        Some(Value::String(s)) => match s.as_str() {
+            "execute_all" => Ok(Semantic::ExecuteAll),
+            "deny_on_first_deny" => Ok(Semantic::DenyOnFirstDeny),
+            "permit_on_first_permit" => Ok(Semantic::PermitOnFirstPermit),
+            other => Err(BadRequest(format!(
+                "unknown `options.evaluations_semantic` `{other}`: use `execute_all`, `deny_on_first_deny` or `permit_on_first_permit`"
+            ))),
+        },
+        Some(other) => Err(BadRequest(format!(
+            "`options.evaluations_semantic` must be a string, found {}",
+            kind(other)
+        ))),
+    }
+}
+
+/// The entity at `key` of an evaluation, else the top-level default.
+fn pick<'a>(
+    item: &'a Map<String, Value>,
+    key: &str,
+    place: &str,
+    default: Option<&'a Map<String, Value>>,
+) -> Result<Option<&'a Map<String, Value>>, BadRequest> {
+    Ok(entity(item, key, place, false)?.or(default))
+}
+
+/// An entity object at `key`; `None` when absent or null.
+fn entity<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    place: &str,
+    required: bool,
+) -> Result<Option<&'a Map<String, Value>>, BadRequest> {
+    match map.get(key) {
+        None | Some(Value::Null) if required => Err(BadRequest(format!(
+            "`{place}{key}` is required (an object)"
+        ))),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(object)) => Ok(Some(object)),
+        Some(other) => Err(BadRequest(format!(
+            "`{place}{key}` must be an object, found {}",
+            kind(other)
+        ))),
+    }
+}
+
+fn evaluation<'a>(
+    subject: &'a Map<String, Value>,
+    action: &'a Map<String, Value>,
+    resource: &'a Map<String, Value>,
+    context: Option<&'a Map<String, Value>>,
+    place: &str,
+) -> Result<Evaluation<'a>, BadRequest> {
+    let subject_type = string(subject, "type", place, "subject")?;
+    let subject_id = string(subject, "id", place, "subject")?;
+    properties(subject, place, "subject")?;
+    let action_name = string(action, "name", place, "action")?;
+    properties(action, place, "action")?;
+    let resource_type = string(resource, "type", place, "resource")?;
+    let resource_id = string(resource, "id", place, "resource")?;
+    properties(resource, place, "resource")?;
+    Ok(Evaluation {
+        subject_type,
+        subject_id,
+        action_name,
+        resource_type,
+        resource_id,
+        subject,
+        action,
+        resource,
+        context,
+    })
+}
+
+fn string<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    place: &str,
+    entity: &str,
+) -> Result<&'a str, BadRequest> {
+    match map.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        None | Some(Value::Null) => Err(BadRequest(format!(
+            "`{place}{entity}.{key}` is required (a string)"
+        ))),
+        Some(other) => Err(BadRequest(format!(
+            "`{place}{entity}.{key}` must be a string, found {}",
+            kind(other)
+        ))),
+    }
+}
+
+fn properties(map: &Map<String, Value>, place: &str, entity: &str) -> Result<(), BadRequest> {
+    match map.get("properties") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
+        Some(other) => Err(BadRequest(format!(
+            "`{place}{entity}.properties` must be an object, found {}",
+            kind(other)
+        ))),
+    }
+}
+
+/// "a string", "an object", …: for messages.
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

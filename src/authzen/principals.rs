@@ -1,0 +1,713 @@
+//! The principals file: who holds which roles, which scope a resource type
+//! names, and how facts are derived from a request's attributes.
+//!
+//! ```json
+//! {
+//!   "resource_types": {"todo": "todo", "user": "todo"},
+//!   "facts": {"is_owner": {"equal": ["resource.properties.ownerID", "principal.id"]}},
+//!   "subjects": {
+//!     "rick@the-citadel.com": {"aliases": ["CiRmZDA2…"], "roles": {"todo": ["admin", "evil_genius"]}}
+//!   }
+//! }
+//! ```
+//!
+//! [`Principals::parse`] checks the shape; [`Principals::bind`] checks every
+//! name against a compiled policy and yields the [`Binding`] evaluation
+//! reads. Problems are [`Diagnostic`]s pointing into the file.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use super::model::{Evaluation, kind};
+use crate::compile::DecisionTable;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::resolve::suggest;
+use crate::source::{Loc, SourceFile};
+
+/// The principals file as written, its shape checked.
+#[derive(Debug, Clone)]
+pub struct Principals {
+    src: Arc<SourceFile>,
+    resource_types: IndexMap<String, String>,
+    facts: IndexMap<String, FactSpec>,
+    subjects: IndexMap<String, Entry>,
+}
+
+/// One subject of the file.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Must equal `subject.type` when given.
+    subject_type: Option<String>,
+    /// Other ids the same subject is known by.
+    aliases: Vec<String>,
+    /// Kind of principal.
+    kind: Option<String>,
+    /// Roles per scope name.
+    roles: IndexMap<String, Vec<String>>,
+    /// What `principal.…` paths read: the entry's object with its `id`.
+    view: Map<String, Value>,
+}
+
+/// How a fact is derived from a request's attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactSpec {
+    /// True when both operands are present, not null, and equal.
+    Equal(Operand, Operand),
+    /// True when the operand is the JSON value `true`.
+    IsTrue(Operand),
+    /// True when any of these is.
+    Any(Vec<FactSpec>),
+    /// True when all of these are.
+    All(Vec<FactSpec>),
+    /// True when this is false.
+    Not(Box<FactSpec>),
+}
+
+/// An attribute of the request, or a constant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// `subject.properties.email`: the first segment names the entity.
+    Path(Vec<String>),
+    /// `{"value": …}`
+    Value(Value),
+}
+
+/// Entities an attribute path may start from.
+const ROOTS: [&str; 5] = ["subject", "action", "resource", "context", "principal"];
+
+impl Principals {
+    /// A file that binds nothing: every resource type is the scope of the
+    /// same name, roles come from `subject.properties.roles`, facts from
+    /// `context`.
+    pub fn empty() -> Principals {
+        Principals {
+            src: SourceFile::new("(no principals file)", ""),
+            resource_types: IndexMap::new(),
+            facts: IndexMap::new(),
+            subjects: IndexMap::new(),
+        }
+    }
+
+    /// The file's name, as given to [`Principals::parse`].
+    pub fn name(&self) -> &str {
+        self.src.name()
+    }
+
+    /// Reads a principals file; `name` is shown in diagnostics.
+    pub fn parse(name: &str, text: &str) -> Result<Principals, Vec<Diagnostic>> {
+        let src = SourceFile::new(name, text);
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(e) => {
+                let offset = offset_of(text, e.line(), e.column());
+                let end = (offset + 1..=text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(offset);
+                let loc = Loc::new(&src, offset, end);
+                return Err(vec![
+                    Diagnostic::new(
+                        "rolecall::principals::json",
+                        Level::Error,
+                        format!("the principals file is not valid JSON: {e}"),
+                        &loc,
+                        "here",
+                    )
+                    .with_help("the principals file is one JSON object; see docs/authzen.md"),
+                ]);
+            }
+        };
+        let mut reader = Reader {
+            src: Arc::clone(&src),
+            errors: Vec::new(),
+        };
+        let principals = reader.file(&value);
+        if reader.errors.is_empty() {
+            Ok(Principals { src, ..principals })
+        } else {
+            Err(reader.errors)
+        }
+    }
+
+    /// Checks every name against the policy: resource types name scopes,
+    /// facts are declared, roles exist in their scopes and are assignable
+    /// to the subject's kind.
+    pub fn bind(&self, table: &DecisionTable) -> Result<Binding, Vec<Diagnostic>> {
+        let policy = &table.policy;
+        let mut errors = Vec::new();
+        let scope_names: Vec<&str> = policy.scopes.keys().map(String::as_str).collect();
+        let mut resource_types = HashMap::new();
+        for (ty, scope) in &self.resource_types {
+            match policy.scopes.get_index_of(scope) {
+                Some(s) => {
+                    resource_types.insert(ty.clone(), s);
+                }
+                None => errors.push(self.error(
+                    "unknown_scope",
+                    format!("resource type `{ty}` maps to unknown scope `{scope}`"),
+                    &["resource_types", ty, scope],
+                    suggest(scope, &scope_names, "scope", "the policy"),
+                )),
+            }
+        }
+        let fact_names: Vec<&str> = policy.facts.keys().map(String::as_str).collect();
+        let mut facts = Vec::new();
+        for (name, spec) in &self.facts {
+            match policy.facts.get_index_of(name) {
+                Some(f) => facts.push((f, spec.clone())),
+                None => errors.push(self.error(
+                    "unknown_fact",
+                    format!("fact `{name}` is not declared in the policy"),
+                    &["facts", name],
+                    suggest(name, &fact_names, "fact", "the policy"),
+                )),
+            }
+        }
+        let context_facts = (0..policy.facts.len())
+            .filter(|f| !facts.iter().any(|(g, _)| g == f))
+            .filter_map(|f| policy.facts.get_index(f).map(|(n, _)| (f, n.clone())))
+            .collect();
+        let kind_names: Vec<&str> = policy.kinds.keys().map(String::as_str).collect();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut entries = Vec::new();
+        for (id, entry) in &self.subjects {
+            let kind_index = match &entry.kind {
+                None => None,
+                Some(k) => match policy.kinds.get_index_of(k) {
+                    Some(i) => Some(i),
+                    None => {
+                        errors.push(self.error(
+                            "unknown_kind",
+                            format!("subject `{id}` has unknown kind `{k}`"),
+                            &["subjects", id, "kind", k],
+                            suggest(k, &kind_names, "kind", "the policy"),
+                        ));
+                        None
+                    }
+                },
+            };
+            for (scope, roles) in &entry.roles {
+                let Some(sc) = policy.scopes.get(scope) else {
+                    errors.push(self.error(
+                        "unknown_scope",
+                        format!("subject `{id}` holds roles in unknown scope `{scope}`"),
+                        &["subjects", id, "roles", scope],
+                        suggest(scope, &scope_names, "scope", "the policy"),
+                    ));
+                    continue;
+                };
+                let role_names: Vec<&str> = sc.roles.keys().map(String::as_str).collect();
+                for role in roles {
+                    let Some(r) = sc.roles.get_index_of(role) else {
+                        errors.push(self.error(
+                            "unknown_role",
+                            format!("subject `{id}`: unknown role `{role}` in scope `{scope}`"),
+                            &["subjects", id, "roles", scope, role],
+                            suggest(role, &role_names, "role", &format!("scope `{scope}`")),
+                        ));
+                        continue;
+                    };
+                    let allowed = kind_index.and_then(|k| sc.assignable.get(&k));
+                    if let (Some(allowed), Some(k)) = (allowed, &entry.kind) {
+                        if !allowed.roles.contains(&r) {
+                            let names: Vec<String> = allowed
+                                .roles
+                                .iter()
+                                .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
+                                .collect();
+                            errors.push(self.error(
+                                "not_assignable",
+                                format!(
+                                    "subject `{id}`: a {k} cannot be assigned role `{role}` in scope `{scope}`"
+                                ),
+                                &["subjects", id, "roles", scope, role],
+                                format!(
+                                    "assignable to a {k} in scope `{scope}`: {}",
+                                    if names.is_empty() {
+                                        "none".to_string()
+                                    } else {
+                                        names.join(", ")
+                                    }
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            let index = entries.len();
+            for name in std::iter::once(id).chain(&entry.aliases) {
+                if let Some(&other) = by_id.get(name) {
+                    let first = self
+                        .subjects
+                        .get_index(other)
+                        .map_or("", |(n, _)| n.as_str());
+                    errors.push(self.error(
+                        "duplicate_subject",
+                        format!("`{name}` names two subjects (`{first}` and `{id}`)"),
+                        &["subjects", id, name],
+                        "each id and alias names one subject",
+                    ));
+                } else {
+                    by_id.insert(name.clone(), index);
+                }
+            }
+            entries.push(BoundEntry {
+                subject_type: entry.subject_type.clone(),
+                kind: entry.kind.clone(),
+                roles: entry.roles.clone(),
+                view: entry.view.clone(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Binding {
+            resource_types,
+            facts,
+            context_facts,
+            by_id,
+            entries,
+        })
+    }
+
+    fn error(
+        &self,
+        code: &str,
+        message: String,
+        anchors: &[&str],
+        help: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(
+            format!("rolecall::principals::{code}"),
+            Level::Error,
+            message,
+            &locate(&self.src, anchors),
+            "here",
+        )
+        .with_help(help)
+    }
+}
+
+/// The principals file checked against one compiled policy: what evaluation reads.
+#[derive(Debug, Clone, Default)]
+pub struct Binding {
+    resource_types: HashMap<String, usize>,
+    facts: Vec<(usize, FactSpec)>,
+    context_facts: Vec<(usize, String)>,
+    by_id: HashMap<String, usize>,
+    entries: Vec<BoundEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct BoundEntry {
+    pub(crate) subject_type: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) roles: IndexMap<String, Vec<String>>,
+    pub(crate) view: Map<String, Value>,
+}
+
+impl Binding {
+    /// The scope index a resource type names: the declared mapping, else
+    /// the scope of the same name.
+    pub fn scope_of(&self, table: &DecisionTable, resource_type: &str) -> Option<usize> {
+        match self.resource_types.get(resource_type) {
+            Some(&s) => Some(s),
+            None => table.scope_index(resource_type),
+        }
+    }
+
+    /// Resource types the binding knows: declared ones, then scope names.
+    pub fn resource_types<'t>(&'t self, table: &'t DecisionTable) -> Vec<&'t str> {
+        let mut names: Vec<&str> = self.resource_types.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        for scope in table.policy.scopes.keys() {
+            if !names.contains(&scope.as_str()) {
+                names.push(scope);
+            }
+        }
+        names
+    }
+
+    /// The principals-file entry for a subject (by id or alias, and type when the entry gives one).
+    pub(crate) fn entry(&self, subject_type: &str, subject_id: &str) -> Option<&BoundEntry> {
+        let entry = self.entries.get(*self.by_id.get(subject_id)?)?;
+        match &entry.subject_type {
+            Some(t) if t != subject_type => None,
+            _ => Some(entry),
+        }
+    }
+
+    /// Facts derived by a rule of the file, by fact index.
+    pub(crate) fn derived_facts(&self) -> &[(usize, FactSpec)] {
+        &self.facts
+    }
+
+    /// Facts the file does not derive: read from `context.<name>`.
+    pub(crate) fn context_facts(&self) -> &[(usize, String)] {
+        &self.context_facts
+    }
+
+    /// How many subjects the file lists.
+    pub fn subject_count(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+impl FactSpec {
+    /// Evaluates the fact for one evaluation; `principal` is the subject's
+    /// principals-file entry, if any.
+    pub fn holds(&self, e: &Evaluation<'_>, principal: Option<&Map<String, Value>>) -> bool {
+        match self {
+            FactSpec::Equal(a, b) => match (a.resolve(e, principal), b.resolve(e, principal)) {
+                (Some(x), Some(y)) => !x.is_null() && x == y,
+                _ => false,
+            },
+            FactSpec::IsTrue(a) => matches!(a.resolve(e, principal), Some(Value::Bool(true))),
+            FactSpec::Any(specs) => specs.iter().any(|s| s.holds(e, principal)),
+            FactSpec::All(specs) => specs.iter().all(|s| s.holds(e, principal)),
+            FactSpec::Not(spec) => !spec.holds(e, principal),
+        }
+    }
+}
+
+impl Operand {
+    fn resolve<'v>(
+        &'v self,
+        e: &Evaluation<'v>,
+        principal: Option<&'v Map<String, Value>>,
+    ) -> Option<&'v Value> {
+        match self {
+            Operand::Value(v) => Some(v),
+            Operand::Path(segments) => {
+                let (root, rest) = segments.split_first()?;
+                let map = match root.as_str() {
+                    "principal" => principal?,
+                    entity => e.entity(entity)?,
+                };
+                let (first, rest) = rest.split_first()?;
+                let mut value = map.get(first)?;
+                for key in rest {
+                    value = value.as_object()?.get(key)?;
+                }
+                Some(value)
+            }
+        }
+    }
+}
+
+/// Reads the file's JSON, collecting every shape error.
+struct Reader {
+    src: Arc<SourceFile>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Reader {
+    fn error(&mut self, message: String, anchors: &[&str], help: &str) {
+        self.errors.push(
+            Diagnostic::new(
+                "rolecall::principals::shape",
+                Level::Error,
+                message,
+                &locate(&self.src, anchors),
+                "here",
+            )
+            .with_help(help.to_string()),
+        );
+    }
+
+    fn file(&mut self, value: &Value) -> Principals {
+        let mut out = Principals::empty();
+        let Value::Object(root) = value else {
+            self.error(
+                format!("the principals file must be a JSON object, found {}", kind(value)),
+                &[],
+                "write {\"subjects\": {…}, \"resource_types\": {…}, \"facts\": {…}}; see docs/authzen.md",
+            );
+            return out;
+        };
+        for (key, value) in root {
+            match key.as_str() {
+                "resource_types" => out.resource_types = self.resource_types(value),
+                "facts" => out.facts = self.facts(value),
+                "subjects" => out.subjects = self.subjects(value),
+                other => self.error(
+                    format!("unknown field `{other}` in the principals file"),
+                    &[other],
+                    "the principals file has `subjects`, `resource_types` and `facts`",
+                ),
+            }
+        }
+        out
+    }
+
+    fn resource_types(&mut self, value: &Value) -> IndexMap<String, String> {
+        let mut out = IndexMap::new();
+        let Value::Object(map) = value else {
+            self.error(
+                format!("`resource_types` must be an object, found {}", kind(value)),
+                &["resource_types"],
+                "map each AuthZEN resource type to a scope: {\"document\": \"workspace\"}",
+            );
+            return out;
+        };
+        for (ty, scope) in map {
+            match scope {
+                Value::String(scope) => {
+                    out.insert(ty.clone(), scope.clone());
+                }
+                other => self.error(
+                    format!(
+                        "`resource_types.{ty}` must be a scope name, found {}",
+                        kind(other)
+                    ),
+                    &["resource_types", ty],
+                    "map each AuthZEN resource type to a scope: {\"document\": \"workspace\"}",
+                ),
+            }
+        }
+        out
+    }
+
+    fn facts(&mut self, value: &Value) -> IndexMap<String, FactSpec> {
+        let mut out = IndexMap::new();
+        let Value::Object(map) = value else {
+            self.error(
+                format!("`facts` must be an object, found {}", kind(value)),
+                &["facts"],
+                "map each fact to how it is derived: {\"is_owner\": {\"equal\": [\"resource.properties.ownerID\", \"subject.id\"]}}",
+            );
+            return out;
+        };
+        for (name, spec) in map {
+            if let Some(spec) = self.fact_spec(name, spec) {
+                out.insert(name.clone(), spec);
+            }
+        }
+        out
+    }
+
+    fn fact_spec(&mut self, fact: &str, value: &Value) -> Option<FactSpec> {
+        const HELP: &str = "a fact is {\"equal\": [A, B]}, {\"is_true\": A}, {\"any\": [...]}, {\"all\": [...]} or {\"not\": ...}; A and B are attribute paths like \"subject.id\" or {\"value\": ...}";
+        let Some((op, arg)) = value
+            .as_object()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.iter().next())
+        else {
+            self.error(
+                format!(
+                    "fact `{fact}`: expected an object with one operator, found {}",
+                    kind(value)
+                ),
+                &["facts", fact],
+                HELP,
+            );
+            return None;
+        };
+        match (op.as_str(), arg) {
+            ("equal", Value::Array(items)) if items.len() == 2 => {
+                let a = self.operand(fact, items.first()?)?;
+                let b = self.operand(fact, items.get(1)?)?;
+                Some(FactSpec::Equal(a, b))
+            }
+            ("is_true", arg) => Some(FactSpec::IsTrue(self.operand(fact, arg)?)),
+            ("any" | "all", Value::Array(items)) if !items.is_empty() => {
+                let specs: Vec<FactSpec> = items
+                    .iter()
+                    .filter_map(|item| self.fact_spec(fact, item))
+                    .collect();
+                if specs.len() != items.len() {
+                    return None;
+                }
+                Some(if op == "any" {
+                    FactSpec::Any(specs)
+                } else {
+                    FactSpec::All(specs)
+                })
+            }
+            ("not", arg) => Some(FactSpec::Not(Box::new(self.fact_spec(fact, arg)?))),
+            _ => {
+                self.error(
+                    format!("fact `{fact}`: `{op}` is not an operator or has the wrong arguments"),
+                    &["facts", fact, op],
+                    HELP,
+                );
+                None
+            }
+        }
+    }
+
+    fn operand(&mut self, fact: &str, value: &Value) -> Option<Operand> {
+        match value {
+            Value::String(path) => {
+                let segments: Vec<String> = path.split('.').map(str::to_string).collect();
+                let root_ok = segments
+                    .first()
+                    .is_some_and(|r| ROOTS.contains(&r.as_str()));
+                if !root_ok || segments.len() < 2 || segments.iter().any(String::is_empty) {
+                    self.error(
+                        format!("fact `{fact}`: `{path}` is not an attribute path"),
+                        &["facts", fact, path],
+                        "a path starts with subject, action, resource, context or principal, then names keys separated by dots: \"resource.properties.ownerID\"",
+                    );
+                    return None;
+                }
+                Some(Operand::Path(segments))
+            }
+            Value::Object(map) if map.len() == 1 && map.contains_key("value") => {
+                map.get("value").cloned().map(Operand::Value)
+            }
+            other => {
+                self.error(
+                    format!(
+                        "fact `{fact}`: an operand is an attribute path or {{\"value\": …}}, found {}",
+                        kind(other)
+                    ),
+                    &["facts", fact],
+                    "write \"subject.id\" for an attribute, {\"value\": \"Sales\"} for a constant",
+                );
+                None
+            }
+        }
+    }
+
+    fn subjects(&mut self, value: &Value) -> IndexMap<String, Entry> {
+        let mut out = IndexMap::new();
+        let Value::Object(map) = value else {
+            self.error(
+                format!(
+                    "`subjects` must be an object keyed by subject id, found {}",
+                    kind(value)
+                ),
+                &["subjects"],
+                "write {\"alice@example.com\": {\"roles\": {\"workspace\": \"admin\"}}}",
+            );
+            return out;
+        };
+        for (id, entry) in map {
+            if let Some(entry) = self.entry(id, entry) {
+                out.insert(id.clone(), entry);
+            }
+        }
+        out
+    }
+
+    fn entry(&mut self, id: &str, value: &Value) -> Option<Entry> {
+        let Value::Object(map) = value else {
+            self.error(
+                format!("subject `{id}` must be an object, found {}", kind(value)),
+                &["subjects", id],
+                "write {\"roles\": {\"<scope>\": [\"<role>\"]}} and optionally type, kind, aliases, properties",
+            );
+            return None;
+        };
+        let mut entry = Entry {
+            subject_type: None,
+            aliases: Vec::new(),
+            kind: None,
+            roles: IndexMap::new(),
+            view: map.clone(),
+        };
+        entry
+            .view
+            .insert("id".to_string(), Value::String(id.to_string()));
+        let before = self.errors.len();
+        for (key, v) in map {
+            match (key.as_str(), v) {
+                ("type", Value::String(t)) => entry.subject_type = Some(t.clone()),
+                ("kind", Value::String(k)) => entry.kind = Some(k.clone()),
+                ("properties", Value::Object(_)) => {}
+                ("aliases", Value::Array(items)) => {
+                    for item in items {
+                        match item {
+                            Value::String(a) => entry.aliases.push(a.clone()),
+                            other => self.error(
+                                format!(
+                                    "subject `{id}`: each alias is a string, found {}",
+                                    kind(other)
+                                ),
+                                &["subjects", id, "aliases"],
+                                "aliases are other ids of the same subject",
+                            ),
+                        }
+                    }
+                }
+                ("roles", Value::Object(scopes)) => {
+                    for (scope, roles) in scopes {
+                        match roles_of(roles) {
+                            Some(list) => {
+                                entry.roles.insert(scope.clone(), list);
+                            }
+                            None => self.error(
+                                format!(
+                                    "subject `{id}`: roles in `{scope}` are a role name or an array of role names, found {}",
+                                    kind(roles)
+                                ),
+                                &["subjects", id, "roles", scope],
+                                "write {\"<scope>\": \"<role>\"} or {\"<scope>\": [\"<role>\", …]}",
+                            ),
+                        }
+                    }
+                }
+                ("type" | "kind" | "properties" | "aliases" | "roles", other) => self.error(
+                    format!("subject `{id}`: `{key}` has the wrong type ({})", kind(other)),
+                    &["subjects", id, key],
+                    "type and kind are strings, aliases an array of strings, roles and properties objects",
+                ),
+                (other, _) => self.error(
+                    format!("subject `{id}`: unknown field `{other}`"),
+                    &["subjects", id, other],
+                    "a subject has roles, and optionally type, kind, aliases and properties",
+                ),
+            }
+        }
+        (self.errors.len() == before).then_some(entry)
+    }
+}
+
+/// `"role"` or `["role", …]` as a list; `None` for anything else.
+pub(crate) fn roles_of(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::String(role) => Some(vec![role.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => None,
+    }
+}
+
+/// Points at the JSON string `anchors[last]`, found after each earlier
+/// anchor in turn: the file is JSON without positions, so this finds the
+/// first place the names appear in that order.
+fn locate(src: &Arc<SourceFile>, anchors: &[&str]) -> Loc {
+    let text = src.text();
+    let mut from = 0;
+    let mut span = (0, text.len().min(1));
+    for anchor in anchors {
+        let quoted = serde_json::to_string(anchor).unwrap_or_default();
+        match text.get(from..).and_then(|rest| rest.find(&quoted)) {
+            Some(at) => {
+                span = (from + at, from + at + quoted.len());
+                from = span.1;
+            }
+            None => break,
+        }
+    }
+    Loc::new(src, span.0, span.1)
+}
+
+/// Byte offset of a 1-based line and column.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let mut offset = (start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}

@@ -1,0 +1,109 @@
+//! `rolecall serve POLICY [--principals FILE] [--listen ADDR]`: the AuthZEN
+//! decision endpoint.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{FAILURE, Io, OK, USAGE};
+use crate::serve::{Config, Server, StartError};
+
+/// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Endpoints:\n  POST /access/v1/evaluation             one decision\n  POST /access/v1/evaluations            a batch (options.evaluations_semantic)\n  GET  /.well-known/authzen-configuration   PDP metadata\n  GET  /health                           status and the digest of the policy in service\n\nThe policy is reloaded when one of its files changes and on SIGHUP; a version that does not\ncompile is logged and the previous one stays in service. SIGINT or SIGTERM stops the server\nafter the requests in flight. The mapping from AuthZEN requests to roles, actions and facts is\nin docs/authzen.md.\n\nExample:\n  rolecall serve policies/examples/authzen_todo.policy \\\n      --principals policies/examples/authzen_todo.principals.json --listen 127.0.0.1:8080"
+)]
+pub struct Args {
+    /// Policy file.
+    #[arg(value_name = "POLICY")]
+    policy: PathBuf,
+    /// Principals file (JSON): roles per subject, resource types, derived facts.
+    #[arg(long, value_name = "FILE")]
+    principals: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Public base URL announced in the metadata (default: http:// and the request's Host).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Add the reason, deciding rule and roles to each decision's context.
+    #[arg(long)]
+    explain: bool,
+    /// Largest request body, in bytes (larger: 413).
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    max_body: usize,
+    /// Seconds between checks for changed files (0: only reload on SIGHUP).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    poll: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
+    /// Log level: error, warn, info, debug (one line per decision), trace.
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    log_level: tracing::Level,
+    /// Log format: text or json (one JSON object per line).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+}
+
+/// Serves until SIGINT or SIGTERM; exit 1 when it cannot start.
+pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
+    if let Some(url) = &args.public_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(['?', '#'])
+        {
+            io.error(format!(
+                "--public-url `{url}` must be an http(s) URL without query or fragment"
+            ));
+            return USAGE;
+        }
+    }
+    let mut config = Config::new(&args.policy);
+    config.principals.clone_from(&args.principals);
+    config.listen = args.listen;
+    config.public_url.clone_from(&args.public_url);
+    config.explain = args.explain;
+    config.max_body = args.max_body;
+    config.poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
+    config.workers = args.workers;
+    config.reload_on_sighup = true;
+    config.stop_on_signals = true;
+    match Server::start(config) {
+        Ok(server) => {
+            // After the start succeeded, so a failed start (and the tests of
+            // one) leaves no global subscriber behind.
+            init_logging(args.log_level, args.log_format == "json", io.color_err);
+            tracing::info!(addr = %server.local_addr(), digest = server.policy_digest(), "rolecall serve: listening");
+            let _ = writeln!(io.stdout, "listening on http://{}", server.local_addr());
+            let _ = io.stdout.flush();
+            server.wait();
+            OK
+        }
+        Err(StartError::Load(e)) => {
+            io.diagnostics(&e.diagnostics);
+            let errors = e.diagnostics.iter().filter(|d| d.is_error()).count();
+            io.error(format!(
+                "{} is invalid ({errors} error{})",
+                e.file.display(),
+                if errors == 1 { "" } else { "s" }
+            ));
+            FAILURE
+        }
+        Err(e) => {
+            io.error(e);
+            FAILURE
+        }
+    }
+}
+
+/// Logs to standard error; a second call (tests run commands in-process) keeps the first.
+fn init_logging(level: tracing::Level, json: bool, color: bool) {
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(color && !json);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

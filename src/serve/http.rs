@@ -1,0 +1,302 @@
+//! The HTTPS binding of the AuthZEN API (served as plain HTTP/1.1; TLS is
+//! the load balancer's job): routes, body limits, errors, request ids.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{Map, Value, json};
+
+use super::Shared;
+use crate::authzen::{Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
+use crate::serve::state::Loaded;
+
+/// The path of the PDP metadata.
+pub const METADATA: &str = "/.well-known/authzen-configuration";
+/// The Access Evaluation API.
+pub const EVALUATION: &str = "/access/v1/evaluation";
+/// The Access Evaluations API.
+pub const EVALUATIONS: &str = "/access/v1/evaluations";
+/// Liveness and the version in service (not part of AuthZEN).
+pub const HEALTH: &str = "/health";
+
+type Reply = Response<Full<Bytes>>;
+
+/// Answers one HTTP request; never fails (errors are HTTP responses).
+pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let request_id = request.headers().get("x-request-id").cloned();
+    let mut reply = route(&shared, request, request_id.as_ref()).await;
+    if let Some(id) = request_id {
+        reply.headers_mut().insert("x-request-id", id);
+    }
+    Ok(reply)
+}
+
+async fn route(
+    shared: &Shared,
+    request: Request<Incoming>,
+    request_id: Option<&HeaderValue>,
+) -> Reply {
+    let path = request.uri().path();
+    let method = request.method().clone();
+    match path {
+        METADATA | HEALTH => {
+            if method != Method::GET && method != Method::HEAD {
+                return not_allowed("GET, HEAD");
+            }
+            let body = if path == METADATA {
+                metadata(shared, &request)
+            } else {
+                let loaded = shared.current.get();
+                json!({
+                    "status": "ok",
+                    "generation": shared.current.generation(),
+                    "policy_digest": loaded.digest,
+                })
+            };
+            let mut reply = json_reply(StatusCode::OK, &body);
+            if path == METADATA {
+                reply.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("max-age=300"),
+                );
+            } else {
+                reply
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            if method == Method::HEAD {
+                *reply.body_mut() = Full::new(Bytes::new());
+            }
+            reply
+        }
+        EVALUATION | EVALUATIONS => {
+            if method != Method::POST {
+                return not_allowed("POST");
+            }
+            let single = path == EVALUATION;
+            let body = match read_json(shared, request).await {
+                Ok(body) => body,
+                Err(reply) => return reply,
+            };
+            let loaded = shared.current.get();
+            let id = request_id.and_then(|v| v.to_str().ok()).unwrap_or("");
+            if single {
+                match parse_evaluation(&body) {
+                    Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
+                    Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+                }
+            } else {
+                match parse_evaluations(&body) {
+                    Ok(batch) => {
+                        json_reply(StatusCode::OK, &decide_batch(shared, &loaded, &batch, id))
+                    }
+                    Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+                }
+            }
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no such endpoint `{path}`: the PDP serves POST {EVALUATION}, POST {EVALUATIONS} and GET {METADATA}"
+            ),
+        ),
+    }
+}
+
+/// The PDP metadata document.
+fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
+    let base = match &shared.config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            let host = request
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| is_authority(h))
+                .map_or_else(|| shared.addr.to_string(), str::to_string);
+            format!("http://{host}")
+        }
+    };
+    json!({
+        "policy_decision_point": base,
+        "access_evaluation_endpoint": format!("{base}{EVALUATION}"),
+        "access_evaluations_endpoint": format!("{base}{EVALUATIONS}"),
+    })
+}
+
+/// A Host header fit to put in a URL: a name or address and a port.
+fn is_authority(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+}
+
+/// Reads the body as JSON, or the error reply: 415 for another content
+/// type, 413 past the size limit, 408 when it is too slow, 400 when it is
+/// not JSON.
+async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value, Reply> {
+    let limit = shared.config.max_body;
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!(
+                "the request body must be JSON sent with `Content-Type: application/json`{}",
+                if content_type.is_empty() {
+                    String::new()
+                } else {
+                    format!(", not `{content_type}`")
+                }
+            ),
+        ));
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body is larger than the limit of {limit} bytes"),
+        )
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let body = Limited::new(request.into_body(), limit);
+    let bytes = match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
+        Err(_) => {
+            return Err(error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            ));
+        }
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+        Ok(Err(e)) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("the request body could not be read: {e}"),
+            ));
+        }
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    serde_json::from_slice(&bytes).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            &format!("the request body is not valid JSON: {e}"),
+        )
+    })
+}
+
+/// Decides one evaluation and logs it.
+fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str) -> Value {
+    let explain = shared.config.explain;
+    let log = tracing::enabled!(target: "rolecall::decision", tracing::Level::DEBUG);
+    let decided = loaded.pdp.decide(e, explain || log);
+    if log {
+        tracing::debug!(
+            target: "rolecall::decision",
+            request_id,
+            subject_type = e.subject_type,
+            subject = e.subject_id,
+            action = e.action_name,
+            resource_type = e.resource_type,
+            resource = e.resource_id,
+            decision = decided.decision,
+            rule = decided.rule.as_deref().unwrap_or(""),
+            reason = decided.reason.as_deref().unwrap_or(""),
+            error = decided.error.as_ref().map(ToString::to_string).unwrap_or_default(),
+            "decision"
+        );
+    }
+    decided.to_json(explain)
+}
+
+/// Runs a batch with its semantic: all, until the first deny, or until the first permit.
+fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id: &str) -> Value {
+    if batch.single {
+        // No `evaluations`: a single evaluation, answered like one.
+        return match batch.evaluations.first() {
+            Some(e) => decide(shared, loaded, e, request_id),
+            None => json!({"decision": false}),
+        };
+    }
+    let mut results = Vec::with_capacity(batch.evaluations.len());
+    for e in &batch.evaluations {
+        let mut decided = decide(shared, loaded, e, request_id);
+        let permit = decided.get("decision") == Some(&Value::Bool(true));
+        match batch.semantic {
+            Semantic::DenyOnFirstDeny if !permit => {
+                // As in the spec's example: the denial that ended the batch says so.
+                if let Value::Object(object) = &mut decided {
+                    let context = object
+                        .entry("context")
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(context) = context {
+                        context.insert("code".to_string(), json!("200"));
+                        context.insert("reason".to_string(), json!("deny_on_first_deny"));
+                    }
+                }
+                results.push(decided);
+                break;
+            }
+            Semantic::PermitOnFirstPermit if permit => {
+                results.push(decided);
+                break;
+            }
+            _ => results.push(decided),
+        }
+    }
+    json!({ "evaluations": results })
+}
+
+fn json_reply(status: StatusCode, body: &Value) -> Reply {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut reply = Response::new(Full::new(Bytes::from(bytes)));
+    *reply.status_mut() = status;
+    reply.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    reply
+}
+
+/// An error response: the status and, as the spec says, an error message string.
+fn error(status: StatusCode, message: &str) -> Reply {
+    tracing::debug!(target: "rolecall::http", status = status.as_u16(), message, "error response");
+    let mut reply = Response::new(Full::new(Bytes::from(format!("{message}\n"))));
+    *reply.status_mut() = status;
+    reply.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    reply
+}
+
+fn not_allowed(allow: &'static str) -> Reply {
+    let mut reply = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("method not allowed here; use {allow}"),
+    );
+    reply
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    reply
+}

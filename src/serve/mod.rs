@@ -1,0 +1,390 @@
+//! `rolecall serve`: an OpenID AuthZEN Authorization API 1.0 policy
+//! decision point over HTTP/1.1, on tokio and hyper.
+//!
+//! [`Server::start`] loads the policy and the principals file, binds the
+//! address and serves on a runtime of its own thread; dropping the
+//! [`Server`] (or [`Server::shutdown`]) stops it and waits for requests in
+//! flight. The policy is reloaded when one of its files changes (polled)
+//! or on SIGHUP; a version that fails to load is logged and the previous
+//! one stays in service. docs/authzen.md describes the endpoints.
+
+mod http;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::sync::{Notify, watch};
+
+pub use http::{EVALUATION, EVALUATIONS, HEALTH, METADATA};
+pub use state::{LoadError, Loaded, load};
+
+use state::{Current, stamps};
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The policy file (its includes are watched too).
+    pub policy: PathBuf,
+    /// The principals file, if any.
+    pub principals: Option<PathBuf>,
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The PDP's public base URL for the metadata; by default `http://` and the request's Host.
+    pub public_url: Option<String>,
+    /// Add the reason, rule and roles to each decision's context.
+    pub explain: bool,
+    /// Largest request body accepted, in bytes (larger: 413).
+    pub max_body: usize,
+    /// How long a client may take to send a request's headers, then its
+    /// body (slower: the connection is closed, or 408).
+    pub read_timeout: Duration,
+    /// How often to look for changed files; `None`: never.
+    pub poll: Option<Duration>,
+    /// Reload on SIGHUP (Unix).
+    pub reload_on_sighup: bool,
+    /// Stop on SIGINT and SIGTERM.
+    pub stop_on_signals: bool,
+    /// Runtime worker threads; `None`: one per core.
+    pub workers: Option<usize>,
+}
+
+impl Config {
+    /// Defaults for a policy: 127.0.0.1:8080, 1 MiB bodies, polling every
+    /// second, no signal handling.
+    pub fn new(policy: impl Into<PathBuf>) -> Config {
+        Config {
+            policy: policy.into(),
+            principals: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            explain: false,
+            max_body: 1024 * 1024,
+            read_timeout: Duration::from_secs(10),
+            poll: Some(Duration::from_secs(1)),
+            reload_on_sighup: false,
+            stop_on_signals: false,
+            workers: None,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The policy or the principals file is invalid.
+    #[error("{} is invalid", .0.file.display())]
+    Load(LoadError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The runtime or the signal handlers could not be set up.
+    #[error("cannot start the server: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// State shared by the connections and the reloader.
+pub(crate) struct Shared {
+    config: Config,
+    addr: SocketAddr,
+    current: Current,
+    stop: watch::Sender<bool>,
+    reload: Notify,
+}
+
+/// A running server; dropping it stops it.
+pub struct Server {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Loads the policy, binds, and serves on a thread of its own (with
+    /// its own runtime: call it from synchronous code, or from
+    /// `spawn_blocking` inside another runtime).
+    pub fn start(config: Config) -> Result<Server, StartError> {
+        let loaded =
+            load(&config.policy, config.principals.as_deref()).map_err(StartError::Load)?;
+        let listener =
+            std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(StartError::Runtime)?;
+        let addr = listener.local_addr().map_err(StartError::Runtime)?;
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(n) = config.workers {
+            builder.worker_threads(n.max(1));
+        }
+        let runtime = builder
+            .enable_all()
+            .thread_name("rolecall-serve")
+            .build()
+            .map_err(StartError::Runtime)?;
+        // Signal handlers are installed before start returns, so a signal
+        // sent right after never meets the default action.
+        let signals = {
+            let _entered = runtime.enter();
+            Signals::install(&config).map_err(StartError::Runtime)?
+        };
+        let (stop, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config,
+            addr,
+            current: Current::new(loaded),
+            stop,
+            reload: Notify::new(),
+        });
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener).map_err(StartError::Runtime)?
+        };
+        let for_thread = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("rolecall-serve".to_string())
+            .spawn(move || {
+                runtime.block_on(serve(for_thread, listener, signals));
+                // Connections still open after the grace period are dropped here.
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
+            .map_err(StartError::Runtime)?;
+        tracing::info!(%addr, files = ?shared.current.get().files, "rolecall serve: listening");
+        Ok(Server {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// The address it listens on (with the port picked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// 1 for the version loaded at start, +1 per successful reload.
+    pub fn generation(&self) -> u64 {
+        self.shared.current.generation()
+    }
+
+    /// The digest of the files of the version in service.
+    pub fn policy_digest(&self) -> String {
+        self.shared.current.get().digest.clone()
+    }
+
+    /// Reloads that failed (the previous version stayed in service).
+    pub fn failed_reloads(&self) -> u64 {
+        self.shared.current.failures()
+    }
+
+    /// Reloads now, as SIGHUP does.
+    pub fn reload(&self) {
+        self.shared.reload.notify_one();
+    }
+
+    /// Stops accepting, lets requests in flight finish (5 s at most), and waits.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    /// Waits until the server stops (on SIGINT or SIGTERM when configured).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn stop_and_join(&mut self) {
+        self.shared.stop.send_replace(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// The signal streams the configuration asks for.
+struct Signals {
+    #[cfg(unix)]
+    hangup: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    stop: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn install(config: &Config) -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let hangup = match config.reload_on_sighup {
+            true => Some(signal(SignalKind::hangup())?),
+            false => None,
+        };
+        let stop = match config.stop_on_signals {
+            true => Some((
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+            )),
+            false => None,
+        };
+        Ok(Signals { hangup, stop })
+    }
+
+    #[cfg(not(unix))]
+    fn install(_: &Config) -> std::io::Result<Signals> {
+        Ok(Signals {})
+    }
+}
+
+/// Accepts connections until told to stop, then drains them.
+async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener, signals: Signals) {
+    let mut stop = shared.stop.subscribe();
+    #[cfg(unix)]
+    let Signals {
+        hangup,
+        stop: stop_signals,
+    } = signals;
+    #[cfg(not(unix))]
+    let _ = signals;
+    #[cfg(unix)]
+    if let Some((mut interrupt, mut terminate)) = stop_signals {
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!("SIGINT: stopping"),
+                _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
+            }
+            shared.stop.send_replace(true);
+        });
+    }
+    #[cfg(unix)]
+    let reloader = tokio::spawn(reloader(Arc::clone(&shared), hangup));
+    #[cfg(not(unix))]
+    let reloader = tokio::spawn(reloader(Arc::clone(&shared)));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(shared.config.read_timeout)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = Arc::clone(&shared);
+                    let service = service_fn(move |request| http::handle(Arc::clone(&shared), request));
+                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::debug!(target: "rolecall::http", error = %e, "connection closed with an error");
+                        }
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = stop.wait_for(|stopped| *stopped) => break,
+        }
+    }
+    drop(listener);
+    reloader.abort();
+    tokio::select! {
+        _ = graceful.shutdown() => tracing::info!("rolecall serve: stopped"),
+        _ = tokio::time::sleep(Duration::from_secs(5)) => {
+            tracing::warn!("rolecall serve: stopped with connections still open after 5 s");
+        }
+    }
+}
+
+/// Reloads when a watched file changes, on SIGHUP, or when asked.
+async fn reloader(
+    shared: Arc<Shared>,
+    #[cfg(unix)] mut hangup: Option<tokio::signal::unix::Signal>,
+) {
+    let poll = shared.config.poll;
+    let mut interval = tokio::time::interval(poll.unwrap_or(Duration::from_secs(3600)));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut files = shared.current.get().files.clone();
+    let mut seen = stamps(&files);
+    loop {
+        #[cfg(unix)]
+        let hup = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let hup = std::future::pending::<Option<()>>();
+        let why = tokio::select! {
+            _ = interval.tick() => {
+                if poll.is_none() {
+                    continue;
+                }
+                if stamps(&files) == seen {
+                    continue;
+                }
+                "a file changed"
+            }
+            _ = hup => "SIGHUP",
+            _ = shared.reload.notified() => "reload requested",
+        };
+        let before = stamps(&files);
+        let config = shared.config.clone();
+        let result =
+            tokio::task::spawn_blocking(move || load(&config.policy, config.principals.as_deref()))
+                .await;
+        // A file written while it was being read may have been read half
+        // written: then look again at the next poll, whatever the outcome.
+        let changed_meanwhile = stamps(&files) != before;
+        match result {
+            Ok(Ok(loaded)) => {
+                files = loaded.files.clone();
+                let digest = loaded.digest.clone();
+                shared.current.swap(loaded);
+                tracing::info!(
+                    why,
+                    generation = shared.current.generation(),
+                    digest,
+                    "policy reloaded"
+                );
+            }
+            Ok(Err(e)) => {
+                shared.current.failed();
+                tracing::error!(
+                    why,
+                    file = %e.file.display(),
+                    diagnostics = %e.render(),
+                    "reload failed; the previous policy stays in service"
+                );
+            }
+            Err(e) => {
+                shared.current.failed();
+                tracing::error!(why, error = %e, "reload failed");
+            }
+        }
+        seen = if changed_meanwhile {
+            Vec::new()
+        } else {
+            stamps(&files)
+        };
+    }
+}

@@ -1,0 +1,770 @@
+//! `rolecall serve` over real HTTP on 127.0.0.1: the AuthZEN Todo interop
+//! suite, the spec's shapes and errors, reload, shutdown. Every server is
+//! started on port 0 and stopped when its `Server` is dropped.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rolecall::serve::{Config, Server};
+use serde_json::{Value, json};
+
+use crate::support::{cli, root};
+
+/// An HTTP response, read to the end of the connection.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+}
+
+/// Sends raw bytes, reads until the server closes (requests say `Connection: close`).
+fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(raw).unwrap();
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).unwrap();
+    parse_reply(&bytes)
+}
+
+fn parse_reply(bytes: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    let mut raw = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        raw.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    raw.push_str("\r\n");
+    raw.push_str(body);
+    exchange(addr, raw.as_bytes())
+}
+
+fn post(addr: SocketAddr, path: &str, body: &Value) -> Reply {
+    request(
+        addr,
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        &body.to_string(),
+    )
+}
+
+fn todo_config() -> Config {
+    let mut config = Config::new(root().join("policies/examples/authzen_todo.policy"));
+    config.principals = Some(root().join("policies/examples/authzen_todo.principals.json"));
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.poll = None;
+    config.workers = Some(2);
+    config
+}
+
+fn start(config: Config) -> Server {
+    Server::start(config).unwrap_or_else(|e| panic!("server did not start: {e}"))
+}
+
+/// Waits (20 s at most) until `ready` holds.
+fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn every_decision_of_the_authzen_todo_interop_suite_matches() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/authzen/decisions.json")).unwrap(),
+    )
+    .unwrap();
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (suite, body) in fixture["suites"].as_object().unwrap() {
+        for case in body["evaluation"].as_array().into_iter().flatten() {
+            let expected = case["expected"].as_bool().unwrap();
+            // The same request on both endpoints: without `evaluations`, the
+            // batch endpoint answers a single decision.
+            for path in ["/access/v1/evaluation", "/access/v1/evaluations"] {
+                let reply = post(addr, path, &case["request"]);
+                assert_eq!(reply.status, 200, "{suite} {path}: {}", reply.body);
+                let json = reply.json();
+                if json.get("context").is_some() || json["decision"] != json!(expected) {
+                    wrong.push(format!(
+                        "{suite} {path}: {} -> {}",
+                        case["request"], reply.body
+                    ));
+                }
+                checked += 1;
+            }
+        }
+        for case in body["evaluations"].as_array().into_iter().flatten() {
+            let reply = post(addr, "/access/v1/evaluations", &case["request"]);
+            assert_eq!(reply.status, 200, "{suite}: {}", reply.body);
+            let got: Vec<Value> = reply.json()["evaluations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["decision"].clone())
+                .collect();
+            if got != case["expected"].as_array().unwrap().clone() {
+                wrong.push(format!("{suite}: {} -> {}", case["request"], reply.body));
+            }
+            checked += got.len();
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // 40 + 40 single evaluations on two endpoints, 3 batches of 2.
+    assert_eq!(checked, 80 * 2 + 6);
+}
+
+#[test]
+fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let reply = request(addr, "GET", "/.well-known/authzen-configuration", &[], "");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let base = format!("http://{addr}");
+    assert_eq!(
+        reply.json(),
+        json!({
+            "policy_decision_point": base,
+            "access_evaluation_endpoint": format!("{base}/access/v1/evaluation"),
+            "access_evaluations_endpoint": format!("{base}/access/v1/evaluations"),
+        })
+    );
+    let head = request(addr, "HEAD", "/.well-known/authzen-configuration", &[], "");
+    assert_eq!((head.status, head.body.as_str()), (200, ""));
+
+    let mut config = todo_config();
+    config.public_url = Some("https://pdp.example.com/".to_string());
+    let public = start(config);
+    let reply = request(
+        public.local_addr(),
+        "GET",
+        "/.well-known/authzen-configuration",
+        &[],
+        "",
+    );
+    assert_eq!(
+        reply.json()["policy_decision_point"],
+        "https://pdp.example.com"
+    );
+    assert_eq!(
+        reply.json()["access_evaluations_endpoint"],
+        "https://pdp.example.com/access/v1/evaluations"
+    );
+
+    // The same identifier comes back, on decisions and on errors alike.
+    let body = json!({"subject": {"type": "user", "id": "rick@the-citadel.com"},
+                      "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}});
+    let reply = request(
+        addr,
+        "POST",
+        "/access/v1/evaluation",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Request-ID", "bfe9eb29-ab87"),
+        ],
+        &body.to_string(),
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("x-request-id"), Some("bfe9eb29-ab87"));
+    let reply = request(
+        addr,
+        "POST",
+        "/access/v1/evaluation",
+        &[("X-Request-ID", "r-2")],
+        "{",
+    );
+    assert_eq!(reply.status, 415);
+    assert_eq!(reply.header("x-request-id"), Some("r-2"));
+    let reply = request(addr, "GET", "/health", &[], "");
+    assert_eq!(reply.json()["generation"], 1);
+    assert_eq!(reply.json()["policy_digest"], server.policy_digest());
+}
+
+fn morty_updates(semantic: Option<&str>, owners: &[&str]) -> Value {
+    let evaluations: Vec<Value> = owners
+        .iter()
+        .enumerate()
+        .map(|(i, owner)| {
+            json!({"resource": {"type": "todo", "id": i.to_string(), "properties": {"ownerID": owner}}})
+        })
+        .collect();
+    let mut body = json!({
+        "subject": {"type": "user", "id": "morty@the-citadel.com"},
+        "action": {"name": "can_update_todo"},
+        "resource": {},
+        "context": {},
+        "evaluations": evaluations,
+    });
+    if let Some(semantic) = semantic {
+        body["options"] = json!({"evaluations_semantic": semantic});
+    }
+    body
+}
+
+fn decisions(reply: &Reply) -> Vec<bool> {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["decision"].as_bool().unwrap())
+        .collect()
+}
+
+#[test]
+fn batches_apply_defaults_and_each_evaluation_semantic() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let mine = "morty@the-citadel.com";
+    let ricks = "rick@the-citadel.com";
+    let owners = [mine, ricks, mine];
+    for semantic in [None, Some("execute_all")] {
+        let reply = post(
+            addr,
+            "/access/v1/evaluations",
+            &morty_updates(semantic, &owners),
+        );
+        assert_eq!(decisions(&reply), [true, false, true]);
+    }
+    let reply = post(
+        addr,
+        "/access/v1/evaluations",
+        &morty_updates(Some("deny_on_first_deny"), &owners),
+    );
+    assert_eq!(decisions(&reply), [true, false]);
+    assert_eq!(
+        reply.json()["evaluations"][1]["context"],
+        json!({"code": "200", "reason": "deny_on_first_deny"})
+    );
+    let reply = post(
+        addr,
+        "/access/v1/evaluations",
+        &morty_updates(Some("permit_on_first_permit"), &[ricks, mine, ricks]),
+    );
+    assert_eq!(decisions(&reply), [false, true]);
+    let reply = post(
+        addr,
+        "/access/v1/evaluations",
+        &morty_updates(Some("permit_on_first_permit"), &[ricks, ricks]),
+    );
+    assert_eq!(decisions(&reply), [false, false]);
+
+    // A key of an evaluation replaces the default whole: the second asks
+    // about beth, the third deletes instead of updating.
+    let mut body = morty_updates(None, &[mine, mine, mine]);
+    body["evaluations"][1]["subject"] = json!({"type": "user", "id": "beth@the-smiths.com"});
+    body["evaluations"][2]["action"] = json!({"name": "can_delete_todo"});
+    body["evaluations"][2]["resource"]["properties"]["ownerID"] = json!(ricks);
+    let reply = post(addr, "/access/v1/evaluations", &body);
+    assert_eq!(decisions(&reply), [true, false, false]);
+    // An evaluation that cannot be decided is a denial carrying its error; the others go on.
+    let mut body = morty_updates(None, &[mine, mine]);
+    body["evaluations"][0]["action"] = json!({"name": "can_fly"});
+    let reply = post(addr, "/access/v1/evaluations", &body);
+    assert_eq!(decisions(&reply), [false, true]);
+    let error = &reply.json()["evaluations"][0]["context"]["error"];
+    assert_eq!(error["status"], 400);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown action `can_fly`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn undecidable_requests_are_denials_with_the_error_in_the_context() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let ask = |subject: Value, action: &str, resource_type: &str| {
+        let reply = post(
+            addr,
+            "/access/v1/evaluation",
+            &json!({"subject": subject, "action": {"name": action},
+                    "resource": {"type": resource_type, "id": "1"}}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let json = reply.json();
+        assert_eq!(json["decision"], false, "{json}");
+        json["context"]["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let rick = json!({"type": "user", "id": "rick@the-citadel.com"});
+    assert!(ask(rick.clone(), "can_read_todo", "todo").contains("did you mean `can_read_todos`?"));
+    assert!(ask(rick.clone(), "can_read_todos", "todos").contains("unknown resource type `todos`"));
+    // An unknown subject holds no role: a plain denial, no error.
+    assert_eq!(
+        ask(
+            json!({"type": "user", "id": "nobody"}),
+            "can_read_todos",
+            "todo"
+        ),
+        ""
+    );
+    // The principals file's entry only matches its own subject type.
+    assert_eq!(
+        ask(
+            json!({"type": "robot", "id": "rick@the-citadel.com"}),
+            "can_read_todos",
+            "todo"
+        ),
+        ""
+    );
+    let stranger = json!({"type": "user", "id": "squanchy", "properties": {"roles": ["squanchy"]}});
+    assert!(ask(stranger, "can_read_todos", "todo").contains("unknown role `squanchy`"));
+}
+
+fn webinar_config() -> Config {
+    let mut config = Config::new(root().join("policies/examples/webinar.policy"));
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.poll = None;
+    config
+}
+
+#[test]
+fn without_a_principals_file_roles_come_from_the_subject_and_facts_from_the_context() {
+    let mut config = webinar_config();
+    config.explain = true;
+    let server = start(config);
+    let addr = server.local_addr();
+    let ask = |roles: Value, action: &str, context: Value| {
+        let reply = post(
+            addr,
+            "/access/v1/evaluation",
+            &json!({"subject": {"type": "user", "id": "ada", "properties": {"roles": roles}},
+                    "action": {"name": action}, "resource": {"type": "session", "id": "s1"},
+                    "context": context}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    };
+    let answer = ask(json!(["panelist"]), "present", json!({}));
+    assert_eq!(answer["decision"], true);
+    let rule = format!(
+        "{}:14",
+        root().join("policies/examples/webinar.policy").display()
+    );
+    assert_eq!(answer["context"]["rule"], json!(rule));
+    assert_eq!(answer["context"]["roles"], json!(["panelist"]));
+    assert!(
+        answer["context"]["reason_admin"]["en"]
+            .as_str()
+            .unwrap()
+            .starts_with("allowed: panelist")
+    );
+    // The scope default applies when the subject has no role.
+    assert_eq!(ask(Value::Null, "chat", json!({}))["decision"], false);
+    assert_eq!(
+        ask(Value::Null, "chat", json!({"organizer_permission": true}))["decision"],
+        true
+    );
+    assert_eq!(
+        ask(json!({"session": "organizer"}), "start", json!({}))["decision"],
+        true
+    );
+    let error = ask(json!([]), "chat", json!({"organizer_permission": "yes"}));
+    assert_eq!(error["decision"], false);
+    assert!(
+        error["context"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be true or false")
+    );
+}
+
+/// Method, path, headers, body, expected status, a part of the message.
+type BadCase<'a> = (
+    &'a str,
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    String,
+    u16,
+    &'a str,
+);
+
+#[test]
+fn bad_requests_get_the_spec_error_codes_with_a_message() {
+    let mut config = todo_config();
+    config.max_body = 4096;
+    let server = start(config);
+    let addr = server.local_addr();
+    let json_type = [("Content-Type", "application/json")];
+    let cases: Vec<BadCase> = vec![
+        ("POST", "/access/v1/evaluation", json_type.to_vec(), "{".into(), 400, "not valid JSON"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(), "[1]".into(), 400, "must be a JSON object, found an array"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(), "{}".into(), 400, "`subject` is required"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(),
+            json!({"subject": {"type": "user", "id": 7}, "action": {"name": "a"}, "resource": {"type": "todo", "id": "1"}}).to_string(),
+            400, "`subject.id` must be a string, found a number"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(),
+            json!({"subject": {"type": "user", "id": "x"}, "action": {}, "resource": {"type": "todo", "id": "1"}}).to_string(),
+            400, "`action.name` is required"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(),
+            json!({"subject": {"type": "user", "id": "x"}, "action": {"name": "a"}, "resource": {"type": "todo"}}).to_string(),
+            400, "`resource.id` is required"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(),
+            json!({"subject": {"type": "user", "id": "x", "properties": []}, "action": {"name": "a"}, "resource": {"type": "todo", "id": "1"}}).to_string(),
+            400, "`subject.properties` must be an object"),
+        ("POST", "/access/v1/evaluations", json_type.to_vec(), json!({"evaluations": {}}).to_string(), 400, "`evaluations` must be an array"),
+        ("POST", "/access/v1/evaluations", json_type.to_vec(),
+            json!({"subject": {"type": "user", "id": "x"}, "action": {"name": "a"},
+                   "evaluations": [{"resource": {"type": "todo", "id": "1"}}, {}]}).to_string(),
+            400, "`evaluations[1].resource` is required"),
+        ("POST", "/access/v1/evaluations", json_type.to_vec(),
+            json!({"options": {"evaluations_semantic": "first_deny"}, "evaluations": []}).to_string(),
+            400, "unknown `options.evaluations_semantic` `first_deny`"),
+        ("POST", "/access/v1/evaluation", vec![("Content-Type", "text/plain")], "{}".into(), 415, "Content-Type: application/json"),
+        ("POST", "/access/v1/evaluation", vec![], "{}".into(), 415, "Content-Type: application/json"),
+        ("GET", "/access/v1/evaluation", vec![], String::new(), 405, "use POST"),
+        ("POST", "/.well-known/authzen-configuration", json_type.to_vec(), "{}".into(), 405, "use GET"),
+        ("GET", "/access/v1/search/subject", vec![], String::new(), 404, "no such endpoint"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(), "x".repeat(5000), 413, "limit of 4096 bytes"),
+        ("POST", "/access/v1/evaluation", json_type.to_vec(), "[".repeat(3000), 400, "recursion limit"),
+    ];
+    for (method, path, headers, body, status, message) in cases {
+        let reply = request(addr, method, path, &headers, &body);
+        assert_eq!(
+            reply.status, status,
+            "{method} {path} {body:.80}: {}",
+            reply.body
+        );
+        assert!(
+            reply.body.contains(message),
+            "{method} {path}: {:?} lacks {message:?}",
+            reply.body
+        );
+        if status == 405 {
+            assert!(reply.header("allow").is_some());
+        }
+        if status != 200 {
+            assert_eq!(
+                reply.header("content-type"),
+                Some("text/plain; charset=utf-8")
+            );
+        }
+    }
+    // A chunked body past the limit, with no length announced.
+    let chunk = "x".repeat(3000);
+    let raw = format!(
+        "POST /access/v1/evaluation HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{len:x}\r\n{chunk}\r\n{len:x}\r\n{chunk}\r\n0\r\n\r\n",
+        len = chunk.len()
+    );
+    assert_eq!(exchange(addr, raw.as_bytes()).status, 413);
+    // A chunked body within the limit is read whole.
+    let body = json!({"subject": {"type": "user", "id": "rick@the-citadel.com"},
+                      "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}})
+    .to_string();
+    let (head, tail) = body.split_at(20);
+    let raw = format!(
+        "POST /access/v1/evaluation HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{head}\r\n{:x}\r\n{tail}\r\n0\r\n\r\n",
+        head.len(),
+        tail.len()
+    );
+    assert_eq!(
+        exchange(addr, raw.as_bytes()).json(),
+        json!({"decision": true})
+    );
+    // Not HTTP at all.
+    let reply = exchange(addr, b"\x00\x01 garbage\r\n\r\n");
+    assert_eq!(reply.status, 400);
+    // Still serving.
+    let reply = request(addr, "GET", "/health", &[], "");
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn a_client_that_stalls_is_cut_off_instead_of_holding_the_server() {
+    let mut config = todo_config();
+    config.read_timeout = Duration::from_millis(200);
+    let server = start(config);
+    let addr = server.local_addr();
+    // Headers that never end: the connection is closed (hyper answers 408 or just closes).
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stalled
+        .write_all(b"POST /access/v1/evaluation HTTP/1.1\r\nHost: t\r\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    stalled.read_to_end(&mut rest).unwrap();
+    // A body shorter than announced: 408 once the timeout passes.
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    slow.write_all(
+        b"POST /access/v1/evaluation HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    let _ = slow.read_to_end(&mut bytes);
+    assert_eq!(parse_reply(&bytes).status, 408);
+}
+
+/// A fresh directory with a copy of the Todo policy and principals file.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolecall-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["authzen_todo.policy", "authzen_todo.principals.json"] {
+        std::fs::copy(root().join("policies/examples").join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+fn scratch_config(dir: &Path) -> Config {
+    let mut config = todo_config();
+    config.policy = dir.join("authzen_todo.policy");
+    config.principals = Some(dir.join("authzen_todo.principals.json"));
+    config
+}
+
+/// Whether jerry (a viewer) may create a todo.
+fn jerry_creates(addr: SocketAddr) -> bool {
+    let reply = post(
+        addr,
+        "/access/v1/evaluation",
+        &json!({"subject": {"type": "user", "id": "jerry@the-smiths.com"},
+                "action": {"name": "can_create_todo"}, "resource": {"type": "todo", "id": "1"}}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["decision"].as_bool().unwrap()
+}
+
+/// Rewrites a file so that its stamp surely changes (length and content).
+fn rewrite(path: &Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[test]
+fn a_changed_policy_is_reloaded_and_a_broken_one_keeps_the_previous_in_service() {
+    let dir = scratch("reload");
+    let mut config = scratch_config(&dir);
+    config.poll = Some(Duration::from_millis(25));
+    let server = start(config);
+    let addr = server.local_addr();
+    assert!(!jerry_creates(addr));
+    let policy = dir.join("authzen_todo.policy");
+    let original = std::fs::read_to_string(&policy).unwrap();
+
+    // Requests keep being answered while the policy changes under them.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hammer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut answered = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                jerry_creates(addr);
+                answered += 1;
+            }
+            answered
+        })
+    };
+    let generation = server.generation();
+    rewrite(
+        &policy,
+        &original.replace(
+            "allow editor to can_create_todo",
+            "allow viewer to can_create_todo",
+        ),
+    );
+    eventually("the new policy", || jerry_creates(addr));
+    assert!(server.generation() > generation);
+
+    let failures = server.failed_reloads();
+    rewrite(
+        &policy,
+        &original.replace("role admin", "role admin : nobody"),
+    );
+    eventually("the failed reload", || server.failed_reloads() > failures);
+    assert!(jerry_creates(addr), "the previous policy stays in service");
+
+    // A principals file naming an unknown role fails too.
+    let generation = server.generation();
+    rewrite(
+        &policy,
+        &original.replace(
+            "allow editor to can_create_todo",
+            "allow viewer to can_create_todo",
+        ),
+    );
+    eventually("the fixed policy", || server.generation() > generation);
+    let principals = dir.join("authzen_todo.principals.json");
+    let people = std::fs::read_to_string(&principals).unwrap();
+    let failures = server.failed_reloads();
+    rewrite(&principals, &people.replace("\"viewer\"]", "\"viewr\"]"));
+    eventually("the failed reload", || server.failed_reloads() > failures);
+    assert!(jerry_creates(addr));
+
+    rewrite(&principals, &people);
+    rewrite(&policy, &original);
+    eventually("the original policy", || !jerry_creates(addr));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(hammer.join().unwrap() > 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_and_reload_reload_the_policy() {
+    let dir = scratch("sighup");
+    let mut config = scratch_config(&dir);
+    config.reload_on_sighup = true;
+    let server = start(config);
+    let addr = server.local_addr();
+    let policy = dir.join("authzen_todo.policy");
+    let original = std::fs::read_to_string(&policy).unwrap();
+    rewrite(
+        &policy,
+        &original.replace(
+            "allow editor to can_create_todo",
+            "allow viewer to can_create_todo",
+        ),
+    );
+    // Polling is off: nothing changes until the signal.
+    assert!(!jerry_creates(addr));
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    eventually("the reload on SIGHUP", || server.generation() == 2);
+    assert!(jerry_creates(addr));
+    rewrite(&policy, &original);
+    server.reload();
+    eventually("the requested reload", || server.generation() == 3);
+    assert!(!jerry_creates(addr));
+}
+
+#[test]
+fn a_stopped_server_releases_its_port() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    // A keep-alive connection left open does not hold up the shutdown.
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    server.shutdown();
+    assert!(TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn the_command_refuses_to_start_on_an_invalid_policy_or_principals_file() {
+    let dir = scratch("cli");
+    let policy = dir.join("authzen_todo.policy");
+    let principals = dir.join("authzen_todo.principals.json");
+    let people = std::fs::read_to_string(&principals).unwrap();
+    std::fs::write(&principals, people.replace("\"editor\"]", "\"edtor\"]")).unwrap();
+    let run = cli(
+        &[
+            "serve",
+            policy.to_str().unwrap(),
+            "--principals",
+            principals.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown role `edtor` in scope `todo`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `editor`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("is invalid (2 errors)"),
+        "{}",
+        run.stderr
+    );
+
+    let run = cli(&["serve", "no/such.policy", "--listen", "127.0.0.1:0"], "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("cannot read no/such.policy"),
+        "{}",
+        run.stderr
+    );
+
+    let run = cli(
+        &[
+            "serve",
+            policy.to_str().unwrap(),
+            "--public-url",
+            "ftp://pdp?x",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 2);
+    let run = cli(
+        &["serve", policy.to_str().unwrap(), "--listen", "nowhere"],
+        "",
+    );
+    assert_eq!(run.code, 2);
+}
