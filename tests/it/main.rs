@@ -1,9 +1,11 @@
 //! Integration tests, one binary: one module per pipeline stage.
 
+mod batch;
 mod cli;
 mod diagnostics;
 mod differential;
 mod docs;
+mod errors;
 mod eval;
 mod fmt;
 mod limits;
