@@ -5,6 +5,8 @@
 mod errors;
 mod model;
 
+use std::cell::Cell;
+
 use indexmap::IndexMap;
 
 pub use errors::ResolveError;
@@ -31,6 +33,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
         },
         errors: Vec::new(),
         policy_loc: None,
+        suggestions: Cell::new(SUGGESTION_BUDGET),
     };
     r.declare(&items);
     r.bind(&items);
@@ -115,6 +118,8 @@ struct Resolver {
     policy: Policy,
     errors: Vec<ResolveError>,
     policy_loc: Option<Loc>,
+    /// What is left of [`SUGGESTION_BUDGET`] for this policy.
+    suggestions: Cell<u64>,
 }
 
 impl Resolver {
@@ -411,20 +416,18 @@ impl Resolver {
             });
             return None;
         }
-        let candidates: Vec<&str> = self
-            .policy
-            .scopes
-            .get_index(scope)
-            .map(|(_, s)| match member {
-                Member::Role => s.roles.keys().map(String::as_str).collect(),
-                Member::Action => s.actions.keys().map(String::as_str).collect(),
-            })
-            .unwrap_or_default();
-        let help = suggest(
+        let candidates: Box<dyn Iterator<Item = &str>> =
+            match (self.policy.scopes.get_index(scope), member) {
+                (Some((_, s)), Member::Role) => Box::new(s.roles.keys().map(String::as_str)),
+                (Some((_, s)), Member::Action) => Box::new(s.actions.keys().map(String::as_str)),
+                (None, _) => Box::new(std::iter::empty()),
+            };
+        let help = suggest_within(
             &r.name.name,
-            &candidates,
+            candidates,
             what,
             &format!("scope `{scope_name}`"),
+            &self.suggestions,
         );
         self.errors.push(ResolveError::Unknown {
             what,
@@ -448,9 +451,15 @@ impl Resolver {
     fn kind(&mut self, ident: &ast::Ident) -> Option<usize> {
         let found = self.policy.kinds.get_index_of(&ident.name);
         if found.is_none() {
-            let candidates: Vec<&str> = self.policy.kinds.keys().map(String::as_str).collect();
-            let mut help = suggest(&ident.name, &candidates, "kind", "the policy");
-            if candidates.is_empty() {
+            let candidates = self.policy.kinds.keys().map(String::as_str);
+            let mut help = suggest_within(
+                &ident.name,
+                candidates,
+                "kind",
+                "the policy",
+                &self.suggestions,
+            );
+            if self.policy.kinds.is_empty() {
                 help = format!(
                     "declare it at the top level: `kind {} \"Label\"`",
                     ident.name
@@ -468,8 +477,8 @@ impl Resolver {
     }
 
     fn suggest_scope(&self, name: &str) -> String {
-        let candidates: Vec<&str> = self.policy.scopes.keys().map(String::as_str).collect();
-        suggest(name, &candidates, "scope", "the policy")
+        let candidates = self.policy.scopes.keys().map(String::as_str);
+        suggest_within(name, candidates, "scope", "the policy", &self.suggestions)
     }
 
     fn bind_rule(&mut self, scope: usize, rule: &ast::Rule) {
@@ -513,10 +522,15 @@ impl Resolver {
             Expr::Fact(ident) => match self.policy.facts.get_index_of(&ident.name) {
                 Some(f) => Some(Cond::Fact(f)),
                 None => {
-                    let candidates: Vec<&str> =
-                        self.policy.facts.keys().map(String::as_str).collect();
-                    let mut help = suggest(&ident.name, &candidates, "fact", "the policy");
-                    if candidates.is_empty() || !help.starts_with("did you mean") {
+                    let candidates = self.policy.facts.keys().map(String::as_str);
+                    let mut help = suggest_within(
+                        &ident.name,
+                        candidates,
+                        "fact",
+                        "the policy",
+                        &self.suggestions,
+                    );
+                    if self.policy.facts.is_empty() || !help.starts_with("did you mean") {
                         help = format!(
                             "declare it at the top level: `fact {} \"Label\"`; conditions read declared facts only",
                             ident.name
@@ -941,23 +955,71 @@ fn duplicate(what: &'static str, name: &ast::Ident, first: &Loc) -> ResolveError
 
 /// A help line: the closest known name, or the list of known ones.
 pub fn suggest(name: &str, candidates: &[&str], what: &str, place: &str) -> String {
-    let best = candidates
-        .iter()
-        .map(|c| (edit_distance(name, c), *c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
-        .min_by_key(|(d, _)| *d);
+    let budget = std::cell::Cell::new(SUGGESTION_BUDGET);
+    suggest_within(name, candidates.iter().copied(), what, place, &budget)
+}
+
+/// How much work (characters compared) suggestions may take for one policy,
+/// or one request: without a bound, a policy with many thousands of unknown
+/// names and as many declared ones would take hours to report.
+pub const SUGGESTION_BUDGET: u64 = 30_000_000;
+
+/// [`suggest`], spending from `budget`. Once it is spent, no name is
+/// suggested and the help lists the known names instead; the result is still
+/// deterministic, as the work done is counted, not timed.
+pub(crate) fn suggest_within<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    what: &str,
+    place: &str,
+    budget: &std::cell::Cell<u64>,
+) -> String {
+    let name_len = name.chars().count();
+    let mut best: Option<(usize, &str)> = None;
+    let mut shown: Vec<String> = Vec::new();
+    let mut more = false;
+    for c in candidates {
+        if shown.len() < 12 {
+            shown.push(format!("`{c}`"));
+        } else {
+            more = true;
+        }
+        let left = budget.get();
+        if left == 0 {
+            if more {
+                break;
+            }
+            continue;
+        }
+        let c_len = c.chars().count();
+        // In bytes, as it always was; names in policies are ASCII anyway.
+        let limit = (c.len().max(name.len()) / 3).max(1);
+        // The distance is at least the difference in length.
+        let cost = if name_len.abs_diff(c_len) > limit {
+            c_len as u64 + 1
+        } else {
+            (c_len as u64 + 1) * (name_len as u64 + 1)
+        };
+        if cost > left {
+            budget.set(0);
+            continue;
+        }
+        budget.set(left - cost);
+        if name_len.abs_diff(c_len) > limit {
+            continue;
+        }
+        let d = edit_distance(name, c);
+        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, c));
+        }
+    }
     if let Some((_, c)) = best {
         return format!("did you mean `{c}`?");
     }
-    if candidates.is_empty() {
+    if shown.is_empty() {
         return format!("{place} declares no {what}");
     }
-    let shown: Vec<String> = candidates
-        .iter()
-        .take(12)
-        .map(|c| format!("`{c}`"))
-        .collect();
-    let more = if candidates.len() > 12 { ", …" } else { "" };
+    let more = if more { ", …" } else { "" };
     format!("{place} declares: {}{more}", shown.join(", "))
 }
 
