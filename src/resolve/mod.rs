@@ -17,6 +17,10 @@ use crate::source::Loc;
 use crate::syntax::ParsedFile;
 use crate::syntax::ast::{self, Expr, Item, NameRef, ScopeItem};
 
+/// Most cells (scope × action × role) and most rules one policy may have:
+/// the decision table indexes them in 30 bits (`compile::MAX_INDEX`).
+pub const MAX_CELLS: usize = (1 << 30) - 1;
+
 /// Resolves a loaded policy (root file first, as the loader returns it).
 pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
     let items = flatten(files);
@@ -38,6 +42,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
     r.declare(&items);
     r.bind(&items);
     r.check_cycles();
+    r.check_size();
     if r.errors.is_empty() {
         Ok(r.policy)
     } else {
@@ -810,6 +815,33 @@ impl Resolver {
     }
 
     // ------------------------------------------------------------ pass 3: cycles
+
+    /// The decision table indexes rules and conditional cells in 30 bits:
+    /// a policy beyond that is an error here, never a wrong index later.
+    fn check_size(&mut self) {
+        let mut cells = 0usize;
+        for scope in self.policy.scopes.values() {
+            cells = cells.saturating_add(scope.roles.len().saturating_mul(scope.actions.len()));
+            if cells > MAX_CELLS {
+                self.errors.push(ResolveError::Invalid {
+                    message: format!("the decision table would have more than {MAX_CELLS} cells"),
+                    loc: scope.loc.clone(),
+                    label: "this scope's roles × actions pass the limit".to_string(),
+                    help: "a table has one cell per scope, action and role; split the policy"
+                        .to_string(),
+                });
+                break;
+            }
+        }
+        if let Some(rule) = self.policy.rules.get(MAX_CELLS) {
+            self.errors.push(ResolveError::Invalid {
+                message: format!("a policy may have at most {MAX_CELLS} rules"),
+                loc: rule.loc.clone(),
+                label: "one rule too many".to_string(),
+                help: "split the policy".to_string(),
+            });
+        }
+    }
 
     fn check_cycles(&mut self) {
         let mut found = Vec::new();

@@ -190,3 +190,31 @@ fn many_unknown_names_among_many_declared_ones() {
         "{last}"
     );
 }
+
+#[test]
+fn a_table_past_thirty_bit_indexes_is_a_diagnostic() {
+    // 32,768 roles × 32,769 actions = 2^30 + 32,768 cells: an 800 KB policy
+    // that would need 4 GiB of cells and indexes the table cannot hold.
+    let mut text = String::from("scope small {\n role r\n action a\n}\nscope big {\n");
+    for i in 0..32_768 {
+        text.push_str(&format!(" role r{i}\n"));
+    }
+    for i in 0..32_769 {
+        text.push_str(&format!(" action a{i}\n"));
+    }
+    text.push_str("}\n");
+    let diagnostics = errors(&text);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(
+        diagnostics[0].message,
+        format!(
+            "the decision table would have more than {} cells",
+            rolecall::compile::MAX_INDEX
+        )
+    );
+    assert_eq!(
+        super::support::underlined(&diagnostics),
+        ["big"],
+        "points at the scope that passes the limit"
+    );
+}
