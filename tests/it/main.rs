@@ -11,5 +11,6 @@ mod fmt;
 mod limits;
 mod parse;
 mod reference;
+mod regressions;
 mod support;
 mod table;
