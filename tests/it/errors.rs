@@ -790,3 +790,24 @@ fn every_error_site_of_the_commands_is_counted() {
         );
     }
 }
+
+#[test]
+fn json_nesting_is_bounded_by_serde_json() {
+    let policy = request_policy();
+    let shallow = format!("{}{}", "[".repeat(127), "]".repeat(127));
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let (code, stdout, _) = cli_bytes(
+        &["eval", &policy],
+        format!("{shallow}\n{deep}\n").as_bytes(),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        concat!(
+            r#"{"error":"invalid request: a request is a JSON object","line":1}"#,
+            "\n",
+            r#"{"error":"invalid JSON: recursion limit exceeded at line 1 column 128","line":2}"#,
+            "\n",
+        )
+    );
+}

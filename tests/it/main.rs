@@ -8,6 +8,7 @@ mod docs;
 mod errors;
 mod eval;
 mod fmt;
+mod guarantees;
 mod limits;
 mod parse;
 mod reference;
