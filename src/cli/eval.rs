@@ -1,6 +1,6 @@
 //! `rolecall eval FILE [--requests F]`: JSON lines in, JSON lines out.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use super::{FAILURE, Io, OK, load};
@@ -44,7 +44,15 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let mut number = 0usize;
     loop {
         line.clear();
-        match input.read_until(b'\n', &mut line) {
+        let mut limited = (&mut *input).take(MAX_LINE_BYTES as u64 + 1);
+        let read = limited.read_until(b'\n', &mut line);
+        let too_long = line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n');
+        let read = if too_long {
+            skip_line(input).and(read)
+        } else {
+            read
+        };
+        match read {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
@@ -56,9 +64,13 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         number += 1;
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
-        let reply = match std::str::from_utf8(&line) {
-            Err(_) => Err("invalid UTF-8".to_string()),
-            Ok(_) => answer_line(&table, text),
+        let reply = if too_long {
+            Err(format!("line longer than {} MiB", MAX_LINE_BYTES >> 20))
+        } else {
+            match std::str::from_utf8(&line) {
+                Err(_) => Err("invalid UTF-8".to_string()),
+                Ok(_) => answer_line(&table, text),
+            }
         };
         let out = match reply {
             Ok(json) => json,
@@ -72,6 +84,31 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         }
     }
     if failed { FAILURE } else { OK }
+}
+
+/// Longest request line read, in bytes (16 MiB): a longer line is answered
+/// with an error and skipped without being kept, so an endless line cannot
+/// exhaust memory.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// Reads past the end of the current line, keeping nothing.
+fn skip_line(input: &mut dyn BufRead) -> std::io::Result<usize> {
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(i + 1);
+            }
+            None => {
+                let n = buf.len();
+                input.consume(n);
+            }
+        }
+    }
 }
 
 fn answer_line(table: &DecisionTable, text: &str) -> Result<String, String> {

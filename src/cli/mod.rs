@@ -7,6 +7,8 @@ mod explain;
 mod fmt;
 mod table;
 
+pub use eval::MAX_LINE_BYTES;
+
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;

@@ -811,3 +811,51 @@ fn json_nesting_is_bounded_by_serde_json() {
         )
     );
 }
+
+#[test]
+fn files_past_the_size_limit_are_refused() {
+    // An endless device stands for any file past 64 MiB.
+    let (code, _, stderr) = cli_bytes(&["check", "/dev/zero"], b"");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("rolecall::io::read\n\n  × cannot read /dev/zero: larger than 64 MiB\n"),
+        "{stderr}"
+    );
+    let dir = case_dir("size");
+    let policy = dir.join("p.policy");
+    std::fs::write(&policy, "include \"/dev/zero\"\n").unwrap();
+    let (code, _, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(
+            "rolecall::include::missing\n\n  × cannot include /dev/zero: larger than 64 MiB\n"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = cli_bytes(&["fmt", "/dev/zero"], b"");
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "error: cannot read /dev/zero: larger than 64 MiB\n");
+}
+
+#[test]
+fn a_request_line_past_the_length_limit_is_answered_and_skipped() {
+    let policy = request_policy();
+    let mut input = vec![b' '; rolecall::cli::MAX_LINE_BYTES];
+    // Exactly the limit, then one byte more, then a request.
+    input.push(b'\n');
+    input.extend(vec![b'x'; rolecall::cli::MAX_LINE_BYTES + 1]);
+    input.extend_from_slice(b"\n{\"principal\": {}, \"action\": \"session:chat\"}");
+    let (code, stdout, stderr) = cli_bytes(&["eval", &policy], &input);
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"error":"empty line: expected a JSON request","line":1}"#,
+            r#"{"error":"line longer than 16 MiB","line":2}"#,
+            lines[2],
+        ]
+    );
+    assert!(lines[2].contains("\"decision\":\"deny\""), "{}", lines[2]);
+}
