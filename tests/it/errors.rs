@@ -859,3 +859,30 @@ fn a_request_line_past_the_length_limit_is_answered_and_skipped() {
     );
     assert!(lines[2].contains("\"decision\":\"deny\""), "{}", lines[2]);
 }
+
+#[test]
+fn at_most_a_hundred_diagnostics_are_printed() {
+    let dir = case_dir("many");
+    let policy = dir.join("p.policy");
+    let parents: Vec<String> = (0..250).map(|i| format!("ghost{i}")).collect();
+    std::fs::write(
+        &policy,
+        format!("scope s {{\n role r : {}\n}}\n", parents.join(", ")),
+    )
+    .unwrap();
+    let (code, _, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr.matches("rolecall::resolve::unknown_role").count(),
+        rolecall::cli::MAX_SHOWN
+    );
+    assert!(stderr.contains("× unknown role `ghost99` in scope `s`"));
+    assert!(!stderr.contains("`ghost100`"));
+    assert!(
+        stderr.ends_with(&format!(
+            "note: 150 more diagnostics not shown; fix these first\nerror: {} is invalid (250 errors)\n",
+            policy.display()
+        )),
+        "{stderr}"
+    );
+}
