@@ -10,9 +10,9 @@ target=$1
 seconds=${2:-300}
 shift; [ $# -gt 0 ] && shift
 case $target in
-    compile) seeds="../policies ../policies/examples seeds/policy seeds/include"; dict=policy.dict ;;
-    fmt_roundtrip) seeds="../policies ../policies/examples seeds/policy"; dict=policy.dict ;;
-    eval) seeds="seeds/eval"; dict=request.dict; set -- -max_len=4096 "$@" ;;
+    compile) seeds="../policies ../policies/examples seeds/policy seeds/include ../tests/fixtures/fuzz/compile"; dict=policy.dict ;;
+    fmt_roundtrip) seeds="../policies ../policies/examples seeds/policy ../tests/fixtures/fuzz/fmt_roundtrip"; dict=policy.dict ;;
+    eval) seeds="seeds/eval ../tests/fixtures/fuzz/eval"; dict=request.dict; set -- -max_len=4096 "$@" ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 mkdir -p "corpus/$target"

@@ -5,10 +5,10 @@
 //! includes this file), so a reproducer is checked exactly as it was found.
 //! Each function panics when a property fails.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
-use rolecall::cli::{Io, run};
+use rolecall::cli::answer_requests;
 use rolecall::diagnostic::render;
 use rolecall::eval::explain;
 use rolecall::render::Format;
@@ -68,23 +68,6 @@ const POLICIES: [(&str, &str); 2] = [
     ),
 ];
 
-/// The reference policies, written once to a private directory for the CLI.
-fn policy_paths() -> &'static [PathBuf] {
-    static PATHS: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    PATHS.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("rolecall-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temporary directory");
-        POLICIES
-            .iter()
-            .map(|(name, text)| {
-                let path = dir.join(name);
-                std::fs::write(&path, text).expect("write policy");
-                path
-            })
-            .collect()
-    })
-}
-
 /// The reference policies, compiled once.
 fn tables() -> &'static [DecisionTable] {
     static TABLES: OnceLock<Vec<DecisionTable>> = OnceLock::new();
@@ -99,37 +82,25 @@ fn tables() -> &'static [DecisionTable] {
     })
 }
 
-fn cli(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, Vec<u8>) {
-    let mut input = stdin;
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let code = run(
-        std::iter::once("rolecall").chain(args.iter().copied()),
-        &mut Io {
-            stdin: &mut input,
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            color_out: false,
-            color_err: false,
-        },
-    );
-    (code, stdout, stderr)
-}
-
 /// `rolecall eval` on arbitrary request lines, against both reference policies.
 ///
-/// The command runs in-process (`rolecall::cli::run`) exactly as the binary
-/// does. Whatever the bytes, it must print one JSON line per input line (a
-/// decision, or `{"error", "line"}` with the right line number), in order,
-/// nothing on standard error, and exit 1 exactly when a line was an error.
+/// The lines go through `rolecall::cli::answer_requests`, the loop of the
+/// `eval` command, with each policy compiled once (compiling for every input
+/// would cost ten times the rest; `batch::a_batch_of_n_lines_prints_n_lines`
+/// runs the whole command). Whatever the bytes, it must print one JSON line
+/// per input line (a decision, or `{"error", "line"}` with the right line
+/// number), in order, nothing on standard error, and exit 1 exactly when a
+/// line was an error.
 /// Each line that is a valid request is also explained, as `rolecall
 /// explain` does.
 pub fn eval(data: &[u8]) {
     // What `read_until(b'\n')` sees: a last line without its newline still counts.
     let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
-    for path in policy_paths() {
-        let path = path.to_str().expect("temporary path is UTF-8");
-        let (code, stdout, stderr) = cli(&["eval", path], data);
+    for table in tables() {
+        let mut input = data;
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let code = answer_requests(table, &mut input, &mut stdout, &mut stderr);
         assert!(code == 0 || code == 1, "exit code {code}");
         assert!(
             stderr.is_empty(),

@@ -1,6 +1,6 @@
 //! `rolecall eval FILE [--requests F]`: JSON lines in, JSON lines out.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use super::{FAILURE, Io, OK, load};
@@ -39,6 +39,18 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             }
         },
     };
+    answer_requests(&table, input, io.stdout, io.stderr)
+}
+
+/// Answers each line of `input` with one JSON line on `stdout`, in order: a
+/// decision, or `{"error", "line"}`. Returns the exit code: 1 if any line
+/// was an error or `input` failed (said on `stderr`), else 0.
+pub fn answer_requests(
+    table: &DecisionTable,
+    input: &mut dyn BufRead,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
     let mut failed = false;
     let mut line = Vec::new();
     let mut number = 0usize;
@@ -56,7 +68,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                let _ = writeln!(io.stderr, "error: reading requests: {e}");
+                let _ = writeln!(stderr, "error: reading requests: {e}");
                 failed = true;
                 break;
             }
@@ -69,7 +81,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         } else {
             match std::str::from_utf8(&line) {
                 Err(_) => Err("invalid UTF-8".to_string()),
-                Ok(_) => answer_line(&table, text),
+                Ok(_) => answer_line(table, text),
             }
         };
         let out = match reply {
@@ -79,7 +91,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
                 serde_json::json!({"error": message, "line": number}).to_string()
             }
         };
-        if writeln!(io.stdout, "{out}").is_err() {
+        if writeln!(stdout, "{out}").is_err() {
             return FAILURE;
         }
     }

@@ -7,7 +7,7 @@ mod explain;
 mod fmt;
 mod table;
 
-pub use eval::MAX_LINE_BYTES;
+pub use eval::{MAX_LINE_BYTES, answer_requests};
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
