@@ -245,6 +245,7 @@ impl Resolver {
                             Role {
                                 label: role.label.as_ref().map(|l| l.value.clone()),
                                 parents: Vec::new(),
+                                parent_locs: Vec::new(),
                                 loc: role.name.loc.clone(),
                             },
                         );
@@ -302,11 +303,14 @@ impl Resolver {
         for (_, item) in scope_items(decl) {
             match item {
                 ScopeItem::Role(role) => {
-                    let parents: Vec<usize> = role
+                    let (parents, parent_locs): (Vec<usize>, Vec<Loc>) = role
                         .parents
                         .iter()
-                        .filter_map(|p| self.role_in(scope_index, p, "inherit"))
-                        .collect();
+                        .filter_map(|p| {
+                            self.role_in(scope_index, p, "inherit")
+                                .map(|id| (id, p.loc.clone()))
+                        })
+                        .unzip();
                     if let Some(r) = self
                         .policy
                         .scopes
@@ -315,6 +319,7 @@ impl Resolver {
                         .filter(|r| r.loc == role.name.loc && r.loc.start == role.name.loc.start)
                     {
                         r.parents = parents;
+                        r.parent_locs = parent_locs;
                     }
                 }
                 ScopeItem::Rule(rule) => self.bind_rule(scope_index, rule),
@@ -912,13 +917,13 @@ impl Resolver {
                 .unwrap_or(role);
             if let Some((name, r)) = scope.roles.get_index(role) {
                 cycle.push(name.clone());
-                // Point at the parent reference in the role's declaration text.
-                let parent_name = scope
-                    .roles
-                    .get_index(next)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_default();
-                edges.push(parent_ref_loc(&r.loc, &parent_name).unwrap_or_else(|| r.loc.clone()));
+                // Point at the parent reference, wherever the list puts it.
+                let at = r
+                    .parents
+                    .iter()
+                    .position(|&p| p == next)
+                    .and_then(|i| r.parent_locs.get(i));
+                edges.push(at.unwrap_or(&r.loc).clone());
             }
         }
         if let Some(first) = cycle.first().cloned() {
@@ -941,39 +946,6 @@ impl Member {
             Member::Action => "action",
         }
     }
-}
-
-/// The location of `parent` in the `: a, b` list following a role's name.
-fn parent_ref_loc(role_name: &Loc, parent: &str) -> Option<Loc> {
-    let text = role_name.src.text();
-    let rest = text.get(role_name.end..)?;
-    let colon = rest.find(':')?;
-    // The parent list ends at the end of the line.
-    let line_end = rest.find('\n').unwrap_or(rest.len());
-    if colon > line_end {
-        return None;
-    }
-    let list = rest.get(colon..line_end)?;
-    let mut offset = 0;
-    while let Some(found) = list.get(offset..)?.find(parent) {
-        let at = offset + found;
-        let before_ok = list
-            .get(..at)?
-            .chars()
-            .last()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        let after_ok = list
-            .get(at + parent.len()..)?
-            .chars()
-            .next()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        if before_ok && after_ok {
-            let start = role_name.end + colon + at;
-            return Some(Loc::new(&role_name.src, start, start + parent.len()));
-        }
-        offset = at + parent.len();
-    }
-    None
 }
 
 fn duplicate(what: &'static str, name: &ast::Ident, first: &Loc) -> ResolveError {

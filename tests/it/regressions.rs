@@ -43,3 +43,25 @@ fn eval_inputs() {
 fn fmt_roundtrip_inputs() {
     assert!(replay("fmt_roundtrip", checks::fmt_roundtrip) > 0);
 }
+
+/// Found by `fmt_roundtrip` (`crash-613a…`): an inheritance cycle through a
+/// parent list that continues on the next line was reported at the role's
+/// name, not at the parent reference, because the reference was looked for
+/// in the text of the declaration's first line; formatting the list onto one
+/// line moved the diagnostic, and so changed the order of the errors.
+#[test]
+fn a_cycle_through_a_parent_list_on_two_lines_points_at_the_parent() {
+    let text = "scope s {\n    role viewer\n    role speaker :\n        viewer, organizer\n    role organizer : speaker\n}\n";
+    let diagnostics = super::support::errors(text);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(
+        diagnostics[0].message,
+        "inheritance cycle: speaker → organizer → speaker"
+    );
+    let labels: Vec<(usize, &str)> = diagnostics[0]
+        .labels
+        .iter()
+        .map(|(loc, _)| (loc.line(), loc.text()))
+        .collect();
+    assert_eq!(labels, [(4, "organizer"), (5, "speaker")]);
+}
