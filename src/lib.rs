@@ -1,7 +1,7 @@
 //! rolecall: role-and-permission policies, compiled to decision tables.
 //!
 //! The pipeline runs one way: text → [`syntax`] (tree with locations) →
-//! [`resolve`] (names bound) → [`compile`] (the [`DecisionTable`]) →
+//! [`resolve`] (names bound) → [`compile`](mod@compile) (the [`DecisionTable`]) →
 //! [`eval`] / [`render`]. Each stage reports [`Diagnostic`]s with spans.
 //!
 //! ```
@@ -29,14 +29,21 @@
     clippy::indexing_slicing
 )]
 
+mod canon;
 pub mod compile;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod fmt;
+pub mod generate;
+pub mod lint;
 pub mod render;
+pub mod repl;
 pub mod resolve;
+pub mod snapshot;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 #[cfg(feature = "cli")]
 pub mod cli;

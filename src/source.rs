@@ -6,18 +6,35 @@ use std::sync::Arc;
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 /// One policy file's text and the name it is shown under.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct SourceFile {
     name: String,
     text: String,
+    /// Byte offset of each line's first byte, so a line number is a binary
+    /// search, not a count of the newlines before it (answers cite `file:line`).
+    line_starts: Vec<usize>,
+}
+
+impl fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("name", &self.name)
+            .field("text", &self.text)
+            .finish()
+    }
 }
 
 impl SourceFile {
     /// Wraps `text` shown as `name` in diagnostics (usually the path as given).
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Arc::new(SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
+            line_starts,
         })
     }
 
@@ -34,7 +51,10 @@ impl SourceFile {
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let before = self.text.get(..offset).unwrap_or(&self.text);
-        let line = before.matches('\n').count() + 1;
+        // Lines starting at or before the end of `before`: the newlines in it, plus one.
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= before.len());
         let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
             before.get(nl + 1..).map_or(0, |tail| tail.chars().count())
         }) + 1;

@@ -4,7 +4,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use super::{FAILURE, Io, OK, load};
-use crate::{DecisionTable, Request};
+use crate::DecisionTable;
+use crate::eval::LineEvaluator;
 
 /// Answer JSON-lines requests.
 #[derive(Debug, clap::Args)]
@@ -30,7 +31,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         None => &mut *io.stdin,
         Some(path) => match std::fs::File::open(path) {
             Ok(f) => {
-                file_reader = BufReader::new(f);
+                file_reader = BufReader::with_capacity(1 << 16, f);
                 &mut file_reader
             }
             Err(e) => {
@@ -52,7 +53,9 @@ pub fn answer_requests(
     stderr: &mut dyn Write,
 ) -> i32 {
     let mut failed = false;
+    let mut evaluator = LineEvaluator::new(table);
     let mut line = Vec::new();
+    let mut out = Vec::new();
     let mut number = 0usize;
     loop {
         line.clear();
@@ -74,24 +77,23 @@ pub fn answer_requests(
             }
         }
         number += 1;
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches(['\n', '\r']);
+        out.clear();
         let reply = if too_long {
             Err(format!("line longer than {} MiB", MAX_LINE_BYTES >> 20))
         } else {
             match std::str::from_utf8(&line) {
                 Err(_) => Err("invalid UTF-8".to_string()),
-                Ok(_) => answer_line(table, text),
+                Ok(text) => evaluator.answer(text.trim_end_matches(['\n', '\r']), &mut out),
             }
         };
-        let out = match reply {
-            Ok(json) => json,
-            Err(message) => {
-                failed = true;
-                serde_json::json!({"error": message, "line": number}).to_string()
-            }
-        };
-        if writeln!(stdout, "{out}").is_err() {
+        if let Err(message) = reply {
+            failed = true;
+            out.clear();
+            let error = serde_json::json!({"error": message, "line": number});
+            let _ = serde_json::to_writer(&mut out, &error);
+        }
+        out.push(b'\n');
+        if stdout.write_all(&out).is_err() {
             return FAILURE;
         }
     }
@@ -121,13 +123,4 @@ fn skip_line(input: &mut dyn BufRead) -> std::io::Result<usize> {
             }
         }
     }
-}
-
-fn answer_line(table: &DecisionTable, text: &str) -> Result<String, String> {
-    if text.trim().is_empty() {
-        return Err("empty line: expected a JSON request".to_string());
-    }
-    let request = Request::from_json(text).map_err(|e| e.to_string())?;
-    let answer = table.evaluate(&request).map_err(|e| e.to_string())?;
-    serde_json::to_string(&answer).map_err(|e| e.to_string())
 }

@@ -2,10 +2,16 @@
 //! struct and a `run` returning the exit code, callable from tests.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod graph;
+mod lint;
+mod repl;
+mod snapshot;
 mod table;
+mod test;
 
 pub use eval::{MAX_LINE_BYTES, answer_requests};
 
@@ -48,6 +54,18 @@ enum Command {
     Explain(explain::Args),
     /// Format policy files in the one canonical layout.
     Fmt(fmt::Args),
+    /// Draw the roles per scope: inheritance, overrides and default roles (DOT or Mermaid).
+    Graph(graph::Args),
+    /// Ask a policy questions interactively, or from a script on standard input.
+    Repl(repl::Args),
+    /// Write, check or update a policy's decision-table snapshot.
+    Snapshot(snapshot::Args),
+    /// Show what changed in meaning between two policies (exit 1 when anything did).
+    Diff(diff::Args),
+    /// Run policy tests (expected decisions and errors); `--coverage` shows what they miss.
+    Test(test::Args),
+    /// Lint policies: likely mistakes in valid policies (exit 1 on an error-level finding).
+    Lint(lint::Args),
 }
 
 /// Most diagnostics printed at once: each is rendered with its source
@@ -95,8 +113,18 @@ pub fn color_wanted(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Set by [`main`]: the `Io` streams are the process's own, so a command may
+/// use the terminal directly (the REPL's line editor).
+static PROCESS_STREAMS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`run`] was called by [`main`] with the process's own streams.
+pub(crate) fn process_streams() -> bool {
+    PROCESS_STREAMS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs the command line with the process's streams; returns the exit code.
 pub fn main() -> i32 {
+    PROCESS_STREAMS.store(true, std::sync::atomic::Ordering::Relaxed);
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let stdout = std::io::stdout();
@@ -152,6 +180,12 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Eval(args) => eval::run(&args, io),
         Command::Explain(args) => explain::run(&args, io),
         Command::Fmt(args) => fmt::run(&args, io),
+        Command::Graph(args) => graph::run(&args, io),
+        Command::Repl(args) => repl::run(&args, io),
+        Command::Snapshot(args) => snapshot::run(&args, io),
+        Command::Diff(args) => diff::run(&args, io),
+        Command::Test(args) => test::run(&args, io),
+        Command::Lint(args) => lint::run(&args, io),
     }
 }
 

@@ -15,7 +15,8 @@ pub struct Args {
     #[arg(long, value_name = "SCOPE")]
     scope: Option<String>,
     /// Output format. `csv` is a stable contract: header
-    /// `scope,action,role,decision,condition`, one row per cell.
+    /// `scope,action,role,decision,condition`, one row per cell. `html` is one
+    /// self-contained page (no external requests) to open in a browser.
     #[arg(long, value_enum, default_value_t = TableFormat::Text)]
     format: TableFormat,
 }
@@ -26,6 +27,7 @@ enum TableFormat {
     Markdown,
     Csv,
     Json,
+    Html,
 }
 
 /// Prints the table.
@@ -53,6 +55,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         TableFormat::Markdown => Format::Markdown,
         TableFormat::Csv => Format::Csv,
         TableFormat::Json => Format::Json,
+        TableFormat::Html => Format::Html,
     };
     let _ = write!(io.stdout, "{}", render(&table, format, scope, io.color_out));
     OK

@@ -7,6 +7,8 @@
 //! (distance, deny before allow, declaration order); the first whose
 //! condition holds decides; when none holds, the action is denied.
 
+use std::collections::HashMap;
+
 use super::table::*;
 use crate::resolve::{Cond, Policy, Subject};
 use crate::syntax::ast::Effect;
@@ -42,6 +44,7 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
     }
     let mut cells = vec![TAG_DEFAULT; base];
     let mut conditional = Vec::new();
+    let mut shared: HashMap<Vec<(Effect, u32)>, u32> = HashMap::new();
 
     for (s, scope) in policy.scopes.values().enumerate() {
         let Some(&ScopeLayout {
@@ -125,8 +128,16 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
                         (tag << TAG_SHIFT) | (only.rule & INDEX_MASK)
                     }
                     _ => {
-                        let index = conditional.len() as u32;
-                        conditional.push(conditional_cell(&policy, &list));
+                        // Cells with the same candidates share one side-table entry:
+                        // a conditional rule on a role makes all its descendants'
+                        // cells alike, and sharing keeps the table near 4 bytes a cell.
+                        let key: Vec<(Effect, u32)> =
+                            list.iter().map(|c| (c.effect, c.rule)).collect();
+                        let index = *shared.entry(key).or_insert_with(|| {
+                            let index = conditional.len() as u32;
+                            conditional.push(conditional_cell(&policy, &list));
+                            index
+                        });
                         (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK)
                     }
                 };
@@ -156,9 +167,10 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
         .collect();
 
     DecisionTable {
+        names: super::names::NameIndex::new(&policy),
         policy,
         layout,
-        cells,
+        cells: super::cells::Cells::pack(&cells),
         conditional,
         override_holders,
     }

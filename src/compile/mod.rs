@@ -1,10 +1,13 @@
 //! Compilation: a resolved policy to its decision table.
 //!
-//! For every scope, action and role the table holds one `u32`: allow or deny
-//! with the deciding rule, or an index into a side table of conditional cells.
+//! For every scope, action and role the table holds one cell (one, two or four
+//! bytes): allow or deny with the deciding rule, or an index into a side table
+//! of conditional cells.
 //! Deciding from resolved ids is one array load.
 
+mod cells;
 mod combine;
+mod names;
 mod table;
 
 pub use table::*;

@@ -16,18 +16,8 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
     let Some((scope_name, scope)) = policy.scopes.get_index(e.scope) else {
         return out;
     };
-    let role_name = |r: usize| {
-        scope
-            .roles
-            .get_index(r)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default()
-    };
-    let action_name = scope
-        .actions
-        .get_index(request.action.index())
-        .map(|(n, _)| n.clone())
-        .unwrap_or_default();
+    let role_name = |r: usize| scope.role_name(r);
+    let action_name = scope.action_name(request.action.index());
     let _ = writeln!(out, "action: {scope_name}:{action_name}");
 
     // Roles held in every scope the request or an override touches.

@@ -5,9 +5,11 @@
 //! The principal may do the action when any effective role may.
 
 mod explain;
+mod lines;
 mod request;
 
 pub use explain::explain;
+pub use lines::LineEvaluator;
 pub use request::{Request, ResolvedRequest};
 
 use serde::Serialize;
@@ -263,15 +265,9 @@ impl DecisionTable {
         let policy = &self.policy;
         let scope = policy.scopes.get_index(e.scope);
         let scope_name = scope.map(|(n, _)| n.clone()).unwrap_or_default();
-        let role_name = |r: usize| {
-            scope
-                .and_then(|(_, s)| s.roles.get_index(r))
-                .map(|(n, _)| n.clone())
-                .unwrap_or_default()
-        };
+        let role_name = |r: usize| scope.map(|(_, s)| s.role_name(r)).unwrap_or_default();
         let action_name = scope
-            .and_then(|(_, s)| s.actions.get_index(request.action.index()))
-            .map(|(n, _)| n.clone())
+            .map(|(_, s)| s.action_name(request.action.index()))
             .unwrap_or_default();
         let rule = e.rule.and_then(|r| policy.rules.get(r));
         let override_info = e
@@ -358,18 +354,21 @@ impl DecisionTable {
     }
 }
 
+/// Which part of a long inheritance path a one-line reason leaves out:
+/// `Some((shown at each end, hidden))` when the path is longer than 16 roles.
+pub(crate) fn path_elision(len: usize) -> Option<(usize, usize)> {
+    const SHOWN: usize = 4;
+    (len > 16).then(|| (SHOWN, len - 2 * SHOWN))
+}
+
 /// An inheritance path for a one-line reason: long ones keep both ends.
 fn path_text(path: &[String]) -> String {
-    const SHOWN: usize = 4;
-    if path.len() <= 2 * SHOWN {
+    let Some((shown, hidden)) = path_elision(path.len()) else {
         return path.join(" → ");
-    }
-    let head = path.get(..SHOWN).unwrap_or_default().join(" → ");
-    let tail = path
-        .get(path.len() - SHOWN..)
-        .unwrap_or_default()
-        .join(" → ");
-    format!("{head} → … ({} more) → {tail}", path.len() - 2 * SHOWN)
+    };
+    let head = path.get(..shown).unwrap_or_default().join(" → ");
+    let tail = path.get(shown + hidden..).unwrap_or_default().join(" → ");
+    format!("{head} → … ({hidden} more) → {tail}")
 }
 
 /// An override that applied.

@@ -15,20 +15,8 @@ pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
         let Some((scope_name, scope)) = policy.scopes.get_index(s) else {
             continue;
         };
-        let role_name = |r: usize| {
-            scope
-                .roles
-                .get_index(r)
-                .map(|(n, _)| n.clone())
-                .unwrap_or_default()
-        };
-        let kind_name = |k: usize| {
-            policy
-                .kinds
-                .get_index(k)
-                .map(|(n, _)| n.clone())
-                .unwrap_or_default()
-        };
+        let role_name = |r: usize| scope.role_name(r);
+        let kind_name = |k: usize| policy.kind_name(k);
         let roles: Vec<Value> = scope
             .roles
             .iter()

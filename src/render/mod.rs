@@ -1,13 +1,18 @@
-//! Renderers of a decision table: terminal grid, Markdown, CSV, JSON.
+//! Renderers of a decision table: terminal grid, Markdown, CSV, JSON, HTML;
+//! and of the role graph (DOT, Mermaid).
 //!
 //! Renderers read the compiled table only; every output follows declaration order.
 
 mod csv;
+mod graph;
+mod html;
 mod json;
 mod markdown;
 mod text;
 
 pub use csv::to_csv;
+pub use graph::{GraphFormat, render_graph, to_dot, to_mermaid};
+pub use html::{escape_html, to_html};
 pub use json::to_json;
 pub use markdown::to_markdown;
 pub use text::to_text;
@@ -25,6 +30,8 @@ pub enum Format {
     Csv,
     /// The whole table as JSON.
     Json,
+    /// One self-contained HTML page.
+    Html,
 }
 
 /// Renders `table`, restricted to one scope when `scope` is given.
@@ -34,6 +41,7 @@ pub fn render(table: &DecisionTable, format: Format, scope: Option<usize>, color
         Format::Markdown => to_markdown(table, scope),
         Format::Csv => to_csv(table, scope),
         Format::Json => to_json(table, scope),
+        Format::Html => to_html(table, scope),
     }
 }
 

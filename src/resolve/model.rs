@@ -284,7 +284,33 @@ pub struct Override {
     pub loc: Loc,
 }
 
+impl Scope {
+    /// The name of role `r` (empty when out of range).
+    pub fn role_name(&self, r: usize) -> String {
+        self.roles
+            .get_index(r)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// The name of action `a` (empty when out of range).
+    pub fn action_name(&self, a: usize) -> String {
+        self.actions
+            .get_index(a)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    }
+}
+
 impl Policy {
+    /// The name of kind `k` (empty when out of range).
+    pub fn kind_name(&self, k: usize) -> String {
+        self.kinds
+            .get_index(k)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    }
+
     /// The display name of a fact.
     pub fn fact_name(&self, fact: usize) -> String {
         self.facts

@@ -577,13 +577,22 @@ fn syntax_error(src: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diag
     };
     let text = src.text();
     // Underline the word found there, so the label is never an empty span.
-    let found: String = text
-        .get(start..)
-        .unwrap_or("")
+    let rest_of_text = text.get(start..).unwrap_or("");
+    let mut found: String = rest_of_text
         .chars()
         .take_while(|c| !c.is_whitespace())
         .take(24)
         .collect();
+    if found.is_empty() {
+        // An unusual space (no-break, em…) is still something to show.
+        if let Some(c) = rest_of_text
+            .chars()
+            .next()
+            .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
+        {
+            found = c.to_string();
+        }
+    }
     let at_eof = start >= text.len();
     let (start, end) = if at_eof {
         // Nothing to underline at the very end: point at the last character written.
@@ -617,6 +626,9 @@ fn syntax_error(src: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diag
     };
     let found_text = if at_eof || found.is_empty() {
         "end of file".to_string()
+    } else if found.chars().count() == 1 && !found.chars().all(|c| c.is_ascii_graphic()) {
+        let c = found.chars().next().unwrap_or(' ');
+        format!("`{found}` (U+{:04X})", u32::from(c))
     } else if is_reserved(&found) {
         format!("the keyword `{found}`")
     } else {
@@ -635,6 +647,31 @@ fn syntax_error(src: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diag
                 "this string has no closing quote on its line",
             )
             .with_help("close the string with `\"`; a string cannot span lines (write \\n for a line break)");
+        }
+        // A closed string that still fails holds an escape the language lacks.
+        let line = rest.get(..line_end).unwrap_or("");
+        let mut chars = line.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c == '"' {
+                break;
+            }
+            if c != '\\' {
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"' | '\\' | 'n' | 't')) | None => {}
+                Some((_, e)) => {
+                    let at = start + 1 + i;
+                    return Diagnostic::new(
+                        "rolecall::syntax::bad_escape",
+                        Level::Error,
+                        format!("unsupported escape `\\{e}` in a string"),
+                        &Loc::new(src, at, at + 1 + e.len_utf8()),
+                        "not an escape",
+                    )
+                    .with_help("strings accept \\\" \\\\ \\n \\t; write other characters as they are (strings are UTF-8)");
+                }
+            }
         }
     }
     let message = if expected.is_empty() {

@@ -343,3 +343,14 @@ fn unclosed_scope() {
 fn bad_cardinality() {
     insta::assert_snapshot!(syntax_error("scope s {\n    role r\n    limit r at 3\n}\n"));
 }
+
+#[test]
+fn unsupported_escape() {
+    insta::assert_snapshot!(syntax_error("fact f \"caf\\u00e9\"\n"));
+}
+
+#[test]
+fn unusual_space_is_shown_by_its_code_point() {
+    let rendered = syntax_error("scope s {\n    role a\u{a0}b\n}\n");
+    assert!(rendered.contains("(U+00A0)"), "{rendered}");
+}

@@ -1,0 +1,133 @@
+//! Single-decision latency: from resolved ids (one array load), from names
+//! (the lookups first), and a whole request answered (`evaluate`).
+//!
+//! Each measurement walks a fixed list of cells (every cell of the reference
+//! policies; 4,096 cells scattered over the generated ones) so the branch
+//! predictor and the caches see a realistic mix; the time per decision is
+//! the reported time divided by the number of cells (criterion's `thrpt`).
+//!
+//! `cargo bench --bench decide`
+
+mod common;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rolecall::compile::FactSet;
+use rolecall::{DecisionTable, Request};
+use std::hint::black_box;
+
+const SAMPLE: usize = 4096;
+
+fn decide(c: &mut Criterion) {
+    let mut inputs = common::references();
+    inputs.extend(common::generated(&[10, 100, 1000]));
+    let tables: Vec<(String, DecisionTable)> = inputs
+        .iter()
+        .map(|input| (input.id.clone(), common::compile(input)))
+        .collect();
+    let facts = FactSet::new();
+
+    let mut group = c.benchmark_group("decide_ids");
+    for (id, table) in &tables {
+        let ids: Vec<_> = common::sample_cells(table, SAMPLE)
+            .iter()
+            .map(|(s, a, r)| {
+                let action = table.action_id(s, a).expect("action");
+                let role = table.role_id(s, r).expect("role");
+                (action, role)
+            })
+            .collect();
+        group.throughput(Throughput::Elements(ids.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(id), &ids, |b, ids| {
+            b.iter(|| {
+                let mut allowed = 0u32;
+                for &(action, role) in black_box(ids) {
+                    allowed += u32::from(table.allows(action, role, &facts));
+                }
+                allowed
+            })
+        });
+    }
+    group.finish();
+
+    // By name: `allows_names` looks the scope up once, then the action and the role.
+    let mut group = c.benchmark_group("decide_strings");
+    for (id, table) in &tables {
+        let names = common::sample_cells(table, SAMPLE);
+        group.throughput(Throughput::Elements(names.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(id), &names, |b, names| {
+            b.iter(|| {
+                let mut allowed = 0u32;
+                for (s, a, r) in names {
+                    let (s, a, r) = (
+                        black_box(s.as_str()),
+                        black_box(a.as_str()),
+                        black_box(r.as_str()),
+                    );
+                    allowed += u32::from(table.allows_names(s, a, r, &facts) == Some(true));
+                }
+                allowed
+            })
+        });
+    }
+    group.finish();
+
+    // The same through the two id lookups (`action_id`, `role_id`), as a
+    // caller caching ids would do once.
+    let mut group = c.benchmark_group("ids_from_strings");
+    for (id, table) in &tables {
+        let names = common::sample_cells(table, SAMPLE);
+        group.throughput(Throughput::Elements(names.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(id), &names, |b, names| {
+            b.iter(|| {
+                let mut allowed = 0u32;
+                for (s, a, r) in names {
+                    let (s, a, r) = (
+                        black_box(s.as_str()),
+                        black_box(a.as_str()),
+                        black_box(r.as_str()),
+                    );
+                    let (Some(action), Some(role)) = (table.action_id(s, a), table.role_id(s, r))
+                    else {
+                        continue;
+                    };
+                    allowed += u32::from(table.allows(action, role, &facts));
+                }
+                allowed
+            })
+        });
+    }
+    group.finish();
+
+    // A whole request, already parsed from JSON: names resolved, defaults,
+    // overrides and union of roles applied, and the Answer built.
+    let mut group = c.benchmark_group("evaluate_request");
+    for (id, table) in &tables {
+        let requests: Vec<Request> = common::sample_cells(table, SAMPLE / 4)
+            .into_iter()
+            .map(|(s, a, r)| Request {
+                principal: [(s.clone(), vec![r])].into_iter().collect(),
+                action: format!("{s}:{a}"),
+                ..Request::default()
+            })
+            .collect();
+        group.throughput(Throughput::Elements(requests.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(id), &requests, |b, requests| {
+            b.iter(|| {
+                let mut allowed = 0u32;
+                for request in requests {
+                    let answer = table.evaluate(black_box(request)).expect("answer");
+                    allowed += u32::from(answer.decision == rolecall::Effect::Allow);
+                }
+                allowed
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = decide
+}
+criterion_main!(benches);

@@ -1,0 +1,184 @@
+//! Order-independent views of a compiled table, shared by snapshots and diffs.
+//!
+//! Conditions are rendered with their operands sorted and compared by
+//! meaning, and a cell's deciding rule is described by the role it names, so
+//! reordering or reformatting declarations changes neither a snapshot nor a
+//! diff.
+
+use crate::compile::{CellDecision, DecisionTable};
+use crate::resolve::{Cond, Policy, Subject};
+
+/// Facts beyond which two conditions are compared by text, not by truth table.
+const MAX_COMPARED_FACTS: usize = 16;
+
+/// Renders a condition with fact names, operands of `and`/`or` flattened,
+/// sorted and deduplicated, parenthesised only where needed.
+pub(crate) fn render_cond(cond: &Cond, policy: &Policy) -> String {
+    render(cond, &|f| policy.fact_name(f), 0)
+}
+
+fn render(cond: &Cond, name: &impl Fn(usize) -> String, outer: u8) -> String {
+    let (text, prec) = match cond {
+        Cond::Fact(f) => (name(*f), 3),
+        Cond::Const(b) => (b.to_string(), 3),
+        Cond::Not(inner) => (format!("not {}", render(inner, name, 3)), 3),
+        Cond::And(items) => (operands(items, true, name, 3).join(" and "), 2),
+        Cond::Or(items) => (operands(items, false, name, 2).join(" or "), 1),
+    };
+    if prec < outer {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+/// The operands of a chain of `and` (or of `or`), nested chains flattened.
+fn operands(
+    items: &[Cond],
+    conjunction: bool,
+    name: &impl Fn(usize) -> String,
+    prec: u8,
+) -> Vec<String> {
+    let mut flat = Vec::new();
+    let mut stack: Vec<&Cond> = items.iter().rev().collect();
+    while let Some(item) = stack.pop() {
+        match (item, conjunction) {
+            (Cond::And(inner), true) | (Cond::Or(inner), false) => {
+                stack.extend(inner.iter().rev());
+            }
+            _ => flat.push(render(item, name, prec)),
+        }
+    }
+    flat.sort();
+    flat.dedup();
+    flat
+}
+
+/// Whether two conditions, each over its own policy's facts, hold for the
+/// same sets of true fact names. Compared on every assignment of the facts
+/// they read; by normalized text beyond [`MAX_COMPARED_FACTS`] facts.
+pub(crate) fn same_condition(a: &Cond, pa: &Policy, b: &Cond, pb: &Policy) -> bool {
+    let mut fa = Vec::new();
+    a.facts(&mut fa);
+    let mut fb = Vec::new();
+    b.facts(&mut fb);
+    let mut names: Vec<String> = fa
+        .iter()
+        .map(|&f| pa.fact_name(f))
+        .chain(fb.iter().map(|&f| pb.fact_name(f)))
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.len() > MAX_COMPARED_FACTS {
+        return render_cond(a, pa) == render_cond(b, pb);
+    }
+    let bit_of = |policy: &Policy, f: usize| {
+        let name = policy.fact_name(f);
+        names.iter().position(|n| *n == name)
+    };
+    (0u32..(1 << names.len())).all(|bits| {
+        let holds =
+            |policy: &Policy, f: usize| bit_of(policy, f).is_some_and(|i| bits & (1 << i) != 0);
+        a.eval(&|f| holds(pa, f)) == b.eval(&|f| holds(pb, f))
+    })
+}
+
+/// What a cell means, independent of which rules say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Meaning {
+    /// Allowed whatever the facts.
+    Allow,
+    /// Denied whatever the facts.
+    Deny,
+    /// Allowed exactly when this holds.
+    Conditional(Cond),
+}
+
+impl Meaning {
+    /// The meaning of cell (scope, action, role); a missing cell is a deny.
+    pub(crate) fn of(table: &DecisionTable, s: usize, a: usize, r: usize) -> Meaning {
+        match table.cell(s, a, r) {
+            Some(cell) => match (cell.decision, cell.conditional) {
+                (CellDecision::Allow, _) => Meaning::Allow,
+                (CellDecision::Conditional, Some(c)) => Meaning::Conditional(c.allow_when.clone()),
+                _ => Meaning::Deny,
+            },
+            None => Meaning::Deny,
+        }
+    }
+
+    /// Whether two meanings, each in its own table, agree.
+    pub(crate) fn same(&self, pa: &Policy, other: &Meaning, pb: &Policy) -> bool {
+        match (self, other) {
+            (Meaning::Allow, Meaning::Allow) | (Meaning::Deny, Meaning::Deny) => true,
+            (Meaning::Conditional(a), Meaning::Conditional(b)) => same_condition(a, pa, b, pb),
+            _ => false,
+        }
+    }
+}
+
+/// The role the deciding rule names on the way up from `role`: the nearest
+/// ancestor-or-self the rule names, ties broken by name so that the order of
+/// parents does not matter.
+pub(crate) fn named_role(
+    table: &DecisionTable,
+    s: usize,
+    role: usize,
+    rule: usize,
+) -> Option<usize> {
+    let rule = table.policy.rules.get(rule)?;
+    let scope = table.policy.scopes.get_index(s).map(|(_, sc)| sc)?;
+    let name = |r: usize| scope.roles.get_index(r).map(|(n, _)| n.as_str());
+    table
+        .ancestors(s, role)
+        .into_iter()
+        .filter(|(r, _)| rule.roles.contains(r))
+        .min_by(|(ra, da), (rb, db)| da.cmp(db).then_with(|| name(*ra).cmp(&name(*rb))))
+        .map(|(r, _)| r)
+}
+
+/// An override written with names and its normalized condition:
+/// `workspace.admin joins session as organizer when a`.
+pub(crate) fn describe_override(policy: &Policy, o: usize) -> String {
+    let Some(ov) = policy.overrides.get(o) else {
+        return String::new();
+    };
+    let subject = match ov.subject {
+        Subject::Role { scope, role } => policy.role_name(scope, role),
+        Subject::Fact(f) => policy.fact_name(f),
+    };
+    let scope = policy
+        .scopes
+        .get_index(ov.scope)
+        .map_or("?", |(n, _)| n.as_str());
+    let role = policy
+        .scopes
+        .get_index(ov.scope)
+        .and_then(|(_, sc)| sc.roles.get_index(ov.role))
+        .map_or("?", |(n, _)| n.as_str());
+    let mut text = format!("{subject} joins {scope} as {role}");
+    if let Some(c) = &ov.condition {
+        text.push_str(" when ");
+        text.push_str(&render_cond(&c.expr, policy));
+    }
+    text
+}
+
+/// Role names of a scope, by index.
+pub(crate) fn role_name(policy: &Policy, s: usize, r: usize) -> String {
+    policy
+        .scopes
+        .get_index(s)
+        .and_then(|(_, sc)| sc.roles.get_index(r))
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default()
+}
+
+/// Kind name by index.
+pub(crate) fn kind_name(policy: &Policy, k: usize) -> String {
+    policy
+        .kinds
+        .get_index(k)
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default()
+}

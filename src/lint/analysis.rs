@@ -1,0 +1,314 @@
+//! What the rules compute from the table: cell functions, truth tables,
+//! candidate lists, and the table without one (role, action) pair of a rule.
+
+use crate::compile::{CellDecision, DecisionTable};
+use crate::resolve::Cond;
+use crate::syntax::ast::Effect;
+
+/// Most facts a truth table is enumerated over (2^16 rows); beyond it the
+/// linter does not claim anything.
+pub const MAX_FACTS: usize = 16;
+
+/// Calls `row` with each assignment of the facts the conditions read, until
+/// it returns `false`. `None` when they read more than [`MAX_FACTS`] facts.
+fn enumerate(conds: &[&Cond], mut row: impl FnMut(&dyn Fn(usize) -> bool) -> bool) -> Option<()> {
+    let mut facts = Vec::new();
+    for c in conds {
+        c.facts(&mut facts);
+    }
+    if facts.len() > MAX_FACTS {
+        return None;
+    }
+    for bits in 0u32..(1u32 << facts.len()) {
+        let value = |f: usize| {
+            facts
+                .iter()
+                .position(|x| *x == f)
+                .is_some_and(|i| bits & (1 << i) != 0)
+        };
+        if !row(&value) {
+            break;
+        }
+    }
+    Some(())
+}
+
+/// Whether a condition's value depends on the facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truth {
+    /// The same for every assignment of the facts.
+    Always(bool),
+    /// True for some assignments, false for others.
+    Depends,
+    /// Too many facts to enumerate.
+    Unknown,
+}
+
+/// Enumerates the truth table of `c`.
+pub fn truth(c: &Cond) -> Truth {
+    let (mut seen_true, mut seen_false) = (false, false);
+    let done = enumerate(&[c], |value| {
+        if c.eval(&value) {
+            seen_true = true;
+        } else {
+            seen_false = true;
+        }
+        !(seen_true && seen_false)
+    });
+    match (done, seen_true, seen_false) {
+        (None, _, _) => Truth::Unknown,
+        (Some(()), true, true) => Truth::Depends,
+        (Some(()), true, false) => Truth::Always(true),
+        (Some(()), _, _) => Truth::Always(false),
+    }
+}
+
+/// Whether `a` and `b` have the same value for every assignment; `None` when
+/// unknown (too many facts).
+pub fn equivalent(a: &Cond, b: &Cond) -> Option<bool> {
+    if a == b {
+        return Some(true);
+    }
+    let mut same = true;
+    enumerate(&[a, b], |value| {
+        same = a.eval(&value) == b.eval(&value);
+        same
+    })?;
+    Some(same)
+}
+
+/// Whether `b` holds whenever `a` does; `None` when unknown.
+pub fn implies(a: &Cond, b: &Cond) -> Option<bool> {
+    let mut holds = true;
+    enumerate(&[a, b], |value| {
+        holds = !a.eval(&value) || b.eval(&value);
+        holds
+    })?;
+    Some(holds)
+}
+
+/// When a cell allows, as a condition: `true`, `false`, or the conditional
+/// cell's expression.
+pub fn allow_when(table: &DecisionTable, scope: usize, action: usize, role: usize) -> Cond {
+    match table.cell(scope, action, role) {
+        Some(cell) => match (cell.decision, cell.conditional) {
+            (CellDecision::Allow, _) => Cond::Const(true),
+            (CellDecision::Deny, _) | (CellDecision::Conditional, None) => Cond::Const(false),
+            (CellDecision::Conditional, Some(c)) => c.allow_when.clone(),
+        },
+        None => Cond::Const(false),
+    }
+}
+
+/// Whether two roles of a scope are allowed the same actions under the same
+/// conditions. Unknown (too many facts) counts as different.
+pub fn same_column(table: &DecisionTable, scope: usize, a: usize, b: usize) -> bool {
+    let actions = table
+        .policy
+        .scopes
+        .get_index(scope)
+        .map_or(0, |(_, s)| s.actions.len());
+    (0..actions).all(|x| {
+        equivalent(
+            &allow_when(table, scope, x, a),
+            &allow_when(table, scope, x, b),
+        ) == Some(true)
+    })
+}
+
+/// For each rule, whether it decides at least one cell: an unconditional
+/// cell's deciding rule, or a candidate of a conditional cell.
+pub fn deciding_rules(table: &DecisionTable) -> Vec<bool> {
+    let mut used = vec![false; table.policy.rules.len()];
+    for (s, scope) in table.policy.scopes.values().enumerate() {
+        for a in 0..scope.actions.len() {
+            for r in 0..scope.roles.len() {
+                let Some(cell) = table.cell(s, a, r) else {
+                    continue;
+                };
+                if let Some(rule) = cell.rule {
+                    if let Some(u) = used.get_mut(rule) {
+                        *u = true;
+                    }
+                }
+                for &(_, rule) in cell.conditional.map_or(&[][..], |c| &c.candidates) {
+                    if let Some(u) = used.get_mut(rule) {
+                        *u = true;
+                    }
+                }
+            }
+        }
+    }
+    used
+}
+
+/// A rule bearing on a cell, at its distance from the cell's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    /// Inheritance steps from the cell's role to the nearest role the rule names.
+    pub distance: usize,
+    /// Allow or deny.
+    pub effect: Effect,
+    /// Rule id.
+    pub rule: usize,
+    /// Whether the rule has a condition.
+    pub conditional: bool,
+}
+
+/// Every rule naming `action` and `role` or one of its ancestors, in the order
+/// the combination rule tries them (distance, deny first, declaration), uncut.
+pub fn candidates(
+    table: &DecisionTable,
+    scope: usize,
+    action: usize,
+    role: usize,
+) -> Vec<Candidate> {
+    candidates_without(table, scope, action, role, None)
+}
+
+/// Same, as if rule `without.0` did not name role `without.1` for this action.
+pub fn candidates_without(
+    table: &DecisionTable,
+    scope: usize,
+    action: usize,
+    role: usize,
+    without: Option<(usize, usize)>,
+) -> Vec<Candidate> {
+    let ancestors = table.ancestors(scope, role);
+    let mut out: Vec<Candidate> = table
+        .policy
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.scope == scope && rule.actions.contains(&action))
+        .filter_map(|(id, rule)| {
+            let distance = ancestors
+                .iter()
+                .filter(|(r, _)| rule.roles.contains(r) && without != Some((id, *r)))
+                .map(|(_, d)| *d)
+                .min()?;
+            Some(Candidate {
+                distance,
+                effect: rule.effect,
+                rule: id,
+                conditional: rule.condition.is_some(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|c| (c.distance, c.effect == Effect::Allow, c.rule));
+    out
+}
+
+/// The candidates that can decide: those up to the first unconditional one.
+pub fn deciding(mut list: Vec<Candidate>) -> Vec<Candidate> {
+    if let Some(first_fixed) = list.iter().position(|c| !c.conditional) {
+        list.truncate(first_fixed + 1);
+    }
+    list
+}
+
+/// When the cell allows, from its candidates: the first whose condition holds
+/// decides; none holding is a deny.
+pub fn allow_when_of(table: &DecisionTable, list: &[Candidate]) -> Cond {
+    let mut allow_when = Cond::Const(false);
+    for c in list.iter().rev() {
+        let holds = table
+            .policy
+            .rules
+            .get(c.rule)
+            .and_then(|r| r.condition.as_ref())
+            .map_or(Cond::Const(true), |c| c.expr.clone());
+        allow_when = match c.effect {
+            Effect::Allow => Cond::Or(vec![holds, allow_when]),
+            Effect::Deny => Cond::And(vec![Cond::Not(Box::new(holds)), allow_when]),
+        };
+    }
+    allow_when
+}
+
+/// The roles of `scope` that are `role` or inherit it.
+pub fn descendants(table: &DecisionTable, scope: usize, role: usize) -> Vec<usize> {
+    let roles = table
+        .policy
+        .scopes
+        .get_index(scope)
+        .map_or(0, |(_, s)| s.roles.len());
+    (0..roles)
+        .filter(|&d| inherits(table, scope, d, role))
+        .collect()
+}
+
+/// What taking one (role, action) pair out of a rule would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    /// No cell changes, for any facts (unknown counts as changed).
+    pub unchanged: bool,
+    /// The candidates that would decide the role's own cell without the pair.
+    pub then: Vec<Candidate>,
+}
+
+/// The effect of taking role `role` out of rule `rule` for `action` only: the
+/// cells of `role` and of every role inheriting it, recomputed.
+pub fn remove_pair(
+    table: &DecisionTable,
+    rule: usize,
+    role: usize,
+    action: usize,
+) -> Option<Removal> {
+    let scope = table.policy.rules.get(rule)?.scope;
+    let mut unchanged = true;
+    let mut then = Vec::new();
+    for d in descendants(table, scope, role) {
+        let list = deciding(candidates_without(
+            table,
+            scope,
+            action,
+            d,
+            Some((rule, role)),
+        ));
+        let same = equivalent(
+            &allow_when_of(table, &list),
+            &allow_when(table, scope, action, d),
+        ) == Some(true);
+        unchanged &= same;
+        if d == role {
+            then = list;
+        }
+        if !unchanged {
+            break;
+        }
+    }
+    Some(Removal { unchanged, then })
+}
+
+/// The role a candidate reaches `role` through: the nearest ancestor (or the
+/// role itself) the rule names, leaving out `without`.
+pub fn named_ancestor(
+    table: &DecisionTable,
+    scope: usize,
+    role: usize,
+    rule: usize,
+    without: Option<(usize, usize)>,
+) -> Option<usize> {
+    let named = &table.policy.rules.get(rule)?.roles;
+    table
+        .ancestors(scope, role)
+        .into_iter()
+        .map(|(r, _)| r)
+        .find(|r| named.contains(r) && without != Some((rule, *r)))
+}
+
+/// Whether role `a` is `b` or inherits it.
+pub fn inherits(table: &DecisionTable, scope: usize, a: usize, b: usize) -> bool {
+    table.ancestors(scope, a).iter().any(|(r, _)| *r == b)
+}
+
+/// Names joined for a message: `` `a`, `b` and `c` ``.
+pub fn names<S: AsRef<str>>(items: &[S]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

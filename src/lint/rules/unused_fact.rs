@@ -1,0 +1,79 @@
+//! `unused-fact`: a fact nothing reads.
+
+use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
+use crate::resolve::Subject;
+
+/// Flags a fact that no condition and no override reads.
+pub struct UnusedFact;
+
+/// The rule's description.
+pub static META: Meta = Meta {
+    id: "unused-fact",
+    category: Category::Redundancy,
+    level: Level::Warning,
+    summary: "a fact never used",
+    doc: DOC,
+};
+
+const DOC: &str = r#"### What it does
+Flags a `fact` that no `when` condition reads and no override is triggered by.
+
+### Why is this bad?
+Callers are asked to supply a fact that changes no decision. Usually the
+condition that was to read it is missing, or reads a misspelt twin.
+
+### Example
+```rolecall
+fact organizer_permission "With the organizer's permission"
+scope session {
+    role viewer "Viewer"
+    action chat "Chat"
+    allow viewer to chat
+}
+```
+
+### Use instead
+```rolecall
+fact organizer_permission "With the organizer's permission"
+scope session {
+    role viewer "Viewer"
+    action chat "Chat"
+    allow viewer to chat when organizer_permission
+}
+```
+"#;
+
+impl Rule for UnusedFact {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let policy = cx.policy;
+        let mut used = Vec::new();
+        for rule in &policy.rules {
+            if let Some(c) = &rule.condition {
+                c.expr.facts(&mut used);
+            }
+        }
+        for o in &policy.overrides {
+            if let Subject::Fact(f) = o.subject {
+                used.push(f);
+            }
+            if let Some(c) = &o.condition {
+                c.expr.facts(&mut used);
+            }
+        }
+        for (f, (name, fact)) in policy.facts.iter().enumerate() {
+            if !used.contains(&f) {
+                out.push(Finding::new(
+                    &META,
+                    &fact.loc,
+                    format!("fact `{name}` is never used"),
+                    "no condition or override reads it",
+                    format!("use it in a condition (`when {name}`) or an override, or remove it"),
+                ));
+            }
+        }
+    }
+}

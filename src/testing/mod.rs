@@ -1,0 +1,345 @@
+//! Policy tests: files of expected decisions and errors, checked against a
+//! compiled table, with the cells and rules they exercised.
+//!
+//! The syntax is in [`parse`] and docs/testing.md. A test passes when the
+//! request's decision (or its evaluation error) is the one expected.
+
+mod parse;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+pub use parse::parse;
+
+use crate::compile::DecisionTable;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::eval::{Answer, EvalError, Evaluation, Request};
+use crate::resolve::rule_summary;
+use crate::source::{Loc, SourceFile};
+use crate::syntax::ast::Effect;
+
+/// What a test expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// The request is allowed.
+    Allow,
+    /// The request is denied.
+    Deny,
+    /// The request cannot be evaluated; with a text its message must contain.
+    Error(Option<String>),
+}
+
+/// One expectation: one request and its expected outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCase {
+    /// The expected outcome.
+    pub expect: Expect,
+    /// The kind of principal, if given.
+    pub kind: Option<String>,
+    /// Roles held, as (scope, role), as written.
+    pub roles: Vec<(String, String)>,
+    /// `scope:action`
+    pub action: String,
+    /// Facts true for the request (the others are false).
+    pub facts: Vec<String>,
+    /// The statement it comes from.
+    pub loc: Loc,
+}
+
+impl TestCase {
+    /// The 1-based line of its statement.
+    pub fn line(&self) -> usize {
+        self.loc.line()
+    }
+
+    /// The request it asks.
+    pub fn request(&self) -> Request {
+        let mut principal: IndexMap<String, Vec<String>> = IndexMap::new();
+        for (scope, role) in &self.roles {
+            principal
+                .entry(scope.clone())
+                .or_default()
+                .push(role.clone());
+        }
+        Request {
+            principal,
+            kind: self.kind.clone(),
+            action: self.action.clone(),
+            context: self.facts.iter().map(|f| (f.clone(), true)).collect(),
+        }
+    }
+}
+
+/// The case written back on one line, with its one action.
+impl fmt::Display for TestCase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.expect {
+            Expect::Allow => f.write_str("allow")?,
+            Expect::Deny => f.write_str("deny")?,
+            Expect::Error(None) => f.write_str("error")?,
+            Expect::Error(Some(m)) => write!(f, "error {m:?}")?,
+        }
+        if let Some(kind) = &self.kind {
+            write!(f, " {kind}")?;
+        }
+        if self.roles.is_empty() && self.kind.is_none() {
+            f.write_str(" nobody")?;
+        }
+        let roles: Vec<String> = self.roles.iter().map(|(s, r)| format!("{s}.{r}")).collect();
+        if !roles.is_empty() {
+            write!(f, " {}", roles.join(", "))?;
+        }
+        write!(f, " -> {}", self.action)?;
+        if !self.facts.is_empty() {
+            write!(f, " with {}", self.facts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A parsed test file.
+#[derive(Debug, Clone)]
+pub struct TestFile {
+    /// The file.
+    pub src: Arc<SourceFile>,
+    /// The policy it tests, as written (relative to the test file).
+    pub policy: String,
+    /// Where the `policy "…"` line is.
+    pub policy_loc: Loc,
+    /// Every case, in order (a statement naming several actions gives several).
+    pub cases: Vec<TestCase>,
+}
+
+impl TestFile {
+    /// The policy's path: as written, relative to the test file's directory.
+    pub fn policy_path(&self) -> PathBuf {
+        let dir = Path::new(self.src.name())
+            .parent()
+            .unwrap_or_else(|| Path::new(""));
+        dir.join(&self.policy)
+    }
+}
+
+/// Reads and parses the test file at `path`.
+pub fn load(path: &Path) -> Result<TestFile, Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![
+            Diagnostic::without_location(
+                "rolecall::test::read",
+                Level::Error,
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .with_help("check the path; a directory is searched for `*.policy.test` files"),
+        ]
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    parse(&SourceFile::new(path.display().to_string(), text))
+}
+
+/// What a case got, and whether that was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    /// Whether the outcome is the one expected.
+    pub passed: bool,
+    /// The answer, or why there is none.
+    pub got: Result<Answer, EvalError>,
+}
+
+/// Runs one case; records what it exercised in `coverage` when given.
+pub fn run_case(
+    table: &DecisionTable,
+    case: &TestCase,
+    coverage: Option<&mut Coverage>,
+) -> CaseResult {
+    let got = table.resolve_request(&case.request()).map(|resolved| {
+        let evaluation = table.evaluate_resolved(&resolved);
+        if let Some(c) = coverage {
+            c.record(&evaluation, resolved.action.index());
+        }
+        table.answer(&resolved, &evaluation)
+    });
+    let passed = match (&case.expect, &got) {
+        (Expect::Allow, Ok(a)) => a.decision == Effect::Allow,
+        (Expect::Deny, Ok(a)) => a.decision == Effect::Deny,
+        (Expect::Error(None), Err(_)) => true,
+        (Expect::Error(Some(m)), Err(e)) => e.to_string().contains(m.as_str()),
+        _ => false,
+    };
+    CaseResult { passed, got }
+}
+
+impl CaseResult {
+    /// Why a case failed, on indented lines: what was expected, what came,
+    /// and the rule that decided.
+    pub fn explain_failure(&self, case: &TestCase) -> String {
+        let expected = match &case.expect {
+            Expect::Allow => "allow".to_string(),
+            Expect::Deny => "deny".to_string(),
+            Expect::Error(None) => "an error".to_string(),
+            Expect::Error(Some(m)) => format!("an error containing {m:?}"),
+        };
+        match &self.got {
+            Ok(a) => {
+                let by = match &a.rule {
+                    Some(rule) => format!("by the rule at {rule}"),
+                    None => "by default (no rule applies)".to_string(),
+                };
+                let mut text = format!(
+                    "  expected {expected}, got {} {by}\n  {}",
+                    a.decision.as_str(),
+                    a.reason
+                );
+                if !a.would_change.is_empty() {
+                    text.push_str(&format!(
+                        "\n  the decision would change with: {}",
+                        a.would_change.join(", ")
+                    ));
+                }
+                text
+            }
+            Err(e) => format!("  expected {expected}, got an error\n  {e}"),
+        }
+    }
+}
+
+/// Which cells and rules a set of cases exercised, for one policy.
+///
+/// A case exercises, in the action's scope: when allowed, the cell of the
+/// role that allowed it; when denied, the cell of every effective role (each
+/// was consulted and denied). It exercises the rule that decided it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// Per scope, per action × role (row-major), whether exercised.
+    cells: Vec<Vec<bool>>,
+    /// Per scope, how many roles (the row length).
+    roles: Vec<usize>,
+    /// Per rule, whether it decided a tested request.
+    rules: Vec<bool>,
+}
+
+impl Coverage {
+    /// Nothing exercised yet.
+    pub fn new(table: &DecisionTable) -> Coverage {
+        let scopes = table.policy.scopes.values();
+        Coverage {
+            cells: scopes
+                .clone()
+                .map(|s| vec![false; s.roles.len() * s.actions.len()])
+                .collect(),
+            roles: scopes.map(|s| s.roles.len()).collect(),
+            rules: vec![false; table.policy.rules.len()],
+        }
+    }
+
+    /// Records what one evaluation of `action` (index in its scope) exercised.
+    pub fn record(&mut self, e: &Evaluation, action: usize) {
+        let width = self.roles.get(e.scope).copied().unwrap_or(0);
+        let exercised: Vec<usize> = match (e.effect, e.deciding_role) {
+            (Effect::Allow, Some(role)) => vec![role],
+            (Effect::Allow, None) => Vec::new(),
+            (Effect::Deny, _) => e.roles.clone(),
+        };
+        if let Some(cells) = self.cells.get_mut(e.scope) {
+            for role in exercised {
+                if let Some(c) = cells.get_mut(action * width + role) {
+                    *c = true;
+                }
+            }
+        }
+        if let Some(r) = e.rule.and_then(|r| self.rules.get_mut(r)) {
+            *r = true;
+        }
+    }
+
+    /// Adds what `other` (of the same policy) exercised.
+    pub fn merge(&mut self, other: &Coverage) {
+        for (mine, theirs) in self.cells.iter_mut().zip(&other.cells) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m |= *t;
+            }
+        }
+        for (m, t) in self.rules.iter_mut().zip(&other.rules) {
+            *m |= *t;
+        }
+    }
+
+    /// (cells exercised, cells in all).
+    pub fn cell_count(&self) -> (usize, usize) {
+        let all = self.cells.iter().flatten();
+        (all.clone().filter(|c| **c).count(), all.count())
+    }
+
+    /// (rules that decided a tested request, rules in all).
+    pub fn rule_count(&self) -> (usize, usize) {
+        (self.rules.iter().filter(|r| **r).count(), self.rules.len())
+    }
+
+    /// Cells no case exercised, as (scope, action, role) indexes in table order.
+    pub fn uncovered_cells(&self) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (s, cells) in self.cells.iter().enumerate() {
+            let width = self.roles.get(s).copied().unwrap_or(0).max(1);
+            for (i, covered) in cells.iter().enumerate() {
+                if !covered {
+                    out.push((s, i / width, i % width));
+                }
+            }
+        }
+        out
+    }
+
+    /// Rules that decided no tested request, by id.
+    pub fn unused_rules(&self) -> Vec<usize> {
+        (0..self.rules.len())
+            .filter(|&r| self.rules.get(r) == Some(&false))
+            .collect()
+    }
+
+    /// The report `rolecall test --coverage` prints for one policy: a
+    /// summary line, then the cells (per action) and rules not exercised.
+    pub fn report(&self, table: &DecisionTable, name: &str) -> String {
+        let policy = &table.policy;
+        let (cells, all_cells) = self.cell_count();
+        let (rules, all_rules) = self.rule_count();
+        let mut out =
+            format!("coverage of {name}: {cells}/{all_cells} cells, {rules}/{all_rules} rules\n");
+        let uncovered = self.uncovered_cells();
+        if !uncovered.is_empty() {
+            out.push_str("  cells no test exercised:\n");
+            let mut rows: IndexMap<(usize, usize), Vec<String>> = IndexMap::new();
+            for (s, a, r) in uncovered {
+                rows.entry((s, a))
+                    .or_default()
+                    .push(crate::canon::role_name(policy, s, r));
+            }
+            for ((s, a), roles) in rows {
+                let (scope, action) = policy
+                    .scopes
+                    .get_index(s)
+                    .map(|(sn, sc)| {
+                        let an = sc.actions.get_index(a).map_or("?", |(n, _)| n.as_str());
+                        (sn.as_str(), an)
+                    })
+                    .unwrap_or(("?", "?"));
+                out.push_str(&format!("    {scope}:{action}: {}\n", roles.join(", ")));
+            }
+        }
+        let unused = self.unused_rules();
+        if !unused.is_empty() {
+            out.push_str("  rules that decided no tested request:\n");
+            for r in unused {
+                if let Some(rule) = policy.rules.get(r) {
+                    out.push_str(&format!(
+                        "    {}: {}\n",
+                        rule.loc.file_line(),
+                        rule_summary(rule)
+                    ));
+                }
+            }
+        }
+        out
+    }
+}

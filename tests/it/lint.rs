@@ -1,0 +1,667 @@
+//! The linter: every rule on a policy that triggers it (snapshot) and on a
+//! near miss that must not; the rules' own doc examples; suppressions; the
+//! reference policies; the generated docs; the command line and its formats.
+
+use rolecall::lint::{self, Finding, Level, RULES, Report};
+use serde_json::Value;
+
+use super::support::{cli, root, temp_file};
+
+/// Lints policy text; panics with the diagnostics when it is invalid.
+fn lint_text(name: &str, text: &str) -> Report {
+    match lint::lint_str(name, text) {
+        Ok(report) => report,
+        Err(errors) => panic!(
+            "{name} is invalid:\n{}",
+            super::support::render_all(&errors)
+        ),
+    }
+}
+
+fn fixture(name: &str) -> (String, String) {
+    let path = format!("tests/fixtures/lint/{name}");
+    let text = std::fs::read_to_string(root().join(&path))
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    (path, text)
+}
+
+fn of_rule<'r>(report: &'r Report, id: &str) -> Vec<&'r Finding> {
+    report.findings.iter().filter(|f| f.rule.id == id).collect()
+}
+
+/// Every finding of `id` rendered as miette draws it (no color, fixed width).
+fn rendered(findings: &[&Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| f.diagnostic().render_plain())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The fixture `ID.policy` triggers the rule (its findings are returned
+/// rendered); `ID.ok.policy`, a near miss, does not.
+fn trigger_and_near_miss(id: &str) -> String {
+    assert!(lint::rule(id).is_some(), "no rule `{id}`");
+    let (path, text) = fixture(&format!("{id}.policy"));
+    let report = lint_text(&path, &text);
+    let found = of_rule(&report, id);
+    assert!(!found.is_empty(), "{path} does not trigger `{id}`");
+    for f in &found {
+        assert!(!f.help.is_empty(), "`{id}` finding without help");
+        assert!(
+            !f.loc.text().is_empty(),
+            "`{id}` finding underlines nothing"
+        );
+    }
+    let (ok_path, ok_text) = fixture(&format!("{id}.ok.policy"));
+    let near = lint_text(&ok_path, &ok_text);
+    assert!(
+        near.findings.is_empty(),
+        "{ok_path} should lint clean, found:\n{}",
+        rendered(&near.findings.iter().collect::<Vec<_>>())
+    );
+    rendered(&found)
+}
+
+macro_rules! rule_tests {
+    ($($name:ident => $id:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(trigger_and_near_miss($id));
+            }
+        )*
+
+        /// Every registered rule has its pair of fixtures above, and no id is listed twice.
+        #[test]
+        fn every_rule_is_tested() {
+            let tested = [$($id),*];
+            let ids: Vec<&str> = RULES.iter().map(|r| r.meta().id).collect();
+            assert_eq!(tested.as_slice(), ids.as_slice());
+        }
+    };
+}
+
+rule_tests! {
+    default_not_assignable => "default-not-assignable",
+    impossible_cardinality => "impossible-cardinality",
+    action_never_mentioned => "action-never-mentioned",
+    role_grants_nothing => "role-grants-nothing",
+    allow_deny_conflict => "allow-deny-conflict",
+    constant_condition => "constant-condition",
+    identical_roles => "identical-roles",
+    shadowed_rule => "shadowed-rule",
+    redundant_allow => "redundant-allow",
+    deny_overrides_nothing => "deny-overrides-nothing",
+    override_changes_nothing => "override-changes-nothing",
+    role_adds_nothing => "role-adds-nothing",
+    unused_fact => "unused-fact",
+    missing_label => "missing-label",
+    non_snake_case => "non-snake-case",
+    empty_section => "empty-section",
+    empty_scope => "empty-scope",
+    unused_suppression => "unused-suppression",
+    invalid_suppression => "invalid-suppression",
+}
+
+/// The fenced `rolecall` block under a `### heading` of a doc.
+fn doc_example(doc: &str, heading: &str) -> String {
+    let start = doc
+        .find(&format!("### {heading}\n"))
+        .unwrap_or_else(|| panic!("no `### {heading}` section"));
+    let rest = &doc[start..];
+    let open = rest.find("```rolecall\n").expect("no ```rolecall block") + "```rolecall\n".len();
+    let close = rest[open..].find("```").expect("unclosed block");
+    rest[open..open + close].to_string()
+}
+
+#[test]
+fn docs_have_the_fixed_headings_and_their_examples_are_true() {
+    let mut ids = Vec::new();
+    for rule in RULES {
+        let m = rule.meta();
+        assert!(
+            m.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "`{}` is not kebab-case",
+            m.id
+        );
+        assert!(!ids.contains(&m.id), "`{}` registered twice", m.id);
+        ids.push(m.id);
+        assert!(!m.summary.is_empty() && !m.summary.contains('\n'));
+        let headings: Vec<&str> = m.doc.lines().filter(|l| l.starts_with('#')).collect();
+        assert_eq!(
+            headings,
+            [
+                "### What it does",
+                "### Why is this bad?",
+                "### Example",
+                "### Use instead"
+            ],
+            "doc of `{}`",
+            m.id
+        );
+        let example = lint_text("example.policy", &doc_example(m.doc, "Example"));
+        assert!(
+            !of_rule(&example, m.id).is_empty(),
+            "the Example of `{}` does not trigger it",
+            m.id
+        );
+        let fixed = lint_text("fixed.policy", &doc_example(m.doc, "Use instead"));
+        assert!(
+            fixed.findings.is_empty(),
+            "the `Use instead` of `{}` is not clean:\n{}",
+            m.id,
+            rendered(&fixed.findings.iter().collect::<Vec<_>>())
+        );
+    }
+}
+
+#[test]
+fn lint_docs_are_generated_from_the_rules() {
+    let path = root().join("docs/lint.md");
+    let expected = lint::docs_markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/lint.md is stale: regenerate it with `UPDATE_DOCS=1 cargo test lint_docs`"
+    );
+    for rule in RULES {
+        assert!(actual.contains(&format!("\n## {}\n", rule.meta().id)));
+    }
+}
+
+#[test]
+fn reference_policies_lint_clean_with_justified_suppressions() {
+    for policy in [
+        "policies/goto_webinar.policy",
+        "policies/livestorm.policy",
+        "policies/examples/webinar.policy",
+    ] {
+        let report = lint::lint_file(&root().join(policy)).unwrap();
+        assert!(
+            report.findings.is_empty(),
+            "{policy}:\n{}",
+            rendered(&report.findings.iter().collect::<Vec<_>>())
+        );
+    }
+    // The suppressions are there and silence what they claim to.
+    let goto = lint::lint_file(&root().join("policies/goto_webinar.policy")).unwrap();
+    assert_eq!(goto.suppressed, 1);
+}
+
+// ---------------------------------------------------------------- suppressions
+
+const ADDS_NOTHING: &str = "scope s {\n    role viewer \"Viewer\"\n    role guest \"Guest\" : viewer\n    action watch \"Watch\"\n    allow viewer to watch\n}\n";
+
+fn with_line_before_guest(line: &str) -> String {
+    ADDS_NOTHING.replace("    role guest", &format!("{line}\n    role guest"))
+}
+
+fn ids(report: &Report) -> Vec<&'static str> {
+    report.findings.iter().map(|f| f.rule.id).collect()
+}
+
+#[test]
+fn suppression_above_or_at_the_end_of_the_line() {
+    let plain = lint_text("s.policy", ADDS_NOTHING);
+    assert_eq!(ids(&plain), ["role-adds-nothing"]);
+
+    let above = lint_text(
+        "s.policy",
+        &with_line_before_guest(
+            "    # rolecall: allow(role-adds-nothing) because guests are billed apart",
+        ),
+    );
+    assert_eq!(ids(&above), Vec::<&str>::new());
+    assert_eq!(above.suppressed, 1);
+
+    let trailing = lint_text(
+        "s.policy",
+        &ADDS_NOTHING.replace(
+            ": viewer\n",
+            ": viewer  # rolecall: allow(role-adds-nothing) because billed apart\n",
+        ),
+    );
+    assert_eq!(ids(&trailing), Vec::<&str>::new());
+
+    // Comment lines between the suppression and the construct are skipped; a blank line is not.
+    let continued = lint_text(
+        "s.policy",
+        &with_line_before_guest(
+            "    # rolecall: allow(role-adds-nothing) because guests\n    # are billed apart",
+        ),
+    );
+    assert_eq!(ids(&continued), Vec::<&str>::new());
+    let detached = lint_text(
+        "s.policy",
+        &with_line_before_guest("    # rolecall: allow(role-adds-nothing) because billed\n"),
+    );
+    assert_eq!(ids(&detached), ["unused-suppression", "role-adds-nothing"]);
+
+    // A trailing suppression covers its own line only, not the next.
+    let trailing_above = lint_text(
+        "s.policy",
+        &ADDS_NOTHING.replace(
+            "\"Viewer\"\n",
+            "\"Viewer\"  # rolecall: allow(role-adds-nothing) because billed apart\n",
+        ),
+    );
+    assert_eq!(
+        ids(&trailing_above),
+        ["unused-suppression", "role-adds-nothing"]
+    );
+}
+
+#[test]
+fn suppression_names_only_the_rules_it_silences() {
+    let other_rule = lint_text(
+        "s.policy",
+        &with_line_before_guest("    # rolecall: allow(identical-roles) because no"),
+    );
+    assert_eq!(
+        ids(&other_rule),
+        ["unused-suppression", "role-adds-nothing"]
+    );
+    let two = lint_text(
+        "s.policy",
+        &with_line_before_guest(
+            "    # rolecall: allow(identical-roles, role-adds-nothing) because billed apart",
+        ),
+    );
+    assert_eq!(ids(&two), ["unused-suppression"]);
+    assert!(two.findings[0].message.contains("`identical-roles`"));
+    assert_eq!(two.findings[0].loc.text(), "identical-roles");
+}
+
+#[test]
+fn a_suppression_without_reason_still_suppresses_but_is_reported() {
+    let report = lint_text(
+        "s.policy",
+        &with_line_before_guest("    # rolecall: allow(role-adds-nothing)"),
+    );
+    assert_eq!(ids(&report), ["invalid-suppression"]);
+    assert_eq!(report.suppressed, 1);
+    let empty_reason = lint_text(
+        "s.policy",
+        &with_line_before_guest("    # rolecall: allow(role-adds-nothing) because   "),
+    );
+    assert_eq!(ids(&empty_reason), ["invalid-suppression"]);
+}
+
+#[test]
+fn findings_of_included_files_are_suppressed_in_those_files() {
+    let main = temp_file(
+        "lint-include-main.policy",
+        "include \"lint-include-part.policy\"\n",
+    );
+    let part = main.with_file_name("lint-include-part.policy");
+    std::fs::write(
+        &part,
+        with_line_before_guest("    # rolecall: allow(role-adds-nothing) because billed apart"),
+    )
+    .unwrap();
+    let report = lint::lint_file(&main).unwrap();
+    assert_eq!(ids(&report), Vec::<&str>::new());
+    assert_eq!(report.suppressed, 1);
+    std::fs::write(&part, ADDS_NOTHING).unwrap();
+    let report = lint::lint_file(&main).unwrap();
+    assert_eq!(ids(&report), ["role-adds-nothing"]);
+    assert!(
+        report.findings[0]
+            .file()
+            .ends_with("lint-include-part.policy")
+    );
+}
+
+// ---------------------------------------------------------------- analyses
+
+#[test]
+fn conflicts_say_which_rule_wins() {
+    let (path, text) = fixture("allow-deny-conflict.policy");
+    let report = lint_text(&path, &text);
+    let messages: Vec<&str> = of_rule(&report, "allow-deny-conflict")
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2);
+    assert!(messages.iter().all(|m| m.contains("deny wins")));
+}
+
+#[test]
+fn redundancy_reports_the_copy_not_the_original() {
+    // Two identical allows: the second never decides; the first is not "redundant".
+    let report = lint_text(
+        "d.policy",
+        "scope s {\n    role v \"V\"\n    action a \"A\"\n    action b \"B\"\n    allow v to a, b\n    allow v to a\n}\n",
+    );
+    assert_eq!(ids(&report), ["shadowed-rule"]);
+    assert_eq!(report.findings[0].loc.line(), 6);
+    // The same with a rule that still decides elsewhere: the later one is reported as redundant.
+    let report = lint_text(
+        "d.policy",
+        "scope s {\n    role v \"V\"\n    action a \"A\"\n    action b \"B\"\n    allow v to a\n    allow v to a, b\n}\n",
+    );
+    assert_eq!(ids(&report), ["redundant-allow"]);
+    assert_eq!(report.findings[0].loc.line(), 6);
+}
+
+#[test]
+fn many_facts_are_not_enumerated() {
+    // 17 facts: the truth table is not enumerated, so nothing is claimed.
+    let facts: Vec<String> = (0..17).map(|i| format!("f{i}")).collect();
+    let mut text: String = facts.iter().map(|f| format!("fact {f} \"F\"\n")).collect();
+    text.push_str(&format!(
+        "scope s {{\n    role v \"V\"\n    action a \"A\"\n    allow v to a when ({}) and not f0\n}}\n",
+        facts.join(" and ")
+    ));
+    let report = lint_text("many.policy", &text);
+    assert_eq!(ids(&report), Vec::<&str>::new());
+    // 16 facts are.
+    let text = text.replace("fact f16 \"F\"\n", "").replace(" and f16", "");
+    let report = lint_text("many.policy", &text);
+    assert_eq!(ids(&report), ["role-grants-nothing", "constant-condition"]);
+}
+
+// ---------------------------------------------------------------- command line
+
+const GOTO: &str = "policies/goto_webinar.policy";
+
+fn fixture_path(name: &str) -> String {
+    format!("tests/fixtures/lint/{name}")
+}
+
+#[test]
+fn exit_codes() {
+    // Clean.
+    let run = cli(&["lint", GOTO, "policies/livestorm.policy"], "");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "policies/goto_webinar.policy: no findings (1 suppressed)\npolicies/livestorm.policy: no findings (1 suppressed)\n"
+    );
+    // Warnings only: 0, or 1 with --deny warnings.
+    let warnings = fixture_path("shadowed-rule.policy");
+    let run = cli(&["lint", &warnings], "");
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.ends_with("shadowed-rule.policy: 2 warnings\n"),
+        "{}",
+        run.stdout
+    );
+    let run = cli(&["lint", &warnings, "--deny", "warnings"], "");
+    assert_eq!(run.code, 1);
+    // Info never fails.
+    let info = fixture_path("missing-label.policy");
+    let run = cli(&["lint", &info, "--deny", "warnings"], "");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("2 info"), "{}", run.stdout);
+    // An error-level finding.
+    let run = cli(
+        &["lint", &fixture_path("default-not-assignable.policy")],
+        "",
+    );
+    assert_eq!(run.code, 1);
+    // A file that does not parse, or does not resolve: 2, and the others are still linted.
+    let broken = temp_file("broken.policy", "scope s {\n    role\n");
+    let run = cli(&["lint", broken.to_str().unwrap(), GOTO], "");
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cannot be linted"), "{}", run.stderr);
+    assert!(run.stdout.contains("goto_webinar.policy: no findings"));
+    let unknown = temp_file("unknown.policy", "scope s {\n    role r : ghost\n}\n");
+    let run = cli(&["lint", unknown.to_str().unwrap()], "");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown role `ghost`"),
+        "{}",
+        run.stderr
+    );
+    let run = cli(&["lint", "no/such.policy"], "");
+    assert_eq!(run.code, 2);
+    // Usage errors.
+    for args in [
+        &["lint"][..],
+        &["lint", GOTO, "--format", "yaml"],
+        &["lint", GOTO, "--deny", "infos"],
+        &["lint", "--explain", "no-such-rule"],
+        &["lint", "--list-rules", "--explain", "shadowed-rule"],
+    ] {
+        let run = cli(args, "");
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn text_output_is_diagnostics_with_help() {
+    let run = cli(&["lint", &fixture_path("redundant-allow.policy")], "");
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn list_rules_and_explain() {
+    let run = cli(&["lint", "--list-rules"], "");
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), RULES.len());
+    for (line, rule) in lines.iter().zip(RULES) {
+        let m = rule.meta();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[0], m.id);
+        assert_eq!(words[1], m.level.to_string());
+        assert!(line.ends_with(m.summary));
+    }
+    let run = cli(&["lint", "--list-rules", "--format", "json"], "");
+    assert_eq!(run.stdout.lines().count(), RULES.len());
+    for line in run.stdout.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert!(v["id"].is_string() && v["category"].is_string() && v["level"].is_string());
+    }
+
+    let run = cli(&["lint", "--explain", "allow-deny-conflict"], "");
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with(
+        "allow-deny-conflict: allow and deny for the same role and action at the same level (deny wins)\ncategory: suspicious, default level: warning\n\n### What it does\n"
+    ));
+    assert!(run.stdout.contains("### Use instead"));
+    let run = cli(&["lint", "--explain", "shadowed-rules"], "");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean `shadowed-rule`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn json_lines_have_the_documented_fields() {
+    let path = fixture_path("constant-condition.policy");
+    let run = cli(&["lint", &path, "--format", "json"], "");
+    assert_eq!(run.code, 0);
+    let objects: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 3);
+    let keys: Vec<&str> = objects[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["rule", "level", "file", "line", "column", "message"]);
+    assert_eq!(objects[0]["rule"], "constant-condition");
+    assert_eq!(objects[0]["level"], "warning");
+    assert_eq!(objects[0]["file"], path.as_str());
+    assert_eq!(objects[0]["line"], 7);
+    assert_eq!(objects[0]["column"], 31);
+}
+
+/// The properties the SARIF 2.1.0 schema requires, checked on a log.
+fn check_sarif(log: &Value) {
+    macro_rules! fail {
+        ($what:expr) => {
+            panic!("SARIF: {}\n{log:#}", $what)
+        };
+    }
+    if log["version"] != "2.1.0" {
+        fail!("version must be \"2.1.0\"");
+    }
+    if !log["$schema"]
+        .as_str()
+        .is_some_and(|s| s.contains("sarif-schema-2.1.0"))
+    {
+        fail!("$schema");
+    }
+    let runs = log["runs"]
+        .as_array()
+        .unwrap_or_else(|| fail!("runs is an array"));
+    for run in runs {
+        let driver = &run["tool"]["driver"];
+        if !driver["name"].is_string() {
+            fail!("tool.driver.name is required");
+        }
+        let rules = driver["rules"].as_array().unwrap_or_else(|| fail!("rules"));
+        for rule in rules {
+            if !rule["id"].is_string() {
+                fail!("reportingDescriptor.id is required");
+            }
+            if !rule["shortDescription"]["text"].is_string() {
+                fail!("multiformatMessageString.text is required");
+            }
+            let level = &rule["defaultConfiguration"]["level"];
+            if !["none", "note", "warning", "error"].contains(&level.as_str().unwrap_or("")) {
+                fail!("defaultConfiguration.level");
+            }
+        }
+        let results = run["results"]
+            .as_array()
+            .unwrap_or_else(|| fail!("results"));
+        for result in results {
+            if !result["message"]["text"].is_string() {
+                fail!("result.message is required (text)");
+            }
+            let id = result["ruleId"].as_str().unwrap_or_else(|| fail!("ruleId"));
+            let index = result["ruleIndex"]
+                .as_u64()
+                .unwrap_or_else(|| fail!("ruleIndex")) as usize;
+            if rules[index]["id"] != id {
+                fail!("ruleIndex points at another rule");
+            }
+            if !["none", "note", "warning", "error"]
+                .contains(&result["level"].as_str().unwrap_or(""))
+            {
+                fail!("result.level");
+            }
+            for location in result["locations"]
+                .as_array()
+                .unwrap_or_else(|| fail!("locations"))
+            {
+                let physical = &location["physicalLocation"];
+                if !physical["artifactLocation"]["uri"].is_string() {
+                    fail!("artifactLocation.uri");
+                }
+                let region = &physical["region"];
+                for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+                    if region[key].as_u64().is_none_or(|n| n < 1) {
+                        fail!(key);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn sarif_log_has_the_schema_required_fields() {
+    let a = fixture_path("allow-deny-conflict.policy");
+    let b = fixture_path("impossible-cardinality.policy");
+    let run = cli(&["lint", &a, &b, "--format", "sarif"], "");
+    assert_eq!(run.code, 1);
+    let log: Value = serde_json::from_str(&run.stdout).unwrap();
+    check_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    assert_eq!(results[0]["ruleId"], "allow-deny-conflict");
+    assert_eq!(results[0]["level"], "warning");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        a.as_str()
+    );
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        6
+    );
+    let error = results
+        .iter()
+        .find(|r| r["ruleId"] == "impossible-cardinality")
+        .unwrap();
+    assert_eq!(error["level"], "error");
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rules.len(), RULES.len());
+    // Clean input is a log with no results, still valid.
+    let run = cli(&["lint", GOTO, "--format", "sarif"], "");
+    let log: Value = serde_json::from_str(&run.stdout).unwrap();
+    check_sarif(&log);
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 0);
+    // Info is a SARIF note.
+    let findings = lint::lint_str("i.policy", "scope s \"S\" {\n    role a \"A\"\n    role b \"B\"\n    role c\n    action x \"X\"\n    allow a to x\n    allow b to x when f\n    allow c to x when not f\n}\nfact f \"F\"\n")
+        .unwrap()
+        .findings;
+    assert_eq!(
+        findings.iter().map(|f| f.level()).collect::<Vec<_>>(),
+        [Level::Info]
+    );
+    let log = lint::sarif(&findings);
+    assert_eq!(log["runs"][0]["results"][0]["level"], "note");
+}
+
+/// The linter recomputes cells from the rules to see what removing one pair
+/// would do; its combination must agree with the compiler's on every cell.
+#[test]
+fn recomputed_cells_agree_with_the_compiled_table() {
+    use rolecall::lint::analysis::{allow_when, allow_when_of, candidates, deciding, equivalent};
+    let mut policies: Vec<(String, String)> = [
+        "policies/goto_webinar.policy",
+        "policies/livestorm.policy",
+        "policies/examples/webinar.policy",
+    ]
+    .iter()
+    .map(|p| {
+        (
+            p.to_string(),
+            std::fs::read_to_string(root().join(p)).unwrap(),
+        )
+    })
+    .collect();
+    for entry in std::fs::read_dir(root().join("tests/fixtures/lint")).unwrap() {
+        let path = entry.unwrap().path();
+        policies.push((
+            path.display().to_string(),
+            std::fs::read_to_string(&path).unwrap(),
+        ));
+    }
+    let mut cells = 0;
+    for (name, text) in &policies {
+        let table = rolecall::compile_str(name, text).unwrap();
+        for (s, scope) in table.policy.scopes.values().enumerate() {
+            for a in 0..scope.actions.len() {
+                for r in 0..scope.roles.len() {
+                    let recomputed = allow_when_of(&table, &deciding(candidates(&table, s, a, r)));
+                    assert_eq!(
+                        equivalent(&recomputed, &allow_when(&table, s, a, r)),
+                        Some(true),
+                        "{name}: scope {s}, action {a}, role {r}"
+                    );
+                    cells += 1;
+                }
+            }
+        }
+    }
+    assert!(cells > 500, "only {cells} cells compared");
+}
