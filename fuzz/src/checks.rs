@@ -12,6 +12,9 @@ use rolecall::cli::answer_requests;
 use rolecall::diagnostic::render;
 use rolecall::eval::explain;
 use rolecall::render::Format;
+use rolecall::repl::Session;
+use rolecall::repl::complete::{complete, hint};
+use rolecall::repl::query::{self, Input};
 use rolecall::source::SourceFile;
 use rolecall::syntax::{MemoryFiles, parse_file};
 use rolecall::{DecisionTable, Diagnostic, Request};
@@ -207,5 +210,55 @@ pub fn fmt_roundtrip(data: &[u8]) {
             "formatted text compiles, the input did not: {:?}",
             messages(&before)
         ),
+    }
+}
+
+// ------------------------------------------------------------------ repl
+
+/// A REPL session with both reference policies, built once.
+fn reference_session() -> &'static Session {
+    static SESSION: OnceLock<Session> = OnceLock::new();
+    SESSION.get_or_init(Session::with_reference_policies)
+}
+
+/// The REPL's question language and session on arbitrary lines.
+///
+/// Each line of the input is parsed (`repl::query::parse`), completed at
+/// every byte offset up to 64 (`repl::complete::complete` and `hint`),
+/// and run in one session on both reference policies (`Session::run_line`).
+/// Nothing may panic; a completion starts at or before its cursor; every
+/// line that does not parse is reported as one `error: …` line. `:load` and
+/// `:reload`, which read the disk, are parsed but not run or completed.
+pub fn repl(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut session = reference_session().clone();
+    for line in text.lines() {
+        let parsed = query::parse(line);
+        let reads_disk = match &parsed {
+            Ok(Input::Command { name, .. }) => matches!(name.as_str(), "load" | "reload"),
+            _ => line.contains("load"),
+        };
+        if reads_disk {
+            continue;
+        }
+        for cursor in 0..=line.len().min(64) {
+            let completion = complete(line, cursor, &session);
+            // An editor's cursor is at a character boundary; elsewhere only
+            // the absence of a panic is asked.
+            if line.is_char_boundary(cursor) {
+                assert!(completion.start <= cursor, "{line:?} at {cursor}");
+            }
+            let _ = hint(line, cursor, &session);
+        }
+        let mut out = String::new();
+        let _ = session.run_line(line, &mut out);
+        if parsed.is_err() {
+            assert!(
+                out.starts_with("error: ") && out.lines().count() == 1,
+                "{line:?} printed {out:?}"
+            );
+        }
     }
 }

@@ -65,3 +65,8 @@ fn a_cycle_through_a_parent_list_on_two_lines_points_at_the_parent() {
         .collect();
     assert_eq!(labels, [(4, "organizer"), (5, "speaker")]);
 }
+
+#[test]
+fn repl_inputs() {
+    assert!(replay("repl", checks::repl) > 0);
+}
