@@ -1,9 +1,10 @@
 //! `rolecall eval FILE [--requests F]`: JSON lines in, JSON lines out.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use super::{FAILURE, Io, OK, load};
+use crate::DecisionTable;
 use crate::eval::LineEvaluator;
 
 /// Answer JSON-lines requests.
@@ -39,27 +40,51 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             }
         },
     };
+    answer_requests(&table, input, io.stdout, io.stderr)
+}
+
+/// Answers each line of `input` with one JSON line on `stdout`, in order: a
+/// decision, or `{"error", "line"}`. Returns the exit code: 1 if any line
+/// was an error or `input` failed (said on `stderr`), else 0.
+pub fn answer_requests(
+    table: &DecisionTable,
+    input: &mut dyn BufRead,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
     let mut failed = false;
-    let mut evaluator = LineEvaluator::new(&table);
+    let mut evaluator = LineEvaluator::new(table);
     let mut line = Vec::new();
     let mut out = Vec::new();
     let mut number = 0usize;
     loop {
         line.clear();
-        match input.read_until(b'\n', &mut line) {
+        let mut limited = (&mut *input).take(MAX_LINE_BYTES as u64 + 1);
+        let read = limited.read_until(b'\n', &mut line);
+        let too_long = line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n');
+        let read = if too_long {
+            skip_line(input).and(read)
+        } else {
+            read
+        };
+        match read {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                let _ = writeln!(io.stderr, "error: reading requests: {e}");
+                let _ = writeln!(stderr, "error: reading requests: {e}");
                 failed = true;
                 break;
             }
         }
         number += 1;
         out.clear();
-        let reply = match std::str::from_utf8(&line) {
-            Err(_) => Err("invalid UTF-8".to_string()),
-            Ok(text) => evaluator.answer(text.trim_end_matches(['\n', '\r']), &mut out),
+        let reply = if too_long {
+            Err(format!("line longer than {} MiB", MAX_LINE_BYTES >> 20))
+        } else {
+            match std::str::from_utf8(&line) {
+                Err(_) => Err("invalid UTF-8".to_string()),
+                Ok(text) => evaluator.answer(text.trim_end_matches(['\n', '\r']), &mut out),
+            }
         };
         if let Err(message) = reply {
             failed = true;
@@ -68,9 +93,34 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             let _ = serde_json::to_writer(&mut out, &error);
         }
         out.push(b'\n');
-        if io.stdout.write_all(&out).is_err() {
+        if stdout.write_all(&out).is_err() {
             return FAILURE;
         }
     }
     if failed { FAILURE } else { OK }
+}
+
+/// Longest request line read, in bytes (16 MiB): a longer line is answered
+/// with an error and skipped without being kept, so an endless line cannot
+/// exhaust memory.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// Reads past the end of the current line, keeping nothing.
+fn skip_line(input: &mut dyn BufRead) -> std::io::Result<usize> {
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(i + 1);
+            }
+            None => {
+                let n = buf.len();
+                input.consume(n);
+            }
+        }
+    }
 }

@@ -33,7 +33,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             }
             text
         } else {
-            match std::fs::read(path) {
+            match crate::syntax::read_limited(path) {
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(_) => {

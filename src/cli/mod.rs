@@ -15,6 +15,8 @@ mod snapshot;
 mod table;
 mod test;
 
+pub use eval::{MAX_LINE_BYTES, answer_requests};
+
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -71,6 +73,11 @@ enum Command {
     Serve(serve::Args),
 }
 
+/// Most diagnostics printed at once: each is rendered with its source
+/// lines, which costs a scan of the file, so printing every one of
+/// hundreds of thousands would take hours (compilers cap them too).
+pub const MAX_SHOWN: usize = 100;
+
 /// Where a command writes, and whether it may use color.
 pub struct Io<'a> {
     /// Standard input.
@@ -86,10 +93,17 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
-    /// Prints diagnostics to standard error.
+    /// Prints diagnostics to standard error, at most [`MAX_SHOWN`] of them.
     pub fn diagnostics(&mut self, diagnostics: &[Diagnostic]) {
-        for d in diagnostics {
+        for d in diagnostics.iter().take(MAX_SHOWN) {
             let _ = write!(self.stderr, "{}", render(d, self.color_err, 100));
+        }
+        if let Some(hidden) = diagnostics.len().checked_sub(MAX_SHOWN).filter(|&n| n > 0) {
+            let _ = writeln!(
+                self.stderr,
+                "note: {hidden} more diagnostic{} not shown; fix these first",
+                if hidden == 1 { "" } else { "s" }
+            );
         }
     }
 

@@ -14,6 +14,9 @@ pub(crate) const TAG_CONDITIONAL: u32 = 3;
 /// Most rules, or conditional cells, one table can index (30 bits).
 pub const MAX_INDEX: usize = INDEX_MASK as usize;
 
+// Resolution rejects policies whose indexes would not fit.
+const _: () = assert!(crate::resolve::MAX_CELLS <= MAX_INDEX);
+
 /// Where one scope's cells start and how they are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ScopeLayout {

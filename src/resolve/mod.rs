@@ -5,6 +5,8 @@
 mod errors;
 mod model;
 
+use std::cell::Cell;
+
 use indexmap::IndexMap;
 
 pub use errors::ResolveError;
@@ -14,6 +16,10 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Loc;
 use crate::syntax::ParsedFile;
 use crate::syntax::ast::{self, Expr, Item, NameRef, ScopeItem};
+
+/// Most cells (scope × action × role) and most rules one policy may have:
+/// the decision table indexes them in 30 bits (`compile::MAX_INDEX`).
+pub const MAX_CELLS: usize = (1 << 30) - 1;
 
 /// Resolves a loaded policy (root file first, as the loader returns it).
 pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
@@ -31,10 +37,12 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
         },
         errors: Vec::new(),
         policy_loc: None,
+        suggestions: Cell::new(SUGGESTION_BUDGET),
     };
     r.declare(&items);
     r.bind(&items);
     r.check_cycles();
+    r.check_size();
     if r.errors.is_empty() {
         Ok(r.policy)
     } else {
@@ -115,6 +123,8 @@ struct Resolver {
     policy: Policy,
     errors: Vec<ResolveError>,
     policy_loc: Option<Loc>,
+    /// What is left of [`SUGGESTION_BUDGET`] for this policy.
+    suggestions: Cell<u64>,
 }
 
 impl Resolver {
@@ -235,6 +245,7 @@ impl Resolver {
                             Role {
                                 label: role.label.as_ref().map(|l| l.value.clone()),
                                 parents: Vec::new(),
+                                parent_locs: Vec::new(),
                                 loc: role.name.loc.clone(),
                             },
                         );
@@ -292,11 +303,14 @@ impl Resolver {
         for (_, item) in scope_items(decl) {
             match item {
                 ScopeItem::Role(role) => {
-                    let parents: Vec<usize> = role
+                    let (parents, parent_locs): (Vec<usize>, Vec<Loc>) = role
                         .parents
                         .iter()
-                        .filter_map(|p| self.role_in(scope_index, p, "inherit"))
-                        .collect();
+                        .filter_map(|p| {
+                            self.role_in(scope_index, p, "inherit")
+                                .map(|id| (id, p.loc.clone()))
+                        })
+                        .unzip();
                     if let Some(r) = self
                         .policy
                         .scopes
@@ -305,6 +319,7 @@ impl Resolver {
                         .filter(|r| r.loc == role.name.loc && r.loc.start == role.name.loc.start)
                     {
                         r.parents = parents;
+                        r.parent_locs = parent_locs;
                     }
                 }
                 ScopeItem::Rule(rule) => self.bind_rule(scope_index, rule),
@@ -411,20 +426,18 @@ impl Resolver {
             });
             return None;
         }
-        let candidates: Vec<&str> = self
-            .policy
-            .scopes
-            .get_index(scope)
-            .map(|(_, s)| match member {
-                Member::Role => s.roles.keys().map(String::as_str).collect(),
-                Member::Action => s.actions.keys().map(String::as_str).collect(),
-            })
-            .unwrap_or_default();
-        let help = suggest(
+        let candidates: Box<dyn Iterator<Item = &str>> =
+            match (self.policy.scopes.get_index(scope), member) {
+                (Some((_, s)), Member::Role) => Box::new(s.roles.keys().map(String::as_str)),
+                (Some((_, s)), Member::Action) => Box::new(s.actions.keys().map(String::as_str)),
+                (None, _) => Box::new(std::iter::empty()),
+            };
+        let help = suggest_within(
             &r.name.name,
-            &candidates,
+            candidates,
             what,
             &format!("scope `{scope_name}`"),
+            &self.suggestions,
         );
         self.errors.push(ResolveError::Unknown {
             what,
@@ -448,9 +461,15 @@ impl Resolver {
     fn kind(&mut self, ident: &ast::Ident) -> Option<usize> {
         let found = self.policy.kinds.get_index_of(&ident.name);
         if found.is_none() {
-            let candidates: Vec<&str> = self.policy.kinds.keys().map(String::as_str).collect();
-            let mut help = suggest(&ident.name, &candidates, "kind", "the policy");
-            if candidates.is_empty() {
+            let candidates = self.policy.kinds.keys().map(String::as_str);
+            let mut help = suggest_within(
+                &ident.name,
+                candidates,
+                "kind",
+                "the policy",
+                &self.suggestions,
+            );
+            if self.policy.kinds.is_empty() {
                 help = format!(
                     "declare it at the top level: `kind {} \"Label\"`",
                     ident.name
@@ -468,8 +487,8 @@ impl Resolver {
     }
 
     fn suggest_scope(&self, name: &str) -> String {
-        let candidates: Vec<&str> = self.policy.scopes.keys().map(String::as_str).collect();
-        suggest(name, &candidates, "scope", "the policy")
+        let candidates = self.policy.scopes.keys().map(String::as_str);
+        suggest_within(name, candidates, "scope", "the policy", &self.suggestions)
     }
 
     fn bind_rule(&mut self, scope: usize, rule: &ast::Rule) {
@@ -513,10 +532,15 @@ impl Resolver {
             Expr::Fact(ident) => match self.policy.facts.get_index_of(&ident.name) {
                 Some(f) => Some(Cond::Fact(f)),
                 None => {
-                    let candidates: Vec<&str> =
-                        self.policy.facts.keys().map(String::as_str).collect();
-                    let mut help = suggest(&ident.name, &candidates, "fact", "the policy");
-                    if candidates.is_empty() || !help.starts_with("did you mean") {
+                    let candidates = self.policy.facts.keys().map(String::as_str);
+                    let mut help = suggest_within(
+                        &ident.name,
+                        candidates,
+                        "fact",
+                        "the policy",
+                        &self.suggestions,
+                    );
+                    if self.policy.facts.is_empty() || !help.starts_with("did you mean") {
                         help = format!(
                             "declare it at the top level: `fact {} \"Label\"`; conditions read declared facts only",
                             ident.name
@@ -797,6 +821,33 @@ impl Resolver {
 
     // ------------------------------------------------------------ pass 3: cycles
 
+    /// The decision table indexes rules and conditional cells in 30 bits:
+    /// a policy beyond that is an error here, never a wrong index later.
+    fn check_size(&mut self) {
+        let mut cells = 0usize;
+        for scope in self.policy.scopes.values() {
+            cells = cells.saturating_add(scope.roles.len().saturating_mul(scope.actions.len()));
+            if cells > MAX_CELLS {
+                self.errors.push(ResolveError::Invalid {
+                    message: format!("the decision table would have more than {MAX_CELLS} cells"),
+                    loc: scope.loc.clone(),
+                    label: "this scope's roles × actions pass the limit".to_string(),
+                    help: "a table has one cell per scope, action and role; split the policy"
+                        .to_string(),
+                });
+                break;
+            }
+        }
+        if let Some(rule) = self.policy.rules.get(MAX_CELLS) {
+            self.errors.push(ResolveError::Invalid {
+                message: format!("a policy may have at most {MAX_CELLS} rules"),
+                loc: rule.loc.clone(),
+                label: "one rule too many".to_string(),
+                help: "split the policy".to_string(),
+            });
+        }
+    }
+
     fn check_cycles(&mut self) {
         let mut found = Vec::new();
         for (scope_name, scope) in &self.policy.scopes {
@@ -866,13 +917,13 @@ impl Resolver {
                 .unwrap_or(role);
             if let Some((name, r)) = scope.roles.get_index(role) {
                 cycle.push(name.clone());
-                // Point at the parent reference in the role's declaration text.
-                let parent_name = scope
-                    .roles
-                    .get_index(next)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_default();
-                edges.push(parent_ref_loc(&r.loc, &parent_name).unwrap_or_else(|| r.loc.clone()));
+                // Point at the parent reference, wherever the list puts it.
+                let at = r
+                    .parents
+                    .iter()
+                    .position(|&p| p == next)
+                    .and_then(|i| r.parent_locs.get(i));
+                edges.push(at.unwrap_or(&r.loc).clone());
             }
         }
         if let Some(first) = cycle.first().cloned() {
@@ -897,39 +948,6 @@ impl Member {
     }
 }
 
-/// The location of `parent` in the `: a, b` list following a role's name.
-fn parent_ref_loc(role_name: &Loc, parent: &str) -> Option<Loc> {
-    let text = role_name.src.text();
-    let rest = text.get(role_name.end..)?;
-    let colon = rest.find(':')?;
-    // The parent list ends at the end of the line.
-    let line_end = rest.find('\n').unwrap_or(rest.len());
-    if colon > line_end {
-        return None;
-    }
-    let list = rest.get(colon..line_end)?;
-    let mut offset = 0;
-    while let Some(found) = list.get(offset..)?.find(parent) {
-        let at = offset + found;
-        let before_ok = list
-            .get(..at)?
-            .chars()
-            .last()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        let after_ok = list
-            .get(at + parent.len()..)?
-            .chars()
-            .next()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        if before_ok && after_ok {
-            let start = role_name.end + colon + at;
-            return Some(Loc::new(&role_name.src, start, start + parent.len()));
-        }
-        offset = at + parent.len();
-    }
-    None
-}
-
 fn duplicate(what: &'static str, name: &ast::Ident, first: &Loc) -> ResolveError {
     ResolveError::Duplicate {
         what,
@@ -941,23 +959,71 @@ fn duplicate(what: &'static str, name: &ast::Ident, first: &Loc) -> ResolveError
 
 /// A help line: the closest known name, or the list of known ones.
 pub fn suggest(name: &str, candidates: &[&str], what: &str, place: &str) -> String {
-    let best = candidates
-        .iter()
-        .map(|c| (edit_distance(name, c), *c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
-        .min_by_key(|(d, _)| *d);
+    let budget = std::cell::Cell::new(SUGGESTION_BUDGET);
+    suggest_within(name, candidates.iter().copied(), what, place, &budget)
+}
+
+/// How much work (characters compared) suggestions may take for one policy,
+/// or one request: without a bound, a policy with many thousands of unknown
+/// names and as many declared ones would take hours to report.
+pub const SUGGESTION_BUDGET: u64 = 30_000_000;
+
+/// [`suggest`], spending from `budget`. Once it is spent, no name is
+/// suggested and the help lists the known names instead; the result is still
+/// deterministic, as the work done is counted, not timed.
+pub(crate) fn suggest_within<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    what: &str,
+    place: &str,
+    budget: &std::cell::Cell<u64>,
+) -> String {
+    let name_len = name.chars().count();
+    let mut best: Option<(usize, &str)> = None;
+    let mut shown: Vec<String> = Vec::new();
+    let mut more = false;
+    for c in candidates {
+        if shown.len() < 12 {
+            shown.push(format!("`{c}`"));
+        } else {
+            more = true;
+        }
+        let left = budget.get();
+        if left == 0 {
+            if more {
+                break;
+            }
+            continue;
+        }
+        let c_len = c.chars().count();
+        // In bytes, as it always was; names in policies are ASCII anyway.
+        let limit = (c.len().max(name.len()) / 3).max(1);
+        // The distance is at least the difference in length.
+        let cost = if name_len.abs_diff(c_len) > limit {
+            c_len as u64 + 1
+        } else {
+            (c_len as u64 + 1) * (name_len as u64 + 1)
+        };
+        if cost > left {
+            budget.set(0);
+            continue;
+        }
+        budget.set(left - cost);
+        if name_len.abs_diff(c_len) > limit {
+            continue;
+        }
+        let d = edit_distance(name, c);
+        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, c));
+        }
+    }
     if let Some((_, c)) = best {
         return format!("did you mean `{c}`?");
     }
-    if candidates.is_empty() {
+    if shown.is_empty() {
         return format!("{place} declares no {what}");
     }
-    let shown: Vec<String> = candidates
-        .iter()
-        .take(12)
-        .map(|c| format!("`{c}`"))
-        .collect();
-    let more = if candidates.len() > 12 { ", …" } else { "" };
+    let more = if more { ", …" } else { "" };
     format!("{place} declares: {}{more}", shown.join(", "))
 }
 

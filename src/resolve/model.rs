@@ -94,6 +94,8 @@ pub struct Role {
     pub label: Option<String>,
     /// Inherited roles of the same scope, as written.
     pub parents: Vec<usize>,
+    /// Where each of `parents` is named (same order), for diagnostics.
+    pub parent_locs: Vec<Loc>,
     /// Declaration.
     pub loc: Loc,
 }

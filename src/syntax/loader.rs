@@ -22,8 +22,29 @@ pub struct RealFiles;
 
 impl FileSystem for RealFiles {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_limited(path)
     }
+}
+
+/// Largest policy file read, in bytes (64 MiB): a path naming an endless
+/// device (`/dev/zero`) or a huge file is an error, not a read until memory
+/// runs out.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads a whole file of at most [`MAX_FILE_BYTES`].
+pub fn read_limited(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB", MAX_FILE_BYTES >> 20),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Files held in memory, by path.
@@ -249,6 +270,7 @@ fn io_reason(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such file".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::FileTooLarge => format!("larger than {} MiB", MAX_FILE_BYTES >> 20),
         _ => e.to_string(),
     }
 }

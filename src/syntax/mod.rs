@@ -7,5 +7,7 @@ pub mod ast;
 mod loader;
 mod parser;
 
-pub use loader::{FileSystem, Loader, MemoryFiles, ParsedFile, RealFiles};
+pub use loader::{
+    FileSystem, Loader, MAX_FILE_BYTES, MAX_FILES, MemoryFiles, ParsedFile, RealFiles, read_limited,
+};
 pub use parser::{is_reserved, parse_file};

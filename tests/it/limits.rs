@@ -165,3 +165,56 @@ fn empty_and_comment_only_policies() {
         assert_eq!(t.cell_count(), 0);
     }
 }
+
+#[test]
+fn many_unknown_names_among_many_declared_ones() {
+    // Suggesting the closest of 20,000 roles for each of 20,000 unknown
+    // names compared 400 million pairs (hours); suggestions now stop after a
+    // fixed amount of work and the help lists names instead.
+    let n = 20_000;
+    let mut text = String::from("scope s {\n action a\n");
+    for i in 0..n {
+        text.push_str(&format!(" role r{i}\n"));
+    }
+    for i in 0..n {
+        text.push_str(&format!(" allow x{i} to a\n"));
+    }
+    text.push_str("}\n");
+    let diagnostics = errors(&text);
+    assert_eq!(diagnostics.len(), n);
+    assert_eq!(diagnostics[0].message, "unknown role `x0` in scope `s`");
+    assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `r0`?"));
+    let last = diagnostics[n - 1].help.as_deref().unwrap_or_default();
+    assert!(
+        last.starts_with("scope `s` declares: `r0`, `r1`,") && last.ends_with(", …"),
+        "{last}"
+    );
+}
+
+#[test]
+fn a_table_past_thirty_bit_indexes_is_a_diagnostic() {
+    // 32,768 roles × 32,769 actions = 2^30 + 32,768 cells: an 800 KB policy
+    // that would need 4 GiB of cells and indexes the table cannot hold.
+    let mut text = String::from("scope small {\n role r\n action a\n}\nscope big {\n");
+    for i in 0..32_768 {
+        text.push_str(&format!(" role r{i}\n"));
+    }
+    for i in 0..32_769 {
+        text.push_str(&format!(" action a{i}\n"));
+    }
+    text.push_str("}\n");
+    let diagnostics = errors(&text);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(
+        diagnostics[0].message,
+        format!(
+            "the decision table would have more than {} cells",
+            rolecall::compile::MAX_INDEX
+        )
+    );
+    assert_eq!(
+        super::support::underlined(&diagnostics),
+        ["big"],
+        "points at the scope that passes the limit"
+    );
+}

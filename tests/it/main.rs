@@ -1,15 +1,18 @@
 //! Integration tests, one binary: one module per pipeline stage.
 
 mod authzen;
+mod batch;
 mod cli;
 mod diagnostics;
 mod diff;
 mod differential;
 mod docs;
+mod errors;
 mod eval;
 mod fmt;
 mod generate;
 mod graph;
+mod guarantees;
 mod html;
 mod limits;
 mod lines;
@@ -17,6 +20,7 @@ mod lint;
 mod parse;
 mod policy_tests;
 mod reference;
+mod regressions;
 mod repl;
 #[cfg(feature = "serve")]
 mod serve;

@@ -1,0 +1,906 @@
+//! Every error the command line can print, each triggered through the CLI
+//! with its text asserted; and gates that fail when a new error path appears
+//! without a test here.
+//!
+//! Three kinds of error reach a person: policy diagnostics (printed by
+//! `check`, `table`, `eval`, `explain` and `fmt` through `cli::load` or
+//! `fmt`), request errors (`eval` answers them as `{"error", "line"}`,
+//! `explain` prints them), and command errors (`error: …` lines, clap's
+//! usage errors).
+
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+
+use rolecall::cli::{Io, run};
+use rolecall::{EvalError, Request};
+
+use super::support::{cli, root};
+
+// ------------------------------------------------------------------ helpers
+
+/// A fresh directory for one case.
+fn case_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("rolecall-errors-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the CLI with raw bytes on standard input.
+fn cli_bytes(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let mut input = stdin;
+    run_with(args, &mut input)
+}
+
+fn run_with(args: &[&str], stdin: &mut dyn BufRead) -> (i32, String, String) {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let code = run(
+        std::iter::once("rolecall").chain(args.iter().copied()),
+        &mut Io {
+            stdin,
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            color_out: false,
+            color_err: false,
+        },
+    );
+    (
+        code,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+/// The text without blanks or miette's wrapping marks: miette wraps long
+/// messages at the width, between words or inside a long path.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
+/// The `rolecall::…` codes written in the library's sources.
+fn codes_in_sources() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split("\"rolecall::").skip(1) {
+                    let code = piece.split('"').next().unwrap();
+                    out.push(format!("rolecall::{code}"));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("src"), &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+// ------------------------------------------------------------------ diagnostics
+
+/// One policy diagnostic: the files (the first is checked), its code, its message.
+struct Diag {
+    code: &'static str,
+    files: Vec<(String, Vec<u8>)>,
+    /// `{dir}` stands for the case's directory.
+    message: &'static str,
+}
+
+fn diag(code: &'static str, text: &str, message: &'static str) -> Diag {
+    Diag {
+        code,
+        files: vec![("p.policy".to_string(), text.as_bytes().to_vec())],
+        message,
+    }
+}
+
+fn diagnostic_catalog() -> Vec<Diag> {
+    let mut too_many = vec![(
+        "p.policy".to_string(),
+        // The root counts: 1 + 256 files is one too many.
+        (0..256)
+            .map(|i| format!("include \"f{i}.policy\"\n"))
+            .collect::<String>()
+            .into_bytes(),
+    )];
+    too_many.extend((0..256).map(|i| (format!("f{i}.policy"), b"# empty\n".to_vec())));
+    vec![
+        // Loading.
+        Diag {
+            code: "rolecall::io::read",
+            files: Vec::new(),
+            message: "cannot read {dir}/p.policy: no such file",
+        },
+        Diag {
+            code: "rolecall::io::utf8",
+            files: vec![("p.policy".to_string(), b"scope s {\xff}".to_vec())],
+            message: "{dir}/p.policy is not valid UTF-8 (first bad byte at offset 9)",
+        },
+        Diag {
+            code: "rolecall::include::cycle",
+            files: vec![
+                ("p.policy".to_string(), b"include \"q.policy\"\n".to_vec()),
+                ("q.policy".to_string(), b"include \"p.policy\"\n".to_vec()),
+            ],
+            message: "include cycle: {dir}/p.policy → {dir}/q.policy → {dir}/p.policy",
+        },
+        Diag {
+            code: "rolecall::include::missing",
+            files: vec![(
+                "p.policy".to_string(),
+                b"include \"gone.policy\"\n".to_vec(),
+            )],
+            message: "cannot include {dir}/gone.policy: no such file",
+        },
+        Diag {
+            code: "rolecall::include::too_many",
+            files: too_many,
+            message: "a policy may include at most 256 files",
+        },
+        // Syntax.
+        diag(
+            "rolecall::syntax::too_deep",
+            &format!(
+                "fact f\nscope s {{\n role r\n action a\n allow r to a when {}f{}\n}}\n",
+                "(".repeat(65),
+                ")".repeat(65)
+            ),
+            "condition nested more than 64 levels deep",
+        ),
+        diag(
+            "rolecall::syntax::number_too_large",
+            "scope s {\n role r\n limit r at most 99999999999999999999\n}\n",
+            "this number is too large",
+        ),
+        diag(
+            "rolecall::syntax::bad_escape",
+            "fact f \"caf\\u00e9\"\n",
+            "unsupported escape `\\u` in a string",
+        ),
+        diag(
+            "rolecall::syntax::unterminated_string",
+            "policy \"Unfinished\n",
+            "unterminated string",
+        ),
+        diag(
+            "rolecall::syntax::unexpected_eof",
+            "scope s {\n",
+            "expected `note`, `role`, `action`, `section`, `default`, `assignable`, `limit`, `advise` or a rule (`allow`/`deny`), found end of file",
+        ),
+        diag(
+            "rolecall::syntax::unexpected",
+            "scope s {\n role role\n}\n",
+            "expected a name, found the keyword `role`",
+        ),
+        // Names: duplicates of every kind of declaration.
+        diag(
+            "rolecall::resolve::duplicate",
+            "policy \"A\"\npolicy \"B\"\n",
+            "policy name `B` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "fact f\nfact f\n",
+            "fact `f` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "kind k\nkind k\n",
+            "kind `k` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "scope s {}\nscope s {}\n",
+            "scope `s` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "scope s {\n section \"X\" {}\n section \"X\" {}\n}\n",
+            "section `X` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "scope s {\n role r\n role r\n}\n",
+            "role `r` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "scope s {\n action a\n action a\n}\n",
+            "action `a` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "scope s {\n role r\n default r\n default none\n}\n",
+            "default `role` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "kind k\nscope s {\n role r\n default k: r\n default k: none\n}\n",
+            "default for this kind `k` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "kind k\nscope s {\n role r\n assignable k: r\n assignable k: none\n}\n",
+            "assignable list for kind `k` is declared twice",
+        ),
+        diag(
+            "rolecall::resolve::duplicate",
+            "scope s {\n role r\n limit r at most 1\n limit r exactly 2\n}\n",
+            "limit for role `r` is declared twice",
+        ),
+        // Names: unknown ones of every kind.
+        diag(
+            "rolecall::resolve::unknown_scope",
+            "scope s {\n role r\n}\nnowhere.r joins s as r\n",
+            "unknown scope `nowhere`",
+        ),
+        diag(
+            "rolecall::resolve::unknown_role",
+            "scope s {\n role r : ghost\n}\n",
+            "unknown role `ghost` in scope `s`",
+        ),
+        diag(
+            "rolecall::resolve::unknown_action",
+            "scope s {\n role r\n allow r to nothing\n}\n",
+            "unknown action `nothing` in scope `s`",
+        ),
+        diag(
+            "rolecall::resolve::unknown_fact",
+            "scope s {\n role r\n action a\n allow r to a when ghost\n}\n",
+            "unknown fact `ghost`",
+        ),
+        diag(
+            "rolecall::resolve::unknown_kind",
+            "scope s {\n role r\n default ghost: r\n}\n",
+            "unknown kind `ghost`",
+        ),
+        // Names: in the wrong scope.
+        diag(
+            "rolecall::resolve::wrong_scope",
+            "scope s {\n role r\n}\nscope t {\n role x : s.r\n}\n",
+            "role `s.r` belongs to scope `s`, not to scope `t`",
+        ),
+        diag(
+            "rolecall::resolve::wrong_scope",
+            "scope s {\n action a\n}\nscope t {\n role x\n allow x to a\n}\n",
+            "action `a` belongs to scope `s`, not to scope `t`",
+        ),
+        // Structure.
+        diag(
+            "rolecall::resolve::cycle",
+            "scope s {\n role a : b\n role b : a\n}\n",
+            "inheritance cycle: a → b → a",
+        ),
+        diag(
+            "rolecall::resolve::invalid",
+            "scope s {\n role r\n limit r between 3 and 1\n}\n",
+            "empty range: between 3 and 1",
+        ),
+        diag(
+            "rolecall::resolve::invalid",
+            "scope s {\n role r\n advise 0 r per 1 to 2 participants\n}\n",
+            "this advice describes no staffing",
+        ),
+        diag(
+            "rolecall::resolve::invalid",
+            "scope s {\n role r\n role q\n}\ns.r joins s as q\n",
+            "an override carries a role across scopes, not within one",
+        ),
+    ]
+}
+
+#[test]
+fn every_policy_diagnostic_is_printed_by_check() {
+    for (i, case) in diagnostic_catalog().iter().enumerate() {
+        let dir = case_dir(&format!("diag-{i}"));
+        for (name, bytes) in &case.files {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        let policy = dir.join("p.policy");
+        let (code, stdout, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
+        let message = case.message.replace("{dir}", dir.to_str().unwrap());
+        assert_eq!(code, 1, "{message}: {stderr}");
+        assert_eq!(stdout, "");
+        assert!(
+            squash(&stderr).contains(&squash(&format!("{}\n\n  × {message}\n", case.code))),
+            "expected `{}` with `{message}`, got:\n{stderr}",
+            case.code
+        );
+        assert!(
+            stderr.ends_with(&format!(
+                "error: {} is invalid (1 error)\n",
+                policy.display()
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn every_diagnostic_code_in_the_sources_has_a_case() {
+    let tested: Vec<&str> = diagnostic_catalog().iter().map(|c| c.code).collect();
+    let unknown_kinds = ["scope", "role", "action", "fact", "kind"];
+    // The codes of loading and of the pipeline, which every command that
+    // reads a policy prints; `lint` and `test` codes belong to those commands
+    // and their own test modules.
+    let pipeline = ["io", "include", "syntax", "resolve"];
+    for code in codes_in_sources() {
+        let stage = code.split("::").nth(1).unwrap_or_default();
+        if !pipeline.contains(&stage) {
+            continue;
+        }
+        if code == "rolecall::resolve::unknown_{what}" {
+            for what in unknown_kinds {
+                let code = format!("rolecall::resolve::unknown_{what}");
+                assert!(tested.contains(&code.as_str()), "no test for {code}");
+            }
+        } else {
+            assert!(
+                tested.contains(&code.as_str()),
+                "{code} appears in src/ but has no case in tests/it/errors.rs"
+            );
+        }
+    }
+}
+
+#[test]
+fn several_errors_are_counted_in_the_summary() {
+    let dir = case_dir("count");
+    let policy = dir.join("p.policy");
+    std::fs::write(&policy, "scope s {\n role r : a, b\n}\n").unwrap();
+    let (code, _, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.ends_with(&format!(
+            "error: {} is invalid (2 errors)\n",
+            policy.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_command_that_loads_a_policy_reports_its_diagnostics() {
+    let dir = case_dir("commands");
+    let policy = dir.join("p.policy");
+    std::fs::write(&policy, "scope s {\n role r : ghost\n}\n").unwrap();
+    let policy = policy.to_str().unwrap();
+    for args in [
+        vec!["check", policy],
+        vec!["table", policy],
+        vec!["eval", policy],
+        vec!["explain", policy, "{}"],
+    ] {
+        let (code, stdout, stderr) = cli_bytes(&args, b"{}\n");
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(stdout, "", "{args:?}");
+        assert!(
+            squash(&stderr).contains(&squash("× unknown role `ghost` in scope `s`"))
+                && stderr.ends_with(&format!("error: {policy} is invalid (1 error)\n")),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ requests
+
+const REQUEST_POLICY: &str = "fact open\nkind member\nkind guest\nscope session {\n    role viewer\n    role host : viewer\n    action chat\n    allow viewer to chat when open\n    assignable member: viewer, host\n    assignable guest: none\n}\nscope workspace {\n    role admin\n}\n";
+
+/// The variant's name; exhaustive, so a new variant fails to compile here
+/// until it has a case below.
+fn variant(e: &EvalError) -> &'static str {
+    match e {
+        EvalError::Json(_) => "Json",
+        EvalError::Shape(_) => "Shape",
+        EvalError::ActionFormat(_) => "ActionFormat",
+        EvalError::UnknownScope { .. } => "UnknownScope",
+        EvalError::UnknownRole { .. } => "UnknownRole",
+        EvalError::UnknownAction { .. } => "UnknownAction",
+        EvalError::UnknownFact { .. } => "UnknownFact",
+        EvalError::UnknownKind { .. } => "UnknownKind",
+        EvalError::NotAssignable { .. } => "NotAssignable",
+    }
+}
+
+const VARIANTS: [&str; 9] = [
+    "Json",
+    "Shape",
+    "ActionFormat",
+    "UnknownScope",
+    "UnknownRole",
+    "UnknownAction",
+    "UnknownFact",
+    "UnknownKind",
+    "NotAssignable",
+];
+
+/// (request, the error message `eval` and `explain` print for it).
+const REQUEST_ERRORS: &[(&str, &str)] = &[
+    (
+        "not json",
+        "invalid JSON: expected ident at line 1 column 2",
+    ),
+    (
+        r#"["a list"]"#,
+        "invalid request: a request is a JSON object",
+    ),
+    (
+        r#"{"principal": {}, "action": "session:chat", "who": 1}"#,
+        "invalid request: unknown field `who`; a request has `principal`, `action`, and optionally `kind` and `context`",
+    ),
+    (
+        r#"{"principal": {"session": [1]}, "action": "session:chat"}"#,
+        "invalid request: principal.session: each role is a string",
+    ),
+    (
+        r#"{"principal": {"session": 1}, "action": "session:chat"}"#,
+        "invalid request: principal.session: a role name or an array of role names",
+    ),
+    (
+        r#"{"principal": "viewer", "action": "session:chat"}"#,
+        "invalid request: `principal` is an object mapping each scope to a role or an array of roles",
+    ),
+    (
+        r#"{"action": "session:chat"}"#,
+        "invalid request: missing field `principal`",
+    ),
+    (
+        r#"{"principal": {}, "kind": 1, "action": "session:chat"}"#,
+        "invalid request: `kind` is a string",
+    ),
+    (
+        r#"{"principal": {}, "action": ["session", "chat"]}"#,
+        "invalid request: `action` is a string `scope:action`",
+    ),
+    (
+        r#"{"principal": {}}"#,
+        "invalid request: missing field `action`",
+    ),
+    (
+        r#"{"principal": {}, "action": "session:chat", "context": {"open": "yes"}}"#,
+        "invalid request: context.open: a fact is true or false",
+    ),
+    (
+        r#"{"principal": {}, "action": "session:chat", "context": ["open"]}"#,
+        "invalid request: `context` is an object mapping facts to true or false",
+    ),
+    (
+        r#"{"principal": {}, "action": "chat"}"#,
+        "action `chat` is not of the form `scope:action`",
+    ),
+    (
+        r#"{"principal": {}, "action": "sesion:chat"}"#,
+        "unknown scope `sesion` (did you mean `session`?)",
+    ),
+    (
+        r#"{"principal": {"elsewhere": "viewer"}, "action": "session:chat"}"#,
+        "unknown scope `elsewhere` (the policy declares: `session`, `workspace`)",
+    ),
+    (
+        r#"{"principal": {"session": "nobody"}, "action": "session:chat"}"#,
+        "unknown role `nobody` in scope `session` (scope `session` declares: `viewer`, `host`)",
+    ),
+    (
+        r#"{"principal": {}, "action": "session:chatt"}"#,
+        "unknown action `chatt` in scope `session` (did you mean `chat`?)",
+    ),
+    (
+        r#"{"principal": {}, "action": "workspace:chat"}"#,
+        "unknown action `chat` in scope `workspace` (scope `workspace` declares no action)",
+    ),
+    (
+        r#"{"principal": {}, "action": "session:chat", "context": {"opn": true}}"#,
+        "unknown fact `opn` (did you mean `open`?)",
+    ),
+    (
+        r#"{"principal": {}, "kind": "stranger", "action": "session:chat"}"#,
+        "unknown kind `stranger` (the policy declares: `member`, `guest`)",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "kind": "guest", "action": "session:chat"}"#,
+        "a guest cannot be assigned role `host` in scope `session` (assignable: none)",
+    ),
+];
+
+fn request_policy() -> String {
+    let dir = case_dir("requests");
+    let policy = dir.join("p.policy");
+    std::fs::write(&policy, REQUEST_POLICY).unwrap();
+    policy.to_str().unwrap().to_string()
+}
+
+#[test]
+fn every_request_error_is_answered_by_eval_and_printed_by_explain() {
+    let policy = request_policy();
+    let table = rolecall::compile_str("p.policy", REQUEST_POLICY).unwrap();
+    let mut seen = Vec::new();
+    for (request, message) in REQUEST_ERRORS {
+        // `eval`: one JSON error line.
+        let (code, stdout, stderr) = cli_bytes(&["eval", &policy], request.as_bytes());
+        assert_eq!(code, 1, "{request}");
+        assert_eq!(stderr, "", "{request}");
+        let expected = serde_json::json!({"error": message, "line": 1}).to_string();
+        assert_eq!(stdout, format!("{expected}\n"), "{request}");
+        // `explain`: one `error:` line.
+        let (code, stdout, stderr) = cli_bytes(&["explain", &policy, request], b"");
+        assert_eq!(code, 1, "{request}");
+        assert_eq!(stdout, "", "{request}");
+        assert_eq!(stderr, format!("error: {message}\n"), "{request}");
+        // The library's error, for the variant census below.
+        let error = Request::from_json(request)
+            .and_then(|r| table.evaluate(&r))
+            .expect_err(request);
+        assert_eq!(error.to_string(), *message);
+        seen.push(variant(&error));
+    }
+    for v in VARIANTS {
+        assert!(seen.contains(&v), "no request case for EvalError::{v}");
+    }
+}
+
+#[test]
+fn a_kind_lists_what_it_may_be_assigned() {
+    let policy = request_policy();
+    let (code, stdout, _) = cli_bytes(
+        &["eval", &policy],
+        br#"{"principal": {"session": "viewer"}, "kind": "member", "action": "session:chat"}
+{"principal": {"session": "viewer"}, "kind": "guest", "action": "session:chat"}
+"#,
+    );
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].contains("\"decision\":\"deny\""), "{}", lines[0]);
+    assert_eq!(
+        lines[1],
+        r#"{"error":"a guest cannot be assigned role `viewer` in scope `session` (assignable: none)","line":2}"#
+    );
+    let t = rolecall::compile_str(
+        "p.policy",
+        "kind k\nscope s {\n role a\n role b\n role c\n action x\n assignable k: a, b\n}\n",
+    )
+    .unwrap();
+    let error = Request::from_json(r#"{"principal": {"s": "c"}, "kind": "k", "action": "s:x"}"#)
+        .and_then(|r| t.evaluate(&r))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "a k cannot be assigned role `c` in scope `s` (assignable: a, b)"
+    );
+}
+
+#[test]
+fn every_shape_error_has_a_case() {
+    let source = std::fs::read_to_string(root().join("src/eval/request.rs")).unwrap();
+    let sites = source.matches("EvalError::Shape(").count();
+    let cases = REQUEST_ERRORS
+        .iter()
+        .filter(|(_, m)| m.starts_with("invalid request: "))
+        .count();
+    assert_eq!(
+        sites, cases,
+        "src/eval/request.rs has {sites} request-shape errors, tests/it/errors.rs tests {cases}"
+    );
+}
+
+#[test]
+fn eval_line_errors_of_its_own() {
+    let policy = request_policy();
+    let (code, stdout, stderr) = cli_bytes(&["eval", &policy], b"\xff\xfe\n\n   \r\n");
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "");
+    assert_eq!(
+        stdout,
+        concat!(
+            r#"{"error":"invalid UTF-8","line":1}"#,
+            "\n",
+            r#"{"error":"empty line: expected a JSON request","line":2}"#,
+            "\n",
+            r#"{"error":"empty line: expected a JSON request","line":3}"#,
+            "\n",
+        )
+    );
+}
+
+// ------------------------------------------------------------------ command errors
+
+/// A reader that fails after its first line.
+struct Failing(&'static [u8]);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("the disk caught fire"))
+    }
+}
+
+impl BufRead for Failing {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.0.is_empty() {
+            Err(std::io::Error::other("the disk caught fire"))
+        } else {
+            Ok(self.0)
+        }
+    }
+    fn consume(&mut self, n: usize) {
+        self.0 = self.0.get(n..).unwrap_or_default();
+    }
+}
+
+#[test]
+fn eval_reports_a_failing_input_after_the_lines_it_read() {
+    let policy = request_policy();
+    let mut input = Failing(b"{\"principal\": {}, \"action\": \"session:chat\"}\n");
+    let (code, stdout, stderr) = run_with(&["eval", &policy], &mut input);
+    assert_eq!(code, 1);
+    assert_eq!(stdout.lines().count(), 1);
+    assert_eq!(stderr, "error: reading requests: the disk caught fire\n");
+}
+
+#[test]
+fn eval_requests_file_that_cannot_be_read() {
+    let policy = request_policy();
+    let (code, stdout, stderr) = cli_bytes(&["eval", &policy, "--requests", "no/such.jsonl"], b"");
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert_eq!(
+        stderr,
+        "error: cannot read no/such.jsonl: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn table_unknown_scope() {
+    let policy = request_policy();
+    let (code, stdout, stderr) = cli_bytes(&["table", &policy, "--scope", "nowhere"], b"");
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        format!("error: unknown scope `nowhere`; {policy} declares: session, workspace\n")
+    );
+}
+
+#[test]
+fn fmt_errors() {
+    let dir = case_dir("fmt");
+    // Standard input that is not UTF-8.
+    let (code, stdout, stderr) = cli_bytes(&["fmt", "-"], b"scope \xff");
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert_eq!(
+        stderr,
+        "error: reading standard input: stream did not contain valid UTF-8\n"
+    );
+    // A file that is not UTF-8.
+    let binary = dir.join("binary.policy");
+    std::fs::write(&binary, b"scope \xff").unwrap();
+    let binary = binary.to_str().unwrap();
+    let (code, _, stderr) = cli_bytes(&["fmt", binary], b"");
+    assert_eq!(code, 1);
+    assert_eq!(stderr, format!("error: {binary} is not valid UTF-8\n"));
+    // A file that does not exist.
+    let (code, _, stderr) = cli_bytes(&["fmt", "no/such.policy"], b"");
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: cannot read no/such.policy: No such file or directory (os error 2)\n"
+    );
+    // A syntax error: the diagnostic, exit 2.
+    let (code, stdout, stderr) = cli_bytes(&["fmt", "-"], b"scope s {\n");
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        squash(&stderr).starts_with(&squash("rolecall::syntax::unexpected_eof\n\n  × expected `note`, `role`, `action`, `section`, `default`, `assignable`, `limit`, `advise` or a rule (`allow`/`deny`), found end of file\n")),
+        "{stderr}"
+    );
+}
+
+/// `fmt` cannot write the file back. Permissions do not stop root, so the
+/// binary runs under a file-size limit of 0 (with SIGXFSZ ignored, the write
+/// fails with EFBIG instead of killing the process).
+#[test]
+fn fmt_cannot_write() {
+    let dir = case_dir("fmt-write");
+    let file = dir.join("messy.policy");
+    std::fs::write(&file, "scope   s {\n}\n").unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 0; exec \"$0\" fmt \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_rolecall"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: cannot write {}: File too large (os error 27)\n",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn usage_errors() {
+    let policy = request_policy();
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "Usage: rolecall <COMMAND>"),
+        (
+            &["frobnicate"],
+            "error: unrecognized subcommand 'frobnicate'",
+        ),
+        (
+            &["check"],
+            "error: the following required arguments were not provided:\n  <FILE>...",
+        ),
+        (
+            &["eval"],
+            "error: the following required arguments were not provided:\n  <FILE>",
+        ),
+        (
+            &["explain", &policy],
+            "error: the following required arguments were not provided:\n  <REQUEST-JSON>",
+        ),
+        (
+            &["table", &policy, "--format", "yaml"],
+            "error: invalid value 'yaml' for '--format <FORMAT>'\n  [possible values: text, markdown, csv, json, html]",
+        ),
+        (
+            &["table", &policy, "--nope"],
+            "error: unexpected argument '--nope' found",
+        ),
+        (
+            &["eval", &policy, "--requests"],
+            "error: a value is required for '--requests <F>' but none was supplied",
+        ),
+        (
+            &["explain", &policy, "{}", "extra"],
+            "error: unexpected argument 'extra' found",
+        ),
+    ];
+    for (args, message) in cases {
+        let (code, stdout, stderr) = cli_bytes(args, b"");
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(stdout, "", "{args:?}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let run = cli(&["--version"], "");
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stdout,
+        format!("rolecall {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// Each command's source has the error sites counted here; a new one fails
+/// this test until it has a case above. (Commands added later are not counted.)
+#[test]
+fn every_error_site_of_the_commands_is_counted() {
+    let sites = [
+        (
+            "mod.rs",
+            4,
+            "two usage-error writes, the diagnostics and the summary of `load`",
+        ),
+        ("check.rs", 0, "errors come from `load`"),
+        ("table.rs", 1, "unknown scope"),
+        (
+            "eval.rs",
+            3,
+            "requests file, reading requests, and the stream handed to answer_requests",
+        ),
+        ("explain.rs", 1, "the request error"),
+        ("fmt.rs", 5, "stdin, UTF-8, read, diagnostics, write"),
+    ];
+    for (file, expected, what) in sites {
+        let text = std::fs::read_to_string(root().join("src/cli").join(file)).unwrap();
+        let found = text.matches("io.error(").count()
+            + text.matches("io.diagnostics(").count()
+            + text.matches("io.stderr").count()
+            + text.matches("writeln!(stderr").count();
+        assert_eq!(
+            found, expected,
+            "src/cli/{file}: {found} error sites, the tests know {expected} ({what})"
+        );
+    }
+}
+
+#[test]
+fn json_nesting_is_bounded_by_serde_json() {
+    let policy = request_policy();
+    let shallow = format!("{}{}", "[".repeat(127), "]".repeat(127));
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let (code, stdout, _) = cli_bytes(
+        &["eval", &policy],
+        format!("{shallow}\n{deep}\n").as_bytes(),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        concat!(
+            r#"{"error":"invalid request: a request is a JSON object","line":1}"#,
+            "\n",
+            r#"{"error":"invalid JSON: recursion limit exceeded at line 1 column 128","line":2}"#,
+            "\n",
+        )
+    );
+}
+
+#[test]
+fn files_past_the_size_limit_are_refused() {
+    // An endless device stands for any file past 64 MiB.
+    let (code, _, stderr) = cli_bytes(&["check", "/dev/zero"], b"");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("rolecall::io::read\n\n  × cannot read /dev/zero: larger than 64 MiB\n"),
+        "{stderr}"
+    );
+    let dir = case_dir("size");
+    let policy = dir.join("p.policy");
+    std::fs::write(&policy, "include \"/dev/zero\"\n").unwrap();
+    let (code, _, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(
+            "rolecall::include::missing\n\n  × cannot include /dev/zero: larger than 64 MiB\n"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = cli_bytes(&["fmt", "/dev/zero"], b"");
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "error: cannot read /dev/zero: larger than 64 MiB\n");
+}
+
+#[test]
+fn a_request_line_past_the_length_limit_is_answered_and_skipped() {
+    let policy = request_policy();
+    let mut input = vec![b' '; rolecall::cli::MAX_LINE_BYTES];
+    // Exactly the limit, then one byte more, then a request.
+    input.push(b'\n');
+    input.extend(vec![b'x'; rolecall::cli::MAX_LINE_BYTES + 1]);
+    input.extend_from_slice(b"\n{\"principal\": {}, \"action\": \"session:chat\"}");
+    let (code, stdout, stderr) = cli_bytes(&["eval", &policy], &input);
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"error":"empty line: expected a JSON request","line":1}"#,
+            r#"{"error":"line longer than 16 MiB","line":2}"#,
+            lines[2],
+        ]
+    );
+    assert!(lines[2].contains("\"decision\":\"deny\""), "{}", lines[2]);
+}
+
+#[test]
+fn at_most_a_hundred_diagnostics_are_printed() {
+    let dir = case_dir("many");
+    let policy = dir.join("p.policy");
+    let parents: Vec<String> = (0..250).map(|i| format!("ghost{i}")).collect();
+    std::fs::write(
+        &policy,
+        format!("scope s {{\n role r : {}\n}}\n", parents.join(", ")),
+    )
+    .unwrap();
+    let (code, _, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr.matches("rolecall::resolve::unknown_role").count(),
+        rolecall::cli::MAX_SHOWN
+    );
+    assert!(stderr.contains("× unknown role `ghost99` in scope `s`"));
+    assert!(!stderr.contains("`ghost100`"));
+    assert!(
+        stderr.ends_with(&format!(
+            "note: 150 more diagnostics not shown; fix these first\nerror: {} is invalid (250 errors)\n",
+            policy.display()
+        )),
+        "{stderr}"
+    );
+}

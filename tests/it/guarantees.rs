@@ -1,0 +1,64 @@
+//! The guarantees of docs/reliability.md that no other module states alone.
+
+use rolecall::compile::CellDecision;
+use rolecall::render::{Format, render};
+
+use super::support::{ask, root, table};
+
+#[test]
+fn what_no_rule_allows_is_denied() {
+    let t = table(
+        "fact f\nscope s {\n role r\n role q\n action a\n action b\n allow r to a when f\n}\n",
+    );
+    // A cell no rule names: deny, decided by no rule.
+    let cell = t.cell(0, 1, 0).unwrap();
+    assert_eq!((cell.decision, cell.rule), (CellDecision::Deny, None));
+    let cell = t.cell(0, 0, 1).unwrap();
+    assert_eq!((cell.decision, cell.rule), (CellDecision::Deny, None));
+    // A condition that does not hold, or a fact not given: deny.
+    for context in [r#"{"f": false}"#, "{}"] {
+        let json =
+            format!(r#"{{"principal": {{"s": "r"}}, "action": "s:a", "context": {context}}}"#);
+        let answer = ask(&t, &json);
+        assert_eq!(answer.decision.as_str(), "deny", "{context}");
+        assert_eq!(answer.rule, None);
+    }
+    // No role at all, and no default: deny.
+    assert_eq!(
+        ask(&t, r#"{"principal": {}, "action": "s:a"}"#)
+            .decision
+            .as_str(),
+        "deny"
+    );
+}
+
+#[test]
+fn outputs_are_identical_across_compilations() {
+    // Every compilation builds its hash maps with fresh random seeds; no
+    // output may depend on them.
+    for policy in ["policies/livestorm.policy", "policies/goto_webinar.policy"] {
+        let outputs: Vec<String> = (0..3)
+            .map(|_| {
+                let t = rolecall::compile_file(&root().join(policy)).unwrap();
+                let mut out = String::new();
+                for format in [Format::Text, Format::Markdown, Format::Csv, Format::Json] {
+                    out.push_str(&render(&t, format, None, false));
+                }
+                for (name, scope) in &t.policy.scopes {
+                    for action in scope.actions.keys() {
+                        for role in scope.roles.keys() {
+                            let json = format!(
+                                r#"{{"principal": {{"{name}": "{role}"}}, "action": "{name}:{action}"}}"#
+                            );
+                            out.push_str(&serde_json::to_string(&ask(&t, &json)).unwrap());
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        assert!(outputs[0].len() > 10_000);
+        assert_eq!(outputs[0], outputs[1], "{policy}");
+        assert_eq!(outputs[0], outputs[2], "{policy}");
+    }
+}
