@@ -3,8 +3,7 @@
 //! without a test here.
 //!
 //! Three kinds of error reach a person: policy diagnostics (printed by
-//! `check`, `table`, `eval`, `explain` and `fmt` through `cli::load` or
-//! `fmt`), request errors (`eval` answers them as `{"error", "line"}`,
+//! every command that reads a policy, through `cli::load`, or by `fmt`), request errors (`eval` answers them as `{"error", "line"}`,
 //! `explain` prints them), and command errors (`error: …` lines, clap's
 //! usage errors).
 
@@ -776,8 +775,120 @@ fn usage_errors() {
     );
 }
 
+/// The command errors of `graph`, `diff`, `snapshot`, `test`, `lint`,
+/// `repl` and `serve`, each with its text and exit status. (Their policy
+/// diagnostics are the pipeline's, tested above; test-file and principals
+/// diagnostics are tested in `policy_tests` and `authzen`.)
+#[test]
+fn errors_of_the_other_commands() {
+    let dir = case_dir("other-commands");
+    let bad = dir.join("bad.policy");
+    std::fs::write(&bad, "scope s {\n role r : ghost\n}\n").unwrap();
+    let ok = dir.join("ok.policy");
+    std::fs::write(&ok, "scope s {\n role r\n}\n").unwrap();
+    let (bad, ok) = (bad.to_str().unwrap(), ok.to_str().unwrap());
+    let missing = dir.join("no/such/dir/x.snap");
+    let missing = missing.to_str().unwrap();
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty = empty.to_str().unwrap();
+    let unreadable = dir.join("not-there");
+    let unreadable = unreadable.to_str().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    let invalid = format!("error: {bad} is invalid (1 error)\n");
+    let enoent = "No such file or directory (os error 2)";
+
+    let cases: Vec<(Vec<&str>, i32, String)> = vec![
+        (vec!["graph", bad], 1, invalid.clone()),
+        (vec!["diff", bad, ok], 2, invalid.clone()),
+        (vec!["diff", ok, bad], 2, invalid.clone()),
+        (vec!["snapshot", bad], 1, invalid.clone()),
+        (vec!["repl", bad], 1, invalid.clone()),
+        (vec!["serve", bad, "--listen", "127.0.0.1:0"], 1, invalid),
+        (
+            vec!["lint", bad],
+            2,
+            format!("error: {bad} cannot be linted: it is invalid (1 error)\n"),
+        ),
+        (
+            vec!["lint", "--explain", "redundnt-allow"],
+            2,
+            "error: unknown rule `redundnt-allow`: did you mean `redundant-allow`?\n".into(),
+        ),
+        (
+            vec!["snapshot", ok, "-o", missing],
+            1,
+            format!("error: cannot write {missing}: {enoent}\n"),
+        ),
+        (
+            vec!["snapshot", ok, "--update", missing],
+            1,
+            format!("error: cannot write {missing}: {enoent}\n"),
+        ),
+        (
+            vec!["snapshot", ok, "--check", missing],
+            1,
+            format!(
+                "error: cannot read snapshot {missing}: {enoent}; \
+                 create it with `rolecall snapshot {ok} --update {missing}`\n"
+            ),
+        ),
+        (
+            vec!["test", unreadable],
+            2,
+            format!("error: cannot read {unreadable}: {enoent}\n"),
+        ),
+        (
+            vec!["test", empty],
+            2,
+            format!("error: no test files (`*.policy.test`) in {empty}\n"),
+        ),
+        (
+            vec!["serve", ok, "--public-url", "ftp://example.com"],
+            2,
+            "error: --public-url `ftp://example.com` must be an http(s) URL without query or fragment\n"
+                .into(),
+        ),
+        (
+            vec!["serve", ok, "--listen", &taken_addr],
+            1,
+            format!("error: cannot listen on {taken_addr}: Address already in use (os error 98)\n"),
+        ),
+    ];
+    for (args, expected_code, message) in cases {
+        let (code, stdout, stderr) = cli_bytes(&args, b"");
+        assert_eq!(code, expected_code, "{args:?}: {stderr}");
+        assert_eq!(stdout, "", "{args:?}");
+        assert!(stderr.ends_with(&message), "{args:?}: {stderr}");
+        if message.contains("is invalid (1 error)") {
+            assert!(
+                squash(&stderr).contains(&squash("× unknown role `ghost` in scope `s`")),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    drop(taken);
+
+    // `repl` on a standard input that fails: the error, and exit 1.
+    struct Failing;
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("the pipe broke"))
+        }
+    }
+    let mut failing = std::io::BufReader::new(Failing);
+    let (code, stdout, stderr) = run_with(&["repl", ok], &mut failing);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "error: cannot read standard input: the pipe broke\n"
+    );
+}
+
 /// Each command's source has the error sites counted here; a new one fails
-/// this test until it has a case above. (Commands added later are not counted.)
+/// this test until it has a case above.
 #[test]
 fn every_error_site_of_the_commands_is_counted() {
     let sites = [
@@ -795,7 +906,47 @@ fn every_error_site_of_the_commands_is_counted() {
         ),
         ("explain.rs", 1, "the request error"),
         ("fmt.rs", 5, "stdin, UTF-8, read, diagnostics, write"),
+        ("graph.rs", 0, "errors come from `load`"),
+        ("diff.rs", 0, "errors come from `load`"),
+        (
+            "snapshot.rs",
+            2,
+            "writing the snapshot, reading the stored one",
+        ),
+        (
+            "test.rs",
+            5,
+            "a path, no test files, an invalid test file, a missing or an invalid policy",
+        ),
+        (
+            "lint.rs",
+            3,
+            "diagnostics, the invalid policy, an unknown rule",
+        ),
+        (
+            "repl.rs",
+            6,
+            "diagnostics, the invalid policy, stdin; and three of the terminal only \
+             (opening, reading, saving the history), which need a real terminal",
+        ),
+        (
+            "serve.rs",
+            4,
+            "--public-url, diagnostics, the invalid policy, and StartError (listen, start)",
+        ),
     ];
+    let mut commands: Vec<String> = std::fs::read_dir(root().join("src/cli"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".rs"))
+        .collect();
+    commands.sort();
+    let mut counted: Vec<String> = sites.iter().map(|(f, _, _)| f.to_string()).collect();
+    counted.sort();
+    assert_eq!(
+        commands, counted,
+        "every file of src/cli/ has its error sites counted"
+    );
     for (file, expected, what) in sites {
         let text = std::fs::read_to_string(root().join("src/cli").join(file)).unwrap();
         let found = text.matches("io.error(").count()
