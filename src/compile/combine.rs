@@ -247,11 +247,13 @@ fn conditional_cell(policy: &Policy, list: &[Candidate]) -> ConditionalCell {
     }
     .unwrap_or_else(|| allow_when.render(&|f| policy.fact_name(f)));
     let fixed = fixed_outcome(&allow_when);
+    let truth = TruthTable::of(&allow_when);
     ConditionalCell {
         candidates,
         allow_when,
         text,
         fixed,
+        truth,
     }
 }
 

@@ -39,6 +39,62 @@ pub struct ConditionalCell {
     pub text: String,
     /// `Some` when the outcome does not in fact depend on the facts.
     pub fixed: Option<Effect>,
+    /// `allow_when` as a truth table when it reads few facts, so the allow /
+    /// deny answer is a few bit reads instead of a walk over the candidates.
+    pub truth: Option<TruthTable>,
+}
+
+/// A condition over at most [`TruthTable::MAX_FACTS`] facts as a truth table:
+/// bit `i` of `bits` is the outcome when fact `facts[j]` has the value of bit
+/// `j` of `i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TruthTable {
+    bits: u64,
+    facts: [u16; TruthTable::MAX_FACTS],
+    len: u8,
+}
+
+impl TruthTable {
+    /// Facts a table can read: 2^6 outcomes fill the 64 bits.
+    pub const MAX_FACTS: usize = 6;
+
+    /// Enumerates `cond` over the facts it reads; `None` past [`Self::MAX_FACTS`]
+    /// facts or past fact 65,535 (kept in 16 bits to keep the entry small).
+    pub fn of(cond: &Cond) -> Option<TruthTable> {
+        let mut read = Vec::new();
+        cond.facts(&mut read);
+        if read.len() > Self::MAX_FACTS {
+            return None;
+        }
+        let mut facts = [0u16; Self::MAX_FACTS];
+        for (slot, &f) in facts.iter_mut().zip(&read) {
+            *slot = u16::try_from(f).ok()?;
+        }
+        let mut bits = 0u64;
+        for i in 0..1u64 << read.len() {
+            let value = cond.eval(&|f| {
+                read.iter()
+                    .position(|&x| x == f)
+                    .is_some_and(|j| i & (1 << j) != 0)
+            });
+            bits |= u64::from(value) << i;
+        }
+        Some(TruthTable {
+            facts,
+            len: u8::try_from(read.len()).ok()?,
+            bits,
+        })
+    }
+
+    /// The outcome for `facts`.
+    #[inline]
+    pub fn eval(&self, facts: &FactSet) -> bool {
+        let mut i = 0u32;
+        for (j, &f) in self.facts.iter().take(self.len as usize).enumerate() {
+            i |= u32::from(facts.get(f as usize)) << j;
+        }
+        self.bits >> i & 1 != 0
+    }
 }
 
 /// A compiled policy: the resolved policy and its decision for every cell.
@@ -306,7 +362,11 @@ impl DecisionTable {
     #[inline(never)]
     fn allows_conditional(&self, i: usize, facts: &FactSet) -> bool {
         let word = self.cells.get(i).unwrap_or(TAG_DEFAULT);
-        self.decide_conditional(word & INDEX_MASK, facts).effect == Effect::Allow
+        let index = word & INDEX_MASK;
+        match self.conditional.get(index as usize).and_then(|c| c.truth) {
+            Some(truth) => truth.eval(facts),
+            None => self.decide_conditional(index, facts).effect == Effect::Allow,
+        }
     }
 
     /// The outcome of one cell with its deciding rule.
