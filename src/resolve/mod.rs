@@ -968,6 +968,9 @@ pub fn suggest(name: &str, candidates: &[&str], what: &str, place: &str) -> Stri
 /// names and as many declared ones would take hours to report.
 pub const SUGGESTION_BUDGET: u64 = 30_000_000;
 
+/// Names sharing a word with an unknown one, suggested at most.
+const MAX_SHARING: usize = 5;
+
 /// [`suggest`], spending from `budget`. Once it is spent, no name is
 /// suggested and the help lists the known names instead; the result is still
 /// deterministic, as the work done is counted, not timed.
@@ -980,6 +983,12 @@ pub(crate) fn suggest_within<'a>(
 ) -> String {
     let name_len = name.chars().count();
     let mut best: Option<(usize, &str)> = None;
+    // Words of four letters or more: `mute` finds `mute_someone_on_stage`.
+    let words: Vec<&str> = name
+        .split(['_', '-', '.', ':'])
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    let mut sharing: Vec<(usize, &str)> = Vec::new();
     let mut shown: Vec<String> = Vec::new();
     let mut more = false;
     for c in candidates {
@@ -1003,12 +1012,16 @@ pub(crate) fn suggest_within<'a>(
             c_len as u64 + 1
         } else {
             (c_len as u64 + 1) * (name_len as u64 + 1)
-        };
+        } + (c_len as u64 + 1) * words.len() as u64;
         if cost > left {
             budget.set(0);
             continue;
         }
         budget.set(left - cost);
+        let shared = c.split('_').filter(|w| words.contains(w)).count();
+        if shared > 0 {
+            sharing.push((shared, c));
+        }
         if name_len.abs_diff(c_len) > limit {
             continue;
         }
@@ -1019,6 +1032,25 @@ pub(crate) fn suggest_within<'a>(
     }
     if let Some((_, c)) = best {
         return format!("did you mean `{c}`?");
+    }
+    // Most words shared first, then declaration order (the sort is stable).
+    sharing.sort_by_key(|&(shared, _)| std::cmp::Reverse(shared));
+    match sharing.as_slice() {
+        [] => {}
+        [(_, c)] => return format!("did you mean `{c}`?"),
+        _ => {
+            let named: Vec<String> = sharing
+                .iter()
+                .take(MAX_SHARING)
+                .map(|(_, c)| format!("`{c}`"))
+                .collect();
+            let more = if sharing.len() > MAX_SHARING {
+                ", …"
+            } else {
+                ""
+            };
+            return format!("did you mean one of {}{more}?", named.join(", "));
+        }
     }
     if shown.is_empty() {
         return format!("{place} declares no {what}");

@@ -212,3 +212,44 @@ fn byte_order_mark_is_ignored() {
     );
     assert!(compile_with(&files, Path::new("bom.policy")).is_ok());
 }
+
+/// A misspelt name is suggested by edit distance; a name that shares a word
+/// (four letters or more) with declared ones suggests those, most words shared
+/// first, at most five; otherwise the declared names are listed.
+#[test]
+fn suggestions_by_spelling_then_by_shared_words() {
+    use rolecall::resolve::suggest;
+    let names = [
+        "share_screen_mic_camera",
+        "mute_someone_on_stage",
+        "remove_others_screen_share_or_media",
+        "send_chat_messages",
+        "moderate_chat_and_questions",
+    ];
+    let ask = |name: &str| suggest(name, &names, "action", "the scope");
+    assert_eq!(
+        ask("send_chat_mesages"),
+        "did you mean `send_chat_messages`?"
+    );
+    assert_eq!(ask("mute"), "did you mean `mute_someone_on_stage`?");
+    assert_eq!(
+        ask("share_screen"),
+        "did you mean one of `share_screen_mic_camera`, `remove_others_screen_share_or_media`?"
+    );
+    assert_eq!(
+        ask("chat_questions"),
+        "did you mean one of `moderate_chat_and_questions`, `send_chat_messages`?"
+    );
+    // Words of three letters or fewer are too common to mean anything.
+    assert_eq!(
+        ask("on"),
+        "the scope declares: `share_screen_mic_camera`, `mute_someone_on_stage`, \
+         `remove_others_screen_share_or_media`, `send_chat_messages`, `moderate_chat_and_questions`"
+    );
+    let many: Vec<String> = (0..7).map(|i| format!("go_on_stage_{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert_eq!(
+        suggest("stage", &many, "action", "the scope"),
+        "did you mean one of `go_on_stage_0`, `go_on_stage_1`, `go_on_stage_2`, `go_on_stage_3`, `go_on_stage_4`, …?"
+    );
+}

@@ -210,7 +210,7 @@ fn unknown_names_and_unassignable_roles_are_errors() {
         ),
         (
             r#"{"principal": {}, "action": "session:start", "context": {"owner": true}}"#,
-            "unknown fact `owner` (the policy declares: `event_owner`)",
+            "unknown fact `owner` (did you mean `event_owner`?)",
         ),
         (
             r#"{"principal": {}, "kind": "staff", "action": "session:start"}"#,
