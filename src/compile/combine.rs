@@ -266,14 +266,8 @@ fn fixed_outcome(allow_when: &Cond) -> Option<Effect> {
     }
     let mut seen_allow = false;
     let mut seen_deny = false;
-    for bits in 0u32..(1 << facts.len()) {
-        let value = allow_when.eval(&|f| {
-            facts
-                .iter()
-                .position(|x| *x == f)
-                .is_some_and(|i| bits & (1 << i) != 0)
-        });
-        if value {
+    for bits in 0u64..(1 << facts.len()) {
+        if eval_assignment(allow_when, &facts, bits) {
             seen_allow = true;
         } else {
             seen_deny = true;

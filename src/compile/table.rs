@@ -72,12 +72,7 @@ impl TruthTable {
         }
         let mut bits = 0u64;
         for i in 0..1u64 << read.len() {
-            let value = cond.eval(&|f| {
-                read.iter()
-                    .position(|&x| x == f)
-                    .is_some_and(|j| i & (1 << j) != 0)
-            });
-            bits |= u64::from(value) << i;
+            bits |= u64::from(eval_assignment(cond, &read, i)) << i;
         }
         Some(TruthTable {
             facts,
@@ -95,6 +90,15 @@ impl TruthTable {
         }
         self.bits >> i & 1 != 0
     }
+}
+
+/// `cond` where fact `read[j]` has the value of bit `j` of `bits` (other facts false).
+pub(crate) fn eval_assignment(cond: &Cond, read: &[usize], bits: u64) -> bool {
+    cond.eval(&|f| {
+        read.iter()
+            .position(|&x| x == f)
+            .is_some_and(|j| bits & (1 << j) != 0)
+    })
 }
 
 /// A compiled policy: the resolved policy and its decision for every cell.
