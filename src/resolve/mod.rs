@@ -1044,12 +1044,12 @@ pub(crate) fn suggest_within<'a>(
                 .take(MAX_SHARING)
                 .map(|(_, c)| format!("`{c}`"))
                 .collect();
-            let more = if sharing.len() > MAX_SHARING {
+            let others = if sharing.len() > MAX_SHARING {
                 ", …"
             } else {
                 ""
             };
-            return format!("did you mean one of {}{more}?", named.join(", "));
+            return format!("did you mean one of {}{others}?", named.join(", "));
         }
     }
     if shown.is_empty() {
