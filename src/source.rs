@@ -26,8 +26,13 @@ impl fmt::Debug for SourceFile {
 
 impl SourceFile {
     /// Wraps `text` shown as `name` in diagnostics (usually the path as given).
+    ///
+    /// A lone carriage return ends a line for the grammar, so it becomes a
+    /// line feed here, once for every stage: the nesting scan, line numbers
+    /// and rendered diagnostics then all see the lines pest sees. The
+    /// replacement keeps every byte offset.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        let text = text.into();
+        let text = lone_carriage_returns_to_line_feeds(text.into());
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -60,6 +65,23 @@ impl SourceFile {
         }) + 1;
         (line, column)
     }
+}
+
+/// `\r` not followed by `\n` becomes `\n`; `\r\n` stays as it is.
+fn lone_carriage_returns_to_line_feeds(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl SourceCode for SourceFile {

@@ -19,6 +19,34 @@ use rolecall::source::SourceFile;
 use rolecall::syntax::{MemoryFiles, parse_file};
 use rolecall::{DecisionTable, Diagnostic, Request};
 
+// ------------------------------------------------------------------ stack
+
+/// The stack the fuzz targets run each input on: far smaller than any thread
+/// rolecall itself runs on (2 MiB and more), so a bug whose depth grows with
+/// the input overflows here, where the fuzzer sees it, long before it could
+/// overflow in production. The targets are optimized builds.
+pub const FUZZ_STACK: usize = 256 << 10;
+
+/// The stack the replay in `cargo test` uses: a debug build, whose frames are
+/// larger (pest alone keeps 64 KiB in reserve and takes about 3 KiB a level
+/// of nesting there).
+pub const REPLAY_STACK: usize = 384 << 10;
+
+/// Runs `check` on `data` on a thread with a stack of `bytes`, passing on its
+/// panic. An overflow aborts the process, which the fuzzer reports as a crash.
+pub fn on_small_stack(bytes: usize, check: fn(&[u8]), data: &[u8]) {
+    let data = data.to_vec();
+    let outcome = std::thread::Builder::new()
+        .stack_size(bytes)
+        .spawn(move || check(&data))
+        .map(std::thread::JoinHandle::join);
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => panic!("cannot start a thread: {e}"),
+    }
+}
+
 // ------------------------------------------------------------------ compile
 
 /// Parse, resolve and compile arbitrary bytes, and render whatever comes out.

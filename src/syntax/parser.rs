@@ -18,21 +18,28 @@ struct Grammar;
 pub fn parse_file(src: &Arc<SourceFile>) -> Result<File, Vec<Diagnostic>> {
     check_nesting(src)?;
     let pairs = Grammar::parse(Rule::file, src.text()).map_err(|e| vec![syntax_error(src, &e)])?;
+    let comment_pairs: Vec<_> = pairs
+        .clone()
+        .flatten()
+        .filter(|pair| pair.as_rule() == Rule::COMMENT)
+        .collect();
     let mut builder = Builder {
         src,
         errors: Vec::new(),
+        comments: comment_pairs
+            .iter()
+            .map(|p| (p.as_span().start(), p.as_span().end()))
+            .collect(),
     };
     let mut file = File {
         items: Vec::new(),
         comments: Vec::new(),
     };
-    for pair in pairs.clone().flatten() {
-        if pair.as_rule() == Rule::COMMENT {
-            file.comments.push(Comment {
-                text: pair.as_str().trim_end().to_string(),
-                loc: builder.loc(&pair),
-            });
-        }
+    for pair in &comment_pairs {
+        file.comments.push(Comment {
+            text: pair.as_str().trim_end().to_string(),
+            loc: builder.loc(pair),
+        });
     }
     for top in pairs {
         for pair in children(top) {
@@ -138,13 +145,19 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 struct Builder<'s> {
     src: &'s Arc<SourceFile>,
     errors: Vec<Diagnostic>,
+    /// (start, end) of every comment of the file, in order.
+    comments: Vec<(usize, usize)>,
 }
 
 impl Builder<'_> {
     /// The node's location, without the whitespace and comments pest leaves
     /// at its end when a trailing optional part is absent.
     fn loc(&self, pair: &Pair<'_, Rule>) -> Loc {
-        Loc::new(self.src, pair.as_span().start(), content_end(pair))
+        Loc::new(
+            self.src,
+            pair.as_span().start(),
+            content_end(pair, &self.comments),
+        )
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -406,58 +419,71 @@ impl Builder<'_> {
         self.expr(children(condition).next()?)
     }
 
-    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let loc = self.loc(&pair);
-        match pair.as_rule() {
-            Rule::or_expr | Rule::and_expr => {
-                let is_or = pair.as_rule() == Rule::or_expr;
-                let mut operands: Vec<Expr> = children(pair)
-                    .filter(|p| !is_keyword(p.as_rule()))
-                    .filter_map(|p| self.expr(p))
-                    .collect();
-                if operands.len() == 1 {
-                    return operands.pop();
+    /// A condition's tree. Chains that nest without branching (`not not x`,
+    /// `((x))`) are walked in a loop, so only a real `and`/`or` with several
+    /// operands costs a stack frame: the stack a condition needs stays small
+    /// whatever its nesting (bounded by [`MAX_NESTING`] anyway).
+    fn expr(&mut self, mut pair: Pair<'_, Rule>) -> Option<Expr> {
+        let mut nots: Vec<Loc> = Vec::new();
+        let inner = loop {
+            match pair.as_rule() {
+                Rule::or_expr | Rule::and_expr => {
+                    let is_or = pair.as_rule() == Rule::or_expr;
+                    let mut operands: Vec<Pair<'_, Rule>> = children(pair.clone())
+                        .filter(|p| !is_keyword(p.as_rule()))
+                        .collect();
+                    if operands.len() == 1 {
+                        pair = operands.pop()?;
+                        continue;
+                    }
+                    let loc = self.loc(&pair);
+                    let mut exprs = Vec::with_capacity(operands.len());
+                    for operand in operands {
+                        exprs.extend(self.expr(operand));
+                    }
+                    break if is_or {
+                        Expr::Or(exprs, loc)
+                    } else {
+                        Expr::And(exprs, loc)
+                    };
                 }
-                Some(if is_or {
-                    Expr::Or(operands, loc)
-                } else {
-                    Expr::And(operands, loc)
-                })
-            }
-            Rule::not_expr => {
-                let mut inner = children(pair);
-                let first = inner.next()?;
-                if first.as_rule() == Rule::kw_not {
-                    let operand = self.expr(inner.next()?)?;
-                    Some(Expr::Not(Box::new(operand), loc))
-                } else {
-                    self.expr(first)
+                Rule::not_expr => {
+                    let mut inner = children(pair.clone());
+                    let first = inner.next()?;
+                    if first.as_rule() == Rule::kw_not {
+                        nots.push(self.loc(&pair));
+                        pair = inner.next()?;
+                    } else {
+                        pair = first;
+                    }
                 }
+                Rule::bool_lit => break Expr::Bool(pair.as_str() == "true", self.loc(&pair)),
+                Rule::fact_ref => break Expr::Fact(self.ident(children(pair).next()?)),
+                _ => return None,
             }
-            Rule::bool_lit => Some(Expr::Bool(pair.as_str() == "true", loc)),
-            Rule::fact_ref => Some(Expr::Fact(self.ident(children(pair).next()?))),
-            _ => None,
-        }
+        };
+        Some(
+            nots.into_iter()
+                .rev()
+                .fold(inner, |operand, loc| Expr::Not(Box::new(operand), loc)),
+        )
     }
 }
 
-fn content_end(pair: &Pair<'_, Rule>) -> usize {
+fn content_end(pair: &Pair<'_, Rule>, comments: &[(usize, usize)]) -> usize {
     let text = pair.as_str();
     let start = pair.as_span().start();
-    // Trailing trivia may sit deep in the last child (a repetition that
-    // looked for one more `or` operand, say), so search the whole subtree.
-    let comments: Vec<(usize, usize)> = pair
-        .clone()
-        .into_inner()
-        .flatten()
-        .filter(|p| p.as_rule() == Rule::COMMENT)
-        .map(|p| (p.as_span().start(), p.as_span().end()))
-        .collect();
     let mut end = pair.as_span().end();
     loop {
         let trimmed = start + text.get(..end - start).unwrap_or("").trim_end().len();
-        match comments.iter().find(|(_, e)| *e == trimmed) {
-            Some((comment_start, _)) => end = *comment_start,
+        let ending_here = comments
+            .binary_search_by_key(&trimmed, |&(_, e)| e)
+            .ok()
+            .and_then(|i| comments.get(i))
+            // Inside the node: a comment starting where the node starts is the node itself.
+            .filter(|&&(comment_start, _)| comment_start > start);
+        match ending_here {
+            Some(&(comment_start, _)) => end = comment_start,
             None => return trimmed,
         }
     }
@@ -606,6 +632,20 @@ fn syntax_error(src: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diag
     };
     let end = end.min(text.len()).max(start);
     let loc = Loc::new(src, start, end);
+    if let ErrorVariant::CustomError { message } = &error.variant {
+        // pest's stack guard: it stops before the thread's stack runs out.
+        return Diagnostic::new(
+            "rolecall::syntax::out_of_stack",
+            Level::Error,
+            "the parser ran out of stack space here",
+            &loc,
+            message.as_str(),
+        )
+        .with_help(format!(
+            "this thread's stack is too small for conditions nested {MAX_NESTING} levels deep; \
+             rolecall's own threads have room for them, so run it on a larger stack or flatten the condition"
+        ));
+    }
     let expected = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<&str> = positives

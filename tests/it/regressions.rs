@@ -3,11 +3,13 @@
 //! `tests/fixtures/fuzz/<target>/` holds inputs the fuzzers found (crash
 //! reproducers) or that exercise a fixed bug; each is run through the same
 //! function as its target (`fuzz/src/checks.rs`, included below), on stable
-//! Rust, in every `cargo test`. To keep a new reproducer: copy the file from
+//! Rust, in every `cargo test`, on a small stack as the fuzzers run it. To keep a new reproducer: copy the file from
 //! `fuzz/artifacts/<target>/` into the target's folder here.
 
 use std::path::Path;
 
+// The fuzz targets use what the replay does not (`FUZZ_STACK`).
+#[allow(dead_code)]
 #[path = "../../fuzz/src/checks.rs"]
 mod checks;
 
@@ -23,7 +25,8 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
     paths.sort();
     for path in &paths {
         let data = std::fs::read(path).unwrap();
-        let outcome = std::panic::catch_unwind(|| check(&data));
+        let outcome =
+            std::panic::catch_unwind(|| checks::on_small_stack(checks::REPLAY_STACK, check, &data));
         assert!(outcome.is_ok(), "{} fails its check again", path.display());
     }
     paths.len()
