@@ -5,9 +5,12 @@
 
 pub mod ast;
 mod loader;
+mod messages;
 mod parser;
+mod recover;
 
 pub use loader::{
     FileSystem, Loader, MAX_FILE_BYTES, MAX_FILES, MemoryFiles, ParsedFile, RealFiles, read_limited,
 };
-pub use parser::{is_reserved, parse_file};
+pub use parser::{MAX_NESTING, is_reserved, parse_file};
+pub use recover::MAX_SYNTAX_ERRORS;

@@ -27,4 +27,5 @@ mod repl;
 mod serve;
 mod snapshot;
 mod support;
+mod syntax_errors;
 mod table;
