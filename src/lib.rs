@@ -32,6 +32,7 @@
 pub mod authzen;
 mod canon;
 pub mod compile;
+mod decision;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;

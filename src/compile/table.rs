@@ -1,7 +1,7 @@
 //! The decision table and the ways to read it.
 
 use super::names::NameIndex;
-use crate::resolve::{Cond, Policy, Subject};
+use crate::resolve::{Cond, Policy};
 use crate::syntax::ast::Effect;
 
 pub(crate) const TAG_SHIFT: u32 = 30;
@@ -490,49 +490,15 @@ impl DecisionTable {
     /// The inheritance path from `role` to the nearest role the rule names:
     /// `[role]` when the rule names it, `[role, parent, …, named]` otherwise.
     pub fn inheritance_path(&self, scope: usize, role: usize, rule: usize) -> Vec<usize> {
-        let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
-            return Vec::new();
-        };
-        let Some(rule) = self.policy.rules.get(rule) else {
-            return Vec::new();
-        };
-        // Breadth first over parents in declaration order: the first path found is
-        // the shortest, and ties go to the earlier parent, deterministically.
-        let mut came_from: Vec<Option<usize>> = vec![None; sc.roles.len()];
-        let mut seen = vec![false; sc.roles.len()];
-        let mut queue = std::collections::VecDeque::from([role]);
-        if let Some(s) = seen.get_mut(role) {
-            *s = true;
-        }
-        while let Some(current) = queue.pop_front() {
-            if rule.roles.contains(&current) {
-                let mut path = vec![current];
-                let mut at = current;
-                while let Some(Some(prev)) = came_from.get(at) {
-                    path.push(*prev);
-                    at = *prev;
-                }
-                path.reverse();
-                return path;
-            }
-            for &parent in sc
-                .roles
-                .get_index(current)
-                .map(|(_, r)| r.parents.as_slice())
-                .unwrap_or_default()
-            {
-                if let Some(s) = seen.get_mut(parent) {
-                    if !*s {
-                        *s = true;
-                        if let Some(c) = came_from.get_mut(parent) {
-                            *c = Some(current);
-                        }
-                        queue.push_back(parent);
-                    }
-                }
-            }
-        }
-        Vec::new()
+        let mut path = Vec::new();
+        self.inheritance_path_into(
+            scope,
+            role,
+            rule,
+            &mut crate::decision::PathScratch::default(),
+            &mut path,
+        );
+        path
     }
 
     /// The roles `role` inherits, transitively, nearest first, with their distance.
@@ -563,24 +529,5 @@ impl DecisionTable {
             }
         }
         out
-    }
-
-    /// Whether override `o` applies to a principal holding `held` (role
-    /// indexes per scope index) with `facts`.
-    pub fn override_applies(&self, o: usize, held: &[Vec<usize>], facts: &FactSet) -> bool {
-        let Some(ov) = self.policy.overrides.get(o) else {
-            return false;
-        };
-        let subject = match ov.subject {
-            Subject::Role { scope, .. } => held
-                .get(scope)
-                .is_some_and(|roles| roles.iter().any(|&r| self.override_triggered_by_role(o, r))),
-            Subject::Fact(f) => facts.get(f),
-        };
-        subject
-            && ov
-                .condition
-                .as_ref()
-                .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
     }
 }

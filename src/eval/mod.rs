@@ -15,7 +15,6 @@ pub use request::{Request, ResolvedRequest};
 use serde::Serialize;
 
 use crate::compile::{DecisionTable, FactSet, Outcome, RoleId};
-use crate::resolve::Subject;
 use crate::syntax::ast::Effect;
 
 /// Why a request could not be answered.
@@ -122,91 +121,41 @@ pub struct Evaluation {
     pub deciding_role: Option<usize>,
 }
 
+impl crate::decision::Principal for ResolvedRequest {
+    fn assigned(&self, scope: usize) -> &[usize] {
+        self.assigned.get(scope).map_or(&[], Vec::as_slice)
+    }
+    fn kind(&self) -> Option<usize> {
+        self.kind
+    }
+}
+
 impl DecisionTable {
     /// Roles per scope before overrides: assigned, else the kind's default,
     /// else the scope's default.
     pub fn held_roles(&self, request: &ResolvedRequest) -> Vec<(Vec<usize>, RoleSource)> {
-        self.policy
-            .scopes
-            .values()
-            .enumerate()
-            .map(|(s, scope)| {
-                let assigned = request.assigned.get(s).cloned().unwrap_or_default();
-                if !assigned.is_empty() {
-                    return (assigned, RoleSource::Assigned);
-                }
-                if let Some(d) = request.kind.and_then(|k| scope.kind_defaults.get(&k)) {
-                    return (d.role.into_iter().collect(), RoleSource::KindDefault);
-                }
-                match &scope.default {
-                    Some(d) => (d.role.into_iter().collect(), RoleSource::ScopeDefault),
-                    None => (Vec::new(), RoleSource::Nothing),
-                }
+        (0..self.policy.scopes.len())
+            .map(|s| {
+                let (roles, source) = self.held(request, s);
+                (roles.to_vec(), source)
             })
             .collect()
     }
 
     /// Evaluates a resolved request.
     pub fn evaluate_resolved(&self, request: &ResolvedRequest) -> Evaluation {
-        self.evaluate_with(request, &request.facts)
-    }
-
-    fn evaluate_with(&self, request: &ResolvedRequest, facts: &FactSet) -> Evaluation {
+        let mut roles = Vec::new();
+        let d = self.decide_for(request, request.action, &request.facts, &mut roles);
         let scope = request.action.scope();
-        let held_all = self.held_roles(request);
-        let held_sets: Vec<Vec<usize>> = held_all.iter().map(|(r, _)| r.clone()).collect();
-        let (held, source) = held_all
-            .get(scope)
-            .cloned()
-            .unwrap_or((Vec::new(), RoleSource::Nothing));
-        let override_applied = self
-            .policy
-            .overrides
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.scope == scope)
-            .map(|(i, _)| i)
-            .find(|&i| self.override_applies(i, &held_sets, facts));
-        let mut roles = match override_applied.and_then(|i| self.policy.overrides.get(i)) {
-            Some(o) => vec![o.role],
-            None => held.clone(),
-        };
-        roles.sort_unstable();
-        roles.dedup();
-        let mut first_deny: Option<(usize, usize)> = None;
-        for &role in &roles {
-            let Some(role_id) = self.role_at(scope, role) else {
-                continue;
-            };
-            let Outcome { effect, rule } = self.decide(request.action, role_id, facts);
-            match (effect, rule) {
-                (Effect::Allow, _) => {
-                    return Evaluation {
-                        effect: Effect::Allow,
-                        scope,
-                        roles,
-                        held,
-                        source,
-                        override_applied,
-                        rule,
-                        deciding_role: Some(role),
-                    };
-                }
-                (Effect::Deny, Some(rule)) if first_deny.is_none() => {
-                    first_deny = Some((role, rule))
-                }
-                _ => {}
-            }
-        }
         Evaluation {
-            effect: Effect::Deny,
+            effect: d.effect,
             scope,
-            held,
-            source,
-            override_applied,
-            rule: first_deny.map(|(_, r)| r),
-            deciding_role: first_deny.map(|(r, _)| r).or(roles.first().copied()),
             roles,
+            held: self.held(request, scope).0.to_vec(),
+            source: d.source,
+            override_applied: d.override_applied,
+            rule: d.rule,
+            deciding_role: d.deciding_role,
         }
     }
 
@@ -217,35 +166,19 @@ impl DecisionTable {
         request: &ResolvedRequest,
         current: Effect,
     ) -> Vec<usize> {
-        let scope = request.action.scope();
-        let mut relevant = Vec::new();
-        for rule in &self.policy.rules {
-            if rule.scope == scope && rule.actions.contains(&request.action.index()) {
-                if let Some(c) = &rule.condition {
-                    c.expr.facts(&mut relevant);
-                }
-            }
-        }
-        for o in self.policy.overrides.iter().filter(|o| o.scope == scope) {
-            if let Subject::Fact(f) = o.subject {
-                if !relevant.contains(&f) {
-                    relevant.push(f);
-                }
-            }
-            if let Some(c) = &o.condition {
-                c.expr.facts(&mut relevant);
-            }
-        }
-        relevant.sort_unstable();
-        relevant
-            .into_iter()
-            .filter(|f| !request.given.contains(f))
-            .filter(|&f| {
-                let mut facts = request.facts.clone();
-                facts.set(f, true);
-                self.evaluate_with(request, &facts).effect != current
-            })
-            .collect()
+        let relevant = self.relevant_facts(request.action);
+        let mut out = Vec::new();
+        self.would_change_into(
+            request,
+            request.action,
+            &request.facts,
+            &request.given,
+            current,
+            &relevant,
+            (&mut FactSet::default(), &mut Vec::new()),
+            &mut out,
+        );
+        out
     }
 
     /// Answers a request given by names.
@@ -287,44 +220,29 @@ impl DecisionTable {
         };
         let roles: Vec<String> = e.roles.iter().map(|&r| role_name(r)).collect();
         let mut via = None;
+        let mut via_path = None;
         if let (Some(role), Some(rule_index)) = (e.deciding_role, e.rule) {
             let path = self.inheritance_path(e.scope, role, rule_index);
             if path.len() > 1 {
                 via = Some(path.iter().map(|&r| role_name(r)).collect::<Vec<_>>());
+                via_path = Some(path);
             }
         }
-        let who = match (&override_info, e.deciding_role) {
-            (Some(o), Some(r)) => format!("{} (by override `{}`)", role_name(r), o.text),
-            (None, Some(r)) => role_name(r),
-            _ => String::new(),
+        let mut reason = ReasonText {
+            table: self,
+            text: String::new(),
         };
-        let inherited = via
-            .as_ref()
-            .map(|p| format!(", inherited through {}", path_text(p)))
-            .unwrap_or_default();
-        let reason = match (e.effect, rule) {
-            (_, _) if e.roles.is_empty() => {
-                let why = match e.source {
-                    RoleSource::Nothing => "no role is assigned and the scope has no default",
-                    _ => "the default is `none` (no access)",
-                };
-                format!("denied: the principal holds no role in scope `{scope_name}` ({why})")
-            }
-            (Effect::Allow, Some(r)) => format!(
-                "allowed: {who} matches `{}` at {}{inherited}",
-                policy.rule_for_action(r, request.action.index()),
-                r.loc.file_line()
-            ),
-            (Effect::Deny, Some(r)) => format!(
-                "denied: {who} matches `{}` at {}{inherited}",
-                policy.rule_for_action(r, request.action.index()),
-                r.loc.file_line()
-            ),
-            (_, None) => format!(
-                "denied: no rule allows `{action_name}` for {} (default deny)",
-                roles.join(", ")
-            ),
+        let decision = crate::decision::Decision {
+            effect: e.effect,
+            source: e.source,
+            held_first: e.held.first().copied(),
+            override_applied: e.override_applied,
+            rule: e.rule,
+            deciding_role: e.deciding_role,
         };
+        let path: Vec<usize> = via_path.unwrap_or_default();
+        crate::decision::reason::write(&mut reason, &decision, request.action, &e.roles, &path);
+        let reason = reason.text;
         let would_change = self
             .facts_that_would_change(request, e.effect)
             .into_iter()
@@ -354,21 +272,47 @@ impl DecisionTable {
     }
 }
 
-/// Which part of a long inheritance path a one-line reason leaves out:
-/// `Some((shown at each end, hidden))` when the path is longer than 16 roles.
-pub(crate) fn path_elision(len: usize) -> Option<(usize, usize)> {
-    const SHOWN: usize = 4;
-    (len > 16).then(|| (SHOWN, len - 2 * SHOWN))
+/// The reason sentence as a `String` of names as declared.
+struct ReasonText<'t> {
+    table: &'t DecisionTable,
+    text: String,
 }
 
-/// An inheritance path for a one-line reason: long ones keep both ends.
-fn path_text(path: &[String]) -> String {
-    let Some((shown, hidden)) = path_elision(path.len()) else {
-        return path.join(" → ");
-    };
-    let head = path.get(..shown).unwrap_or_default().join(" → ");
-    let tail = path.get(shown + hidden..).unwrap_or_default().join(" → ");
-    format!("{head} → … ({hidden} more) → {tail}")
+impl crate::decision::reason::Sink for ReasonText<'_> {
+    fn words(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+    fn scope_name(&mut self, scope: usize) {
+        if let Some((name, _)) = self.table.policy.scopes.get_index(scope) {
+            self.text.push_str(name);
+        }
+    }
+    fn role_name(&mut self, scope: usize, role: usize) {
+        if let Some((_, s)) = self.table.policy.scopes.get_index(scope) {
+            self.text.push_str(&s.role_name(role));
+        }
+    }
+    fn action_name(&mut self, action: crate::compile::ActionId) {
+        if let Some((_, s)) = self.table.policy.scopes.get_index(action.scope()) {
+            self.text.push_str(&s.action_name(action.index()));
+        }
+    }
+    fn rule_text(&mut self, rule: usize, action: crate::compile::ActionId) {
+        if let Some(r) = self.table.policy.rules.get(rule) {
+            self.text
+                .push_str(&self.table.policy.rule_for_action(r, action.index()));
+        }
+    }
+    fn rule_at(&mut self, rule: usize) {
+        if let Some(r) = self.table.policy.rules.get(rule) {
+            self.text.push_str(&r.loc.file_line());
+        }
+    }
+    fn override_text(&mut self, index: usize) {
+        if let Some(o) = self.table.policy.overrides.get(index) {
+            self.text.push_str(&self.table.policy.describe_override(o));
+        }
+    }
 }
 
 /// An override that applied.

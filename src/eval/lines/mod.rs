@@ -13,11 +13,9 @@
 mod json;
 mod parse;
 
-use std::collections::VecDeque;
-
 use super::{EvalError, Request, RoleSource};
 use crate::compile::{ActionId, DecisionTable, FactSet};
-use crate::resolve::Subject;
+use crate::decision::{PathScratch, Principal, reason};
 use crate::syntax::ast::Effect;
 use json::escaped;
 use parse::Parsed;
@@ -50,10 +48,6 @@ struct Texts {
     override_text: Vec<Vec<u8>>,
     /// Per scope, per action: the facts its decision can turn on, sorted.
     relevant: Vec<Vec<Vec<usize>>>,
-    /// Per scope: the default role, as a list of at most one (`None`: no default).
-    scope_default: Vec<Option<Vec<usize>>>,
-    /// Per scope, per kind: the kind's default, as a list of at most one.
-    kind_default: Vec<Vec<Option<Vec<usize>>>>,
     /// Per scope, per kind: which roles the kind may be assigned (`None`: any).
     assignable: Vec<Vec<Option<Vec<bool>>>>,
 }
@@ -65,20 +59,17 @@ struct Scratch {
     trial_roles: Vec<usize>,
     trial_facts: FactSet,
     path: Vec<usize>,
-    came_from: Vec<Option<usize>>,
-    seen: Vec<bool>,
-    queue: VecDeque<usize>,
+    path_scratch: PathScratch,
+    would_change: Vec<usize>,
 }
 
-/// What an evaluation found; the effective roles are in `Scratch::roles`.
-#[derive(Debug, Clone, Copy)]
-struct Found {
-    effect: Effect,
-    source: RoleSource,
-    held_first: Option<usize>,
-    override_applied: Option<usize>,
-    rule: Option<usize>,
-    deciding_role: Option<usize>,
+impl Principal for Parsed {
+    fn assigned(&self, scope: usize) -> &[usize] {
+        self.assigned.get(scope).map_or(&[], Vec::as_slice)
+    }
+    fn kind(&self) -> Option<usize> {
+        self.kind
+    }
 }
 
 impl<'t> LineEvaluator<'t> {
@@ -125,105 +116,27 @@ impl<'t> LineEvaluator<'t> {
         })
     }
 
-    /// The roles held in scope `s` before overrides, and where they come from.
-    fn held(&self, s: usize) -> (&[usize], RoleSource) {
-        let p = &self.parsed;
-        if let Some(assigned) = p.assigned.get(s).filter(|a| !a.is_empty()) {
-            return (assigned, RoleSource::Assigned);
-        }
-        let t = &self.texts;
-        if let Some(Some(d)) = p
-            .kind
-            .and_then(|k| t.kind_default.get(s).and_then(|ks| ks.get(k)))
-        {
-            return (d, RoleSource::KindDefault);
-        }
-        match t.scope_default.get(s) {
-            Some(Some(d)) => (d, RoleSource::ScopeDefault),
-            _ => (&[], RoleSource::Nothing),
-        }
-    }
-
-    /// Evaluates the parsed request with `facts`, leaving the effective roles in `roles`.
-    fn evaluate(&self, action: ActionId, facts: &FactSet, roles: &mut Vec<usize>) -> Found {
-        let table = self.table;
-        let scope = action.scope();
-        let (held, source) = self.held(scope);
-        let override_applied = table
-            .policy
-            .overrides
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.scope == scope)
-            .find(|&(i, o)| {
-                let subject = match o.subject {
-                    Subject::Role { scope, .. } => self
-                        .held(scope)
-                        .0
-                        .iter()
-                        .any(|&r| table.override_triggered_by_role(i, r)),
-                    Subject::Fact(f) => facts.get(f),
-                };
-                subject
-                    && o.condition
-                        .as_ref()
-                        .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
-            });
-        roles.clear();
-        match override_applied {
-            Some((_, o)) => roles.push(o.role),
-            None => roles.extend_from_slice(held),
-        }
-        roles.sort_unstable();
-        roles.dedup();
-        let mut found = Found {
-            effect: Effect::Deny,
-            source,
-            held_first: held.first().copied(),
-            override_applied: override_applied.map(|(i, _)| i),
-            rule: None,
-            deciding_role: None,
-        };
-        for &role in roles.iter() {
-            let Some(role_id) = table.role_at(scope, role) else {
-                continue;
-            };
-            let outcome = table.decide(action, role_id, facts);
-            match (outcome.effect, outcome.rule) {
-                (Effect::Allow, rule) => {
-                    found.effect = Effect::Allow;
-                    found.rule = rule;
-                    found.deciding_role = Some(role);
-                    return found;
-                }
-                (Effect::Deny, Some(rule)) if found.rule.is_none() => {
-                    found.rule = Some(rule);
-                    found.deciding_role = Some(role);
-                }
-                _ => {}
-            }
-        }
-        if found.deciding_role.is_none() {
-            found.deciding_role = roles.first().copied();
-        }
-        found
-    }
-
     /// Writes the answer; `false` (with nothing written) when it cannot.
     fn write_answer(&mut self, out: &mut Vec<u8>) -> bool {
         let Some(action) = self.parsed.action else {
             return false;
         };
         let mut roles = std::mem::take(&mut self.scratch.roles);
-        let found = self.evaluate(action, &self.parsed.facts, &mut roles);
         let table = self.table;
+        let found = table.decide_for(&self.parsed, action, &self.parsed.facts, &mut roles);
         let policy = &table.policy;
         let rule = found.rule.filter(|&r| r < policy.rules.len());
         // The inheritance path, when the deciding role inherits the rule.
         let mut path = std::mem::take(&mut self.scratch.path);
         path.clear();
         if let (Some(role), Some(r)) = (found.deciding_role, rule) {
-            self.inheritance_path(action.scope(), role, r, &mut path);
+            table.inheritance_path_into(
+                action.scope(),
+                role,
+                r,
+                &mut self.scratch.path_scratch,
+                &mut path,
+            );
         }
         let t = &self.texts;
         let (Some(scope_name), Some(role_names), Some(action_name)) = (
@@ -272,63 +185,8 @@ impl<'t> LineEvaluator<'t> {
         let via = path.len() > 1;
 
         out.extend_from_slice(b",\"reason\":\"");
-        if roles.is_empty() {
-            out.extend_from_slice(b"denied: the principal holds no role in scope `");
-            out.extend_from_slice(scope_name);
-            out.extend_from_slice(match found.source {
-                RoleSource::Nothing => b"` (no role is assigned and the scope has no default)",
-                _ => b"` (the default is `none` (no access))",
-            });
-        } else if let Some(r) = rule {
-            out.extend_from_slice(match found.effect {
-                Effect::Allow => b"allowed: ",
-                Effect::Deny => b"denied: ",
-            });
-            if let Some(d) = found.deciding_role {
-                out.extend_from_slice(role_name(d));
-                if let Some(text) = found.override_applied.and_then(|o| t.override_text.get(o)) {
-                    out.extend_from_slice(b" (by override `");
-                    out.extend_from_slice(text);
-                    out.extend_from_slice(b"`)");
-                }
-            }
-            out.extend_from_slice(b" matches `");
-            out.extend_from_slice(t.rule_head.get(r).map_or(&[][..], Vec::as_slice));
-            out.extend_from_slice(action_name);
-            out.extend_from_slice(t.rule_tail.get(r).map_or(&[][..], Vec::as_slice));
-            out.extend_from_slice(b"` at ");
-            out.extend_from_slice(t.rule_at.get(r).map_or(&[][..], Vec::as_slice));
-            if via {
-                out.extend_from_slice(", inherited through ".as_bytes());
-                let elided = super::path_elision(path.len());
-                for (i, &p) in path.iter().enumerate() {
-                    if let Some((shown, hidden)) = elided {
-                        if i == shown {
-                            out.extend_from_slice(format!(" → … ({hidden} more)").as_bytes());
-                        }
-                        if (shown..shown + hidden).contains(&i) {
-                            continue;
-                        }
-                    }
-                    if i > 0 {
-                        out.extend_from_slice(" → ".as_bytes());
-                    }
-                    out.extend_from_slice(role_name(p));
-                }
-            }
-        } else {
-            out.extend_from_slice(b"denied: no rule allows `");
-            out.extend_from_slice(action_name);
-            out.extend_from_slice(b"` for ");
-            for (i, &r) in roles.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                out.extend_from_slice(role_name(r));
-            }
-            out.extend_from_slice(b" (default deny)");
-        }
-
+        let mut sink = EscapedReason { texts: t, out };
+        reason::write(&mut sink, &found, action, &roles, &path);
         out.extend_from_slice(b"\",\"assigned\":");
         names(
             out,
@@ -382,118 +240,78 @@ impl<'t> LineEvaluator<'t> {
         else {
             return;
         };
-        let mut first = true;
-        let mut trial = std::mem::take(&mut self.scratch.trial_facts);
-        let mut roles = std::mem::take(&mut self.scratch.trial_roles);
-        for &f in relevant {
-            if self.parsed.given.contains(&f) {
-                continue;
-            }
-            trial.copy_from(&self.parsed.facts);
-            trial.set(f, true);
-            if self.evaluate(action, &trial, &mut roles).effect != current {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                out.push(b'"');
-                out.extend_from_slice(self.texts.fact_names.get(f).map_or(&[][..], Vec::as_slice));
-                out.push(b'"');
-            }
-        }
-        self.scratch.trial_facts = trial;
-        self.scratch.trial_roles = roles;
-    }
-
-    /// [`DecisionTable::inheritance_path`] into reused storage: breadth first
-    /// over parents in declaration order, so the first path found is the
-    /// shortest, ties going to the earlier parent.
-    fn inheritance_path(&mut self, scope: usize, role: usize, rule: usize, path: &mut Vec<usize>) {
-        let policy = &self.table.policy;
-        let (Some((_, sc)), Some(rule)) = (policy.scopes.get_index(scope), policy.rules.get(rule))
-        else {
-            return;
-        };
-        // The common case: the rule names the role itself.
-        if rule.roles.contains(&role) {
-            path.push(role);
-            return;
-        }
         let s = &mut self.scratch;
-        s.came_from.clear();
-        s.came_from.resize(sc.roles.len(), None);
-        s.seen.clear();
-        s.seen.resize(sc.roles.len(), false);
-        s.queue.clear();
-        s.queue.push_back(role);
-        if let Some(seen) = s.seen.get_mut(role) {
-            *seen = true;
-        }
-        while let Some(current) = s.queue.pop_front() {
-            if rule.roles.contains(&current) {
-                path.push(current);
-                let mut at = current;
-                while let Some(Some(prev)) = s.came_from.get(at) {
-                    path.push(*prev);
-                    at = *prev;
-                }
-                path.reverse();
-                return;
+        s.would_change.clear();
+        self.table.would_change_into(
+            &self.parsed,
+            action,
+            &self.parsed.facts,
+            &self.parsed.given,
+            current,
+            relevant,
+            (&mut s.trial_facts, &mut s.trial_roles),
+            &mut s.would_change,
+        );
+        for (i, &f) in s.would_change.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
-            let parents = sc
-                .roles
-                .get_index(current)
-                .map(|(_, r)| r.parents.as_slice())
-                .unwrap_or_default();
-            for &parent in parents {
-                if let Some(seen) = s.seen.get_mut(parent) {
-                    if !*seen {
-                        *seen = true;
-                        if let Some(c) = s.came_from.get_mut(parent) {
-                            *c = Some(current);
-                        }
-                        s.queue.push_back(parent);
-                    }
-                }
-            }
+            out.push(b'"');
+            out.extend_from_slice(self.texts.fact_names.get(f).map_or(&[][..], Vec::as_slice));
+            out.push(b'"');
         }
+    }
+}
+
+/// The reason sentence into bytes, from names escaped once per table.
+struct EscapedReason<'a> {
+    texts: &'a Texts,
+    out: &'a mut Vec<u8>,
+}
+
+impl EscapedReason<'_> {
+    fn put(&mut self, list: &[Vec<u8>], i: usize) {
+        self.out
+            .extend_from_slice(list.get(i).map_or(&[][..], Vec::as_slice));
+    }
+}
+
+impl reason::Sink for EscapedReason<'_> {
+    fn words(&mut self, text: &str) {
+        self.out.extend_from_slice(text.as_bytes());
+    }
+    fn scope_name(&mut self, scope: usize) {
+        self.put(&self.texts.scope_names, scope);
+    }
+    fn role_name(&mut self, scope: usize, role: usize) {
+        if let Some(names) = self.texts.role_names.get(scope) {
+            self.out
+                .extend_from_slice(names.get(role).map_or(&[][..], Vec::as_slice));
+        }
+    }
+    fn action_name(&mut self, action: ActionId) {
+        if let Some(names) = self.texts.action_names.get(action.scope()) {
+            self.out
+                .extend_from_slice(names.get(action.index()).map_or(&[][..], Vec::as_slice));
+        }
+    }
+    fn rule_text(&mut self, rule: usize, action: ActionId) {
+        self.put(&self.texts.rule_head, rule);
+        self.action_name(action);
+        self.put(&self.texts.rule_tail, rule);
+    }
+    fn rule_at(&mut self, rule: usize) {
+        self.put(&self.texts.rule_at, rule);
+    }
+    fn override_text(&mut self, index: usize) {
+        self.put(&self.texts.override_text, index);
     }
 }
 
 impl Texts {
     fn new(table: &DecisionTable) -> Texts {
         let policy = &table.policy;
-        let mut relevant: Vec<Vec<Vec<usize>>> = policy
-            .scopes
-            .values()
-            .map(|s| vec![Vec::new(); s.actions.len()])
-            .collect();
-        for rule in &policy.rules {
-            let Some(condition) = &rule.condition else {
-                continue;
-            };
-            for &a in &rule.actions {
-                if let Some(list) = relevant.get_mut(rule.scope).and_then(|s| s.get_mut(a)) {
-                    condition.expr.facts(list);
-                }
-            }
-        }
-        for o in &policy.overrides {
-            let mut facts = Vec::new();
-            if let Subject::Fact(f) = o.subject {
-                facts.push(f);
-            }
-            if let Some(c) = &o.condition {
-                c.expr.facts(&mut facts);
-            }
-            for list in relevant.get_mut(o.scope).into_iter().flatten() {
-                list.extend_from_slice(&facts);
-            }
-        }
-        for list in relevant.iter_mut().flatten() {
-            list.sort_unstable();
-            list.dedup();
-        }
+        let relevant = table.relevant_facts_by_action();
         let kinds = policy.kinds.len();
         Texts {
             scope_names: policy.scopes.keys().map(|n| escaped(n)).collect(),
@@ -556,24 +374,6 @@ impl Texts {
                 .map(|o| escaped(&policy.describe_override(o)))
                 .collect(),
             relevant,
-            scope_default: policy
-                .scopes
-                .values()
-                .map(|s| s.default.as_ref().map(|d| d.role.into_iter().collect()))
-                .collect(),
-            kind_default: policy
-                .scopes
-                .values()
-                .map(|s| {
-                    (0..kinds)
-                        .map(|k| {
-                            s.kind_defaults
-                                .get(&k)
-                                .map(|d| d.role.into_iter().collect())
-                        })
-                        .collect()
-                })
-                .collect(),
             assignable: policy
                 .scopes
                 .values()

@@ -1,0 +1,313 @@
+//! The decision core: what a decision is, written once.
+//!
+//! The compiled table says what each (scope, action, role) cell decides. This
+//! module says how a request turns into cells and back into one answer, for
+//! every caller (the general `evaluate`, `eval`'s fast path, `explain`, the
+//! REPL, `serve`, `test`): the roles held in each scope (assigned, else the
+//! kind's default, else the scope's default), the first override that applies
+//! (it replaces the held roles of its target scope), the union over the
+//! effective roles (the first that allows decides; else the first deny that a
+//! rule decided), the facts that would change the answer, the inheritance
+//! path from the deciding role to the role its rule names, and the one
+//! sentence that says why ([`reason`]).
+
+pub(crate) mod reason;
+
+use std::collections::VecDeque;
+
+use crate::compile::{ActionId, DecisionTable, FactSet};
+use crate::eval::RoleSource;
+use crate::resolve::Subject;
+use crate::syntax::ast::Effect;
+
+/// What the core reads of a request's principal, whoever parsed it.
+pub(crate) trait Principal {
+    /// Role indexes assigned in scope `scope` (empty: none).
+    fn assigned(&self, scope: usize) -> &[usize];
+    /// The kind index, when the request gives one.
+    fn kind(&self) -> Option<usize>;
+}
+
+/// One decision, by ids. The effective roles are left in the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decision {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// Where the held roles of the action's scope came from.
+    pub source: RoleSource,
+    /// The first held role of the action's scope (a default's role).
+    pub held_first: Option<usize>,
+    /// The override applied, by index.
+    pub override_applied: Option<usize>,
+    /// The rule that decided (`None`: default deny).
+    pub rule: Option<usize>,
+    /// The effective role whose cell decided.
+    pub deciding_role: Option<usize>,
+}
+
+/// Reused storage for [`DecisionTable::inheritance_path_into`].
+#[derive(Debug, Default)]
+pub(crate) struct PathScratch {
+    came_from: Vec<Option<usize>>,
+    seen: Vec<bool>,
+    queue: VecDeque<usize>,
+}
+
+impl DecisionTable {
+    /// The roles held in `scope` before overrides, and where they come from.
+    pub(crate) fn held<'a>(
+        &'a self,
+        principal: &'a (impl Principal + ?Sized),
+        scope: usize,
+    ) -> (&'a [usize], RoleSource) {
+        let assigned = principal.assigned(scope);
+        if !assigned.is_empty() {
+            return (assigned, RoleSource::Assigned);
+        }
+        let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
+            return (&[], RoleSource::Nothing);
+        };
+        if let Some(d) = principal.kind().and_then(|k| sc.kind_defaults.get(&k)) {
+            return (d.role.as_slice(), RoleSource::KindDefault);
+        }
+        match &sc.default {
+            Some(d) => (d.role.as_slice(), RoleSource::ScopeDefault),
+            None => (&[], RoleSource::Nothing),
+        }
+    }
+
+    /// The first override of `scope` that applies, in declaration order.
+    pub(crate) fn applying_override(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        scope: usize,
+        facts: &FactSet,
+    ) -> Option<usize> {
+        self.policy
+            .overrides
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.scope == scope)
+            .find(|&(i, o)| {
+                let subject = match o.subject {
+                    Subject::Role { scope, .. } => self
+                        .held(principal, scope)
+                        .0
+                        .iter()
+                        .any(|&r| self.override_triggered_by_role(i, r)),
+                    Subject::Fact(f) => facts.get(f),
+                };
+                subject
+                    && o.condition
+                        .as_ref()
+                        .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// Decides `action` for `principal` under `facts`, leaving the effective
+    /// roles (sorted, without repeats) in `roles`.
+    pub(crate) fn decide_for(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        action: ActionId,
+        facts: &FactSet,
+        roles: &mut Vec<usize>,
+    ) -> Decision {
+        let scope = action.scope();
+        let (held, source) = self.held(principal, scope);
+        let override_applied = self.applying_override(principal, scope, facts);
+        roles.clear();
+        match override_applied.and_then(|o| self.policy.overrides.get(o)) {
+            Some(o) => roles.push(o.role),
+            None => roles.extend_from_slice(held),
+        }
+        roles.sort_unstable();
+        roles.dedup();
+        let mut decision = Decision {
+            effect: Effect::Deny,
+            source,
+            held_first: held.first().copied(),
+            override_applied,
+            rule: None,
+            deciding_role: None,
+        };
+        for &role in roles.iter() {
+            let Some(role_id) = self.role_at(scope, role) else {
+                continue;
+            };
+            let outcome = self.decide(action, role_id, facts);
+            match (outcome.effect, outcome.rule) {
+                (Effect::Allow, rule) => {
+                    decision.effect = Effect::Allow;
+                    decision.rule = rule;
+                    decision.deciding_role = Some(role);
+                    return decision;
+                }
+                (Effect::Deny, Some(rule)) if decision.rule.is_none() => {
+                    decision.rule = Some(rule);
+                    decision.deciding_role = Some(role);
+                }
+                _ => {}
+            }
+        }
+        if decision.deciding_role.is_none() {
+            decision.deciding_role = roles.first().copied();
+        }
+        decision
+    }
+
+    /// The facts an action's decision can turn on, sorted: those of its
+    /// rules' conditions and of its scope's overrides (subjects and conditions).
+    pub(crate) fn relevant_facts(&self, action: ActionId) -> Vec<usize> {
+        let mut facts = Vec::new();
+        for rule in &self.policy.rules {
+            if rule.scope == action.scope() && rule.actions.contains(&action.index()) {
+                if let Some(c) = &rule.condition {
+                    c.expr.facts(&mut facts);
+                }
+            }
+        }
+        self.add_override_facts(action.scope(), &mut facts);
+        facts.sort_unstable();
+        facts.dedup();
+        facts
+    }
+
+    /// [`relevant_facts`](Self::relevant_facts) of every action at once, per
+    /// scope and action: one pass over the rules, for callers that answer many requests.
+    pub(crate) fn relevant_facts_by_action(&self) -> Vec<Vec<Vec<usize>>> {
+        let policy = &self.policy;
+        let mut relevant: Vec<Vec<Vec<usize>>> = policy
+            .scopes
+            .values()
+            .map(|s| vec![Vec::new(); s.actions.len()])
+            .collect();
+        for rule in &policy.rules {
+            let Some(condition) = &rule.condition else {
+                continue;
+            };
+            for &a in &rule.actions {
+                if let Some(list) = relevant.get_mut(rule.scope).and_then(|s| s.get_mut(a)) {
+                    condition.expr.facts(list);
+                }
+            }
+        }
+        for (scope, actions) in relevant.iter_mut().enumerate() {
+            let mut facts = Vec::new();
+            self.add_override_facts(scope, &mut facts);
+            for list in actions.iter_mut() {
+                list.extend_from_slice(&facts);
+                list.sort_unstable();
+                list.dedup();
+            }
+        }
+        relevant
+    }
+
+    fn add_override_facts(&self, scope: usize, facts: &mut Vec<usize>) {
+        for o in self.policy.overrides.iter().filter(|o| o.scope == scope) {
+            if let Subject::Fact(f) = o.subject {
+                facts.push(f);
+            }
+            if let Some(c) = &o.condition {
+                c.expr.facts(facts);
+            }
+        }
+    }
+
+    /// The facts of `relevant` the request did not give (so false) that, set
+    /// true one at a time, would change the decision from `current`; pushed to `out`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the request's parts and the reused buffers of a fast caller"
+    )]
+    pub(crate) fn would_change_into(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        action: ActionId,
+        facts: &FactSet,
+        given: &[usize],
+        current: Effect,
+        relevant: &[usize],
+        trial: (&mut FactSet, &mut Vec<usize>),
+        out: &mut Vec<usize>,
+    ) {
+        let (trial_facts, trial_roles) = trial;
+        for &f in relevant {
+            if given.contains(&f) {
+                continue;
+            }
+            trial_facts.copy_from(facts);
+            trial_facts.set(f, true);
+            if self
+                .decide_for(principal, action, trial_facts, trial_roles)
+                .effect
+                != current
+            {
+                out.push(f);
+            }
+        }
+    }
+
+    /// The inheritance path from `role` to the nearest role `rule` names,
+    /// into `path`: `[role]` when the rule names it, `[role, parent, …, named]`
+    /// otherwise. Breadth first over parents in declaration order, so the
+    /// first path found is the shortest, ties going to the earlier parent.
+    pub(crate) fn inheritance_path_into(
+        &self,
+        scope: usize,
+        role: usize,
+        rule: usize,
+        scratch: &mut PathScratch,
+        path: &mut Vec<usize>,
+    ) {
+        let policy = &self.policy;
+        let (Some((_, sc)), Some(rule)) = (policy.scopes.get_index(scope), policy.rules.get(rule))
+        else {
+            return;
+        };
+        if rule.roles.contains(&role) {
+            path.push(role);
+            return;
+        }
+        let s = scratch;
+        s.came_from.clear();
+        s.came_from.resize(sc.roles.len(), None);
+        s.seen.clear();
+        s.seen.resize(sc.roles.len(), false);
+        s.queue.clear();
+        s.queue.push_back(role);
+        if let Some(seen) = s.seen.get_mut(role) {
+            *seen = true;
+        }
+        while let Some(current) = s.queue.pop_front() {
+            if rule.roles.contains(&current) {
+                path.push(current);
+                let mut at = current;
+                while let Some(Some(prev)) = s.came_from.get(at) {
+                    path.push(*prev);
+                    at = *prev;
+                }
+                path.reverse();
+                return;
+            }
+            let parents = sc
+                .roles
+                .get_index(current)
+                .map(|(_, r)| r.parents.as_slice())
+                .unwrap_or_default();
+            for &parent in parents {
+                if let Some(seen) = s.seen.get_mut(parent) {
+                    if !*seen {
+                        *seen = true;
+                        if let Some(c) = s.came_from.get_mut(parent) {
+                            *c = Some(current);
+                        }
+                        s.queue.push_back(parent);
+                    }
+                }
+            }
+        }
+    }
+}
