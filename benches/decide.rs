@@ -1,5 +1,6 @@
 //! Single-decision latency: from resolved ids (one array load), from names
-//! (the lookups first), and a whole request answered (`evaluate`).
+//! (the lookups first), a whole request decided (`check`: the decision and
+//! its rule) and a whole request answered (`evaluate`).
 //!
 //! Each measurement walks a fixed list of cells (every cell of the reference
 //! policies; 4,096 cells scattered over the generated ones) so the branch
@@ -117,6 +118,31 @@ fn decide(c: &mut Criterion) {
                 for request in requests {
                     let answer = table.evaluate(black_box(request)).expect("answer");
                     allowed += u32::from(answer.decision == rolecall::Effect::Allow);
+                }
+                allowed
+            })
+        });
+    }
+    group.finish();
+
+    // The same requests through `check`: the decision and its rule, nothing more.
+    let mut group = c.benchmark_group("check_request");
+    for (id, table) in &tables {
+        let requests: Vec<Request> = common::sample_cells(table, SAMPLE / 4)
+            .into_iter()
+            .map(|(s, a, r)| Request {
+                principal: [(s.clone(), vec![r])].into_iter().collect(),
+                action: format!("{s}:{a}"),
+                ..Request::default()
+            })
+            .collect();
+        group.throughput(Throughput::Elements(requests.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(id), &requests, |b, requests| {
+            b.iter(|| {
+                let mut allowed = 0u32;
+                for request in requests {
+                    let verdict = table.check(black_box(request)).expect("verdict");
+                    allowed += u32::from(verdict.is_allowed());
                 }
                 allowed
             })

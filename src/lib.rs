@@ -56,7 +56,7 @@ use std::path::Path;
 
 pub use compile::{DecisionTable, compile};
 pub use diagnostic::{Diagnostic, Level};
-pub use eval::{Answer, EvalError, Request};
+pub use eval::{Answer, EvalError, Request, Verdict};
 pub use syntax::ast::Effect;
 
 /// Loads, resolves and compiles the policy at `path` (with its includes).

@@ -28,6 +28,10 @@ pub(crate) trait Principal {
     fn kind(&self) -> Option<usize>;
 }
 
+/// The effective roles of one decision: inline for the common request, so
+/// deciding allocates nothing.
+pub(crate) type Roles = smallvec::SmallVec<[usize; 8]>;
+
 /// One decision, by ids. The effective roles are left in the caller's buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Decision {
@@ -112,7 +116,7 @@ impl DecisionTable {
         principal: &(impl Principal + ?Sized),
         action: ActionId,
         facts: &FactSet,
-        roles: &mut Vec<usize>,
+        roles: &mut Roles,
     ) -> Decision {
         let scope = action.scope();
         let (held, source) = self.held(principal, scope);
@@ -230,7 +234,7 @@ impl DecisionTable {
         given: &[usize],
         current: Effect,
         relevant: &[usize],
-        trial: (&mut FactSet, &mut Vec<usize>),
+        trial: (&mut FactSet, &mut Roles),
         out: &mut Vec<usize>,
     ) {
         let (trial_facts, trial_roles) = trial;

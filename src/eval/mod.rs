@@ -144,13 +144,13 @@ impl DecisionTable {
 
     /// Evaluates a resolved request.
     pub fn evaluate_resolved(&self, request: &ResolvedRequest) -> Evaluation {
-        let mut roles = Vec::new();
+        let mut roles = crate::decision::Roles::new();
         let d = self.decide_for(request, request.action, &request.facts, &mut roles);
         let scope = request.action.scope();
         Evaluation {
             effect: d.effect,
             scope,
-            roles,
+            roles: roles.to_vec(),
             held: self.held(request, scope).0.to_vec(),
             source: d.source,
             override_applied: d.override_applied,
@@ -175,10 +175,47 @@ impl DecisionTable {
             &request.given,
             current,
             &relevant,
-            (&mut FactSet::default(), &mut Vec::new()),
+            (&mut FactSet::default(), &mut crate::decision::Roles::new()),
             &mut out,
         );
         out
+    }
+
+    /// The decision for a request given by names, and the rule that decided
+    /// it: every name resolved (an unknown one is an error), defaults,
+    /// overrides and the union over held roles applied, nothing else. For a
+    /// request of a few roles it allocates nothing; the reason, the
+    /// inheritance path and the facts that would change the answer are left
+    /// to [`evaluate`](Self::evaluate) and [`explain`].
+    ///
+    /// ```
+    /// let table = rolecall::compile_str("p.policy", r#"
+    ///     scope session {
+    ///         role viewer
+    ///         action chat
+    ///         allow viewer to chat
+    ///     }
+    /// "#).unwrap();
+    /// let request = rolecall::Request::from_json(
+    ///     r#"{"principal": {"session": "viewer"}, "action": "session:chat"}"#,
+    /// ).unwrap();
+    /// let verdict = table.check(&request).unwrap();
+    /// assert!(verdict.is_allowed());
+    /// assert_eq!(verdict.rule().and_then(|r| table.rule_at(r)).as_deref(), Some("p.policy:5"));
+    /// ```
+    pub fn check(&self, request: &Request) -> Result<Verdict, EvalError> {
+        let lookup = self.lookup(request)?;
+        let mut roles = crate::decision::Roles::new();
+        let d = self.decide_for(&lookup, lookup.action, &lookup.facts, &mut roles);
+        Ok(Verdict {
+            decision: d.effect,
+            rule: d.rule,
+        })
+    }
+
+    /// `file:line` of a rule, by index (as [`Verdict::rule`] gives it).
+    pub fn rule_at(&self, rule: usize) -> Option<String> {
+        self.policy.rules.get(rule).map(|r| r.loc.file_line())
     }
 
     /// Answers a request given by names.
@@ -312,6 +349,30 @@ impl crate::decision::reason::Sink for ReasonText<'_> {
         if let Some(o) = self.table.policy.overrides.get(index) {
             self.text.push_str(&self.table.policy.describe_override(o));
         }
+    }
+}
+
+/// The decision for a request and the rule that decided it ([`DecisionTable::check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    decision: Effect,
+    rule: Option<usize>,
+}
+
+impl Verdict {
+    /// Allow or deny.
+    pub fn decision(&self) -> Effect {
+        self.decision
+    }
+
+    /// Whether the request is allowed.
+    pub fn is_allowed(&self) -> bool {
+        self.decision == Effect::Allow
+    }
+
+    /// The deciding rule's index (`None`: nothing allowed it, the default deny).
+    pub fn rule(&self) -> Option<usize> {
+        self.rule
     }
 }
 

@@ -2,6 +2,7 @@
 
 use indexmap::IndexMap;
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use super::EvalError;
 use crate::compile::{ActionId, DecisionTable, FactSet};
@@ -128,24 +129,53 @@ pub struct ResolvedRequest {
     pub given: Vec<usize>,
 }
 
+/// A request's names resolved to ids without allocating for the common
+/// request (a few roles, no more than 8): what [`DecisionTable::resolve_request`]
+/// and [`DecisionTable::check`] share, so both read names alike and report
+/// the same errors. Only the scopes the request names are stored, so the
+/// cost does not grow with the number of scopes of the policy.
+#[derive(Debug, Clone)]
+pub(crate) struct Lookup {
+    pub action: ActionId,
+    pub kind: Option<usize>,
+    /// Per scope named: (scope, start, end) of its roles in `roles`.
+    scopes: SmallVec<[(usize, usize, usize); 4]>,
+    roles: SmallVec<[usize; 8]>,
+    pub facts: FactSet,
+    pub given: SmallVec<[usize; 8]>,
+}
+
+impl crate::decision::Principal for Lookup {
+    fn assigned(&self, scope: usize) -> &[usize] {
+        self.scopes
+            .iter()
+            .find(|&&(s, _, _)| s == scope)
+            .and_then(|&(_, start, end)| self.roles.get(start..end))
+            .unwrap_or(&[])
+    }
+    fn kind(&self) -> Option<usize> {
+        self.kind
+    }
+}
+
 impl DecisionTable {
-    /// Resolves names to ids. Every unknown name is an error, never a silent deny.
-    pub fn resolve_request(&self, request: &Request) -> Result<ResolvedRequest, EvalError> {
+    /// Resolves every name of `request` (an unknown one is an error, with a
+    /// suggestion), checks assignability, and keeps only what was named.
+    pub(crate) fn lookup(&self, request: &Request) -> Result<Lookup, EvalError> {
         let policy = &self.policy;
+        let names = &self.names;
+        let scope_names = || -> Vec<&str> { policy.scopes.keys().map(String::as_str).collect() };
         let (scope_name, action_name) = request
             .action
             .split_once(':')
             .ok_or_else(|| EvalError::ActionFormat(request.action.clone()))?;
-        let scope_names: Vec<&str> = policy.scopes.keys().map(String::as_str).collect();
-        let scope_index =
-            policy
-                .scopes
-                .get_index_of(scope_name)
-                .ok_or_else(|| EvalError::UnknownScope {
-                    scope: scope_name.to_string(),
-                    help: suggest(scope_name, &scope_names, "scope", "the policy"),
-                })?;
-        let action = self.action_id(scope_name, action_name).ok_or_else(|| {
+        let scope_index = names
+            .scope(scope_name)
+            .ok_or_else(|| EvalError::UnknownScope {
+                scope: scope_name.to_string(),
+                help: suggest(scope_name, &scope_names(), "scope", "the policy"),
+            })?;
+        let action = self.action_id_in(scope_index, action_name).ok_or_else(|| {
             let actions: Vec<&str> = policy
                 .scopes
                 .get_index(scope_index)
@@ -164,7 +194,7 @@ impl DecisionTable {
         })?;
         let kind = match &request.kind {
             None => None,
-            Some(kind) => Some(policy.kinds.get_index_of(kind).ok_or_else(|| {
+            Some(kind) => Some(names.kind(kind).ok_or_else(|| {
                 let kinds: Vec<&str> = policy.kinds.keys().map(String::as_str).collect();
                 EvalError::UnknownKind {
                     kind: kind.clone(),
@@ -172,20 +202,25 @@ impl DecisionTable {
                 }
             })?),
         };
-        let mut assigned = vec![Vec::new(); policy.scopes.len()];
+        let mut lookup = Lookup {
+            action,
+            kind,
+            scopes: SmallVec::new(),
+            roles: SmallVec::new(),
+            facts: FactSet::new(),
+            given: SmallVec::new(),
+        };
         for (scope, roles) in &request.principal {
-            let s = policy
-                .scopes
-                .get_index_of(scope)
-                .ok_or_else(|| EvalError::UnknownScope {
-                    scope: scope.clone(),
-                    help: suggest(scope, &scope_names, "scope", "the policy"),
-                })?;
+            let s = names.scope(scope).ok_or_else(|| EvalError::UnknownScope {
+                scope: scope.clone(),
+                help: suggest(scope, &scope_names(), "scope", "the policy"),
+            })?;
             let Some((_, sc)) = policy.scopes.get_index(s) else {
                 continue;
             };
+            let start = lookup.roles.len();
             for role in roles {
-                let r = sc.roles.get_index_of(role).ok_or_else(|| {
+                let r = names.role(s, role).ok_or_else(|| {
                     let names: Vec<&str> = sc.roles.keys().map(String::as_str).collect();
                     EvalError::UnknownRole {
                         scope: scope.clone(),
@@ -193,7 +228,7 @@ impl DecisionTable {
                         help: suggest(role, &names, "role", &format!("scope `{scope}`")),
                     }
                 })?;
-                if let Some(k) = kind {
+                if let (Some(k), Some(kind_name)) = (kind, &request.kind) {
                     if let Some(allowed) = sc.assignable.get(&k) {
                         if !allowed.roles.contains(&r) {
                             let allowed: Vec<String> = allowed
@@ -202,7 +237,7 @@ impl DecisionTable {
                                 .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
                                 .collect();
                             return Err(EvalError::NotAssignable {
-                                kind: request.kind.clone().unwrap_or_default(),
+                                kind: kind_name.clone(),
                                 scope: scope.clone(),
                                 role: role.clone(),
                                 allowed,
@@ -210,32 +245,45 @@ impl DecisionTable {
                         }
                     }
                 }
-                if let Some(list) = assigned.get_mut(s) {
-                    if !list.contains(&r) {
-                        list.push(r);
-                    }
+                if !lookup
+                    .roles
+                    .get(start..)
+                    .is_some_and(|run| run.contains(&r))
+                {
+                    lookup.roles.push(r);
                 }
             }
+            lookup.scopes.push((s, start, lookup.roles.len()));
         }
-        let mut facts = FactSet::new();
-        let mut given = Vec::new();
         for (fact, value) in &request.context {
-            let f = policy.facts.get_index_of(fact).ok_or_else(|| {
+            let f = names.fact(fact).ok_or_else(|| {
                 let names: Vec<&str> = policy.facts.keys().map(String::as_str).collect();
                 EvalError::UnknownFact {
                     fact: fact.clone(),
                     help: suggest(fact, &names, "fact", "the policy"),
                 }
             })?;
-            facts.set(f, *value);
-            given.push(f);
+            lookup.facts.set(f, *value);
+            lookup.given.push(f);
+        }
+        Ok(lookup)
+    }
+
+    /// Resolves names to ids. Every unknown name is an error, never a silent deny.
+    pub fn resolve_request(&self, request: &Request) -> Result<ResolvedRequest, EvalError> {
+        let lookup = self.lookup(request)?;
+        let mut assigned = vec![Vec::new(); self.policy.scopes.len()];
+        for &(s, start, end) in &lookup.scopes {
+            if let (Some(list), Some(roles)) = (assigned.get_mut(s), lookup.roles.get(start..end)) {
+                *list = roles.to_vec();
+            }
         }
         Ok(ResolvedRequest {
             assigned,
-            kind,
-            action,
-            facts,
-            given,
+            kind: lookup.kind,
+            action: lookup.action,
+            facts: lookup.facts,
+            given: lookup.given.to_vec(),
         })
     }
 }

@@ -2,6 +2,7 @@
 
 mod authzen;
 mod batch;
+mod check;
 mod cli;
 mod diagnostics;
 mod diff;

@@ -15,7 +15,7 @@ mod parse;
 
 use super::{EvalError, Request, RoleSource};
 use crate::compile::{ActionId, DecisionTable, FactSet};
-use crate::decision::{PathScratch, Principal, reason};
+use crate::decision::{PathScratch, Principal, Roles, reason};
 use crate::syntax::ast::Effect;
 use json::escaped;
 use parse::Parsed;
@@ -55,8 +55,8 @@ struct Texts {
 /// Buffers reused from line to line.
 #[derive(Default)]
 struct Scratch {
-    roles: Vec<usize>,
-    trial_roles: Vec<usize>,
+    roles: Roles,
+    trial_roles: Roles,
     trial_facts: FactSet,
     path: Vec<usize>,
     path_scratch: PathScratch,
