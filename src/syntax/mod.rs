@@ -7,7 +7,10 @@ pub mod ast;
 mod loader;
 mod parser;
 
+#[cfg(feature = "cli")]
+pub(crate) use loader::regular;
 pub use loader::{
-    FileSystem, Loader, MAX_FILE_BYTES, MAX_FILES, MemoryFiles, ParsedFile, RealFiles, read_limited,
+    FileSystem, Loader, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, MemoryFiles, NoFiles,
+    ParsedFile, RealFiles, read_limited, read_regular,
 };
 pub use parser::{is_reserved, parse_file};
