@@ -290,6 +290,8 @@ pub struct Loader<'fs> {
     roots: Vec<PathBuf>,
     /// Directories allowed besides the root policy's.
     extra_roots: Vec<PathBuf>,
+    /// The root policy's directory until [`Loader::resolve_roots`] resolves it.
+    root_dir: Option<PathBuf>,
     /// Bytes read so far, against [`MAX_TOTAL_BYTES`].
     total: u64,
 }
@@ -304,6 +306,7 @@ impl<'fs> Loader<'fs> {
             errors: Vec::new(),
             roots: Vec::new(),
             extra_roots: Vec::new(),
+            root_dir: None,
             total: 0,
         }
     }
@@ -374,27 +377,25 @@ impl<'fs> Loader<'fs> {
         self.finish()
     }
 
-    /// The root policy's directory, resolved both as written and through the
-    /// root's own symbolic link if it is one; then the allowed extras.
+    /// Notes the root policy's directory; it is resolved at the first
+    /// include, so a policy without includes costs no system call.
     fn set_roots(&mut self, root: &Path) {
         let parent = root
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        if let Ok(dir) = self.fs.canonical(parent) {
-            self.roots.push(dir);
-        }
-        if let Some(dir) = self
-            .fs
-            .canonical(root)
-            .ok()
-            .and_then(|real| real.parent().map(Path::to_path_buf))
-        {
-            if !self.roots.contains(&dir) {
+        self.root_dir = Some(parent.to_path_buf());
+    }
+
+    /// The root policy's directory, resolved (its `..` and symbolic links
+    /// too), then the allowed extras: where includes may read.
+    fn resolve_roots(&mut self) {
+        if let Some(dir) = self.root_dir.take() {
+            if let Ok(dir) = self.fs.canonical(&dir) {
                 self.roots.push(dir);
             }
+            self.roots.append(&mut self.extra_roots);
         }
-        self.roots.append(&mut self.extra_roots);
     }
 
     /// Whether an include resolved to `real` may be read.
@@ -503,6 +504,7 @@ impl<'fs> Loader<'fs> {
             )
             .with_help(help)
         };
+        self.resolve_roots();
         let real = match self.fs.canonical(&target) {
             Ok(real) => real,
             Err(e) => {

@@ -550,6 +550,34 @@ fn includes_may_not_leave_the_policy_directory() {
     }
 }
 
+/// Confinement does not get in the way of ordinary layouts: a policy
+/// reached through a symbolically linked directory includes its neighbours,
+/// and a file included under two names (one a link) is read once.
+#[cfg(unix)]
+#[test]
+fn links_inside_the_directory_still_work() {
+    let base = fresh("include-links");
+    let real = base.join("real");
+    std::fs::create_dir_all(real.join("common")).unwrap();
+    std::fs::write(real.join("common/facts.policy"), "fact open\n").unwrap();
+    std::os::unix::fs::symlink("common/facts.policy", real.join("alias.policy")).unwrap();
+    std::fs::write(
+        real.join("p.policy"),
+        "include \"common/facts.policy\"\ninclude \"alias.policy\"\nscope s {\n role r\n action a\n allow r to a when open\n}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("real", base.join("linked")).unwrap();
+    for root in [real.join("p.policy"), base.join("linked/p.policy")] {
+        let run = cli(&["check", s(&root)], "");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.contains("ok (1 scopes, 1 roles"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
 /// `--include-root DIR` lets includes read under DIR, on every command that
 /// loads a policy; a file so allowed gets its ordinary diagnostics.
 #[test]
