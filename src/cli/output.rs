@@ -74,6 +74,10 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let old = match std::fs::metadata(&target) {
         Ok(meta) => {
             crate::syntax::regular(&meta)?;
+            // The rename would replace a file the user may not write (a
+            // read-only file in a writable directory): ask as a write
+            // would, without changing a byte.
+            std::fs::OpenOptions::new().write(true).open(&target)?;
             Some(meta)
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,

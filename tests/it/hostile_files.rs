@@ -273,6 +273,54 @@ fn fmt_writes_through_links_and_keeps_permissions() {
     assert_eq!(mode(&snap) & 0o600, 0o600);
 }
 
+/// A file the user may not write is not replaced behind their back by
+/// the rename (root may write anything, so the test needs another user).
+#[cfg(unix)]
+#[test]
+fn fmt_does_not_replace_a_file_it_may_not_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = fresh("fmt-readonly");
+    let file = dir.join("p.policy");
+    let old = "scope   s {\n}\n";
+    std::fs::write(&file, old).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(
+        dir.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    // As root, drop to `nobody` with setpriv when it is there; as anyone
+    // else, the permissions apply already.
+    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let out = if root {
+        match Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_rolecall"))
+            .args(["fmt", s(&file)])
+            .output()
+        {
+            Ok(out) => out,
+            Err(_) => return, // no setpriv: nothing to test as root
+        }
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_rolecall"))
+            .args(["fmt", s(&file)])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: cannot write {}: Permission denied (os error 13)\n",
+            file.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), old);
+    assert_eq!(mode(&file), 0o444);
+}
+
 /// A target that is not a regular file is refused, not replaced.
 #[test]
 fn fmt_and_snapshot_refuse_a_directory() {
