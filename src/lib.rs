@@ -60,6 +60,7 @@ pub use eval::{Answer, EvalError, Request, Verdict};
 pub use syntax::ast::Effect;
 
 /// Loads, resolves and compiles the policy at `path` (with its includes).
+/// Includes may read only regular files inside the policy's own directory.
 pub fn compile_file(path: &Path) -> Result<DecisionTable, Vec<Diagnostic>> {
     compile_with(&syntax::RealFiles, path)
 }
@@ -69,15 +70,50 @@ pub fn compile_with(
     fs: &dyn syntax::FileSystem,
     path: &Path,
 ) -> Result<DecisionTable, Vec<Diagnostic>> {
-    let files = syntax::Loader::new(fs).load(path)?;
+    compile_with_roots(fs, path, &[])
+}
+
+/// Same, and includes may also read under each of `include_roots` (the
+/// command line's `--include-root`).
+pub fn compile_with_roots(
+    fs: &dyn syntax::FileSystem,
+    path: &Path,
+    include_roots: &[std::path::PathBuf],
+) -> Result<DecisionTable, Vec<Diagnostic>> {
+    let files = syntax::Loader::new(fs)
+        .include_roots(include_roots)
+        .load(path)?;
     let policy = resolve::resolve(&files)?;
     Ok(compile::compile(policy))
 }
 
-/// Compiles policy text shown as `name`; includes are read from the disk
-/// relative to `name`.
+/// Compiles policy text shown as `name`. It touches no file: an `include`
+/// in the text is a diagnostic (use [`compile_str_with`] to give includes a
+/// file system), so text from a tenant cannot make a service read its disk.
+///
+/// ```
+/// let errors = rolecall::compile_str("tenant.policy", "include \"/etc/hostname\"\n").unwrap_err();
+/// assert!(errors[0].message.contains("includes from text need a file system"));
+/// ```
 pub fn compile_str(name: &str, text: &str) -> Result<DecisionTable, Vec<Diagnostic>> {
-    let files = syntax::Loader::new(&syntax::RealFiles).load_text(name, text)?;
+    compile_str_with(&syntax::NoFiles, name, text)
+}
+
+/// Compiles policy text shown as `name`, its includes read through `fs`
+/// relative to `name`'s directory (and confined to it).
+///
+/// ```
+/// use rolecall::syntax::MemoryFiles;
+/// let files = MemoryFiles::new().with("facts.policy", "fact open\n");
+/// let table = rolecall::compile_str_with(&files, "main.policy", "include \"facts.policy\"\n").unwrap();
+/// assert_eq!(table.policy.facts.len(), 1);
+/// ```
+pub fn compile_str_with(
+    fs: &dyn syntax::FileSystem,
+    name: &str,
+    text: &str,
+) -> Result<DecisionTable, Vec<Diagnostic>> {
+    let files = syntax::Loader::new(fs).load_text(name, text)?;
     let policy = resolve::resolve(&files)?;
     Ok(compile::compile(policy))
 }

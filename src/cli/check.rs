@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, load};
+use super::{FAILURE, Io, OK, PolicyArgs, load};
 
 /// Check policy files.
 #[derive(Debug, clap::Args)]
@@ -10,13 +10,15 @@ pub struct Args {
     /// Policy files to check.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 /// Exit 0 when every file is valid; otherwise print all diagnostics, exit 1.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let mut code = OK;
     for file in &args.files {
-        match load(file, io) {
+        match load(file, &args.policy, io) {
             Some(table) => {
                 let p = &table.policy;
                 let roles: usize = p.scopes.values().map(|s| s.roles.len()).sum();

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, USAGE, load};
+use super::{FAILURE, Io, OK, PolicyArgs, USAGE, load};
 use crate::diff::{DiffFormat, diff};
 
 /// Show what changed in meaning between two policies.
@@ -20,6 +20,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -31,8 +33,8 @@ enum Format {
 
 /// Prints the differences; exit 0 when none, 1 when any, 2 on trouble.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    let old = load(&args.old, io);
-    let new = load(&args.new, io);
+    let old = load(&args.old, &args.policy, io);
+    let new = load(&args.new, &args.policy, io);
     let (Some(old), Some(new)) = (old, new) else {
         return USAGE;
     };

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, load};
+use super::{FAILURE, Io, OK, PolicyArgs, load};
 use crate::DecisionTable;
 use crate::eval::LineEvaluator;
 
@@ -19,11 +19,13 @@ pub struct Args {
     /// Read requests from this file instead of standard input.
     #[arg(long, value_name = "F")]
     requests: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 /// Answers every line; exit 1 if any line was an error.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    let Some(table) = load(&args.file, io) else {
+    let Some(table) = load(&args.file, &args.policy, io) else {
         return FAILURE;
     };
     let mut file_reader;
@@ -45,7 +47,10 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
 
 /// Answers each line of `input` with one JSON line on `stdout`, in order: a
 /// decision, or `{"error", "line"}`. Returns the exit code: 1 if any line
-/// was an error or `input` failed (said on `stderr`), else 0.
+/// was an error or `input` failed (said on `stderr`), else 0. A write to
+/// `stdout` that fails stops the answers: the status is then 1, or for a
+/// closed pipe that of the lines answered (the command line reports a
+/// failed standard output itself).
 pub fn answer_requests(
     table: &DecisionTable,
     input: &mut dyn BufRead,
@@ -93,7 +98,10 @@ pub fn answer_requests(
             let _ = serde_json::to_writer(&mut out, &error);
         }
         out.push(b'\n');
-        if stdout.write_all(&out).is_err() {
+        if let Err(e) = stdout.write_all(&out) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                break;
+            }
             return FAILURE;
         }
     }

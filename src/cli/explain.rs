@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, load};
+use super::{FAILURE, Io, OK, PolicyArgs, load};
 use crate::Request;
 use crate::eval::explain;
 
@@ -15,11 +15,13 @@ pub struct Args {
     /// The request, as one JSON object (the same form `eval` reads).
     #[arg(value_name = "REQUEST-JSON")]
     request: String,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 /// Prints the chain of reasoning behind one decision.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    let Some(table) = load(&args.file, io) else {
+    let Some(table) = load(&args.file, &args.policy, io) else {
         return FAILURE;
     };
     let resolved = Request::from_json(&args.request).and_then(|r| table.resolve_request(&r));

@@ -66,6 +66,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             }
         };
         if from_stdin && !args.check {
+            // A failed write is reported by `run`.
             let _ = write!(io.stdout, "{formatted}");
             continue;
         }
@@ -82,7 +83,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
                     .header(&name, &format!("{name} (formatted)"))
             );
             code = code.max(FAILURE);
-        } else if let Err(e) = std::fs::write(path, &formatted) {
+        } else if let Err(e) = super::output::replace_file(path, formatted.as_bytes()) {
             io.error(format!("cannot write {}: {e}", path.display()));
             code = code.max(FAILURE);
         }

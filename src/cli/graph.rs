@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, load};
+use super::{FAILURE, Io, OK, PolicyArgs, load};
 use crate::render::{GraphFormat, render_graph};
 
 /// Draw the roles: inheritance, overrides and default roles.
@@ -17,6 +17,8 @@ pub struct Args {
     /// Output format: Graphviz DOT, or a Mermaid flowchart (for Markdown).
     #[arg(long, value_enum, default_value_t = GraphArg::Dot)]
     format: GraphArg,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -27,7 +29,7 @@ enum GraphArg {
 
 /// Prints the role graph.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    let Some(table) = load(&args.file, io) else {
+    let Some(table) = load(&args.file, &args.policy, io) else {
         return FAILURE;
     };
     let format = match args.format {

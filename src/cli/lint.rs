@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, USAGE};
+use super::{FAILURE, Io, OK, PolicyArgs, USAGE};
 use crate::diagnostic::{Level, render};
 use crate::lint::{self, Finding, RULES, Report};
 
@@ -28,6 +28,8 @@ pub struct Args {
     /// Print the documentation of a rule.
     #[arg(long, value_name = "RULE")]
     explain: Option<String>,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,20 +56,22 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let mut code = OK;
     let mut all: Vec<Finding> = Vec::new();
     for file in &args.files {
-        let report = match lint::lint_file(file) {
-            Ok(report) => report,
-            Err(diagnostics) => {
-                io.diagnostics(&diagnostics);
-                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                io.error(format!(
-                    "{} cannot be linted: it is invalid ({errors} error{})",
-                    file.display(),
-                    if errors == 1 { "" } else { "s" }
-                ));
-                code = USAGE;
-                continue;
-            }
-        };
+        let report =
+            match lint::lint_with_roots(&crate::syntax::RealFiles, file, &args.policy.include_root)
+            {
+                Ok(report) => report,
+                Err(diagnostics) => {
+                    io.diagnostics(&diagnostics);
+                    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                    io.error(format!(
+                        "{} cannot be linted: it is invalid ({errors} error{})",
+                        file.display(),
+                        if errors == 1 { "" } else { "s" }
+                    ));
+                    code = USAGE;
+                    continue;
+                }
+            };
         let fails = report.findings.iter().any(|f| {
             f.level() == Level::Error
                 || (f.level() == Level::Warning && args.deny == Some(DenyLevel::Warnings))

@@ -8,6 +8,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod lint;
+mod output;
 mod repl;
 #[cfg(feature = "serve")]
 mod serve;
@@ -19,12 +20,12 @@ pub use eval::{MAX_LINE_BYTES, answer_requests};
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::DecisionTable;
 use crate::diagnostic::{Diagnostic, render};
-use crate::{DecisionTable, compile_file};
 
 /// Exit code: success.
 pub const OK: i32 = 0;
@@ -32,6 +33,19 @@ pub const OK: i32 = 0;
 pub const FAILURE: i32 = 1;
 /// Exit code: the command line is wrong, or a file cannot be parsed.
 pub const USAGE: i32 = 2;
+/// Exit code: standard output could not be written (a full disk, a closed
+/// file): 74, `EX_IOERR` of sysexits.h. A closed pipe (`| head -1`) is not
+/// an error: the command stops quietly with the status it had.
+pub const OUTPUT_FAILED: i32 = 74;
+
+/// The options of every command that loads a policy.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// Also let `include` read files under DIR (repeatable). By default an
+    /// include may only read inside the root policy's directory.
+    #[arg(long = "include-root", value_name = "DIR")]
+    pub(crate) include_root: Vec<PathBuf>,
+}
 
 /// rolecall: role-and-permission policies compiled to decision tables.
 #[derive(Debug, Parser)]
@@ -149,12 +163,54 @@ pub fn main() -> i32 {
             color_err,
         },
     );
-    let _ = out.flush();
-    code
+    // `run` flushed `out` already and reported a failure; this catches one
+    // it could not see.
+    match out.flush() {
+        Err(e) if code != OUTPUT_FAILED && e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(err, "error: cannot write standard output: {e}");
+            OUTPUT_FAILED
+        }
+        _ => code,
+    }
 }
 
-/// Runs the command line `args` (program name first) against `io`.
+/// Runs the command line `args` (program name first) against `io`. Standard
+/// output is flushed at the end; if a write to it failed, the error is
+/// printed once and the exit code is [`OUTPUT_FAILED`] (a closed pipe
+/// excepted: quiet, the command's own code).
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io<'_>) -> i32 {
+    let Io {
+        stdin,
+        stdout,
+        stderr,
+        color_out,
+        color_err,
+    } = io;
+    let mut checked = output::Checked::new(&mut **stdout);
+    let code = run_checked(
+        args,
+        &mut Io {
+            stdin: &mut **stdin,
+            stdout: &mut checked,
+            stderr: &mut **stderr,
+            color_out: *color_out,
+            color_err: *color_err,
+        },
+    );
+    match checked.finish() {
+        None => code,
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Some(e) => {
+            let _ = writeln!(stderr, "error: cannot write standard output: {e}");
+            OUTPUT_FAILED
+        }
+    }
+}
+
+fn run_checked(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    io: &mut Io<'_>,
+) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -198,8 +254,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
 }
 
 /// Compiles a policy file, printing its diagnostics on failure.
-pub(crate) fn load(path: &Path, io: &mut Io<'_>) -> Option<DecisionTable> {
-    match compile_file(path) {
+pub(crate) fn load(path: &Path, policy: &PolicyArgs, io: &mut Io<'_>) -> Option<DecisionTable> {
+    match crate::compile_with_roots(&crate::syntax::RealFiles, path, &policy.include_root) {
         Ok(table) => Some(table),
         Err(diagnostics) => {
             io.diagnostics(&diagnostics);

@@ -13,7 +13,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor};
 
-use super::{FAILURE, Io, OK, process_streams};
+use super::{FAILURE, Io, OK, PolicyArgs, process_streams};
 use crate::repl::{Origin, Session, Step, complete};
 
 /// Ask a policy questions: `can moderator mute_someone_on_stage?`
@@ -37,6 +37,8 @@ pub struct Args {
     /// When reading a script, print each line (`> line`) before its answer.
     #[arg(long)]
     echo: bool,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 /// Opens the policies, then reads lines until `:quit` or the end of input.
@@ -45,6 +47,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         Session::with_reference_policies()
     } else {
         let mut session = Session::new();
+        session.include_roots.clone_from(&args.policy.include_root);
         let mut ok = true;
         for file in &args.files {
             if let Err(diagnostics) = session.load(Origin::File(file.clone())) {
@@ -94,7 +97,10 @@ fn scripted(mut session: Session, echo: bool, io: &mut Io<'_>) -> i32 {
         }
         let mut out = String::new();
         let step = session.run_line(line, &mut out);
-        let _ = write!(io.stdout, "{out}");
+        if write!(io.stdout, "{out}").is_err() {
+            // `run` reports it; reading on would answer no one.
+            break;
+        }
         match step {
             Step::Done => {}
             Step::Failed => failed = true,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{FAILURE, Io, OK, USAGE};
+use super::{FAILURE, Io, OK, PolicyArgs, USAGE};
 use crate::serve::{Config, Server, StartError};
 
 /// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0.
@@ -44,6 +44,8 @@ pub struct Args {
     /// Log format: text or json (one JSON object per line).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    #[command(flatten)]
+    policy_args: PolicyArgs,
 }
 
 /// Serves until SIGINT or SIGTERM; exit 1 when it cannot start.
@@ -59,6 +61,9 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     }
     let mut config = Config::new(&args.policy);
     config.principals.clone_from(&args.principals);
+    config
+        .include_roots
+        .clone_from(&args.policy_args.include_root);
     config.listen = args.listen;
     config.public_url.clone_from(&args.public_url);
     config.explain = args.explain;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FAILURE, Io, OK, load};
+use super::{FAILURE, Io, OK, PolicyArgs, load};
 use crate::snapshot::compare_snapshots;
 
 /// Write, check or update the snapshot of a compiled policy.
@@ -24,11 +24,13 @@ pub struct Args {
     /// Rewrite the snapshot stored in OUT (after review), printing what changed.
     #[arg(long, value_name = "OUT")]
     update: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 /// Writes, checks or updates; exit 1 when the check fails or a file cannot be used.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    let Some(table) = load(&args.file, io) else {
+    let Some(table) = load(&args.file, &args.policy, io) else {
         return FAILURE;
     };
     let snapshot = table.to_snapshot();
@@ -48,7 +50,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
 }
 
 fn write(path: &Path, text: &str, io: &mut Io<'_>) -> i32 {
-    match std::fs::write(path, text) {
+    match super::output::replace_file(path, text.as_bytes()) {
         Ok(()) => OK,
         Err(e) => {
             io.error(format!("cannot write {}: {e}", path.display()));
@@ -58,7 +60,7 @@ fn write(path: &Path, text: &str, io: &mut Io<'_>) -> i32 {
 }
 
 fn check(args: &Args, stored: &Path, snapshot: &str, io: &mut Io<'_>) -> i32 {
-    let old = match std::fs::read_to_string(stored) {
+    let old = match read_text(stored) {
         Ok(text) => text,
         Err(e) => {
             io.error(format!(
@@ -101,7 +103,7 @@ fn check(args: &Args, stored: &Path, snapshot: &str, io: &mut Io<'_>) -> i32 {
 }
 
 fn update(stored: &Path, snapshot: &str, io: &mut Io<'_>) -> i32 {
-    let old = std::fs::read_to_string(stored).ok();
+    let old = read_text(stored).ok();
     if old.as_deref() == Some(snapshot) {
         let _ = writeln!(io.stdout, "{} is up to date", stored.display());
         return OK;
@@ -125,4 +127,11 @@ fn update(stored: &Path, snapshot: &str, io: &mut Io<'_>) -> i32 {
         let _ = writeln!(io.stdout, "wrote {}", stored.display());
     }
     OK
+}
+
+/// A stored snapshot: a regular file of at most 64 MiB, as UTF-8.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = crate::syntax::read_limited(path)?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, USAGE, load};
+use super::{FAILURE, Io, OK, PolicyArgs, USAGE, load};
 use crate::render::{Format, render};
 
 /// Print the compiled decision table.
@@ -19,6 +19,8 @@ pub struct Args {
     /// self-contained page (no external requests) to open in a browser.
     #[arg(long, value_enum, default_value_t = TableFormat::Text)]
     format: TableFormat,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -32,7 +34,7 @@ enum TableFormat {
 
 /// Prints the table.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    let Some(table) = load(&args.file, io) else {
+    let Some(table) = load(&args.file, &args.policy, io) else {
         return FAILURE;
     };
     let scope = match &args.scope {

@@ -1,10 +1,11 @@
 //! `rolecall test [PATH...] [--coverage] [--verbose]`
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::{FAILURE, Io, OK, USAGE};
+use super::{FAILURE, Io, OK, PolicyArgs, USAGE};
 use crate::DecisionTable;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::testing::{Coverage, load, run_case};
@@ -28,6 +29,8 @@ pub struct Args {
     /// Print every test, not only the failures.
     #[arg(short, long)]
     verbose: bool,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 struct PolicyRun {
@@ -39,8 +42,9 @@ struct PolicyRun {
 /// Runs every test; exit 1 on any failure.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let mut files = Vec::new();
+    let mut seen = HashSet::new();
     for path in &args.paths {
-        if let Err(e) = collect(path, &mut files) {
+        if let Err(e) = collect(path, &mut seen, &mut files) {
             io.error(format!("cannot read {}: {e}", path.display()));
             return USAGE;
         }
@@ -88,7 +92,11 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             }
             let table = match std::fs::metadata(&policy_path) {
                 Err(_) => None,
-                Ok(_) => match crate::compile_file(&policy_path) {
+                Ok(_) => match crate::compile_with_roots(
+                    &crate::syntax::RealFiles,
+                    &policy_path,
+                    &args.policy.include_root,
+                ) {
                     Ok(t) => Some(t),
                     Err(diagnostics) => {
                         io.diagnostics(&diagnostics);
@@ -143,9 +151,18 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
 }
 
 /// Adds `path` (a file) or the test files under it (a directory), sorted.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Each real directory is searched once, whatever the symbolic links that
+/// lead to it (`self -> .`, `up -> ..`), so a loop ends.
+fn collect(
+    path: &Path,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
     if !std::fs::metadata(path)?.is_dir() {
         out.push(path.to_path_buf());
+        return Ok(());
+    }
+    if !seen.insert(std::fs::canonicalize(path)?) {
         return Ok(());
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
@@ -154,7 +171,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
-            collect(&entry, out)?;
+            collect(&entry, seen, out)?;
         } else if entry
             .file_name()
             .and_then(|n| n.to_str())

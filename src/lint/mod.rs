@@ -31,7 +31,7 @@ pub use report::{json_lines, sarif};
 use crate::compile::DecisionTable;
 use crate::diagnostic::Diagnostic;
 use crate::source::Loc;
-use crate::syntax::{FileSystem, Loader, ParsedFile, RealFiles};
+use crate::syntax::{FileSystem, Loader, NoFiles, ParsedFile, RealFiles};
 
 /// What kind of mistake a rule finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -231,13 +231,23 @@ pub fn lint_file(path: &Path) -> Result<Report, Vec<Diagnostic>> {
 
 /// Same, reading files through `fs`.
 pub fn lint_with(fs: &dyn FileSystem, path: &Path) -> Result<Report, Vec<Diagnostic>> {
-    let files = Loader::new(fs).load(path)?;
+    lint_with_roots(fs, path, &[])
+}
+
+/// Same, and includes may also read under each of `include_roots`.
+pub fn lint_with_roots(
+    fs: &dyn FileSystem,
+    path: &Path,
+    include_roots: &[std::path::PathBuf],
+) -> Result<Report, Vec<Diagnostic>> {
+    let files = Loader::new(fs).include_roots(include_roots).load(path)?;
     lint_parsed(files)
 }
 
-/// Lints policy text shown as `name`; includes are read from the disk.
+/// Lints policy text shown as `name`. It touches no file: an `include` is
+/// a diagnostic, as in [`compile_str`](crate::compile_str).
 pub fn lint_str(name: &str, text: &str) -> Result<Report, Vec<Diagnostic>> {
-    let files = Loader::new(&RealFiles).load_text(name, text)?;
+    let files = Loader::new(&NoFiles).load_text(name, text)?;
     lint_parsed(files)
 }
 

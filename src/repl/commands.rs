@@ -353,7 +353,7 @@ impl Session {
                 continue;
             };
             let (name, origin) = (p.name.clone(), p.origin.clone());
-            match origin.compile() {
+            match origin.compile(&self.include_roots) {
                 Ok(table) => {
                     let summary = summary(&table);
                     if let Some(p) = self.policies.get_mut(i) {

@@ -59,9 +59,9 @@ impl Origin {
         }
     }
 
-    fn compile(&self) -> Result<DecisionTable, Vec<Diagnostic>> {
+    fn compile(&self, include_roots: &[PathBuf]) -> Result<DecisionTable, Vec<Diagnostic>> {
         match self {
-            Origin::File(path) => crate::compile_with(&RealFiles, path),
+            Origin::File(path) => crate::compile_with_roots(&RealFiles, path, include_roots),
             Origin::Embedded { path, text } => {
                 let files = MemoryFiles::new().with(*path, *text);
                 crate::compile_with(&files, Path::new(path))
@@ -109,6 +109,8 @@ pub struct Session {
     last: Option<Last>,
     /// Color in tables and diagnostics.
     pub color: bool,
+    /// Directories includes may read besides each policy's own (`--include-root`).
+    pub include_roots: Vec<PathBuf>,
 }
 
 /// A line's output, and an error to report after it.
@@ -134,7 +136,7 @@ impl Session {
     /// Compiles and adds a policy (replacing one loaded from the same place)
     /// and makes it current. Returns its name.
     pub fn load(&mut self, origin: Origin) -> Result<String, Vec<Diagnostic>> {
-        let table = Arc::new(origin.compile()?);
+        let table = Arc::new(origin.compile(&self.include_roots)?);
         if let Some(i) = self.policies.iter().position(|p| p.origin == origin) {
             if let Some(p) = self.policies.get_mut(i) {
                 p.table = table;

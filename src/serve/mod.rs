@@ -34,6 +34,8 @@ pub struct Config {
     pub policy: PathBuf,
     /// The principals file, if any.
     pub principals: Option<PathBuf>,
+    /// Directories includes may read besides the policy's own (`--include-root`).
+    pub include_roots: Vec<PathBuf>,
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
     /// The PDP's public base URL for the metadata; by default `http://` and the request's Host.
@@ -62,6 +64,7 @@ impl Config {
         Config {
             policy: policy.into(),
             principals: None,
+            include_roots: Vec::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             explain: false,
@@ -114,8 +117,12 @@ impl Server {
     /// its own runtime: call it from synchronous code, or from
     /// `spawn_blocking` inside another runtime).
     pub fn start(config: Config) -> Result<Server, StartError> {
-        let loaded =
-            load(&config.policy, config.principals.as_deref()).map_err(StartError::Load)?;
+        let loaded = load(
+            &config.policy,
+            config.principals.as_deref(),
+            &config.include_roots,
+        )
+        .map_err(StartError::Load)?;
         let listener =
             std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
                 addr: config.listen,
@@ -349,9 +356,14 @@ async fn reloader(
         };
         let before = stamps(&files);
         let config = shared.config.clone();
-        let result =
-            tokio::task::spawn_blocking(move || load(&config.policy, config.principals.as_deref()))
-                .await;
+        let result = tokio::task::spawn_blocking(move || {
+            load(
+                &config.policy,
+                config.principals.as_deref(),
+                &config.include_roots,
+            )
+        })
+        .await;
         // A file written while it was being read may have been read half
         // written: then look again at the next poll, whatever the outcome.
         let changed_meanwhile = stamps(&files) != before;

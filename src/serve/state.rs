@@ -43,13 +43,21 @@ impl LoadError {
     }
 }
 
-/// Loads, resolves and compiles the policy, then binds the principals file to it.
-pub fn load(policy: &Path, principals: Option<&Path>) -> Result<Loaded, LoadError> {
+/// Loads, resolves and compiles the policy, then binds the principals file
+/// to it. Includes may read under the policy's directory and `include_roots`.
+pub fn load(
+    policy: &Path,
+    principals: Option<&Path>,
+    include_roots: &[PathBuf],
+) -> Result<Loaded, LoadError> {
     let policy_error = |diagnostics| LoadError {
         file: policy.to_path_buf(),
         diagnostics,
     };
-    let parsed = Loader::new(&RealFiles).load(policy).map_err(policy_error)?;
+    let parsed = Loader::new(&RealFiles)
+        .include_roots(include_roots)
+        .load(policy)
+        .map_err(policy_error)?;
     let mut files: Vec<PathBuf> = parsed.iter().map(|f| PathBuf::from(f.src.name())).collect();
     let mut digest = Fnv::new();
     for f in &parsed {
@@ -64,7 +72,8 @@ pub fn load(policy: &Path, principals: Option<&Path>) -> Result<Loaded, LoadErro
                 file: path.to_path_buf(),
                 diagnostics,
             };
-            let text = std::fs::read(path).map_err(|e| {
+            // A regular file only: a FIFO would block the reloader for good.
+            let text = crate::syntax::read_limited(path).map_err(|e| {
                 principals_error(vec![
                     Diagnostic::without_location(
                         "rolecall::io::read",

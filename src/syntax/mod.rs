@@ -9,8 +9,11 @@ mod messages;
 mod parser;
 mod recover;
 
+#[cfg(feature = "cli")]
+pub(crate) use loader::regular;
 pub use loader::{
-    FileSystem, Loader, MAX_FILE_BYTES, MAX_FILES, MemoryFiles, ParsedFile, RealFiles, read_limited,
+    FileSystem, Loader, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, MemoryFiles, NoFiles,
+    ParsedFile, RealFiles, read_limited, read_regular,
 };
 pub use parser::{MAX_NESTING, is_reserved, parse_file};
 pub use recover::MAX_SYNTAX_ERRORS;

@@ -125,16 +125,26 @@ impl TestFile {
 
 /// Reads and parses the test file at `path`.
 pub fn load(path: &Path) -> Result<TestFile, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![
-            Diagnostic::without_location(
-                "rolecall::test::read",
-                Level::Error,
-                format!("cannot read {}: {e}", path.display()),
-            )
-            .with_help("check the path; a directory is searched for `*.policy.test` files"),
-        ]
-    })?;
+    // A regular file only: a FIFO named `x.policy.test` must not hang `test`.
+    let text = crate::syntax::read_limited(path)
+        .and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                )
+            })
+        })
+        .map_err(|e| {
+            vec![
+                Diagnostic::without_location(
+                    "rolecall::test::read",
+                    Level::Error,
+                    format!("cannot read {}: {e}", path.display()),
+                )
+                .with_help("check the path; a directory is searched for `*.policy.test` files"),
+            ]
+        })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     parse(&SourceFile::new(path.display().to_string(), text))
 }

@@ -92,6 +92,8 @@ struct Diag {
     files: Vec<(String, Vec<u8>)>,
     /// `{dir}` stands for the case's directory.
     message: &'static str,
+    /// Errors in the summary (the case's own and those it needs to arise).
+    errors: usize,
 }
 
 fn diag(code: &'static str, text: &str, message: &'static str) -> Diag {
@@ -99,6 +101,7 @@ fn diag(code: &'static str, text: &str, message: &'static str) -> Diag {
         code,
         files: vec![("p.policy".to_string(), text.as_bytes().to_vec())],
         message,
+        errors: 1,
     }
 }
 
@@ -112,17 +115,30 @@ fn diagnostic_catalog() -> Vec<Diag> {
             .into_bytes(),
     )];
     too_many.extend((0..256).map(|i| (format!("f{i}.policy"), b"# empty\n".to_vec())));
+    // 64 MiB less 100 bytes, then an include of 200: past the total.
+    let mut big = vec![0u8; rolecall::syntax::MAX_TOTAL_BYTES as usize - 100];
+    big[0] = 0xff;
+    let total_size = vec![
+        (
+            "p.policy".to_string(),
+            b"include \"a.policy\"\ninclude \"b.policy\"\n".to_vec(),
+        ),
+        ("a.policy".to_string(), big),
+        ("b.policy".to_string(), vec![b'#'; 200]),
+    ];
     vec![
         // Loading.
         Diag {
             code: "rolecall::io::read",
             files: Vec::new(),
             message: "cannot read {dir}/p.policy: no such file",
+            errors: 1,
         },
         Diag {
             code: "rolecall::io::utf8",
             files: vec![("p.policy".to_string(), b"scope s {\xff}".to_vec())],
             message: "{dir}/p.policy is not valid UTF-8 (first bad byte at offset 9)",
+            errors: 1,
         },
         Diag {
             code: "rolecall::include::cycle",
@@ -131,6 +147,7 @@ fn diagnostic_catalog() -> Vec<Diag> {
                 ("q.policy".to_string(), b"include \"p.policy\"\n".to_vec()),
             ],
             message: "include cycle: {dir}/p.policy → {dir}/q.policy → {dir}/p.policy",
+            errors: 1,
         },
         Diag {
             code: "rolecall::include::missing",
@@ -139,11 +156,27 @@ fn diagnostic_catalog() -> Vec<Diag> {
                 b"include \"gone.policy\"\n".to_vec(),
             )],
             message: "cannot include {dir}/gone.policy: no such file",
+            errors: 1,
         },
         Diag {
             code: "rolecall::include::too_many",
             files: too_many,
             message: "a policy may include at most 256 files",
+            errors: 1,
+        },
+        Diag {
+            code: "rolecall::include::outside",
+            files: vec![("p.policy".to_string(), b"include \"/\"\n".to_vec())],
+            message: "cannot include /: outside `{dir}`",
+            errors: 1,
+        },
+        Diag {
+            code: "rolecall::include::total_size",
+            files: total_size,
+            message: "cannot include {dir}/b.policy: the policy's files would hold more than 64 MiB together",
+            // The first include is counted although it is not UTF-8 (which
+            // spares the test the parse of 64 MiB).
+            errors: 2,
         },
         // Syntax.
         diag(
@@ -332,6 +365,8 @@ fn every_policy_diagnostic_is_printed_by_check() {
         let policy = dir.join("p.policy");
         let (code, stdout, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
         let message = case.message.replace("{dir}", dir.to_str().unwrap());
+        // Written, the test files are no longer needed (one is 64 MiB).
+        let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(code, 1, "{message}: {stderr}");
         assert_eq!(stdout, "");
         assert!(
@@ -339,10 +374,12 @@ fn every_policy_diagnostic_is_printed_by_check() {
             "expected `{}` with `{message}`, got:\n{stderr}",
             case.code
         );
+        let errors = case.errors;
         assert!(
             stderr.ends_with(&format!(
-                "error: {} is invalid (1 error)\n",
-                policy.display()
+                "error: {} is invalid ({errors} error{})\n",
+                policy.display(),
+                if errors == 1 { "" } else { "s" }
             )),
             "{stderr}"
         );
@@ -923,8 +960,14 @@ fn every_error_site_of_the_commands_is_counted() {
     let sites = [
         (
             "mod.rs",
-            4,
-            "two usage-error writes, the diagnostics and the summary of `load`",
+            5,
+            "two usage-error writes, the diagnostics and the summary of `load`, \
+             standard output that cannot be written",
+        ),
+        (
+            "output.rs",
+            0,
+            "its errors are returned to `run`, `fmt` and `snapshot`",
         ),
         ("check.rs", 0, "errors come from `load`"),
         ("table.rs", 1, "unknown scope"),
@@ -1012,27 +1055,85 @@ fn json_nesting_is_bounded_by_serde_json() {
 
 #[test]
 fn files_past_the_size_limit_are_refused() {
-    // An endless device stands for any file past 64 MiB.
-    let (code, _, stderr) = cli_bytes(&["check", "/dev/zero"], b"");
+    // A sparse file one byte past 64 MiB stands for any large file.
+    let dir = case_dir("size");
+    let large = dir.join("large.policy");
+    std::fs::File::create(&large)
+        .unwrap()
+        .set_len(rolecall::syntax::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let large = large.to_str().unwrap();
+    let (code, _, stderr) = cli_bytes(&["check", large], b"");
     assert_eq!(code, 1);
     assert!(
-        stderr.starts_with("rolecall::io::read\n\n  × cannot read /dev/zero: larger than 64 MiB\n"),
+        stderr.starts_with(&format!(
+            "rolecall::io::read\n\n  × cannot read {large}: larger than 64 MiB\n"
+        )),
         "{stderr}"
     );
-    let dir = case_dir("size");
     let policy = dir.join("p.policy");
-    std::fs::write(&policy, "include \"/dev/zero\"\n").unwrap();
+    std::fs::write(&policy, "include \"large.policy\"\n").unwrap();
     let (code, _, stderr) = cli_bytes(&["check", policy.to_str().unwrap()], b"");
     assert_eq!(code, 1);
     assert!(
+        squash(&stderr).starts_with(&squash(&format!(
+            "rolecall::include::missing\n\n  × cannot include {large}: larger than 64 MiB\n"
+        ))),
+        "{stderr}"
+    );
+    let (code, _, stderr) = cli_bytes(&["fmt", large], b"");
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        format!("error: cannot read {large}: larger than 64 MiB\n")
+    );
+    // An endless device is not a regular file: refused before a byte is read.
+    let (code, _, stderr) = cli_bytes(&["check", "/dev/zero"], b"");
+    assert_eq!(code, 1);
+    assert!(
         stderr.starts_with(
-            "rolecall::include::missing\n\n  × cannot include /dev/zero: larger than 64 MiB\n"
+            "rolecall::io::read\n\n  × cannot read /dev/zero: not a regular file (a character device)\n"
         ),
         "{stderr}"
     );
     let (code, _, stderr) = cli_bytes(&["fmt", "/dev/zero"], b"");
     assert_eq!(code, 1);
-    assert_eq!(stderr, "error: cannot read /dev/zero: larger than 64 MiB\n");
+    assert_eq!(
+        stderr,
+        "error: cannot read /dev/zero: not a regular file (a character device)\n"
+    );
+}
+
+/// Standard output that cannot be written: one error, exit 74. (More cases,
+/// a closed pipe and a real process on /dev/full: `hostile_files`.)
+#[test]
+fn standard_output_that_cannot_be_written() {
+    struct Full;
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from_raw_os_error(28))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let policy = request_policy();
+    let mut stderr = Vec::new();
+    let code = run(
+        ["rolecall", "check", &policy],
+        &mut Io {
+            stdin: &mut &b""[..],
+            stdout: &mut Full,
+            stderr: &mut stderr,
+            color_out: false,
+            color_err: false,
+        },
+    );
+    assert_eq!(code, rolecall::cli::OUTPUT_FAILED);
+    assert_eq!(
+        String::from_utf8(stderr).unwrap(),
+        "error: cannot write standard output: No space left on device (os error 28)\n"
+    );
 }
 
 #[test]

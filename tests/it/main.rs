@@ -14,6 +14,7 @@ mod fmt;
 mod generate;
 mod graph;
 mod guarantees;
+mod hostile_files;
 mod hostile_syntax;
 mod html;
 mod limits;
