@@ -1,15 +1,15 @@
 //! Order-independent views of a compiled table, shared by snapshots and diffs.
 //!
 //! Conditions are rendered with their operands sorted and compared by
-//! meaning, and a cell's deciding rule is described by the role it names, so
+//! meaning (by decision diagram), and a cell's deciding rule is described by the role it names, so
 //! reordering or reformatting declarations changes neither a snapshot nor a
 //! diff.
 
+use std::collections::HashMap;
+
+use crate::bdd::{Bdd, Undecided, order_of};
 use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::{Cond, Policy, Subject};
-
-/// Facts beyond which two conditions are compared by text, not by truth table.
-const MAX_COMPARED_FACTS: usize = 16;
 
 /// Renders a condition with fact names, operands of `and`/`or` flattened,
 /// sorted and deduplicated, parenthesised only where needed.
@@ -55,32 +55,39 @@ fn operands(
 }
 
 /// Whether two conditions, each over its own policy's facts, hold for the
-/// same sets of true fact names. Compared on every assignment of the facts
-/// they read; by normalized text beyond [`MAX_COMPARED_FACTS`] facts.
-pub(crate) fn same_condition(a: &Cond, pa: &Policy, b: &Cond, pb: &Policy) -> bool {
-    let mut fa = Vec::new();
-    a.facts(&mut fa);
-    let mut fb = Vec::new();
-    b.facts(&mut fb);
-    let mut names: Vec<String> = fa
-        .iter()
-        .map(|&f| pa.fact_name(f))
-        .chain(fb.iter().map(|&f| pb.fact_name(f)))
-        .collect();
-    names.sort();
-    names.dedup();
-    if names.len() > MAX_COMPARED_FACTS {
-        return render_cond(a, pa) == render_cond(b, pb);
+/// same sets of true fact names: equal normalized text, or else the same
+/// decision diagram over the facts by name. [`Undecided`] past the diagram's
+/// budget ([`crate::bdd::MAX_BDD_STEPS`]).
+pub(crate) fn same_condition(
+    a: &Cond,
+    pa: &Policy,
+    b: &Cond,
+    pb: &Policy,
+) -> Result<bool, Undecided> {
+    if render_cond(a, pa) == render_cond(b, pb) {
+        return Ok(true);
     }
-    let bit_of = |policy: &Policy, f: usize| {
-        let name = policy.fact_name(f);
-        names.iter().position(|n| *n == name)
+    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+    a.facts(&mut fa);
+    b.facts(&mut fb);
+    let named = |policy: &Policy, facts: &[usize]| -> Vec<(usize, String)> {
+        facts.iter().map(|&f| (f, policy.fact_name(f))).collect()
     };
-    (0u32..(1 << names.len())).all(|bits| {
-        let holds =
-            |policy: &Policy, f: usize| bit_of(policy, f).is_some_and(|i| bits & (1 << i) != 0);
-        a.eval(&|f| holds(pa, f)) == b.eval(&|f| holds(pb, f))
-    })
+    let (na, nb) = (named(pa, &fa), named(pb, &fb));
+    let order = order_of(na.iter().chain(&nb).map(|(_, n)| n.as_str()));
+    let vars = |named: &[(usize, String)]| -> HashMap<usize, usize> {
+        named
+            .iter()
+            .filter_map(|(f, n)| order.get(n.as_str()).map(|&v| (*f, v)))
+            .collect()
+    };
+    let (va, vb) = (vars(&na), vars(&nb));
+    // Every fact read has a variable; a missing one is refused by the diagram.
+    let var = |vars: &HashMap<usize, usize>, f: usize| vars.get(&f).copied().unwrap_or(usize::MAX);
+    let mut bdd = Bdd::default();
+    let x = bdd.build(a, &|f| var(&va, f))?;
+    let y = bdd.build(b, &|f| var(&vb, f))?;
+    Ok(x == y)
 }
 
 /// What a cell means, independent of which rules say it.
@@ -108,11 +115,16 @@ impl Meaning {
     }
 
     /// Whether two meanings, each in its own table, agree.
-    pub(crate) fn same(&self, pa: &Policy, other: &Meaning, pb: &Policy) -> bool {
+    pub(crate) fn same(
+        &self,
+        pa: &Policy,
+        other: &Meaning,
+        pb: &Policy,
+    ) -> Result<bool, Undecided> {
         match (self, other) {
-            (Meaning::Allow, Meaning::Allow) | (Meaning::Deny, Meaning::Deny) => true,
+            (Meaning::Allow, Meaning::Allow) | (Meaning::Deny, Meaning::Deny) => Ok(true),
             (Meaning::Conditional(a), Meaning::Conditional(b)) => same_condition(a, pa, b, pb),
-            _ => false,
+            _ => Ok(false),
         }
     }
 }

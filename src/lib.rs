@@ -30,6 +30,7 @@
 )]
 
 pub mod authzen;
+pub mod bdd;
 mod canon;
 pub mod compile;
 pub mod diagnostic;
