@@ -38,6 +38,7 @@ pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod generate;
+pub mod json;
 pub mod lint;
 pub mod render;
 pub mod repl;

@@ -7,6 +7,7 @@ mod diagnostics;
 mod diff;
 mod differential;
 mod docs;
+mod duplicate_keys;
 mod errors;
 mod eval;
 mod fmt;
