@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::bdd::{Bdd, Undecided, order_of};
+use crate::bdd::{Bdd, MAX_BDD_STEPS, Undecided, order_of};
 use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::{Cond, Policy, Subject};
 
@@ -54,19 +54,62 @@ fn operands(
     flat
 }
 
-/// Whether two conditions, each over its own policy's facts, hold for the
-/// same sets of true fact names: equal normalized text, or else the same
-/// decision diagram over the facts by name. [`Undecided`] past the diagram's
-/// budget ([`crate::bdd::MAX_BDD_STEPS`]).
-pub(crate) fn same_condition(
+/// Comparisons of conditions already made, by normalized text (equal text
+/// is equal meaning): the cells of one rule share its condition, so a diff
+/// builds the diagrams of each pair of conditions once, within a budget of
+/// diagram steps for all of them.
+#[derive(Debug)]
+pub(crate) struct Compared {
+    seen: HashMap<(String, String), Result<bool, Undecided>>,
+    /// Diagram steps still allowed, all comparisons together.
+    left: usize,
+}
+
+impl Compared {
+    /// No comparison made yet; `budget` steps for all of them.
+    pub(crate) fn with_budget(budget: usize) -> Compared {
+        Compared {
+            seen: HashMap::new(),
+            left: budget,
+        }
+    }
+
+    /// Whether two conditions, each over its own policy's facts, hold for the
+    /// same sets of true fact names: equal normalized text, or else the same
+    /// decision diagram over the facts by name. [`Undecided`] past the
+    /// diagram's budget ([`MAX_BDD_STEPS`]) or past what is left of the
+    /// budget of all comparisons.
+    pub(crate) fn same_condition(
+        &mut self,
+        a: &Cond,
+        pa: &Policy,
+        b: &Cond,
+        pb: &Policy,
+    ) -> Result<bool, Undecided> {
+        let key = (render_cond(a, pa), render_cond(b, pb));
+        if key.0 == key.1 {
+            return Ok(true);
+        }
+        if let Some(known) = self.seen.get(&key) {
+            return *known;
+        }
+        let mut bdd = Bdd::with_budget(self.left.min(MAX_BDD_STEPS));
+        let answer = same_diagram(&mut bdd, a, pa, b, pb);
+        self.left = self.left.saturating_sub(bdd.steps());
+        self.seen.insert(key, answer);
+        answer
+    }
+}
+
+/// Whether the two conditions have the same decision diagram, their facts
+/// matched by name.
+fn same_diagram(
+    bdd: &mut Bdd,
     a: &Cond,
     pa: &Policy,
     b: &Cond,
     pb: &Policy,
 ) -> Result<bool, Undecided> {
-    if render_cond(a, pa) == render_cond(b, pb) {
-        return Ok(true);
-    }
     let (mut fa, mut fb) = (Vec::new(), Vec::new());
     a.facts(&mut fa);
     b.facts(&mut fb);
@@ -84,7 +127,6 @@ pub(crate) fn same_condition(
     let (va, vb) = (vars(&na), vars(&nb));
     // Every fact read has a variable; a missing one is refused by the diagram.
     let var = |vars: &HashMap<usize, usize>, f: usize| vars.get(&f).copied().unwrap_or(usize::MAX);
-    let mut bdd = Bdd::default();
     let x = bdd.build(a, &|f| var(&va, f))?;
     let y = bdd.build(b, &|f| var(&vb, f))?;
     Ok(x == y)
@@ -120,10 +162,13 @@ impl Meaning {
         pa: &Policy,
         other: &Meaning,
         pb: &Policy,
+        compared: &mut Compared,
     ) -> Result<bool, Undecided> {
         match (self, other) {
             (Meaning::Allow, Meaning::Allow) | (Meaning::Deny, Meaning::Deny) => Ok(true),
-            (Meaning::Conditional(a), Meaning::Conditional(b)) => same_condition(a, pa, b, pb),
+            (Meaning::Conditional(a), Meaning::Conditional(b)) => {
+                compared.same_condition(a, pa, b, pb)
+            }
             _ => Ok(false),
         }
     }

@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::bdd::Undecided;
-use crate::canon::{Meaning, describe_override, kind_name, render_cond, role_name, same_condition};
+use crate::canon::{Compared, Meaning, describe_override, kind_name, render_cond, role_name};
 use crate::compile::DecisionTable;
 use crate::resolve::{Policy, Scope, Subject};
 use crate::snapshot::advice_text;
@@ -318,8 +318,21 @@ impl PolicyDiff {
     }
 }
 
+/// Decision diagram steps one diff spends comparing conditions, all cells and
+/// overrides together (each comparison also within
+/// [`crate::bdd::MAX_BDD_STEPS`]); past it the remaining comparisons are
+/// undecided. Fifty comparisons at their own budget; a diff of people's
+/// policies needs a few hundred steps per changed condition.
+pub const MAX_DIFF_BDD_STEPS: usize = 10_000_000;
+
 /// Compares two compiled policies by meaning.
 pub fn diff(old: &DecisionTable, new: &DecisionTable) -> PolicyDiff {
+    diff_with_budget(old, new, MAX_DIFF_BDD_STEPS)
+}
+
+/// [`diff`] with `budget` decision diagram steps for all its comparisons of
+/// conditions instead of [`MAX_DIFF_BDD_STEPS`].
+pub fn diff_with_budget(old: &DecisionTable, new: &DecisionTable, budget: usize) -> PolicyDiff {
     let (po, pn) = (&old.policy, &new.policy);
     let mut scopes = ScopesDiff::default();
     let entry = |(name, s): (&String, &Scope)| ScopeEntry {
@@ -339,9 +352,10 @@ pub fn diff(old: &DecisionTable, new: &DecisionTable) -> PolicyDiff {
         .filter(|(n, _)| !pn.scopes.contains_key(*n))
         .map(entry)
         .collect();
+    let mut compared = Compared::with_budget(budget);
     for (sn, name) in pn.scopes.keys().enumerate() {
         if let Some(so) = po.scopes.get_index_of(name) {
-            let d = scope_diff(old, so, new, sn, name);
+            let d = scope_diff(old, so, new, sn, name, &mut compared);
             if d.len() > 0 || !d.undecided.is_empty() {
                 scopes.changed.push(d);
             }
@@ -351,7 +365,7 @@ pub fn diff(old: &DecisionTable, new: &DecisionTable) -> PolicyDiff {
         facts: Names::between(po.facts.keys(), pn.facts.keys()),
         kinds: Names::between(po.kinds.keys(), pn.kinds.keys()),
         scopes,
-        overrides: overrides_diff(po, pn),
+        overrides: overrides_diff(po, pn, &mut compared),
     }
 }
 
@@ -361,6 +375,7 @@ fn scope_diff(
     new: &DecisionTable,
     sn: usize,
     name: &str,
+    compared: &mut Compared,
 ) -> ScopeDiff {
     let (po, pn) = (&old.policy, &new.policy);
     let (Some((_, o)), Some((_, n))) = (po.scopes.get_index(so), pn.scopes.get_index(sn)) else {
@@ -404,7 +419,7 @@ fn scope_diff(
             };
             let before = Meaning::of(old, so, ao, ro);
             let after = Meaning::of(new, sn, an, rn);
-            let list = match before.same(po, &after, pn) {
+            let list = match before.same(po, &after, pn, compared) {
                 Ok(true) => continue,
                 Ok(false) => &mut d.cells,
                 Err(Undecided) => &mut d.undecided,
@@ -593,7 +608,7 @@ fn settings(policy: &Policy, s: usize) -> IndexMap<String, String> {
 }
 
 /// Overrides matched by subject, target and condition meaning.
-fn overrides_diff(po: &Policy, pn: &Policy) -> OverridesDiff {
+fn overrides_diff(po: &Policy, pn: &Policy, compared: &mut Compared) -> OverridesDiff {
     let key = |p: &Policy, i: usize| {
         p.overrides.get(i).map(|o| {
             let subject = match o.subject {
@@ -603,7 +618,7 @@ fn overrides_diff(po: &Policy, pn: &Policy) -> OverridesDiff {
             (subject, p.role_name(o.scope, o.role))
         })
     };
-    let same = |i: usize, j: usize| {
+    let mut same = |i: usize, j: usize| {
         let (Some(a), Some(b)) = (po.overrides.get(i), pn.overrides.get(j)) else {
             return Ok(false);
         };
@@ -612,7 +627,7 @@ fn overrides_diff(po: &Policy, pn: &Policy) -> OverridesDiff {
         }
         match (&a.condition, &b.condition) {
             (None, None) => Ok(true),
-            (Some(x), Some(y)) => same_condition(&x.expr, po, &y.expr, pn),
+            (Some(x), Some(y)) => compared.same_condition(&x.expr, po, &y.expr, pn),
             _ => Ok(false),
         }
     };

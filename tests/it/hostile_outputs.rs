@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use rolecall::bdd::{Bdd, MAX_BDD_STEPS, Ref, Undecided};
-use rolecall::diff::diff;
+use rolecall::diff::{MAX_DIFF_BDD_STEPS, diff, diff_with_budget};
 use rolecall::render::{escape_markdown, to_dot, to_html, to_markdown, to_mermaid, to_text};
 use rolecall::resolve::Cond;
 
@@ -133,6 +133,68 @@ fn equivalent_conditions_over_many_facts_are_no_difference() {
             assert!(run.stdout.ends_with(summary), "{n} {name}: {}", run.stdout);
         }
     }
+}
+
+/// 17 facts, `a and (b or c)` against `(a and b) or (a and c)`, on `roles`
+/// roles named by one rule each side.
+fn distributed(roles: usize) -> (String, String) {
+    let f: Vec<String> = (0..17).map(|i| format!("f{i:02}")).collect();
+    let names: Vec<String> = (0..roles).map(|i| format!("r{i}")).collect();
+    let mut head = facts(&f);
+    head.push_str("scope s {\n");
+    for r in &names {
+        head.push_str(&format!("    role {r}\n"));
+    }
+    head.push_str("    action a\n");
+    let (a, bc) = f.split_at(15);
+    let who = names.join(", ");
+    let old = format!(
+        "{head}    allow {who} to a when {} and ({} or {})\n}}\n",
+        and(a),
+        bc[0],
+        bc[1]
+    );
+    let new = format!(
+        "{head}    allow {who} to a when ({} and {}) or ({} and {})\n}}\n",
+        and(a),
+        bc[0],
+        and(a),
+        bc[1]
+    );
+    (old, new)
+}
+
+#[test]
+fn one_budget_for_all_comparisons_of_a_diff_and_each_pair_compared_once() {
+    let (old, new) = distributed(1);
+    let (old, new) = (table(&old), table(&new));
+    assert_eq!(diff(&old, &new).undecided(), 0);
+    // No budget left: undecided, not a change.
+    let d = diff_with_budget(&old, &new, 0);
+    assert_eq!((d.len(), d.undecided()), (0, 1));
+    // The fewest steps that decide this comparison (the count is deterministic).
+    let mut need = 1;
+    while diff_with_budget(&old, &new, need).undecided() > 0 {
+        need *= 2;
+        assert!(need <= MAX_DIFF_BDD_STEPS, "never decided");
+    }
+    let (mut low, mut high) = (need / 2, need);
+    while low + 1 < high {
+        let mid = (low + high) / 2;
+        if diff_with_budget(&old, &new, mid).undecided() > 0 {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    let need = high;
+    assert_eq!(diff_with_budget(&old, &new, need - 1).undecided(), 1);
+    // 300 cells of the same pair of conditions: that budget decides them all,
+    // so the pair was compared once.
+    let (old, new) = distributed(300);
+    let (old, new) = (table(&old), table(&new));
+    let d = diff_with_budget(&old, &new, need);
+    assert_eq!((d.len(), d.undecided()), (0, 0));
 }
 
 /// `(x0 and … and x19 and y0 and … and y19) or (x0 and y0) or … (x19 and y19)`:
