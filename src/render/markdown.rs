@@ -86,7 +86,12 @@ pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
 /// link, or end a table cell or line. Every Markdown renderer uses it.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    // How many digits the text starts with (`1.` or `1)` would start a list).
+    let mut leading_digits = 0;
     for (i, c) in text.chars().enumerate() {
+        if c.is_ascii_digit() && leading_digits == i {
+            leading_digits += 1;
+        }
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -100,7 +105,7 @@ pub fn escape_markdown(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '.' | ')' if out.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() => {
+            '.' | ')' if i > 0 && leading_digits == i => {
                 out.push('\\');
                 out.push(c);
             }

@@ -539,6 +539,13 @@ fn escape_markdown_leaves_plain_words_alone() {
     assert_eq!(escape_markdown("# h"), "\\# h");
     assert_eq!(escape_markdown("12. x"), "12\\. x");
     assert_eq!(escape_markdown("x #1 - 2. y"), "x #1 - 2. y");
+    assert_eq!(escape_markdown("1)"), "1\\)");
+    assert_eq!(escape_markdown("1.2."), "1\\.2.");
+    assert_eq!(escape_markdown(".5"), ".5");
+    // Linear: a long run of digits then of dots.
+    let long = format!("{}{}", "1".repeat(100_000), ".".repeat(100_000));
+    let escaped = escape_markdown(&long);
+    assert_eq!(escaped.len(), long.len() + 1);
 }
 
 #[test]
