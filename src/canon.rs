@@ -1,15 +1,15 @@
 //! Order-independent views of a compiled table, shared by snapshots and diffs.
 //!
 //! Conditions are rendered with their operands sorted and compared by
-//! meaning, and a cell's deciding rule is described by the role it names, so
+//! meaning (by decision diagram), and a cell's deciding rule is described by the role it names, so
 //! reordering or reformatting declarations changes neither a snapshot nor a
 //! diff.
 
+use std::collections::HashMap;
+
+use crate::bdd::{Bdd, MAX_BDD_STEPS, Undecided, order_of};
 use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::{Cond, Policy, Subject};
-
-/// Facts beyond which two conditions are compared by text, not by truth table.
-const MAX_COMPARED_FACTS: usize = 16;
 
 /// Renders a condition with fact names, operands of `and`/`or` flattened,
 /// sorted and deduplicated, parenthesised only where needed.
@@ -54,33 +54,82 @@ fn operands(
     flat
 }
 
-/// Whether two conditions, each over its own policy's facts, hold for the
-/// same sets of true fact names. Compared on every assignment of the facts
-/// they read; by normalized text beyond [`MAX_COMPARED_FACTS`] facts.
-pub(crate) fn same_condition(a: &Cond, pa: &Policy, b: &Cond, pb: &Policy) -> bool {
-    let mut fa = Vec::new();
-    a.facts(&mut fa);
-    let mut fb = Vec::new();
-    b.facts(&mut fb);
-    let mut names: Vec<String> = fa
-        .iter()
-        .map(|&f| pa.fact_name(f))
-        .chain(fb.iter().map(|&f| pb.fact_name(f)))
-        .collect();
-    names.sort();
-    names.dedup();
-    if names.len() > MAX_COMPARED_FACTS {
-        return render_cond(a, pa) == render_cond(b, pb);
+/// Comparisons of conditions already made, by normalized text (equal text
+/// is equal meaning): the cells of one rule share its condition, so a diff
+/// builds the diagrams of each pair of conditions once, within a budget of
+/// diagram steps for all of them.
+#[derive(Debug)]
+pub(crate) struct Compared {
+    seen: HashMap<(String, String), Result<bool, Undecided>>,
+    /// Diagram steps still allowed, all comparisons together.
+    left: usize,
+}
+
+impl Compared {
+    /// No comparison made yet; `budget` steps for all of them.
+    pub(crate) fn with_budget(budget: usize) -> Compared {
+        Compared {
+            seen: HashMap::new(),
+            left: budget,
+        }
     }
-    let bit_of = |policy: &Policy, f: usize| {
-        let name = policy.fact_name(f);
-        names.iter().position(|n| *n == name)
+
+    /// Whether two conditions, each over its own policy's facts, hold for the
+    /// same sets of true fact names: equal normalized text, or else the same
+    /// decision diagram over the facts by name. [`Undecided`] past the
+    /// diagram's budget ([`MAX_BDD_STEPS`]) or past what is left of the
+    /// budget of all comparisons.
+    pub(crate) fn same_condition(
+        &mut self,
+        a: &Cond,
+        pa: &Policy,
+        b: &Cond,
+        pb: &Policy,
+    ) -> Result<bool, Undecided> {
+        let key = (render_cond(a, pa), render_cond(b, pb));
+        if key.0 == key.1 {
+            return Ok(true);
+        }
+        if let Some(known) = self.seen.get(&key) {
+            return *known;
+        }
+        let mut bdd = Bdd::with_budget(self.left.min(MAX_BDD_STEPS));
+        let answer = same_diagram(&mut bdd, a, pa, b, pb);
+        self.left = self.left.saturating_sub(bdd.steps());
+        self.seen.insert(key, answer);
+        answer
+    }
+}
+
+/// Whether the two conditions have the same decision diagram, their facts
+/// matched by name.
+fn same_diagram(
+    bdd: &mut Bdd,
+    a: &Cond,
+    pa: &Policy,
+    b: &Cond,
+    pb: &Policy,
+) -> Result<bool, Undecided> {
+    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+    a.facts(&mut fa);
+    b.facts(&mut fb);
+    let named = |policy: &Policy, facts: &[usize]| -> Vec<(usize, String)> {
+        facts.iter().map(|&f| (f, policy.fact_name(f))).collect()
     };
-    (0u32..(1 << names.len())).all(|bits| {
-        let holds =
-            |policy: &Policy, f: usize| bit_of(policy, f).is_some_and(|i| bits & (1 << i) != 0);
-        a.eval(&|f| holds(pa, f)) == b.eval(&|f| holds(pb, f))
-    })
+    let (na, nb) = (named(pa, &fa), named(pb, &fb));
+    let order = order_of(na.iter().chain(&nb).map(|(_, n)| n.as_str()));
+    let vars = |named: &[(usize, String)]| -> HashMap<usize, usize> {
+        named
+            .iter()
+            .filter_map(|(f, n)| order.get(n.as_str()).map(|&v| (*f, v)))
+            .collect()
+    };
+    let (va, vb) = (vars(&na), vars(&nb));
+    // Every fact read has a variable; a missing one is refused by the diagram.
+    let var = |vars: &HashMap<usize, usize>, f: usize| vars.get(&f).copied().unwrap_or(usize::MAX);
+    let x = bdd.build(a, &|f| var(&va, f))?;
+    let y = bdd.build(b, &|f| var(&vb, f))?;
+    Ok(x == y)
 }
 
 /// What a cell means, independent of which rules say it.
@@ -108,11 +157,19 @@ impl Meaning {
     }
 
     /// Whether two meanings, each in its own table, agree.
-    pub(crate) fn same(&self, pa: &Policy, other: &Meaning, pb: &Policy) -> bool {
+    pub(crate) fn same(
+        &self,
+        pa: &Policy,
+        other: &Meaning,
+        pb: &Policy,
+        compared: &mut Compared,
+    ) -> Result<bool, Undecided> {
         match (self, other) {
-            (Meaning::Allow, Meaning::Allow) | (Meaning::Deny, Meaning::Deny) => true,
-            (Meaning::Conditional(a), Meaning::Conditional(b)) => same_condition(a, pa, b, pb),
-            _ => false,
+            (Meaning::Allow, Meaning::Allow) | (Meaning::Deny, Meaning::Deny) => Ok(true),
+            (Meaning::Conditional(a), Meaning::Conditional(b)) => {
+                compared.same_condition(a, pa, b, pb)
+            }
+            _ => Ok(false),
         }
     }
 }

@@ -30,6 +30,7 @@
 )]
 
 pub mod authzen;
+pub mod bdd;
 mod canon;
 pub mod compile;
 mod decision;
@@ -38,6 +39,7 @@ pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod generate;
+pub mod json;
 pub mod lint;
 pub mod render;
 pub mod repl;

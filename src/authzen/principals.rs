@@ -99,7 +99,7 @@ impl Principals {
     /// Reads a principals file; `name` is shown in diagnostics.
     pub fn parse(name: &str, text: &str) -> Result<Principals, Vec<Diagnostic>> {
         let src = SourceFile::new(name, text);
-        let value: Value = match serde_json::from_str(text) {
+        let value: Value = match crate::json::from_str(text) {
             Ok(value) => value,
             Err(e) => {
                 let offset = offset_of(text, e.line(), e.column());

@@ -8,7 +8,7 @@ use crate::diff::{DiffFormat, diff};
 /// Show what changed in meaning between two policies.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Compares the compiled tables by name: every (scope, action, role) whose decision changed, with the rule responsible on each side; facts, kinds, scopes, roles and actions added or removed; inheritance edges; defaults, assignable roles, limits, advice and overrides. A reformatted or reordered policy shows no difference.\n\nExit status: 0 no differences, 1 differences, 2 a usage error or an invalid policy (like diff)."
+    after_help = "Compares the compiled tables by name: every (scope, action, role) whose decision changed, with the rule responsible on each side; facts, kinds, scopes, roles and actions added or removed; inheritance edges; defaults, assignable roles, limits, advice and overrides. A reformatted or reordered policy shows no difference. Conditions are compared exactly; two too large to compare are shown as \"could not decide\", not as a change.\n\nExit status: 0 no differences (and nothing undecided), 1 differences or undecided comparisons, 2 a usage error or an invalid policy (like diff)."
 )]
 pub struct Args {
     /// The policy before.

@@ -1,7 +1,9 @@
 //! Semantic diff: what changed in meaning between two compiled policies.
 //!
 //! Everything is matched by name, never by index, and cells are compared by
-//! meaning (conditions by truth table), so a reformatted or reordered policy
+//! meaning (conditions by decision diagram, exact at any number of facts;
+//! past the diagram's budget a cell is reported as undecided, never as a
+//! change), so a reformatted or reordered policy
 //! has no differences. Reported: every (scope, action, role) whose decision
 //! changed with the rule responsible on each side; facts, kinds, scopes,
 //! roles and actions added or removed; inheritance edges; defaults,
@@ -13,7 +15,8 @@ mod render;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::canon::{Meaning, describe_override, kind_name, render_cond, role_name};
+use crate::bdd::Undecided;
+use crate::canon::{Compared, Meaning, describe_override, kind_name, render_cond, role_name};
 use crate::compile::DecisionTable;
 use crate::resolve::{Policy, Scope, Subject};
 use crate::snapshot::advice_text;
@@ -194,6 +197,10 @@ pub struct ScopeDiff {
     pub cells: Vec<CellChange>,
     /// Defaults, assignable lists, limits and advice that changed.
     pub settings: Vec<SettingChange>,
+    /// Cells whose conditions could not be compared within the decision
+    /// diagram's budget ([`crate::bdd::MAX_BDD_STEPS`]): maybe changed, not
+    /// counted as differences.
+    pub undecided: Vec<CellChange>,
 }
 
 impl ScopeDiff {
@@ -229,6 +236,16 @@ pub struct Reordered {
     pub new: Vec<String>,
 }
 
+/// An override of both policies, same subject and target, whose conditions
+/// could not be compared within the decision diagram's budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UndecidedOverride {
+    /// Before.
+    pub old: OverrideRef,
+    /// After.
+    pub new: OverrideRef,
+}
+
 /// Overrides added, removed, reordered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OverridesDiff {
@@ -238,6 +255,9 @@ pub struct OverridesDiff {
     pub removed: Vec<OverrideRef>,
     /// Tried in a different order.
     pub reordered: Vec<Reordered>,
+    /// Matched by subject and target, conditions not compared (too large):
+    /// maybe changed, not counted as differences.
+    pub undecided: Vec<UndecidedOverride>,
 }
 
 /// Every difference in meaning between two policies.
@@ -271,9 +291,21 @@ impl PolicyDiff {
             + self.overrides.reordered.len()
     }
 
-    /// Whether the policies mean the same.
+    /// Comparisons that could not be decided: cells and overrides whose
+    /// conditions are too large to compare ([`crate::bdd::MAX_BDD_STEPS`]).
+    pub fn undecided(&self) -> usize {
+        self.scopes
+            .changed
+            .iter()
+            .map(|s| s.undecided.len())
+            .sum::<usize>()
+            + self.overrides.undecided.len()
+    }
+
+    /// Whether the policies are known to mean the same: no difference and
+    /// nothing undecided.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len() == 0 && self.undecided() == 0
     }
 
     /// Renders the diff; `old` and `new` name the two sides in headings.
@@ -286,8 +318,21 @@ impl PolicyDiff {
     }
 }
 
+/// Decision diagram steps one diff spends comparing conditions, all cells and
+/// overrides together (each comparison also within
+/// [`crate::bdd::MAX_BDD_STEPS`]); past it the remaining comparisons are
+/// undecided. Fifty comparisons at their own budget; a diff of people's
+/// policies needs a few hundred steps per changed condition.
+pub const MAX_DIFF_BDD_STEPS: usize = 10_000_000;
+
 /// Compares two compiled policies by meaning.
 pub fn diff(old: &DecisionTable, new: &DecisionTable) -> PolicyDiff {
+    diff_with_budget(old, new, MAX_DIFF_BDD_STEPS)
+}
+
+/// [`diff`] with `budget` decision diagram steps for all its comparisons of
+/// conditions instead of [`MAX_DIFF_BDD_STEPS`].
+pub fn diff_with_budget(old: &DecisionTable, new: &DecisionTable, budget: usize) -> PolicyDiff {
     let (po, pn) = (&old.policy, &new.policy);
     let mut scopes = ScopesDiff::default();
     let entry = |(name, s): (&String, &Scope)| ScopeEntry {
@@ -307,10 +352,11 @@ pub fn diff(old: &DecisionTable, new: &DecisionTable) -> PolicyDiff {
         .filter(|(n, _)| !pn.scopes.contains_key(*n))
         .map(entry)
         .collect();
+    let mut compared = Compared::with_budget(budget);
     for (sn, name) in pn.scopes.keys().enumerate() {
         if let Some(so) = po.scopes.get_index_of(name) {
-            let d = scope_diff(old, so, new, sn, name);
-            if d.len() > 0 {
+            let d = scope_diff(old, so, new, sn, name, &mut compared);
+            if d.len() > 0 || !d.undecided.is_empty() {
                 scopes.changed.push(d);
             }
         }
@@ -319,7 +365,7 @@ pub fn diff(old: &DecisionTable, new: &DecisionTable) -> PolicyDiff {
         facts: Names::between(po.facts.keys(), pn.facts.keys()),
         kinds: Names::between(po.kinds.keys(), pn.kinds.keys()),
         scopes,
-        overrides: overrides_diff(po, pn),
+        overrides: overrides_diff(po, pn, &mut compared),
     }
 }
 
@@ -329,6 +375,7 @@ fn scope_diff(
     new: &DecisionTable,
     sn: usize,
     name: &str,
+    compared: &mut Compared,
 ) -> ScopeDiff {
     let (po, pn) = (&old.policy, &new.policy);
     let (Some((_, o)), Some((_, n))) = (po.scopes.get_index(so), pn.scopes.get_index(sn)) else {
@@ -372,14 +419,17 @@ fn scope_diff(
             };
             let before = Meaning::of(old, so, ao, ro);
             let after = Meaning::of(new, sn, an, rn);
-            if !before.same(po, &after, pn) {
-                d.cells.push(CellChange {
-                    action: action.clone(),
-                    role: role.clone(),
-                    old: cell_state(old, so, ao, ro),
-                    new: cell_state(new, sn, an, rn),
-                });
-            }
+            let list = match before.same(po, &after, pn, compared) {
+                Ok(true) => continue,
+                Ok(false) => &mut d.cells,
+                Err(Undecided) => &mut d.undecided,
+            };
+            list.push(CellChange {
+                action: action.clone(),
+                role: role.clone(),
+                old: cell_state(old, so, ao, ro),
+                new: cell_state(new, sn, an, rn),
+            });
         }
     }
 
@@ -558,7 +608,7 @@ fn settings(policy: &Policy, s: usize) -> IndexMap<String, String> {
 }
 
 /// Overrides matched by subject, target and condition meaning.
-fn overrides_diff(po: &Policy, pn: &Policy) -> OverridesDiff {
+fn overrides_diff(po: &Policy, pn: &Policy, compared: &mut Compared) -> OverridesDiff {
     let key = |p: &Policy, i: usize| {
         p.overrides.get(i).map(|o| {
             let subject = match o.subject {
@@ -568,25 +618,45 @@ fn overrides_diff(po: &Policy, pn: &Policy) -> OverridesDiff {
             (subject, p.role_name(o.scope, o.role))
         })
     };
-    let same = |i: usize, j: usize| {
+    let mut same = |i: usize, j: usize| {
         let (Some(a), Some(b)) = (po.overrides.get(i), pn.overrides.get(j)) else {
-            return false;
+            return Ok(false);
         };
-        key(po, i) == key(pn, j)
-            && match (&a.condition, &b.condition) {
-                (None, None) => true,
-                (Some(x), Some(y)) => crate::canon::same_condition(&x.expr, po, &y.expr, pn),
-                _ => false,
-            }
+        if key(po, i) != key(pn, j) {
+            return Ok(false);
+        }
+        match (&a.condition, &b.condition) {
+            (None, None) => Ok(true),
+            (Some(x), Some(y)) => compared.same_condition(&x.expr, po, &y.expr, pn),
+            _ => Ok(false),
+        }
     };
     let mut matched: Vec<Option<usize>> = vec![None; po.overrides.len()];
     let mut used = vec![false; pn.overrides.len()];
-    for (i, slot) in matched.iter_mut().enumerate() {
-        for (j, taken) in used.iter_mut().enumerate() {
-            if !*taken && same(i, j) {
-                *taken = true;
-                *slot = Some(j);
-                break;
+    // Pairs whose comparison was undecided, matched only when nothing decided
+    // matches them: never reported as removed and added.
+    let mut undecided_pairs: Vec<(usize, usize)> = Vec::new();
+    for undecided_pass in [false, true] {
+        for (i, slot) in matched.iter_mut().enumerate() {
+            if slot.is_some() {
+                continue;
+            }
+            for (j, taken) in used.iter_mut().enumerate() {
+                if *taken {
+                    continue;
+                }
+                let hit = match same(i, j) {
+                    Ok(s) => s,
+                    Err(Undecided) => undecided_pass,
+                };
+                if hit {
+                    *taken = true;
+                    *slot = Some(j);
+                    if undecided_pass {
+                        undecided_pairs.push((i, j));
+                    }
+                    break;
+                }
             }
         }
     }
@@ -612,6 +682,13 @@ fn overrides_diff(po: &Policy, pn: &Policy) -> OverridesDiff {
             .map(|(i, _)| reference(po, i))
             .collect(),
         reordered: Vec::new(),
+        undecided: undecided_pairs
+            .iter()
+            .map(|&(i, j)| UndecidedOverride {
+                old: reference(po, i),
+                new: reference(pn, j),
+            })
+            .collect(),
     };
     // Per target scope (by name), the matched pairs in the old order: a pair
     // of different target roles now tried the other way round is a change.

@@ -3,10 +3,27 @@
 use std::fmt::Write;
 
 use super::{CellState, PolicyDiff, RuleRef, SettingChange};
+use crate::render::{code_span, code_span_in_table, escape_markdown};
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
+
+/// `3 differences`, and what could not be decided.
+fn summary(d: &PolicyDiff) -> String {
+    let mut text = plural(d.len(), "difference");
+    let undecided = d.undecided();
+    if undecided > 0 {
+        let _ = write!(
+            text,
+            "; {} could not be decided (conditions too large to compare)",
+            plural(undecided, "comparison")
+        );
+    }
+    text
+}
+
+const UNDECIDED: &str = "could not decide whether this changed (conditions too large to compare)";
 
 fn or_nothing(items: &[String]) -> String {
     if items.is_empty() {
@@ -23,14 +40,20 @@ fn decision_text(state: &CellState) -> String {
     }
 }
 
-/// `allow a to x at f:3, via r → a`, or `no rule (default deny)`.
-fn rules_text(state: &CellState, rule: impl Fn(&RuleRef) -> String) -> String {
+/// `allow a to x at f:3, via r → a`, or `no rule (default deny)`; `name`
+/// writes each role of the path.
+fn rules_text(
+    state: &CellState,
+    rule: impl Fn(&RuleRef) -> String,
+    name: impl Fn(&str) -> String,
+) -> String {
     if state.rules.is_empty() {
         return "no rule (default deny)".to_string();
     }
     let mut text = state.rules.iter().map(rule).collect::<Vec<_>>().join("; ");
     if !state.via.is_empty() {
-        let _ = write!(text, ", via {}", state.via.join(" → "));
+        let via: Vec<String> = state.via.iter().map(|v| name(v)).collect();
+        let _ = write!(text, ", via {}", via.join(" → "));
     }
     text
 }
@@ -129,16 +152,30 @@ pub(super) fn text(d: &PolicyDiff, old: &str, new: &str) -> String {
                 c.role,
                 decision_text(&c.old),
                 decision_text(&c.new),
-                rules_text(&c.old, rule),
-                rules_text(&c.new, rule)
+                rules_text(&c.old, rule, str::to_string),
+                rules_text(&c.new, rule, str::to_string)
             );
         }
         for setting in &s.settings {
             let _ = writeln!(out, "  {}", setting_line(setting));
         }
+        for c in &s.undecided {
+            let _ = writeln!(
+                out,
+                "  {} × {}: {UNDECIDED}\n    old: {}\n    new: {}",
+                c.action,
+                c.role,
+                decision_text(&c.old),
+                decision_text(&c.new)
+            );
+        }
     }
     let o = &d.overrides;
-    if !(o.added.is_empty() && o.removed.is_empty() && o.reordered.is_empty()) {
+    if !(o.added.is_empty()
+        && o.removed.is_empty()
+        && o.reordered.is_empty()
+        && o.undecided.is_empty())
+    {
         out.push_str("\noverrides\n");
         for (verb, list) in [("added", &o.added), ("removed", &o.removed)] {
             for x in list {
@@ -154,8 +191,15 @@ pub(super) fn text(d: &PolicyDiff, old: &str, new: &str) -> String {
                 r.new.join("; ")
             );
         }
+        for u in &o.undecided {
+            let _ = writeln!(
+                out,
+                "  {UNDECIDED}:\n    old: {} at {}\n    new: {} at {}",
+                u.old.text, u.old.at, u.new.text, u.new.at
+            );
+        }
     }
-    let _ = writeln!(out, "\n{}", plural(d.len(), "difference"));
+    let _ = writeln!(out, "\n{}", summary(d));
     out
 }
 
@@ -168,7 +212,11 @@ fn capitalized(text: &str) -> String {
 }
 
 fn code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'"))
+    code_span(text)
+}
+
+fn cell_code(text: &str) -> String {
+    code_span_in_table(text)
 }
 
 fn codes(items: &[String]) -> String {
@@ -179,7 +227,8 @@ fn codes(items: &[String]) -> String {
     }
 }
 
-fn cell_md(state: &CellState) -> String {
+/// A decision with its mark; `code` writes the condition.
+fn cell_md(state: &CellState, code: fn(&str) -> String) -> String {
     let mark = match state.decision.as_str() {
         "allow" => "✅",
         "deny" => "❌",
@@ -266,9 +315,18 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
         for setting in &s.settings {
             items.push(format!(
                 "- {}: {} → {}",
-                capitalized(&setting.setting),
+                escape_markdown(&capitalized(&setting.setting)),
                 setting.old.as_deref().map_or("(not set)".to_string(), code),
                 setting.new.as_deref().map_or("(not set)".to_string(), code)
+            ));
+        }
+        for c in &s.undecided {
+            items.push(format!(
+                "- {} × {}: {UNDECIDED}: {} → {}",
+                code(&c.action),
+                code(&c.role),
+                cell_md(&c.old, code),
+                cell_md(&c.new, code)
             ));
         }
         if !items.is_empty() {
@@ -278,28 +336,37 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
         if !s.cells.is_empty() {
             out.push_str("| Action | Role | Old | New | Old rule | New rule |\n");
             out.push_str("|---|---|---|---|---|---|\n");
-            let rule = |r: &RuleRef| format!("{} ({})", code(&r.text), r.at);
+            let rule = |r: &RuleRef| format!("{} ({})", cell_code(&r.text), escape_markdown(&r.at));
             for c in &s.cells {
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} | {} |",
-                    code(&c.action),
-                    code(&c.role),
-                    cell_md(&c.old),
-                    cell_md(&c.new),
-                    rules_text(&c.old, rule).replace('|', "\\|"),
-                    rules_text(&c.new, rule).replace('|', "\\|")
+                    cell_code(&c.action),
+                    cell_code(&c.role),
+                    cell_md(&c.old, cell_code),
+                    cell_md(&c.new, cell_code),
+                    rules_text(&c.old, rule, escape_markdown),
+                    rules_text(&c.new, rule, escape_markdown)
                 );
             }
             out.push('\n');
         }
     }
     let o = &d.overrides;
-    if !(o.added.is_empty() && o.removed.is_empty() && o.reordered.is_empty()) {
+    if !(o.added.is_empty()
+        && o.removed.is_empty()
+        && o.reordered.is_empty()
+        && o.undecided.is_empty())
+    {
         out.push_str("### Overrides\n\n");
         for (verb, list) in [("added", &o.added), ("removed", &o.removed)] {
             for x in list {
-                let _ = writeln!(out, "- {} {verb} ({})", code(&x.text), x.at);
+                let _ = writeln!(
+                    out,
+                    "- {} {verb} ({})",
+                    code(&x.text),
+                    escape_markdown(&x.at)
+                );
             }
         }
         for r in &o.reordered {
@@ -311,18 +378,29 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
                 codes(&r.new)
             );
         }
+        for u in &o.undecided {
+            let _ = writeln!(
+                out,
+                "- {} ({}) → {} ({}): {UNDECIDED}",
+                code(&u.old.text),
+                escape_markdown(&u.old.at),
+                code(&u.new.text),
+                escape_markdown(&u.new.at)
+            );
+        }
         out.push('\n');
     }
-    let _ = writeln!(out, "**{}**", plural(d.len(), "difference"));
+    let _ = writeln!(out, "**{}**", summary(d));
     out
 }
 
-/// JSON: `{"old", "new", "differences", "facts", "kinds", "scopes", "overrides"}`.
+/// JSON: `{"old", "new", "differences", "undecided", "facts", "kinds", "scopes", "overrides"}`.
 pub(super) fn json(d: &PolicyDiff, old: &str, new: &str) -> String {
     let value = serde_json::json!({
         "old": old,
         "new": new,
         "differences": d.len(),
+        "undecided": d.undecided(),
         "facts": d.facts,
         "kinds": d.kinds,
         "scopes": d.scopes,

@@ -25,8 +25,12 @@ impl Request {
     /// Reads a request from one JSON document:
     /// `{"principal": {"scope": "role" | ["role", …]}, "kind": "…", "action": "scope:action", "context": {"fact": true}}`.
     pub fn from_json(text: &str) -> Result<Request, EvalError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| EvalError::Json(e.to_string()))?;
+        let value = crate::json::from_str(text).map_err(|e| match e.classify() {
+            // Well-formed JSON with a key given twice (the one data error of
+            // `json::from_str`): which one would be meant is unknowable.
+            serde_json::error::Category::Data => EvalError::Shape(e.to_string()),
+            _ => EvalError::Json(e.to_string()),
+        })?;
         Request::from_value(&value)
     }
 

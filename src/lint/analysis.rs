@@ -1,36 +1,27 @@
 //! What the rules compute from the table: cell functions, truth tables,
 //! candidate lists, and the table without one (role, action) pair of a rule.
 
+use crate::bdd::{Bdd, Ref, order_of};
 use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::Cond;
 use crate::syntax::ast::Effect;
 
-/// Most facts a truth table is enumerated over (2^16 rows); beyond it the
-/// linter does not claim anything.
-pub const MAX_FACTS: usize = 16;
-
-/// Calls `row` with each assignment of the facts the conditions read, until
-/// it returns `false`. `None` when they read more than [`MAX_FACTS`] facts.
-fn enumerate(conds: &[&Cond], mut row: impl FnMut(&dyn Fn(usize) -> bool) -> bool) -> Option<()> {
+/// The decision diagrams of some conditions over one policy's facts, in one
+/// manager; `None` past its budget ([`crate::bdd::MAX_BDD_STEPS`]).
+fn diagrams<const N: usize>(conds: [&Cond; N]) -> Option<(Bdd, [Ref; N])> {
     let mut facts = Vec::new();
     for c in conds {
         c.facts(&mut facts);
     }
-    if facts.len() > MAX_FACTS {
-        return None;
+    let order = order_of(facts);
+    // Every fact read has a variable; a missing one is refused by the diagram.
+    let var = |f: usize| order.get(&f).copied().unwrap_or(usize::MAX);
+    let mut bdd = Bdd::default();
+    let mut refs = [Ref::default(); N];
+    for (slot, c) in refs.iter_mut().zip(conds) {
+        *slot = bdd.build(c, &var).ok()?;
     }
-    for bits in 0u32..(1u32 << facts.len()) {
-        let value = |f: usize| {
-            facts
-                .iter()
-                .position(|x| *x == f)
-                .is_some_and(|i| bits & (1 << i) != 0)
-        };
-        if !row(&value) {
-            break;
-        }
-    }
-    Some(())
+    Some((bdd, refs))
 }
 
 /// Whether a condition's value depends on the facts.
@@ -40,51 +31,33 @@ pub enum Truth {
     Always(bool),
     /// True for some assignments, false for others.
     Depends,
-    /// Too many facts to enumerate.
+    /// Too large to decide (past the decision diagram's budget).
     Unknown,
 }
 
-/// Enumerates the truth table of `c`.
+/// Whether `c` is constant, from its decision diagram.
 pub fn truth(c: &Cond) -> Truth {
-    let (mut seen_true, mut seen_false) = (false, false);
-    let done = enumerate(&[c], |value| {
-        if c.eval(&value) {
-            seen_true = true;
-        } else {
-            seen_false = true;
-        }
-        !(seen_true && seen_false)
-    });
-    match (done, seen_true, seen_false) {
-        (None, _, _) => Truth::Unknown,
-        (Some(()), true, true) => Truth::Depends,
-        (Some(()), true, false) => Truth::Always(true),
-        (Some(()), _, _) => Truth::Always(false),
+    match diagrams([c]) {
+        None => Truth::Unknown,
+        Some((_, [r])) if r.is_true() => Truth::Always(true),
+        Some((_, [r])) if r.is_false() => Truth::Always(false),
+        Some(_) => Truth::Depends,
     }
 }
 
 /// Whether `a` and `b` have the same value for every assignment; `None` when
-/// unknown (too many facts).
+/// unknown (too large to decide).
 pub fn equivalent(a: &Cond, b: &Cond) -> Option<bool> {
     if a == b {
         return Some(true);
     }
-    let mut same = true;
-    enumerate(&[a, b], |value| {
-        same = a.eval(&value) == b.eval(&value);
-        same
-    })?;
-    Some(same)
+    diagrams([a, b]).map(|(_, [x, y])| x == y)
 }
 
 /// Whether `b` holds whenever `a` does; `None` when unknown.
 pub fn implies(a: &Cond, b: &Cond) -> Option<bool> {
-    let mut holds = true;
-    enumerate(&[a, b], |value| {
-        holds = !a.eval(&value) || b.eval(&value);
-        holds
-    })?;
-    Some(holds)
+    let (mut bdd, [x, y]) = diagrams([a, b])?;
+    bdd.implies(x, y).ok()
 }
 
 /// When a cell allows, as a condition: `true`, `false`, or the conditional

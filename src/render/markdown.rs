@@ -18,14 +18,19 @@ pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
             out.push('\n');
         }
         let title = scope.label.clone().unwrap_or_else(|| scope_name.clone());
-        let _ = writeln!(out, "### {} (`{scope_name}`)\n", escape(&title));
+        let _ = writeln!(
+            out,
+            "### {} ({})\n",
+            escape_markdown(&title),
+            code_span(scope_name)
+        );
         let mut header = String::from("| Action |");
         let mut rule = String::from("|---|");
         for (name, role) in &scope.roles {
             let _ = write!(
                 header,
                 " {} |",
-                escape(role.label.as_deref().unwrap_or(name))
+                escape_markdown(role.label.as_deref().unwrap_or(name))
             );
             rule.push_str(":---:|");
         }
@@ -35,7 +40,7 @@ pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
             if action.section != section {
                 section = action.section;
                 if let Some(heading) = action.section.and_then(|i| scope.sections.get(i)) {
-                    let _ = write!(out, "| **{}** |", escape(heading));
+                    let _ = write!(out, "| **{}** |", escape_markdown(heading));
                     out.push_str(&" |".repeat(scope.roles.len()));
                     out.push('\n');
                 }
@@ -43,7 +48,7 @@ pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
             let _ = write!(
                 out,
                 "| {} |",
-                escape(action.label.as_deref().unwrap_or(name))
+                escape_markdown(action.label.as_deref().unwrap_or(name))
             );
             for r in 0..scope.roles.len() {
                 let (decision, _) = cell_summary(table, s, a, r);
@@ -64,7 +69,7 @@ pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
                                 _ => c.text.clone(),
                             })
                             .unwrap_or_default();
-                        format!("✅ ({})", escape(&shown))
+                        format!("✅ ({})", escape_markdown(&shown))
                     }
                 };
                 let _ = write!(out, " {mark} |");
@@ -75,6 +80,66 @@ pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// Text from a policy (a label, a name, a file name) made inert in Markdown,
+/// in a table cell or in running text: nothing in it can start markup, an
+/// HTML tag or comment (`<!--` would hide everything below it), an entity, a
+/// link, or end a table cell or line. Every Markdown renderer uses it.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // How many digits the text starts with (`1.` or `1)` would start a list).
+    let mut leading_digits = 0;
+    for (i, c) in text.chars().enumerate() {
+        if c.is_ascii_digit() && leading_digits == i {
+            leading_digits += 1;
+        }
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // Block markers only count at the start of a line.
+            '#' | '-' | '+' | '=' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if i > 0 && leading_digits == i => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as a Markdown code span in running text (a heading, a list):
+/// fenced by more backticks than any run inside it, line breaks as spaces.
+pub fn code_span(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let (mut longest, mut run) = (0, 0);
+    for c in flat.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick needs a space inside its fence.
+    let pad = if flat.starts_with('`') || flat.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{flat}{pad}{fence}")
+}
+
+/// [`code_span`] for a table cell: pipes escaped too (in a table, GitHub
+/// reads `\|` as a pipe even inside a code span; elsewhere it would show).
+pub fn code_span_in_table(text: &str) -> String {
+    code_span(text).replace('|', "\\|")
 }

@@ -14,7 +14,7 @@ pub use csv::to_csv;
 pub use graph::{GraphFormat, render_graph, to_dot, to_mermaid};
 pub use html::{escape_html, to_html};
 pub use json::to_json;
-pub use markdown::to_markdown;
+pub use markdown::{code_span, code_span_in_table, escape_markdown, to_markdown};
 pub use text::to_text;
 
 use crate::compile::{CellDecision, DecisionTable};

@@ -31,7 +31,7 @@ pub fn to_text(table: &DecisionTable, only: Option<usize>, color: bool) -> Strin
             out.push('\n');
         }
         let title = match &scope.label {
-            Some(label) => format!("scope {scope_name} ({label})"),
+            Some(label) => format!("scope {scope_name} ({})", printable(label)),
             None => format!("scope {scope_name}"),
         };
         let _ = writeln!(out, "{}", paint(BOLD, &title));
@@ -58,7 +58,7 @@ pub fn to_text(table: &DecisionTable, only: Option<usize>, color: bool) -> Strin
             if action.section != section {
                 section = action.section;
                 if let Some(heading) = action.section.and_then(|i| scope.sections.get(i)) {
-                    let _ = writeln!(out, "{}", paint(BOLD, heading));
+                    let _ = writeln!(out, "{}", paint(BOLD, &printable(heading)));
                 }
             }
             let mut line = format!("{:action_width$}", format!("  {action_name}"));
@@ -87,4 +87,19 @@ pub fn to_text(table: &DecisionTable, only: Option<usize>, color: bool) -> Strin
     let legend = "✓ allow  ✗ deny  ? conditional";
     let _ = writeln!(out, "\n{legend}");
     out
+}
+
+/// A label with its control characters written as escapes (`\u{1b}`, `\n`):
+/// a label must not move the cursor, recolor or retitle the terminal.
+fn printable(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -197,10 +197,14 @@ async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value,
         }
         Ok(Ok(collected)) => collected.to_bytes(),
     };
-    serde_json::from_slice(&bytes).map_err(|e| {
+    crate::json::from_slice(&bytes).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Data => "is not a valid request",
+            _ => "is not valid JSON",
+        };
         error(
             StatusCode::BAD_REQUEST,
-            &format!("the request body is not valid JSON: {e}"),
+            &format!("the request body {what}: {e}"),
         )
     })
 }

@@ -539,6 +539,10 @@ const REQUEST_ERRORS: &[(&str, &str)] = &[
         "invalid request: `context` is an object mapping facts to true or false",
     ),
     (
+        r#"{"principal": {}, "action": "session:chat", "action": "workspace:chat"}"#,
+        r#"invalid request: duplicate key "action" at line 1 column 52"#,
+    ),
+    (
         r#"{"principal": {}, "action": "chat"}"#,
         "action `chat` is not of the form `scope:action`",
     ),

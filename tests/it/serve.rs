@@ -480,6 +480,13 @@ fn bad_requests_get_the_spec_error_codes_with_a_message() {
         ("GET", "/access/v1/search/subject", vec![], String::new(), 404, "no such endpoint"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "x".repeat(5000), 413, "limit of 4096 bytes"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "[".repeat(3000), 400, "recursion limit"),
+        // A key given twice, at the top or deep inside: refused, never read as one of them.
+        ("POST", "/access/v1/evaluation", json_type.to_vec(),
+            r#"{"subject": {"type": "user", "id": "rick@the-citadel.com"}, "action": {"name": "can_read_todos", "name": "can_delete_todo"}, "resource": {"type": "todo", "id": "1"}}"#.into(),
+            400, r#"the request body is not a valid request: duplicate key "name" at line 1 column"#),
+        ("POST", "/access/v1/evaluations", json_type.to_vec(),
+            r#"{"evaluations": [], "evaluations": [{}]}"#.into(),
+            400, r#"duplicate key "evaluations""#),
     ];
     for (method, path, headers, body, status, message) in cases {
         let reply = request(addr, method, path, &headers, &body);

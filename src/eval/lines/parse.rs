@@ -280,11 +280,13 @@ impl<'de> Visitor<'de> for ContextSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let table = self.table;
         while let Some(fact) = map.next_key_seed(name(|n| table.fact_index(n)))? {
+            // A fact given twice: the general path reports the duplicate key.
+            if self.out.given.contains(&fact) {
+                return Err(unusual());
+            }
             let value: bool = map.next_value()?;
             self.out.facts.set(fact, value);
-            if !self.out.given.contains(&fact) {
-                self.out.given.push(fact);
-            }
+            self.out.given.push(fact);
         }
         Ok(())
     }

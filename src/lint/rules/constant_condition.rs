@@ -19,8 +19,8 @@ pub static META: Meta = Meta {
 const DOC: &str = r#"### What it does
 Flags a `when` condition, of a rule or an override, that has the same value
 for every combination of the facts it reads: `f or not f`, `f and not f`,
-`true`. The truth table is enumerated when the condition reads at most 16
-facts.
+`true`. Decided exactly, by decision diagram, at any number of facts; a
+condition too large for the diagram's budget is not flagged.
 
 ### Why is this bad?
 An always-true condition makes the rule unconditional while it reads as an
