@@ -206,3 +206,116 @@ impl miette::Diagnostic for Diagnostic {
         ))
     }
 }
+
+/// Why a policy could not be used: every diagnostic of every file, errors
+/// and the warnings reported with them, in position order.
+///
+/// It is an [`std::error::Error`] and a [`miette::Diagnostic`] (each
+/// diagnostic is one of its `related`), so `?` carries it into
+/// `Box<dyn Error>` or `miette::Result`; it dereferences to the slice of
+/// diagnostics for callers that show them one by one.
+///
+/// ```
+/// fn load() -> Result<rolecall::DecisionTable, Box<dyn std::error::Error>> {
+///     Ok(rolecall::compile_str("p.policy", "scope s { role r role r }")?)
+/// }
+/// let error = load().unwrap_err();
+/// assert_eq!(error.to_string(), "p.policy: 1 error: role `r` is declared twice");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CompileError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl CompileError {
+    /// Wraps the diagnostics of a failed load, resolution or check.
+    pub fn new(diagnostics: Vec<Diagnostic>) -> Self {
+        CompileError { diagnostics }
+    }
+
+    /// Every diagnostic, in position order.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The diagnostics, owned.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    /// How many of the diagnostics are errors.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+impl From<Vec<Diagnostic>> for CompileError {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        CompileError::new(diagnostics)
+    }
+}
+
+impl std::ops::Deref for CompileError {
+    type Target = [Diagnostic];
+    fn deref(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+impl IntoIterator for CompileError {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.into_iter()
+    }
+}
+
+impl fmt::Display for CompileError {
+    /// `FILE: N errors: FIRST MESSAGE`, one line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.error_count();
+        let first = self
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .or(self.diagnostics.first());
+        if let Some(file) = first.and_then(|d| d.src.as_ref()) {
+            write!(f, "{}: ", file.name())?;
+        }
+        write!(f, "{errors} error{}", if errors == 1 { "" } else { "s" })?;
+        if let Some(d) = first {
+            write!(f, ": {}", d.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+impl miette::Diagnostic for CompileError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("rolecall::invalid_policy"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(
+            "each diagnostic below says where and what to change",
+        ))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        Some(Box::new(
+            self.diagnostics
+                .iter()
+                .map(|d| d as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+impl<'a> IntoIterator for &'a CompileError {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.iter()
+    }
+}

@@ -57,13 +57,13 @@ pub mod serve;
 use std::path::Path;
 
 pub use compile::{DecisionTable, compile};
-pub use diagnostic::{Diagnostic, Level};
+pub use diagnostic::{CompileError, Diagnostic, Level};
 pub use eval::{Answer, EvalError, Request, Verdict};
 pub use syntax::ast::Effect;
 
 /// Loads, resolves and compiles the policy at `path` (with its includes).
 /// Includes may read only regular files inside the policy's own directory.
-pub fn compile_file(path: &Path) -> Result<DecisionTable, Vec<Diagnostic>> {
+pub fn compile_file(path: &Path) -> Result<DecisionTable, CompileError> {
     compile_with(&syntax::RealFiles, path)
 }
 
@@ -71,7 +71,7 @@ pub fn compile_file(path: &Path) -> Result<DecisionTable, Vec<Diagnostic>> {
 pub fn compile_with(
     fs: &dyn syntax::FileSystem,
     path: &Path,
-) -> Result<DecisionTable, Vec<Diagnostic>> {
+) -> Result<DecisionTable, CompileError> {
     compile_with_roots(fs, path, &[])
 }
 
@@ -81,11 +81,12 @@ pub fn compile_with_roots(
     fs: &dyn syntax::FileSystem,
     path: &Path,
     include_roots: &[std::path::PathBuf],
-) -> Result<DecisionTable, Vec<Diagnostic>> {
+) -> Result<DecisionTable, CompileError> {
     let files = syntax::Loader::new(fs)
         .include_roots(include_roots)
-        .load(path)?;
-    let policy = resolve::resolve(&files)?;
+        .load(path)
+        .map_err(CompileError::new)?;
+    let policy = resolve::resolve(&files).map_err(CompileError::new)?;
     Ok(compile::compile(policy))
 }
 
@@ -97,7 +98,7 @@ pub fn compile_with_roots(
 /// let errors = rolecall::compile_str("tenant.policy", "include \"/etc/hostname\"\n").unwrap_err();
 /// assert!(errors[0].message.contains("includes from text need a file system"));
 /// ```
-pub fn compile_str(name: &str, text: &str) -> Result<DecisionTable, Vec<Diagnostic>> {
+pub fn compile_str(name: &str, text: &str) -> Result<DecisionTable, CompileError> {
     compile_str_with(&syntax::NoFiles, name, text)
 }
 
@@ -114,8 +115,10 @@ pub fn compile_str_with(
     fs: &dyn syntax::FileSystem,
     name: &str,
     text: &str,
-) -> Result<DecisionTable, Vec<Diagnostic>> {
-    let files = syntax::Loader::new(fs).load_text(name, text)?;
-    let policy = resolve::resolve(&files)?;
+) -> Result<DecisionTable, CompileError> {
+    let files = syntax::Loader::new(fs)
+        .load_text(name, text)
+        .map_err(CompileError::new)?;
+    let policy = resolve::resolve(&files).map_err(CompileError::new)?;
     Ok(compile::compile(policy))
 }

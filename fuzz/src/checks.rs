@@ -183,6 +183,7 @@ const NAME: &str = "fuzz.policy";
 fn compile_text(text: &str) -> Result<DecisionTable, Vec<Diagnostic>> {
     let files = MemoryFiles::new().with(NAME, text.as_bytes().to_vec());
     rolecall::compile_with(&files, Path::new(NAME))
+        .map_err(rolecall::CompileError::into_diagnostics)
 }
 
 fn messages(diagnostics: &[Diagnostic]) -> Vec<String> {

@@ -29,7 +29,7 @@ pub use docs::docs_markdown;
 pub use report::{json_lines, sarif};
 
 use crate::compile::DecisionTable;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{CompileError, Diagnostic};
 use crate::source::Loc;
 use crate::syntax::{FileSystem, Loader, NoFiles, ParsedFile, RealFiles};
 
@@ -225,12 +225,12 @@ pub fn lint(files: &[ParsedFile], table: &DecisionTable) -> Report {
 
 /// Loads, compiles and lints the policy at `path`; the diagnostics when it
 /// cannot be loaded or is invalid.
-pub fn lint_file(path: &Path) -> Result<Report, Vec<Diagnostic>> {
+pub fn lint_file(path: &Path) -> Result<Report, CompileError> {
     lint_with(&RealFiles, path)
 }
 
 /// Same, reading files through `fs`.
-pub fn lint_with(fs: &dyn FileSystem, path: &Path) -> Result<Report, Vec<Diagnostic>> {
+pub fn lint_with(fs: &dyn FileSystem, path: &Path) -> Result<Report, CompileError> {
     lint_with_roots(fs, path, &[])
 }
 
@@ -239,20 +239,25 @@ pub fn lint_with_roots(
     fs: &dyn FileSystem,
     path: &Path,
     include_roots: &[std::path::PathBuf],
-) -> Result<Report, Vec<Diagnostic>> {
-    let files = Loader::new(fs).include_roots(include_roots).load(path)?;
+) -> Result<Report, CompileError> {
+    let files = Loader::new(fs)
+        .include_roots(include_roots)
+        .load(path)
+        .map_err(CompileError::new)?;
     lint_parsed(files)
 }
 
 /// Lints policy text shown as `name`. It touches no file: an `include` is
 /// a diagnostic, as in [`compile_str`](crate::compile_str).
-pub fn lint_str(name: &str, text: &str) -> Result<Report, Vec<Diagnostic>> {
-    let files = Loader::new(&NoFiles).load_text(name, text)?;
+pub fn lint_str(name: &str, text: &str) -> Result<Report, CompileError> {
+    let files = Loader::new(&NoFiles)
+        .load_text(name, text)
+        .map_err(CompileError::new)?;
     lint_parsed(files)
 }
 
-fn lint_parsed(files: Vec<ParsedFile>) -> Result<Report, Vec<Diagnostic>> {
-    let policy = crate::resolve::resolve(&files)?;
+fn lint_parsed(files: Vec<ParsedFile>) -> Result<Report, CompileError> {
+    let policy = crate::resolve::resolve(&files).map_err(CompileError::new)?;
     let table = crate::compile::compile(policy);
     Ok(lint(&files, &table))
 }

@@ -59,7 +59,7 @@ impl Origin {
         }
     }
 
-    fn compile(&self, include_roots: &[PathBuf]) -> Result<DecisionTable, Vec<Diagnostic>> {
+    fn compile(&self, include_roots: &[PathBuf]) -> Result<DecisionTable, crate::CompileError> {
         match self {
             Origin::File(path) => crate::compile_with_roots(&RealFiles, path, include_roots),
             Origin::Embedded { path, text } => {
@@ -136,7 +136,11 @@ impl Session {
     /// Compiles and adds a policy (replacing one loaded from the same place)
     /// and makes it current. Returns its name.
     pub fn load(&mut self, origin: Origin) -> Result<String, Vec<Diagnostic>> {
-        let table = Arc::new(origin.compile(&self.include_roots)?);
+        let table = Arc::new(
+            origin
+                .compile(&self.include_roots)
+                .map_err(crate::CompileError::into_diagnostics)?,
+        );
         if let Some(i) = self.policies.iter().position(|p| p.origin == origin) {
             if let Some(p) = self.policies.get_mut(i) {
                 p.table = table;

@@ -142,7 +142,7 @@ fn number_too_large() {
 fn load(files: MemoryFiles, root: &str) -> Vec<Diagnostic> {
     match compile_with(&files, Path::new(root)) {
         Ok(_) => panic!("expected errors"),
-        Err(e) => e,
+        Err(e) => e.into_diagnostics(),
     }
 }
 

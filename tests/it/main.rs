@@ -19,6 +19,7 @@ mod hostile_files;
 mod hostile_outputs;
 mod hostile_syntax;
 mod html;
+mod library;
 mod limits;
 mod lines;
 mod lint;

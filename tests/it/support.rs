@@ -17,7 +17,7 @@ pub fn table(text: &str) -> DecisionTable {
 pub fn errors(text: &str) -> Vec<Diagnostic> {
     match compile_str("test.policy", text) {
         Ok(_) => panic!("expected errors, the policy compiled"),
-        Err(errors) => errors,
+        Err(errors) => errors.into_diagnostics(),
     }
 }
 
