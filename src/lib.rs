@@ -22,6 +22,7 @@
 //! assert_eq!(answer.decision, rolecall::Effect::Allow);
 //! ```
 
+#![deny(missing_docs)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
