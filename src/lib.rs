@@ -62,45 +62,124 @@ pub use diagnostic::{CompileError, Diagnostic, Level};
 pub use eval::{Answer, EvalError, Request, Verdict};
 pub use syntax::ast::Effect;
 
-/// Loads, resolves and compiles the policy at `path` (with its includes).
-/// Includes may read only regular files inside the policy's own directory.
-pub fn compile_file(path: &Path) -> Result<DecisionTable, CompileError> {
-    compile_with(&syntax::RealFiles, path)
+/// Where a policy's text comes from and what its `include`s may read: the
+/// one way a policy is loaded. Every `compile_*` function, and
+/// [`lint::lint_file`] and its kin, are shorthands for it.
+///
+/// ```
+/// use rolecall::Sources;
+/// use rolecall::syntax::MemoryFiles;
+/// let files = MemoryFiles::new().with("policy/facts.policy", "fact open\n");
+/// let table = Sources::from(&files)
+///     .compile_text("policy/main.policy", "include \"facts.policy\"\n")
+///     .unwrap();
+/// assert_eq!(table.policy.facts.len(), 1);
+/// ```
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    fs: &'a dyn syntax::FileSystem,
+    include_roots: &'a [std::path::PathBuf],
 }
 
-/// Same, reading files through `fs`.
+impl Sources<'static> {
+    /// The disk: includes read regular files inside the root policy's directory.
+    pub fn disk() -> Self {
+        Sources {
+            fs: &syntax::RealFiles,
+            include_roots: &[],
+        }
+    }
+
+    /// No file at all: an `include` is a diagnostic, so text from a tenant
+    /// cannot make a service read its disk.
+    pub fn none() -> Self {
+        Sources {
+            fs: &syntax::NoFiles,
+            include_roots: &[],
+        }
+    }
+}
+
+impl<'a> Sources<'a> {
+    /// Files read through `fs` (the disk, memory, or anything else).
+    pub fn from(fs: &'a dyn syntax::FileSystem) -> Self {
+        Sources {
+            fs,
+            include_roots: &[],
+        }
+    }
+
+    /// Includes may also read under each of `roots` (the command line's `--include-root`).
+    pub fn include_roots(self, roots: &'a [std::path::PathBuf]) -> Self {
+        Sources {
+            include_roots: roots,
+            ..self
+        }
+    }
+
+    /// The parsed files of the policy at `path` and of everything it includes.
+    pub fn load_file(&self, path: &Path) -> Result<Vec<syntax::ParsedFile>, CompileError> {
+        syntax::Loader::new(self.fs)
+            .include_roots(self.include_roots)
+            .load(path)
+            .map_err(CompileError::new)
+    }
+
+    /// The same for policy text shown as `name` (includes relative to `name`).
+    pub fn load_text(
+        &self,
+        name: &str,
+        text: &str,
+    ) -> Result<Vec<syntax::ParsedFile>, CompileError> {
+        syntax::Loader::new(self.fs)
+            .include_roots(self.include_roots)
+            .load_text(name, text)
+            .map_err(CompileError::new)
+    }
+
+    /// Loads, resolves and compiles the policy at `path`.
+    pub fn compile_file(&self, path: &Path) -> Result<DecisionTable, CompileError> {
+        compile_parsed(&self.load_file(path)?)
+    }
+
+    /// Loads, resolves and compiles policy text shown as `name`.
+    pub fn compile_text(&self, name: &str, text: &str) -> Result<DecisionTable, CompileError> {
+        compile_parsed(&self.load_text(name, text)?)
+    }
+}
+
+/// Resolves and compiles loaded files (the first is the root).
+pub fn compile_parsed(files: &[syntax::ParsedFile]) -> Result<DecisionTable, CompileError> {
+    let policy = resolve::resolve(files).map_err(CompileError::new)?;
+    Ok(compile::compile(policy))
+}
+
+/// Loads, resolves and compiles the policy at `path` (with its includes):
+/// [`Sources::disk`]. Includes may read only regular files inside the
+/// policy's own directory.
+pub fn compile_file(path: &Path) -> Result<DecisionTable, CompileError> {
+    Sources::disk().compile_file(path)
+}
+
+/// Same, reading files through `fs`: [`Sources::from`].
 pub fn compile_with(
     fs: &dyn syntax::FileSystem,
     path: &Path,
 ) -> Result<DecisionTable, CompileError> {
-    compile_with_roots(fs, path, &[])
+    Sources::from(fs).compile_file(path)
 }
 
-/// Same, and includes may also read under each of `include_roots` (the
-/// command line's `--include-root`).
-pub fn compile_with_roots(
-    fs: &dyn syntax::FileSystem,
-    path: &Path,
-    include_roots: &[std::path::PathBuf],
-) -> Result<DecisionTable, CompileError> {
-    let files = syntax::Loader::new(fs)
-        .include_roots(include_roots)
-        .load(path)
-        .map_err(CompileError::new)?;
-    let policy = resolve::resolve(&files).map_err(CompileError::new)?;
-    Ok(compile::compile(policy))
-}
-
-/// Compiles policy text shown as `name`. It touches no file: an `include`
-/// in the text is a diagnostic (use [`compile_str_with`] to give includes a
-/// file system), so text from a tenant cannot make a service read its disk.
+/// Compiles policy text shown as `name`: [`Sources::none`]. It touches no
+/// file: an `include` in the text is a diagnostic (use [`compile_str_with`]
+/// to give includes a file system), so text from a tenant cannot make a
+/// service read its disk.
 ///
 /// ```
 /// let errors = rolecall::compile_str("tenant.policy", "include \"/etc/hostname\"\n").unwrap_err();
 /// assert!(errors[0].message.contains("includes from text need a file system"));
 /// ```
 pub fn compile_str(name: &str, text: &str) -> Result<DecisionTable, CompileError> {
-    compile_str_with(&syntax::NoFiles, name, text)
+    Sources::none().compile_text(name, text)
 }
 
 /// Compiles policy text shown as `name`, its includes read through `fs`
@@ -117,9 +196,5 @@ pub fn compile_str_with(
     name: &str,
     text: &str,
 ) -> Result<DecisionTable, CompileError> {
-    let files = syntax::Loader::new(fs)
-        .load_text(name, text)
-        .map_err(CompileError::new)?;
-    let policy = resolve::resolve(&files).map_err(CompileError::new)?;
-    Ok(compile::compile(policy))
+    Sources::from(fs).compile_text(name, text)
 }

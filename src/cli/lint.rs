@@ -56,22 +56,21 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let mut code = OK;
     let mut all: Vec<Finding> = Vec::new();
     for file in &args.files {
-        let report =
-            match lint::lint_with_roots(&crate::syntax::RealFiles, file, &args.policy.include_root)
-            {
-                Ok(report) => report,
-                Err(diagnostics) => {
-                    io.diagnostics(&diagnostics);
-                    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                    io.error(format!(
-                        "{} cannot be linted: it is invalid ({errors} error{})",
-                        file.display(),
-                        if errors == 1 { "" } else { "s" }
-                    ));
-                    code = USAGE;
-                    continue;
-                }
-            };
+        let sources = crate::Sources::disk().include_roots(&args.policy.include_root);
+        let report = match lint::lint_sources(&sources, file) {
+            Ok(report) => report,
+            Err(diagnostics) => {
+                io.diagnostics(&diagnostics);
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                io.error(format!(
+                    "{} cannot be linted: it is invalid ({errors} error{})",
+                    file.display(),
+                    if errors == 1 { "" } else { "s" }
+                ));
+                code = USAGE;
+                continue;
+            }
+        };
         let fails = report.findings.iter().any(|f| {
             f.level() == Level::Error
                 || (f.level() == Level::Warning && args.deny == Some(DenyLevel::Warnings))

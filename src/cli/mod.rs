@@ -255,7 +255,10 @@ fn run_checked(
 
 /// Compiles a policy file, printing its diagnostics on failure.
 pub(crate) fn load(path: &Path, policy: &PolicyArgs, io: &mut Io<'_>) -> Option<DecisionTable> {
-    match crate::compile_with_roots(&crate::syntax::RealFiles, path, &policy.include_root) {
+    match crate::Sources::disk()
+        .include_roots(&policy.include_root)
+        .compile_file(path)
+    {
         Ok(table) => Some(table),
         Err(diagnostics) => {
             io.diagnostics(&diagnostics);

@@ -92,11 +92,10 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             }
             let table = match std::fs::metadata(&policy_path) {
                 Err(_) => None,
-                Ok(_) => match crate::compile_with_roots(
-                    &crate::syntax::RealFiles,
-                    &policy_path,
-                    &args.policy.include_root,
-                ) {
+                Ok(_) => match crate::Sources::disk()
+                    .include_roots(&args.policy.include_root)
+                    .compile_file(&policy_path)
+                {
                     Ok(t) => Some(t),
                     Err(diagnostics) => {
                         io.diagnostics(&diagnostics);

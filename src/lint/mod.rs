@@ -28,10 +28,11 @@ pub use context::{Conflict, Context, RoleFacts};
 pub use docs::docs_markdown;
 pub use report::{json_lines, sarif};
 
+use crate::Sources;
 use crate::compile::DecisionTable;
 use crate::diagnostic::{CompileError, Diagnostic};
 use crate::source::Loc;
-use crate::syntax::{FileSystem, Loader, NoFiles, ParsedFile, RealFiles};
+use crate::syntax::{FileSystem, ParsedFile};
 
 /// What kind of mistake a rule finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -226,39 +227,27 @@ pub fn lint(files: &[ParsedFile], table: &DecisionTable) -> Report {
 /// Loads, compiles and lints the policy at `path`; the diagnostics when it
 /// cannot be loaded or is invalid.
 pub fn lint_file(path: &Path) -> Result<Report, CompileError> {
-    lint_with(&RealFiles, path)
+    lint_sources(&Sources::disk(), path)
 }
 
 /// Same, reading files through `fs`.
 pub fn lint_with(fs: &dyn FileSystem, path: &Path) -> Result<Report, CompileError> {
-    lint_with_roots(fs, path, &[])
+    lint_sources(&Sources::from(fs), path)
 }
 
-/// Same, and includes may also read under each of `include_roots`.
-pub fn lint_with_roots(
-    fs: &dyn FileSystem,
-    path: &Path,
-    include_roots: &[std::path::PathBuf],
-) -> Result<Report, CompileError> {
-    let files = Loader::new(fs)
-        .include_roots(include_roots)
-        .load(path)
-        .map_err(CompileError::new)?;
-    lint_parsed(files)
+/// Same, from any [`Sources`] (include roots, say).
+pub fn lint_sources(sources: &Sources<'_>, path: &Path) -> Result<Report, CompileError> {
+    lint_parsed(sources.load_file(path)?)
 }
 
 /// Lints policy text shown as `name`. It touches no file: an `include` is
 /// a diagnostic, as in [`compile_str`](crate::compile_str).
 pub fn lint_str(name: &str, text: &str) -> Result<Report, CompileError> {
-    let files = Loader::new(&NoFiles)
-        .load_text(name, text)
-        .map_err(CompileError::new)?;
-    lint_parsed(files)
+    lint_parsed(Sources::none().load_text(name, text)?)
 }
 
 fn lint_parsed(files: Vec<ParsedFile>) -> Result<Report, CompileError> {
-    let policy = crate::resolve::resolve(&files).map_err(CompileError::new)?;
-    let table = crate::compile::compile(policy);
+    let table = crate::compile_parsed(&files)?;
     Ok(lint(&files, &table))
 }
 

@@ -19,8 +19,8 @@ use indexmap::IndexMap;
 use crate::compile::DecisionTable;
 use crate::diagnostic::{Diagnostic, render};
 use crate::eval::{Evaluation, ResolvedRequest, explain};
+use crate::syntax::MemoryFiles;
 use crate::syntax::ast::Effect;
-use crate::syntax::{MemoryFiles, RealFiles};
 use query::{Input, Query};
 
 /// The shipped reference policies, embedded so `rolecall repl` works from
@@ -61,7 +61,9 @@ impl Origin {
 
     fn compile(&self, include_roots: &[PathBuf]) -> Result<DecisionTable, crate::CompileError> {
         match self {
-            Origin::File(path) => crate::compile_with_roots(&RealFiles, path, include_roots),
+            Origin::File(path) => crate::Sources::disk()
+                .include_roots(include_roots)
+                .compile_file(path),
             Origin::Embedded { path, text } => {
                 let files = MemoryFiles::new().with(*path, *text);
                 crate::compile_with(&files, Path::new(path))
