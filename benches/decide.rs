@@ -103,14 +103,7 @@ fn decide(c: &mut Criterion) {
     // overrides and union of roles applied, and the Answer built.
     let mut group = c.benchmark_group("evaluate_request");
     for (id, table) in &tables {
-        let requests: Vec<Request> = common::sample_cells(table, SAMPLE / 4)
-            .into_iter()
-            .map(|(s, a, r)| Request {
-                principal: [(s.clone(), vec![r])].into_iter().collect(),
-                action: format!("{s}:{a}"),
-                ..Request::default()
-            })
-            .collect();
+        let requests = sample_requests(table);
         group.throughput(Throughput::Elements(requests.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(id), &requests, |b, requests| {
             b.iter(|| {
@@ -128,14 +121,7 @@ fn decide(c: &mut Criterion) {
     // The same requests through `check`: the decision and its rule, nothing more.
     let mut group = c.benchmark_group("check_request");
     for (id, table) in &tables {
-        let requests: Vec<Request> = common::sample_cells(table, SAMPLE / 4)
-            .into_iter()
-            .map(|(s, a, r)| Request {
-                principal: [(s.clone(), vec![r])].into_iter().collect(),
-                action: format!("{s}:{a}"),
-                ..Request::default()
-            })
-            .collect();
+        let requests = sample_requests(table);
         group.throughput(Throughput::Elements(requests.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(id), &requests, |b, requests| {
             b.iter(|| {
@@ -149,6 +135,18 @@ fn decide(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// A request for each of a quarter of the sampled cells, already parsed.
+fn sample_requests(table: &DecisionTable) -> Vec<Request> {
+    common::sample_cells(table, SAMPLE / 4)
+        .into_iter()
+        .map(|(s, a, r)| Request {
+            principal: [(s.clone(), vec![r])].into_iter().collect(),
+            action: format!("{s}:{a}"),
+            ..Request::default()
+        })
+        .collect()
 }
 
 criterion_group! {

@@ -167,57 +167,6 @@ fn special_kind(_: &std::fs::FileType) -> &'static str {
     "a special file"
 }
 
-/// `O_NONBLOCK`, without the libc crate for one constant: opening a FIFO
-/// with it returns at once instead of waiting for a writer. (Ordinary files
-/// ignore it.) Where the value is not known here, 0: the check of the file's
-/// kind before opening still refuses a FIFO.
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    any(
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "arm",
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "powerpc64",
-        target_arch = "s390x",
-        target_arch = "loongarch64"
-    )
-))]
-const O_NONBLOCK: i32 = 0o4000;
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd"
-))]
-const O_NONBLOCK: i32 = 0x0004;
-#[cfg(all(
-    unix,
-    not(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "netbsd"
-    )),
-    not(all(
-        any(target_os = "linux", target_os = "android"),
-        any(
-            target_arch = "x86",
-            target_arch = "x86_64",
-            target_arch = "arm",
-            target_arch = "aarch64",
-            target_arch = "riscv64",
-            target_arch = "powerpc64",
-            target_arch = "s390x",
-            target_arch = "loongarch64"
-        )
-    ))
-))]
-const O_NONBLOCK: i32 = 0;
-
 /// Opens `path` for reading without waiting on a FIFO.
 pub(crate) fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
@@ -225,7 +174,9 @@ pub(crate) fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(O_NONBLOCK);
+        // Opening a FIFO with O_NONBLOCK returns at once instead of waiting
+        // for a writer (ordinary files ignore it); the kind is checked again after.
+        options.custom_flags(libc::O_NONBLOCK);
     }
     options.open(path)
 }
