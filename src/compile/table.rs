@@ -114,6 +114,9 @@ pub struct DecisionTable {
     pub(crate) override_holders: Vec<Vec<bool>>,
     /// The names of `policy` as they were when compiled, for fast lookups.
     pub(crate) names: NameIndex,
+    /// Per scope, per role, the rules naming it (declaration order), as
+    /// `policy` was when compiled.
+    pub(crate) rules_naming: Vec<Vec<Vec<usize>>>,
 }
 
 /// What a cell says, for display.
@@ -533,6 +536,14 @@ impl DecisionTable {
             }
         }
         Vec::new()
+    }
+
+    /// The rules naming role `role` of scope `scope`, in declaration order.
+    pub fn rules_naming(&self, scope: usize, role: usize) -> &[usize] {
+        self.rules_naming
+            .get(scope)
+            .and_then(|s| s.get(role))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The roles `role` inherits, transitively, nearest first, with their distance.

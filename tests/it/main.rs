@@ -13,6 +13,7 @@ mod fmt;
 mod generate;
 mod graph;
 mod guarantees;
+mod hostile_sizes;
 mod html;
 mod limits;
 mod lines;
