@@ -200,7 +200,7 @@ fn rules_naming(policy: &Policy) -> Vec<Vec<Vec<usize>>> {
 }
 
 /// Roles ordered so that every role comes after its parents.
-fn topological_order<'a>(parents: impl Iterator<Item = &'a [usize]>) -> Vec<usize> {
+pub(super) fn topological_order<'a>(parents: impl Iterator<Item = &'a [usize]>) -> Vec<usize> {
     let parents: Vec<&[usize]> = parents.collect();
     let n = parents.len();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];

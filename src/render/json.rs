@@ -41,6 +41,7 @@ pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
             .collect();
         let mut cells = Vec::new();
         for (a, action) in scope.actions.keys().enumerate() {
+            let origins = table.origins(s, a);
             for (r, role) in scope.roles.keys().enumerate() {
                 let (decision, condition) = cell_summary(table, s, a, r);
                 let cell = table.cell(s, a, r);
@@ -49,10 +50,10 @@ pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
                 // path per cell made a 10,000-level chain's JSON quadratic
                 // (11 GB). `through` is the next role of the path; its cell
                 // has the same rule, so the path is read by following it.
-                let path = rule.map(|rule| table.inheritance_path(s, r, rule));
-                let from = path.as_ref().and_then(|p| p.last()).map(|&x| role_name(x));
-                let distance = path.as_ref().map(|p| p.len().saturating_sub(1));
-                let through = path.as_ref().and_then(|p| p.get(1)).map(|&x| role_name(x));
+                let origin = origins.get(r).copied().flatten();
+                let from = origin.map(|o| role_name(o.from));
+                let distance = origin.map(|o| o.distance);
+                let through = origin.and_then(|o| o.through).map(role_name);
                 let candidates: Option<Vec<Value>> = cell.and_then(|c| c.conditional).map(|c| {
                     c.candidates
                         .iter()
