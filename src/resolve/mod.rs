@@ -139,30 +139,38 @@ struct Resolver {
 /// gigabytes for a report no one reads past its first screen.
 pub const MAX_PER_CODE: usize = 1_000;
 
-/// Errors of one code: how many were found, and the first one not reported.
+/// Errors of one code: how many were found, where the first one is, and
+/// the first one not reported.
 struct Tally {
     found: usize,
+    first: Option<Loc>,
     first_omitted: Option<(Loc, &'static str)>,
 }
 
-/// One diagnostic per code that passed [`MAX_PER_CODE`], at the first error
-/// not reported, counting those not reported.
+/// One diagnostic per code that passed [`MAX_PER_CODE`], counting those not
+/// reported. It stands at the first error of its code, so that sorted by
+/// position it comes second, among the first ones `check` prints.
 fn omitted_summaries(tally: &IndexMap<String, Tally>) -> Vec<Diagnostic> {
     tally
         .iter()
         .filter_map(|(code, t)| {
-            let (loc, noun) = t.first_omitted.as_ref()?;
+            let (omitted, noun) = t.first_omitted.as_ref()?;
+            let first = t.first.as_ref().unwrap_or(omitted);
             let more = t.found.saturating_sub(MAX_PER_CODE);
             Some(
                 Diagnostic::new(
                     code.clone(),
                     crate::diagnostic::Level::Error,
-                    format!("and {more} more {noun}, not reported one by one"),
-                    loc,
+                    format!(
+                        "{} {noun} in all: {MAX_PER_CODE} are reported, {more} more are not",
+                        t.found
+                    ),
+                    first,
                     "the first of them",
                 )
+                .with_label(omitted, "the first not reported")
                 .with_help(format!(
-                    "at most {MAX_PER_CODE} errors of one kind are reported; fix those, then check again"
+                    "at most {MAX_PER_CODE} errors of one kind are reported one by one; fix those, then check again"
                 )),
             )
         })
@@ -173,8 +181,9 @@ impl Resolver {
     /// Keeps `error` unless [`MAX_PER_CODE`] of its code were kept already;
     /// then only counts it.
     fn report(&mut self, error: ResolveError) {
-        let tally = self.tally.entry(error.code()).or_insert(Tally {
+        let tally = self.tally.entry(error.code()).or_insert_with(|| Tally {
             found: 0,
+            first: error.primary().cloned(),
             first_omitted: None,
         });
         tally.found += 1;

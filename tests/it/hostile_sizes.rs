@@ -27,33 +27,39 @@ fn a_mistake_repeated_thousands_of_times_is_reported_a_thousand_times_then_count
             .filter(|d| d.code == code)
             .collect::<Vec<_>>()
     };
-    for (code, noun, first_omitted_line) in [
-        (
-            "rolecall::resolve::duplicate",
-            "duplicate declarations",
-            4 + MAX_PER_CODE,
-        ),
-        (
-            "rolecall::resolve::unknown_role",
-            "unknown roles",
-            4 + n + MAX_PER_CODE,
-        ),
+    for (code, noun, first_line) in [
+        ("rolecall::resolve::duplicate", "duplicate declarations", 4),
+        ("rolecall::resolve::unknown_role", "unknown roles", 4 + n),
     ] {
         let found = of(code);
         assert_eq!(found.len(), MAX_PER_CODE + 1, "{code}");
-        let summary = found.last().unwrap();
+        // Second in position order, at the first error of its code, so
+        // `check` prints it among its first hundred.
+        let summary = found[1];
         assert_eq!(
             summary.message,
             format!(
-                "and {} more {noun}, not reported one by one",
+                "{n} {noun} in all: 1000 are reported, {} more are not",
                 n - MAX_PER_CODE
             )
         );
-        // It points at the first one not reported, and has a help line.
-        assert_eq!(summary.primary().unwrap().line(), first_omitted_line);
+        let lines: Vec<usize> = summary.labels.iter().map(|(l, _)| l.line()).collect();
+        assert_eq!(lines, [first_line, first_line + MAX_PER_CODE]);
         assert!(summary.help.as_deref().unwrap().contains("at most 1000"));
+        assert_eq!(found[0].primary().unwrap().line(), first_line);
+        assert_eq!(found[2].primary().unwrap().line(), first_line + 1);
     }
     assert_eq!(diagnostics.len(), 2 * (MAX_PER_CODE + 1));
+    // What `check` prints: the count is among the first diagnostics shown.
+    let path = crate::support::temp_file("hostile-repeated.policy", &text);
+    let run = crate::support::cli(&["check", path.to_str().unwrap()], "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("3000 duplicate declarations in all: 1000 are reported, 2000 more are not"),
+        "{}",
+        run.stderr.get(..2000).unwrap_or(&run.stderr)
+    );
 }
 
 #[test]
@@ -131,10 +137,11 @@ fn many_cycles_through_one_role_are_capped() {
     let diagnostics = errors(&text);
     assert_eq!(diagnostics.len(), MAX_PER_CODE + 1);
     assert!(diagnostics.iter().all(|d| d.message.len() < 200));
+    // Every cycle starts at r0's edge: the summary, at that place too, sorts after them.
     assert_eq!(
         diagnostics.last().unwrap().message,
         format!(
-            "and {} more inheritance cycles, not reported one by one",
+            "{n} inheritance cycles in all: 1000 are reported, {} more are not",
             n - MAX_PER_CODE
         )
     );
