@@ -13,6 +13,8 @@ pub struct SourceFile {
     /// Byte offset of each line's first byte, so a line number is a binary
     /// search, not a count of the newlines before it (answers cite `file:line`).
     line_starts: Vec<usize>,
+    /// Whether the text holds a `\r` (miette then counts lines its own way).
+    has_cr: bool,
 }
 
 impl fmt::Debug for SourceFile {
@@ -38,6 +40,7 @@ impl SourceFile {
             .collect();
         Arc::new(SourceFile {
             name: name.into(),
+            has_cr: text.contains('\r'),
             text,
             line_starts,
         })
@@ -91,16 +94,35 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette finds a span's lines by scanning the text from its start: a
+        // cost in proportion to the file for each diagnostic (12,000 lint
+        // findings in a 180 KB file: 4 s). Scan from the first line shown
+        // instead, found in `line_starts`, and shift what it returns. With a
+        // `\r` in the file miette's lines are not those of `line_starts`:
+        // then the whole text is scanned, as before.
+        let offset = span.offset();
+        let window = if self.has_cr || offset > self.text.len() {
+            0
+        } else {
+            let line = self
+                .line_starts
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1);
+            // One line more than shown, so the span never starts the scanned
+            // text: miette's arithmetic saturates at offset 0 for an empty span.
+            line.saturating_sub(context_lines_before + 1)
+        };
+        let start = self.line_starts.get(window).copied().unwrap_or(0);
+        let tail = self.text.as_bytes().get(start..).unwrap_or_default();
+        let shifted = SourceSpan::new(offset.saturating_sub(start).into(), span.len());
+        let inner = tail.read_span(&shifted, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new((inner.span().offset() + start).into(), inner.span().len()),
+            inner.line() + window,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + window,
         )))
     }
 }

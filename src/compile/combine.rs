@@ -69,25 +69,33 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
             }
         }
         let mut lists: Vec<Vec<Candidate>> = vec![Vec::new(); roles];
-        for (a, own_rules) in own.iter().enumerate() {
+        for (a, own_rules) in own.iter_mut().enumerate() {
             if own_rules.is_empty() {
                 continue; // every cell of the row stays default deny
             }
+            // By role, then rule: each role finds its own rules by binary search,
+            // not by a scan of the action's rules (roles × rules when every role
+            // has a rule of its own).
+            own_rules.sort_unstable();
             for list in &mut lists {
                 list.clear();
             }
             for &role in &order {
                 let mut list = lists.get_mut(role).map(std::mem::take).unwrap_or_default();
-                for &(r, rule_id) in own_rules {
-                    if r == role {
-                        if let Some(rule) = policy.rules.get(rule_id) {
-                            list.push(Candidate {
-                                distance: 0,
-                                effect: rule.effect,
-                                rule: rule_id as u32,
-                                conditional: rule.condition.is_some(),
-                            });
-                        }
+                let first = own_rules.partition_point(|&(r, _)| r < role);
+                for &(_, rule_id) in own_rules
+                    .get(first..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&(r, _)| r == role)
+                {
+                    if let Some(rule) = policy.rules.get(rule_id) {
+                        list.push(Candidate {
+                            distance: 0,
+                            effect: rule.effect,
+                            rule: rule_id as u32,
+                            conditional: rule.condition.is_some(),
+                        });
                     }
                 }
                 let parents = scope
@@ -103,17 +111,12 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
                         }));
                     }
                 }
-                list.sort_by_key(Candidate::key);
-                // Keep each rule once, at its shortest distance (sorted first).
-                let mut kept: Vec<u32> = Vec::new();
-                list.retain(|c| {
-                    if kept.contains(&c.rule) {
-                        false
-                    } else {
-                        kept.push(c.rule);
-                        true
-                    }
-                });
+                // Keep each rule once, at its shortest distance: sorted by rule then
+                // distance, the first of each rule is the one kept (n log n, where a
+                // search of the kept ones was quadratic in the candidates).
+                list.sort_unstable_by_key(|c| (c.rule, c.distance));
+                list.dedup_by_key(|c| c.rule);
+                list.sort_unstable_by_key(Candidate::key);
                 // Nothing after the first unconditional candidate can ever decide.
                 if let Some(first_fixed) = list.iter().position(|c| !c.conditional) {
                     list.truncate(first_fixed + 1);
@@ -168,6 +171,7 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
 
     DecisionTable {
         names: super::names::NameIndex::new(&policy),
+        rules_naming: rules_naming(&policy),
         policy,
         layout,
         cells: super::cells::Cells::pack(&cells),
@@ -176,8 +180,27 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
     }
 }
 
+/// Per scope, per role, the rules naming the role, in declaration order.
+fn rules_naming(policy: &Policy) -> Vec<Vec<Vec<usize>>> {
+    let mut index: Vec<Vec<Vec<usize>>> = policy
+        .scopes
+        .values()
+        .map(|s| vec![Vec::new(); s.roles.len()])
+        .collect();
+    for (id, rule) in policy.rules.iter().enumerate() {
+        for &r in &rule.roles {
+            if let Some(list) = index.get_mut(rule.scope).and_then(|s| s.get_mut(r)) {
+                if list.last() != Some(&id) {
+                    list.push(id);
+                }
+            }
+        }
+    }
+    index
+}
+
 /// Roles ordered so that every role comes after its parents.
-fn topological_order<'a>(parents: impl Iterator<Item = &'a [usize]>) -> Vec<usize> {
+pub(super) fn topological_order<'a>(parents: impl Iterator<Item = &'a [usize]>) -> Vec<usize> {
     let parents: Vec<&[usize]> = parents.collect();
     let n = parents.len();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -233,14 +256,15 @@ fn conditional_cell(policy: &Policy, list: &[Candidate]) -> ConditionalCell {
         list.iter().map(|c| (c.effect, c.rule as usize)).collect();
     let condition_of = |rule: usize| policy.rules.get(rule).and_then(|r| r.condition.as_ref());
     // Fold from the last candidate: allow_when = c1 ? e1 : (c2 ? e2 : … : deny).
-    let mut allow_when = Cond::Const(false);
+    let mut allow_when = Fold::Done(Cond::Const(false));
     for &(effect, rule) in candidates.iter().rev() {
         let holds = condition_of(rule).map_or(Cond::Const(true), |c| c.expr.clone());
         allow_when = match effect {
-            Effect::Allow => or(holds, allow_when),
-            Effect::Deny => and(not(holds), allow_when),
+            Effect::Allow => allow_when.or(holds),
+            Effect::Deny => allow_when.and(not(holds)),
         };
     }
+    let allow_when = allow_when.finish();
     let text = match candidates.as_slice() {
         [(Effect::Allow, rule)] => condition_of(*rule).map(|c| c.text.clone()),
         _ => None,
@@ -283,31 +307,93 @@ fn fixed_outcome(allow_when: &Cond) -> Option<Effect> {
     })
 }
 
-fn or(a: Cond, b: Cond) -> Cond {
-    match (a, b) {
-        (Cond::Const(true), _) | (_, Cond::Const(true)) => Cond::Const(true),
-        (Cond::Const(false), x) | (x, Cond::Const(false)) => x,
-        (Cond::Or(mut xs), Cond::Or(ys)) => {
-            xs.extend(ys);
-            Cond::Or(xs)
-        }
-        (x, Cond::Or(mut ys)) => {
-            ys.insert(0, x);
-            Cond::Or(ys)
-        }
-        (x, y) => Cond::Or(vec![x, y]),
-    }
+/// The fold's accumulator. Each step puts one condition in front of what was
+/// folded so far; an `Or` or `And` being built is kept back to front, so that
+/// step is a push, not an insertion at the front (quadratic in the candidates).
+enum Fold {
+    Done(Cond),
+    /// The items of a `Cond::Or`, last first.
+    Or(Vec<Cond>),
+    /// The items of a `Cond::And`, last first.
+    And(Vec<Cond>),
 }
 
-fn and(a: Cond, b: Cond) -> Cond {
-    match (a, b) {
-        (Cond::Const(false), _) | (_, Cond::Const(false)) => Cond::Const(false),
-        (Cond::Const(true), x) | (x, Cond::Const(true)) => x,
-        (x, Cond::And(mut ys)) => {
-            ys.insert(0, x);
-            Cond::And(ys)
+impl Fold {
+    fn finish(self) -> Cond {
+        match self {
+            Fold::Done(c) => c,
+            Fold::Or(mut items) => {
+                items.reverse();
+                Cond::Or(items)
+            }
+            Fold::And(mut items) => {
+                items.reverse();
+                Cond::And(items)
+            }
         }
-        (x, y) => Cond::And(vec![x, y]),
+    }
+
+    /// An `Or` or `And` as an accumulator that can grow at the front.
+    fn open(c: Cond) -> Fold {
+        match c {
+            Cond::Or(mut items) => {
+                items.reverse();
+                Fold::Or(items)
+            }
+            Cond::And(mut items) => {
+                items.reverse();
+                Fold::And(items)
+            }
+            c => Fold::Done(c),
+        }
+    }
+
+    fn is_const(&self, value: bool) -> bool {
+        matches!(self, Fold::Done(Cond::Const(b)) if *b == value)
+    }
+
+    /// `a or self`, simplified: constants absorbed, `or`s flattened.
+    fn or(self, a: Cond) -> Fold {
+        if a == Cond::Const(true) || self.is_const(true) {
+            return Fold::Done(Cond::Const(true));
+        }
+        if a == Cond::Const(false) {
+            return self;
+        }
+        if self.is_const(false) {
+            return Fold::open(a);
+        }
+        match (a, self) {
+            (Cond::Or(xs), Fold::Or(mut ys)) => {
+                ys.extend(xs.into_iter().rev());
+                Fold::Or(ys)
+            }
+            (x, Fold::Or(mut ys)) => {
+                ys.push(x);
+                Fold::Or(ys)
+            }
+            (x, y) => Fold::Or(vec![y.finish(), x]),
+        }
+    }
+
+    /// `a and self`, simplified: constants absorbed, `and`s extended at the front.
+    fn and(self, a: Cond) -> Fold {
+        if a == Cond::Const(false) || self.is_const(false) {
+            return Fold::Done(Cond::Const(false));
+        }
+        if a == Cond::Const(true) {
+            return self;
+        }
+        if self.is_const(true) {
+            return Fold::open(a);
+        }
+        match (a, self) {
+            (x, Fold::And(mut ys)) => {
+                ys.push(x);
+                Fold::And(ys)
+            }
+            (x, y) => Fold::And(vec![y.finish(), x]),
+        }
     }
 }
 

@@ -114,6 +114,20 @@ pub struct DecisionTable {
     pub(crate) override_holders: Vec<Vec<bool>>,
     /// The names of `policy` as they were when compiled, for fast lookups.
     pub(crate) names: NameIndex,
+    /// Per scope, per role, the rules naming it (declaration order), as
+    /// `policy` was when compiled.
+    pub(crate) rules_naming: Vec<Vec<Vec<usize>>>,
+}
+
+/// Where a cell's deciding rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// The role the rule names (the cell's own when it names it).
+    pub from: usize,
+    /// Inheritance steps from the cell's role to `from`.
+    pub distance: usize,
+    /// The next role of the path, a parent of the cell's role (`None` when direct).
+    pub through: Option<usize>,
 }
 
 /// What a cell says, for display.
@@ -499,6 +513,72 @@ impl DecisionTable {
             &mut path,
         );
         path
+    }
+
+    /// The rules naming role `role` of scope `scope`, in declaration order.
+    pub fn rules_naming(&self, scope: usize, role: usize) -> &[usize] {
+        self.rules_naming
+            .get(scope)
+            .and_then(|s| s.get(role))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// For each role of `scope`, where the rule deciding its cell of `action`
+    /// comes from, when one does: the [`Origin`] whose path is
+    /// [`DecisionTable::inheritance_path`]. Computed for the whole row at
+    /// once, parents first, so a deep chain costs its length, not its square:
+    /// the next role of a cell's path has the same deciding rule (anything
+    /// nearer there would be nearer here), so each cell extends a parent's.
+    pub fn origins(&self, scope: usize, action: usize) -> Vec<Option<Origin>> {
+        let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Option<Origin>> = vec![None; sc.roles.len()];
+        let order =
+            super::combine::topological_order(sc.roles.values().map(|r| r.parents.as_slice()));
+        for role in order {
+            let Some(rule) = self.cell(scope, action, role).and_then(|c| c.rule) else {
+                continue;
+            };
+            let names_it = self
+                .policy
+                .rules
+                .get(rule)
+                .is_some_and(|r| r.roles.contains(&role));
+            let origin = if names_it {
+                Some(Origin {
+                    from: role,
+                    distance: 0,
+                    through: None,
+                })
+            } else {
+                // The first parent, in declaration order, nearest to the rule:
+                // the breadth-first search of `inheritance_path` takes it too.
+                let parents = sc
+                    .roles
+                    .get_index(role)
+                    .map(|(_, r)| r.parents.as_slice())
+                    .unwrap_or_default();
+                let mut best: Option<(usize, Origin)> = None;
+                for &p in parents {
+                    let same_rule = self.cell(scope, action, p).and_then(|c| c.rule) == Some(rule);
+                    if let (true, Some(Some(o))) = (same_rule, out.get(p)) {
+                        if best.is_none_or(|(_, b)| o.distance < b.distance) {
+                            best = Some((p, *o));
+                        }
+                    }
+                }
+                best.map(|(p, o)| Origin {
+                    from: o.from,
+                    distance: o.distance + 1,
+                    through: Some(p),
+                })
+            };
+            if let Some(slot) = out.get_mut(role) {
+                *slot = origin;
+            }
+        }
+        out
     }
 
     /// The roles `role` inherits, transitively, nearest first, with their distance.

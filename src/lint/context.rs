@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::analysis::{self, Candidate};
 use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::Policy;
-use crate::source::Loc;
+use crate::source::{Loc, SourceFile};
 use crate::syntax::ParsedFile;
 use crate::syntax::ast::{self, Effect, Item, ScopeItem};
 
@@ -75,15 +75,21 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        // By place (file, start), the first rule written there: a search of
+        // the list per rule was quadratic in the rules.
+        let mut at: std::collections::HashMap<(*const SourceFile, usize), &'a ast::Rule> =
+            std::collections::HashMap::new();
+        for rule in by_loc {
+            at.entry((Arc::as_ptr(&rule.loc.src), rule.loc.start))
+                .or_insert(rule);
+        }
         let ast_rules = table
             .policy
             .rules
             .iter()
             .map(|rule| {
-                by_loc
-                    .iter()
+                at.get(&(Arc::as_ptr(&rule.loc.src), rule.loc.start))
                     .copied()
-                    .find(|r| same_place(&r.loc, &rule.loc))
             })
             .collect();
         Context {
@@ -172,11 +178,6 @@ impl<'a> Context<'a> {
             .copied()
             .unwrap_or_default()
     }
-}
-
-/// Same file, same start: locations compare equal regardless, so compare places.
-pub fn same_place(a: &Loc, b: &Loc) -> bool {
-    Arc::ptr_eq(&a.src, &b.src) && a.start == b.start
 }
 
 fn find_conflicts(table: &DecisionTable) -> Vec<Conflict> {

@@ -41,14 +41,19 @@ pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
             .collect();
         let mut cells = Vec::new();
         for (a, action) in scope.actions.keys().enumerate() {
+            let origins = table.origins(s, a);
             for (r, role) in scope.roles.keys().enumerate() {
                 let (decision, condition) = cell_summary(table, s, a, r);
                 let cell = table.cell(s, a, r);
                 let rule = cell.and_then(|c| c.rule);
-                let via = rule
-                    .map(|rule| table.inheritance_path(s, r, rule))
-                    .filter(|p| p.len() > 1)
-                    .map(|p| p.into_iter().map(role_name).collect::<Vec<_>>());
+                // Where the deciding rule comes from, not the whole path: a
+                // path per cell made a 10,000-level chain's JSON quadratic
+                // (11 GB). `through` is the next role of the path; its cell
+                // has the same rule, so the path is read by following it.
+                let origin = origins.get(r).copied().flatten();
+                let from = origin.map(|o| role_name(o.from));
+                let distance = origin.map(|o| o.distance);
+                let through = origin.and_then(|o| o.through).map(role_name);
                 let candidates: Option<Vec<Value>> = cell.and_then(|c| c.conditional).map(|c| {
                     c.candidates
                         .iter()
@@ -68,7 +73,9 @@ pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
                     "decision": decision.as_str(),
                     "condition": condition,
                     "rule": rule.and_then(|r| policy.rules.get(r)).map(|r| r.loc.file_line()),
-                    "via": via,
+                    "from": from,
+                    "distance": distance,
+                    "through": through,
                     "candidates": candidates,
                 }));
             }

@@ -49,10 +49,13 @@ pub enum ResolveError {
         help: String,
     },
     /// Roles inheriting each other in a loop.
-    #[error("inheritance cycle: {}", cycle.join(" → "))]
+    #[error("inheritance cycle{}: {}", cycle_length(*length), cycle.join(" → "))]
     Cycle {
-        /// The roles in the cycle, first repeated at the end.
+        /// The roles in the cycle, first repeated at the end; a long cycle
+        /// shows its first and last roles around a `…`.
         cycle: Vec<String>,
+        /// How many roles it goes through.
+        length: usize,
         /// The parent references forming it.
         edges: Vec<Loc>,
     },
@@ -70,7 +73,56 @@ pub enum ResolveError {
     },
 }
 
+/// " of N roles" for a cycle shown in part, else nothing.
+fn cycle_length(length: usize) -> String {
+    if length <= super::MAX_CYCLE_EDGES_SHOWN {
+        String::new()
+    } else {
+        format!(" of {length} roles")
+    }
+}
+
 impl ResolveError {
+    /// The code of its diagnostic, e.g. `rolecall::resolve::duplicate`.
+    pub fn code(&self) -> String {
+        match self {
+            ResolveError::Duplicate { .. } => "rolecall::resolve::duplicate".to_string(),
+            ResolveError::Unknown { what, .. } => format!("rolecall::resolve::unknown_{what}"),
+            ResolveError::WrongScope { .. } => "rolecall::resolve::wrong_scope".to_string(),
+            ResolveError::Cycle { .. } => "rolecall::resolve::cycle".to_string(),
+            ResolveError::Invalid { .. } => "rolecall::resolve::invalid".to_string(),
+        }
+    }
+
+    /// Where it is.
+    pub fn primary(&self) -> Option<&Loc> {
+        match self {
+            ResolveError::Duplicate { loc, .. }
+            | ResolveError::Unknown { loc, .. }
+            | ResolveError::WrongScope { loc, .. }
+            | ResolveError::Invalid { loc, .. } => Some(loc),
+            ResolveError::Cycle { edges, .. } => edges.first(),
+        }
+    }
+
+    /// Errors of its code, counted: "duplicate declarations".
+    pub fn noun(&self) -> &'static str {
+        match self {
+            ResolveError::Duplicate { .. } => "duplicate declarations",
+            ResolveError::Unknown { what, .. } => match *what {
+                "role" => "unknown roles",
+                "action" => "unknown actions",
+                "fact" => "unknown facts",
+                "kind" => "unknown kinds",
+                "scope" => "unknown scopes",
+                _ => "unknown names",
+            },
+            ResolveError::WrongScope { .. } => "references to another scope",
+            ResolveError::Cycle { .. } => "inheritance cycles",
+            ResolveError::Invalid { .. } => "invalid declarations",
+        }
+    }
+
     /// The diagnostic shown to a person.
     pub fn into_diagnostic(self) -> Diagnostic {
         let message = self.to_string();

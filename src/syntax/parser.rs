@@ -60,6 +60,14 @@ pub fn parse_file(src: &Arc<SourceFile>) -> Result<File, Vec<Diagnostic>> {
     }
 }
 
+/// `v` without spare capacity: a list collected from pest's iterator starts
+/// at four elements, and most lists (a rule's roles, its actions) hold one,
+/// so each kept 360 bytes unused, per rule, in files of a million rules.
+fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 /// Deepest nesting of parentheses and `not` a condition may have. The parser
 /// and every stage after it recurse on conditions, so the depth is bounded
 /// before parsing to rule out a stack overflow; real conditions nest a few levels.
@@ -305,7 +313,7 @@ impl Builder<'_> {
                     match p.as_rule() {
                         Rule::label => label = Some(self.text(p)),
                         Rule::name_list => {
-                            parents = children(p).map(|i| self.name_ref(i)).collect()
+                            parents = exact(children(p).map(|i| self.name_ref(i)).collect())
                         }
                         _ => {}
                     }
@@ -404,8 +412,8 @@ impl Builder<'_> {
             "deny" => Effect::Deny,
             _ => Effect::Allow,
         };
-        let roles = children(inner.next()?).map(|p| self.name_ref(p)).collect();
-        let actions = children(inner.next()?).map(|p| self.name_ref(p)).collect();
+        let roles = exact(children(inner.next()?).map(|p| self.name_ref(p)).collect());
+        let actions = exact(children(inner.next()?).map(|p| self.name_ref(p)).collect());
         let condition = inner.next().and_then(|w| self.when_clause(w));
         Some(super::ast::Rule {
             effect,

@@ -17,6 +17,7 @@ mod graph;
 mod guarantees;
 mod hostile_files;
 mod hostile_outputs;
+mod hostile_sizes;
 mod hostile_syntax;
 mod html;
 mod library;

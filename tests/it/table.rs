@@ -58,10 +58,12 @@ fn json_is_valid_and_complete() {
     let moderator_chat = &cells[2];
     assert_eq!(moderator_chat["decision"], "allow");
     assert_eq!(moderator_chat["rule"], "test.policy:15");
-    assert_eq!(
-        moderator_chat["via"],
-        serde_json::json!(["moderator", "speaker", "viewer"])
-    );
+    // Where the rule comes from: the role it names, how far, and the next
+    // role of the path (`moderator` → `speaker` → `viewer`).
+    assert_eq!(moderator_chat["from"], "viewer");
+    assert_eq!(moderator_chat["distance"], 2);
+    assert_eq!(moderator_chat["through"], "speaker");
+    assert!(moderator_chat.get("via").is_none());
     let speaker_present = &cells[4];
     assert_eq!(speaker_present["decision"], "conditional");
     assert_eq!(speaker_present["condition"], "granted");
