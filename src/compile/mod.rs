@@ -5,17 +5,17 @@
 //! of conditional cells.
 //! Deciding from resolved ids is one array load.
 
-mod cells;
-mod combine;
-mod names;
-mod table;
+pub(crate) mod cells;
+pub(crate) mod names;
+pub(crate) mod table;
 
 pub use table::*;
 
 use crate::resolve::Policy;
 
-/// Compiles a resolved policy. Compilation cannot fail: every error was
-/// caught by resolution.
+/// Compiles a resolved policy: the decision core's combination rule
+/// ([`crate::decision`]) applied to every cell, stored here. Compilation
+/// cannot fail: every error was caught by resolution.
 pub fn compile(policy: Policy) -> DecisionTable {
-    combine::build(policy)
+    crate::decision::combine::build(policy)
 }

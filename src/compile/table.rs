@@ -534,8 +534,9 @@ impl DecisionTable {
             return Vec::new();
         };
         let mut out: Vec<Option<Origin>> = vec![None; sc.roles.len()];
-        let order =
-            super::combine::topological_order(sc.roles.values().map(|r| r.parents.as_slice()));
+        let order = crate::decision::combine::topological_order(
+            sc.roles.values().map(|r| r.parents.as_slice()),
+        );
         for role in order {
             let Some(rule) = self.cell(scope, action, role).and_then(|c| c.rule) else {
                 continue;

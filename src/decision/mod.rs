@@ -11,6 +11,7 @@
 //! path from the deciding role to the role its rule names, and the one
 //! sentence that says why ([`reason`]).
 
+pub(crate) mod combine;
 pub(crate) mod reason;
 
 use std::collections::VecDeque;

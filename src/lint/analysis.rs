@@ -4,7 +4,6 @@
 use crate::bdd::{Bdd, Ref, order_of};
 use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::Cond;
-use crate::syntax::ast::Effect;
 
 /// The decision diagrams of some conditions over one policy's facts, in one
 /// manager; `None` past its budget ([`crate::bdd::MAX_BDD_STEPS`]).
@@ -115,28 +114,18 @@ pub fn deciding_rules(table: &DecisionTable) -> Vec<bool> {
     used
 }
 
-/// A rule bearing on a cell, at its distance from the cell's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Candidate {
-    /// Inheritance steps from the cell's role to the nearest role the rule names.
-    pub distance: usize,
-    /// Allow or deny.
-    pub effect: Effect,
-    /// Rule id.
-    pub rule: usize,
-    /// Whether the rule has a condition.
-    pub conditional: bool,
-}
+pub use crate::decision::combine::{Candidate, deciding};
 
 /// Every rule naming `action` and `role` or one of its ancestors, in the order
-/// the combination rule tries them (distance, deny first, declaration), uncut.
+/// the combination rule tries them (distance, deny first, declaration), uncut:
+/// the decision core's [`candidates`](crate::decision::combine::candidates).
 pub fn candidates(
     table: &DecisionTable,
     scope: usize,
     action: usize,
     role: usize,
 ) -> Vec<Candidate> {
-    candidates_without(table, scope, action, role, None)
+    crate::decision::combine::candidates(table, scope, action, role, None)
 }
 
 /// Same, as if rule `without.0` did not name role `without.1` for this action.
@@ -147,57 +136,12 @@ pub fn candidates_without(
     role: usize,
     without: Option<(usize, usize)>,
 ) -> Vec<Candidate> {
-    let ancestors = table.ancestors(scope, role);
-    // The rules naming each ancestor, not every rule of the policy for each
-    // cell (cells × rules: minutes for 12,000 roles with a rule each).
-    let mut out: Vec<Candidate> = Vec::new();
-    for &(r, distance) in &ancestors {
-        for &id in table.rules_naming(scope, r) {
-            let Some(rule) = table.policy.rules.get(id) else {
-                continue;
-            };
-            if rule.actions.contains(&action) && without != Some((id, r)) {
-                out.push(Candidate {
-                    distance,
-                    effect: rule.effect,
-                    rule: id,
-                    conditional: rule.condition.is_some(),
-                });
-            }
-        }
-    }
-    // Each rule once, at its shortest distance.
-    out.sort_by_key(|c| (c.rule, c.distance));
-    out.dedup_by_key(|c| c.rule);
-    out.sort_by_key(|c| (c.distance, c.effect == Effect::Allow, c.rule));
-    out
+    crate::decision::combine::candidates(table, scope, action, role, without)
 }
 
-/// The candidates that can decide: those up to the first unconditional one.
-pub fn deciding(mut list: Vec<Candidate>) -> Vec<Candidate> {
-    if let Some(first_fixed) = list.iter().position(|c| !c.conditional) {
-        list.truncate(first_fixed + 1);
-    }
-    list
-}
-
-/// When the cell allows, from its candidates: the first whose condition holds
-/// decides; none holding is a deny.
+/// When the cell allows, from its candidates (the core's fold).
 pub fn allow_when_of(table: &DecisionTable, list: &[Candidate]) -> Cond {
-    let mut allow_when = Cond::Const(false);
-    for c in list.iter().rev() {
-        let holds = table
-            .policy
-            .rules
-            .get(c.rule)
-            .and_then(|r| r.condition.as_ref())
-            .map_or(Cond::Const(true), |c| c.expr.clone());
-        allow_when = match c.effect {
-            Effect::Allow => Cond::Or(vec![holds, allow_when]),
-            Effect::Deny => Cond::And(vec![Cond::Not(Box::new(holds)), allow_when]),
-        };
-    }
-    allow_when
+    crate::decision::combine::allow_when(&table.policy, list)
 }
 
 /// The roles of `scope` that are `role` or inherit it, in declaration order.
