@@ -19,6 +19,11 @@ pub struct Pdp {
     pub table: DecisionTable,
     /// The principals file, checked against `table`.
     pub binding: Binding,
+    /// Read the roles and kind of a subject the principals file does not
+    /// list from `subject.properties` (`serve --trust-claimed-roles`). Off
+    /// by default: any caller can write those properties, so trusting them
+    /// lets anyone claim `admin`. Only for a PEP that puts verified roles there.
+    pub trust_claimed_roles: bool,
 }
 
 /// Why an evaluation could not be decided; answered as a denial whose
@@ -112,7 +117,11 @@ impl Pdp {
     /// Binds a principals file to a compiled policy.
     pub fn new(table: DecisionTable, principals: &Principals) -> Result<Pdp, Vec<Diagnostic>> {
         let binding = principals.bind(&table)?;
-        Ok(Pdp { table, binding })
+        Ok(Pdp {
+            table,
+            binding,
+            trust_claimed_roles: false,
+        })
     }
 
     /// Decides one evaluation. `details` also computes the reason, rule and
@@ -183,9 +192,15 @@ impl Pdp {
         }
         let entry = self.binding.entry(e.subject_type, e.subject_id);
         let properties = e.subject.get("properties").and_then(Value::as_object);
+        // Identity is matched exactly (id or alias, and type): a subject not
+        // listed holds only what the policy's defaults give, unless claims
+        // are trusted.
         let (principal, principal_kind) = match entry {
             Some(entry) => (entry.roles.clone(), entry.kind.clone()),
-            None => (request_roles(properties, scope)?, request_kind(properties)?),
+            None if self.trust_claimed_roles => {
+                (request_roles(properties, scope)?, request_kind(properties)?)
+            }
+            None => (IndexMap::new(), None),
         };
         let view = entry.map(|entry| &entry.view);
         let mut context = IndexMap::new();

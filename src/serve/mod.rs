@@ -42,6 +42,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Add the reason, rule and roles to each decision's context.
     pub explain: bool,
+    /// Take the roles and kind of a subject the principals file does not list
+    /// from `subject.properties` (only behind a PEP that verified them).
+    pub trust_claimed_roles: bool,
     /// Largest request body accepted, in bytes (larger: 413).
     pub max_body: usize,
     /// How long a client may take to send a request's headers, then its
@@ -68,6 +71,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             explain: false,
+            trust_claimed_roles: false,
             max_body: 1024 * 1024,
             read_timeout: Duration::from_secs(10),
             poll: Some(Duration::from_secs(1)),
@@ -117,12 +121,7 @@ impl Server {
     /// its own runtime: call it from synchronous code, or from
     /// `spawn_blocking` inside another runtime).
     pub fn start(config: Config) -> Result<Server, StartError> {
-        let loaded = load(
-            &config.policy,
-            config.principals.as_deref(),
-            &config.include_roots,
-        )
-        .map_err(StartError::Load)?;
+        let loaded = load_for(&config).map_err(StartError::Load)?;
         let listener =
             std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
                 addr: config.listen,
@@ -175,6 +174,19 @@ impl Server {
         })
     }
 
+    /// Warnings about the configuration's trust, logged at start (the CLI
+    /// logs them once its subscriber is set up).
+    pub fn trust_warnings(&self) -> Vec<&'static str> {
+        let config = &self.shared.config;
+        let mut out = Vec::new();
+        if config.trust_claimed_roles {
+            out.push("--trust-claimed-roles: a subject the principals file does not list gets the roles and kind its request claims; safe only behind a PEP that verified them");
+        } else if config.principals.is_none() {
+            out.push("no principals file, and claimed roles are not trusted: every subject holds only the policy's default roles");
+        }
+        out
+    }
+
     /// The address it listens on (with the port picked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.addr
@@ -224,6 +236,17 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop_and_join();
     }
+}
+
+/// Loads the configured files, with the configuration's trust in claims.
+fn load_for(config: &Config) -> Result<Loaded, LoadError> {
+    let mut loaded = load(
+        &config.policy,
+        config.principals.as_deref(),
+        &config.include_roots,
+    )?;
+    loaded.pdp.trust_claimed_roles = config.trust_claimed_roles;
+    Ok(loaded)
 }
 
 /// The signal streams the configuration asks for.
@@ -356,14 +379,7 @@ async fn reloader(
         };
         let before = stamps(&files);
         let config = shared.config.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            load(
-                &config.policy,
-                config.principals.as_deref(),
-                &config.include_roots,
-            )
-        })
-        .await;
+        let result = tokio::task::spawn_blocking(move || load_for(&config)).await;
         // A file written while it was being read may have been read half
         // written: then look again at the next poll, whatever the outcome.
         let changed_meanwhile = stamps(&files) != before;
