@@ -60,6 +60,37 @@ pub enum PdpError {
     Eval(#[from] EvalError),
 }
 
+impl PdpError {
+    /// The message without suggestions or lists of the policy's names: what
+    /// was wrong in the request, in the request's own terms.
+    pub fn terse(&self) -> String {
+        match self {
+            PdpError::UnknownResourceType { resource_type, .. } => {
+                format!("unknown resource type `{resource_type}`")
+            }
+            PdpError::UnknownAction {
+                action,
+                resource_type,
+                ..
+            } => format!("unknown action `{action}` for resource type `{resource_type}`"),
+            PdpError::Attribute(message) => message.clone(),
+            PdpError::Eval(e) => match e {
+                EvalError::UnknownScope { scope, .. } => format!("unknown scope `{scope}`"),
+                EvalError::UnknownRole { role, .. } => format!("unknown role `{role}`"),
+                EvalError::UnknownAction { action, .. } => format!("unknown action `{action}`"),
+                EvalError::UnknownFact { fact, .. } => format!("unknown fact `{fact}`"),
+                EvalError::UnknownKind { kind, .. } => format!("unknown kind `{kind}`"),
+                EvalError::NotAssignable { kind, role, .. } => {
+                    format!("a {kind} cannot be assigned role `{role}`")
+                }
+                EvalError::Json(_) | EvalError::Shape(_) | EvalError::ActionFormat(_) => {
+                    e.to_string()
+                }
+            },
+        }
+    }
+}
+
 /// The decision for one evaluation, with what a log line or an explanation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decided {
@@ -93,9 +124,17 @@ impl Decided {
         out.insert("decision".to_string(), Value::Bool(self.decision));
         let mut context = Map::new();
         if let Some(error) = &self.error {
+            // The full message lists the policy's names (suggestions, what a
+            // scope declares): only with `--explain`, or a caller could map
+            // the policy by asking for names that do not exist.
+            let message = if explain {
+                error.to_string()
+            } else {
+                error.terse()
+            };
             context.insert(
                 "error".to_string(),
-                json!({"status": 400, "message": error.to_string()}),
+                json!({"status": 400, "message": message}),
             );
         } else if explain {
             if let Some(reason) = &self.reason {

@@ -33,6 +33,15 @@ pub struct Args {
     /// file does not list (only behind a PEP that puts verified roles there).
     #[arg(long)]
     trust_claimed_roles: bool,
+    /// File of bearer tokens, one per line: PEPs must send `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Largest request body, in bytes (larger: 413).
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     max_body: usize,
@@ -72,6 +81,8 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     config.public_url.clone_from(&args.public_url);
     config.explain = args.explain;
     config.trust_claimed_roles = args.trust_claimed_roles;
+    config.token_file.clone_from(&args.token_file);
+    config.tls = args.tls_cert.clone().zip(args.tls_key.clone());
     config.max_body = args.max_body;
     config.poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
     config.workers = args.workers;
@@ -86,7 +97,12 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             for warning in server.trust_warnings() {
                 tracing::warn!("{warning}");
             }
-            let _ = writeln!(io.stdout, "listening on http://{}", server.local_addr());
+            let _ = writeln!(
+                io.stdout,
+                "listening on {}://{}",
+                server.scheme(),
+                server.local_addr()
+            );
             let _ = io.stdout.flush();
             server.wait();
             OK
