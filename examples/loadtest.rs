@@ -9,7 +9,11 @@
 //!
 //! ```sh
 //! cargo run --release --example loadtest -- --requests 200000 --clients 8
+//! cargo run --release --example loadtest -- --requests 200000 --clients 8 --tls
 //! ```
+//!
+//! `--tls` serves HTTPS with a self-signed certificate made at start (rcgen)
+//! and has the clients speak TLS (rustls) on their keep-alive connections.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -26,6 +30,7 @@ struct Options {
     workers: Option<usize>,
     batch: usize,
     addr: Option<SocketAddr>,
+    tls: bool,
 }
 
 fn main() {
@@ -34,12 +39,13 @@ fn main() {
         Err(message) => {
             eprintln!("loadtest: {message}");
             eprintln!(
-                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT]"
+                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls]"
             );
             std::process::exit(2);
         }
     };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tls = options.tls.then(certificate);
     let server = match options.addr {
         Some(_) => None,
         None => {
@@ -48,6 +54,9 @@ fn main() {
             config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
             config.poll = None;
             config.workers = options.workers;
+            if let Some((_, cert, key)) = &tls {
+                config.tls = Some((cert.clone(), key.clone()));
+            }
             let started = Instant::now();
             match Server::start(config) {
                 Ok(server) => {
@@ -65,6 +74,7 @@ fn main() {
         .addr
         .or(server.as_ref().map(Server::local_addr))
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let client_tls = tls.map(|(der, _, _)| client_config(der));
     let bodies = Arc::new(bodies(options.batch));
     let path = if options.batch > 0 {
         "/access/v1/evaluations"
@@ -78,10 +88,11 @@ fn main() {
     let threads: Vec<_> = (0..options.clients)
         .map(|c| {
             let (bodies, issued, errors) = (bodies.clone(), issued.clone(), errors.clone());
+            let client_tls = client_tls.clone();
             let total = options.requests;
             std::thread::spawn(move || {
                 let mut latencies = Vec::new();
-                let mut conn = match Conn::open(addr) {
+                let mut conn = match Conn::open(addr, client_tls.as_ref()) {
                     Ok(conn) => conn,
                     Err(e) => {
                         eprintln!("loadtest: client {c}: cannot connect to {addr}: {e}");
@@ -100,7 +111,7 @@ fn main() {
                         Ok(200) => latencies.push(t.elapsed()),
                         Ok(_) | Err(_) => {
                             errors.fetch_add(1, Ordering::Relaxed);
-                            match Conn::open(addr) {
+                            match Conn::open(addr, client_tls.as_ref()) {
                                 Ok(fresh) => conn = fresh,
                                 Err(_) => break,
                             }
@@ -169,9 +180,14 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         workers: None,
         batch: 0,
         addr: None,
+        tls: false,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
+        if flag == "--tls" {
+            options.tls = true;
+            continue;
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = || {
             value
@@ -238,10 +254,40 @@ fn bodies(batch: usize) -> Vec<String> {
     out
 }
 
+/// A self-signed certificate for `localhost` (DER) and its PEM files in the temporary directory.
+fn certificate() -> (Vec<u8>, std::path::PathBuf, std::path::PathBuf) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
+        .unwrap_or_else(|e| panic!("cannot make a certificate: {e}"));
+    let dir = std::env::temp_dir().join(format!("rolecall-loadtest-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap_or_else(|e| panic!("{e}"));
+    (made.cert.der().to_vec(), cert, key)
+}
+
+fn client_config(der: Vec<u8>) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap_or_else(|e| panic!("{e}"))
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// A connection's byte stream: plain TCP or TLS over it.
+trait Stream: Read + Write + Send {}
+impl<T: Read + Write + Send> Stream for T {}
+
 /// One keep-alive HTTP/1.1 connection.
 struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
+    reader: BufReader<Box<dyn Stream>>,
     /// The request being sent, reused: it leaves in one `write_all`, since
     /// on a `TCP_NODELAY` stream each `write` is a packet of its own (a
     /// `write!` of the formatted request made six), which measured the
@@ -250,12 +296,21 @@ struct Conn {
 }
 
 impl Conn {
-    fn open(addr: SocketAddr) -> std::io::Result<Conn> {
+    fn open(addr: SocketAddr, tls: Option<&Arc<rustls::ClientConfig>>) -> std::io::Result<Conn> {
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let stream: Box<dyn Stream> = match tls {
+            None => Box::new(stream),
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::try_from("localhost")
+                    .map_err(std::io::Error::other)?;
+                let connection = rustls::ClientConnection::new(Arc::clone(config), name)
+                    .map_err(std::io::Error::other)?;
+                Box::new(rustls::StreamOwned::new(connection, stream))
+            }
+        };
         Ok(Conn {
-            writer: stream.try_clone()?,
             reader: BufReader::new(stream),
             request: Vec::new(),
         })
@@ -269,7 +324,9 @@ impl Conn {
             "POST {path} HTTP/1.1\r\nHost: loadtest\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )?;
-        self.writer.write_all(&self.request)?;
+        let writer = self.reader.get_mut();
+        writer.write_all(&self.request)?;
+        writer.flush()?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;
         let status = line

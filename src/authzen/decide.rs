@@ -19,6 +19,11 @@ pub struct Pdp {
     pub table: DecisionTable,
     /// The principals file, checked against `table`.
     pub binding: Binding,
+    /// Read the roles and kind of a subject the principals file does not
+    /// list from `subject.properties` (`serve --trust-claimed-roles`). Off
+    /// by default: any caller can write those properties, so trusting them
+    /// lets anyone claim `admin`. Only for a PEP that puts verified roles there.
+    pub trust_claimed_roles: bool,
 }
 
 /// Why an evaluation could not be decided; answered as a denial whose
@@ -55,6 +60,37 @@ pub enum PdpError {
     Eval(#[from] EvalError),
 }
 
+impl PdpError {
+    /// The message without suggestions or lists of the policy's names: what
+    /// was wrong in the request, in the request's own terms.
+    pub fn terse(&self) -> String {
+        match self {
+            PdpError::UnknownResourceType { resource_type, .. } => {
+                format!("unknown resource type `{resource_type}`")
+            }
+            PdpError::UnknownAction {
+                action,
+                resource_type,
+                ..
+            } => format!("unknown action `{action}` for resource type `{resource_type}`"),
+            PdpError::Attribute(message) => message.clone(),
+            PdpError::Eval(e) => match e {
+                EvalError::UnknownScope { scope, .. } => format!("unknown scope `{scope}`"),
+                EvalError::UnknownRole { role, .. } => format!("unknown role `{role}`"),
+                EvalError::UnknownAction { action, .. } => format!("unknown action `{action}`"),
+                EvalError::UnknownFact { fact, .. } => format!("unknown fact `{fact}`"),
+                EvalError::UnknownKind { kind, .. } => format!("unknown kind `{kind}`"),
+                EvalError::NotAssignable { kind, role, .. } => {
+                    format!("a {kind} cannot be assigned role `{role}`")
+                }
+                EvalError::Json(_) | EvalError::Shape(_) | EvalError::ActionFormat(_) => {
+                    e.to_string()
+                }
+            },
+        }
+    }
+}
+
 /// The decision for one evaluation, with what a log line or an explanation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decided {
@@ -88,9 +124,17 @@ impl Decided {
         out.insert("decision".to_string(), Value::Bool(self.decision));
         let mut context = Map::new();
         if let Some(error) = &self.error {
+            // The full message lists the policy's names (suggestions, what a
+            // scope declares): only with `--explain`, or a caller could map
+            // the policy by asking for names that do not exist.
+            let message = if explain {
+                error.to_string()
+            } else {
+                error.terse()
+            };
             context.insert(
                 "error".to_string(),
-                json!({"status": 400, "message": error.to_string()}),
+                json!({"status": 400, "message": message}),
             );
         } else if explain {
             if let Some(reason) = &self.reason {
@@ -112,7 +156,11 @@ impl Pdp {
     /// Binds a principals file to a compiled policy.
     pub fn new(table: DecisionTable, principals: &Principals) -> Result<Pdp, Vec<Diagnostic>> {
         let binding = principals.bind(&table)?;
-        Ok(Pdp { table, binding })
+        Ok(Pdp {
+            table,
+            binding,
+            trust_claimed_roles: false,
+        })
     }
 
     /// Decides one evaluation. `details` also computes the reason, rule and
@@ -183,9 +231,15 @@ impl Pdp {
         }
         let entry = self.binding.entry(e.subject_type, e.subject_id);
         let properties = e.subject.get("properties").and_then(Value::as_object);
+        // Identity is matched exactly (id or alias, and type): a subject not
+        // listed holds only what the policy's defaults give, unless claims
+        // are trusted.
         let (principal, principal_kind) = match entry {
             Some(entry) => (entry.roles.clone(), entry.kind.clone()),
-            None => (request_roles(properties, scope)?, request_kind(properties)?),
+            None if self.trust_claimed_roles => {
+                (request_roles(properties, scope)?, request_kind(properties)?)
+            }
+            None => (IndexMap::new(), None),
         };
         let view = entry.map(|entry| &entry.view);
         let mut context = IndexMap::new();

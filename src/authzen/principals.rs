@@ -80,7 +80,8 @@ const ROOTS: [&str; 5] = ["subject", "action", "resource", "context", "principal
 
 impl Principals {
     /// A file that binds nothing: every resource type is the scope of the
-    /// same name, roles come from `subject.properties.roles`, facts from
+    /// same name, subjects hold no role (roles come from `subject.properties.roles`
+    /// only when [`Pdp::trust_claimed_roles`](super::Pdp) is set), facts from
     /// `context`.
     pub fn empty() -> Principals {
         Principals {

@@ -29,6 +29,19 @@ pub struct Args {
     /// Add the reason, deciding rule and roles to each decision's context.
     #[arg(long)]
     explain: bool,
+    /// Trust `subject.properties.roles` and `.kind` of a subject the principals
+    /// file does not list (only behind a PEP that puts verified roles there).
+    #[arg(long)]
+    trust_claimed_roles: bool,
+    /// File of bearer tokens, one per line: PEPs must send `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Largest request body, in bytes (larger: 413).
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     max_body: usize,
@@ -67,6 +80,9 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     config.listen = args.listen;
     config.public_url.clone_from(&args.public_url);
     config.explain = args.explain;
+    config.trust_claimed_roles = args.trust_claimed_roles;
+    config.token_file.clone_from(&args.token_file);
+    config.tls = args.tls_cert.clone().zip(args.tls_key.clone());
     config.max_body = args.max_body;
     config.poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
     config.workers = args.workers;
@@ -78,7 +94,15 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             // one) leaves no global subscriber behind.
             init_logging(args.log_level, args.log_format == "json", io.color_err);
             tracing::info!(addr = %server.local_addr(), digest = server.policy_digest(), "rolecall serve: listening");
-            let _ = writeln!(io.stdout, "listening on http://{}", server.local_addr());
+            for warning in server.trust_warnings() {
+                tracing::warn!("{warning}");
+            }
+            let _ = writeln!(
+                io.stdout,
+                "listening on {}://{}",
+                server.scheme(),
+                server.local_addr()
+            );
             let _ = io.stdout.flush();
             server.wait();
             OK

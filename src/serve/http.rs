@@ -1,5 +1,5 @@
-//! The HTTPS binding of the AuthZEN API (served as plain HTTP/1.1; TLS is
-//! the load balancer's job): routes, body limits, errors, request ids.
+//! The HTTPS binding of the AuthZEN API (HTTP/1.1, over TLS with
+//! `--tls-cert`): routes, authentication, body limits, errors, request ids.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::Shared;
+use super::auth::Verdict;
 use crate::authzen::{Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
 use crate::serve::state::Loaded;
 
@@ -43,6 +44,14 @@ async fn route(
 ) -> Reply {
     let path = request.uri().path();
     let method = request.method().clone();
+    // Discovery and liveness stay open (a PEP reads the metadata before it
+    // has anything to present, a load balancer probes without a token);
+    // everything else needs a token when tokens are configured.
+    if path != METADATA && path != HEALTH {
+        if let Some(reply) = unauthorized(shared, &request) {
+            return reply;
+        }
+    }
     match path {
         METADATA | HEALTH => {
             if method != Method::GET && method != Method::HEAD {
@@ -108,6 +117,30 @@ async fn route(
     }
 }
 
+/// The 401 for a request without a known bearer token, when tokens are configured.
+fn unauthorized(shared: &Shared, request: &Request<Incoming>) -> Option<Reply> {
+    let loaded = shared.current.get();
+    let tokens = loaded.tokens.as_ref()?;
+    let (challenge, message) = match tokens.accept(request.headers().get(header::AUTHORIZATION)) {
+        Verdict::Accepted => return None,
+        Verdict::Missing => (
+            "Bearer realm=\"rolecall\"",
+            "this PDP requires `Authorization: Bearer TOKEN`",
+        ),
+        // RFC 6750 §3.1; the token is not logged.
+        Verdict::Invalid => (
+            "Bearer realm=\"rolecall\", error=\"invalid_token\"",
+            "the bearer token is not valid here",
+        ),
+    };
+    let mut reply = error(StatusCode::UNAUTHORIZED, message);
+    reply.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    Some(reply)
+}
+
 /// The PDP metadata document.
 fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
     let base = match &shared.config.public_url {
@@ -119,7 +152,12 @@ fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
                 .and_then(|h| h.to_str().ok())
                 .filter(|h| is_authority(h))
                 .map_or_else(|| shared.addr.to_string(), str::to_string);
-            format!("http://{host}")
+            let scheme = if shared.config.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
         }
     };
     json!({

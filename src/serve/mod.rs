@@ -8,8 +8,10 @@
 //! or on SIGHUP; a version that fails to load is logged and the previous
 //! one stays in service. docs/authzen.md describes the endpoints.
 
+pub mod auth;
 mod http;
 pub mod state;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,6 +44,13 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Add the reason, rule and roles to each decision's context.
     pub explain: bool,
+    /// Take the roles and kind of a subject the principals file does not list
+    /// from `subject.properties` (only behind a PEP that verified them).
+    pub trust_claimed_roles: bool,
+    /// A file of bearer tokens, one per line: PEPs must present one (401 otherwise).
+    pub token_file: Option<PathBuf>,
+    /// PEM certificate chain and private key: serve HTTPS instead of plain HTTP.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Largest request body accepted, in bytes (larger: 413).
     pub max_body: usize,
     /// How long a client may take to send a request's headers, then its
@@ -68,6 +77,9 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             explain: false,
+            trust_claimed_roles: false,
+            token_file: None,
+            tls: None,
             max_body: 1024 * 1024,
             read_timeout: Duration::from_secs(10),
             poll: Some(Duration::from_secs(1)),
@@ -117,12 +129,7 @@ impl Server {
     /// its own runtime: call it from synchronous code, or from
     /// `spawn_blocking` inside another runtime).
     pub fn start(config: Config) -> Result<Server, StartError> {
-        let loaded = load(
-            &config.policy,
-            config.principals.as_deref(),
-            &config.include_roots,
-        )
-        .map_err(StartError::Load)?;
+        let loaded = load_for(&config).map_err(StartError::Load)?;
         let listener =
             std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
                 addr: config.listen,
@@ -175,6 +182,31 @@ impl Server {
         })
     }
 
+    /// Warnings about the configuration's trust, logged at start (the CLI
+    /// logs them once its subscriber is set up).
+    pub fn trust_warnings(&self) -> Vec<&'static str> {
+        let config = &self.shared.config;
+        let mut out = Vec::new();
+        if config.tls.is_none() {
+            out.push("serving plain HTTP (no --tls-cert): decisions and tokens cross the network in clear; only for a loopback sidecar or behind a TLS-terminating proxy");
+        }
+        if config.trust_claimed_roles {
+            out.push("--trust-claimed-roles: a subject the principals file does not list gets the roles and kind its request claims; safe only behind a PEP that verified them");
+        } else if config.principals.is_none() {
+            out.push("no principals file, and claimed roles are not trusted: every subject holds only the policy's default roles");
+        }
+        out
+    }
+
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.shared.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// The address it listens on (with the port picked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.addr
@@ -224,6 +256,34 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop_and_join();
     }
+}
+
+/// Loads the configured files, with the configuration's trust in claims.
+fn load_for(config: &Config) -> Result<Loaded, LoadError> {
+    let mut loaded = load(
+        &config.policy,
+        config.principals.as_deref(),
+        &config.include_roots,
+    )?;
+    loaded.pdp.trust_claimed_roles = config.trust_claimed_roles;
+    // Read with the policy, so a rotated token or a renewed certificate is
+    // picked up by the same reload, and a broken one keeps the previous.
+    if let Some(path) = &config.token_file {
+        loaded.tokens = Some(auth::Tokens::read(path).map_err(|diagnostics| LoadError {
+            file: path.clone(),
+            diagnostics,
+        })?);
+        loaded.files.push(path.clone());
+    }
+    if let Some((cert, key)) = &config.tls {
+        loaded.tls = Some(tls::config(cert, key).map_err(|diagnostics| LoadError {
+            file: cert.clone(),
+            diagnostics,
+        })?);
+        loaded.files.push(cert.clone());
+        loaded.files.push(key.clone());
+    }
+    Ok(loaded)
 }
 
 /// The signal streams the configuration asks for.
@@ -294,10 +354,33 @@ async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener, signals: 
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
                     let shared = Arc::clone(&shared);
-                    let service = service_fn(move |request| http::handle(Arc::clone(&shared), request));
-                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    let watcher = graceful.watcher();
+                    let http = http.clone();
+                    // The TLS configuration of the version in service when the connection came.
+                    let tls = shared.current.get().tls.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = connection.await {
+                        let service = {
+                            let shared = Arc::clone(&shared);
+                            service_fn(move |request| http::handle(Arc::clone(&shared), request))
+                        };
+                        let result = match tls {
+                            None => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                            Some(tls) => {
+                                let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+                                match tokio::time::timeout(shared.config.read_timeout, accept).await {
+                                    Ok(Ok(stream)) => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                                    Ok(Err(e)) => {
+                                        tracing::debug!(target: "rolecall::http", error = %e, "TLS handshake failed");
+                                        return;
+                                    }
+                                    Err(_) => {
+                                        tracing::debug!(target: "rolecall::http", "TLS handshake timed out");
+                                        return;
+                                    }
+                                }
+                            }
+                        };
+                        if let Err(e) = result {
                             tracing::debug!(target: "rolecall::http", error = %e, "connection closed with an error");
                         }
                     });
@@ -356,14 +439,7 @@ async fn reloader(
         };
         let before = stamps(&files);
         let config = shared.config.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            load(
-                &config.policy,
-                config.principals.as_deref(),
-                &config.include_roots,
-            )
-        })
-        .await;
+        let result = tokio::task::spawn_blocking(move || load_for(&config)).await;
         // A file written while it was being read may have been read half
         // written: then look again at the next poll, whatever the outcome.
         let changed_meanwhile = stamps(&files) != before;

@@ -20,6 +20,10 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
     /// A digest of those files' contents, to tell versions apart (`/health`).
     pub digest: String,
+    /// The bearer tokens PEPs must present (`--token-file`), if any.
+    pub tokens: Option<super::auth::Tokens>,
+    /// The TLS configuration (`--tls-cert`, `--tls-key`), if any.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Why a policy or principals file could not be loaded; the previous
@@ -106,6 +110,8 @@ pub fn load(
         pdp,
         files,
         digest: format!("fnv1a64:{:016x}", digest.0),
+        tokens: None,
+        tls: None,
     })
 }
 

@@ -85,10 +85,12 @@ fn derived_facts_compare_two_attributes_of_the_request() {
 
 #[test]
 fn the_principals_file_entry_wins_over_the_request_and_kinds_are_checked() {
-    let pdp = pdp(r#"{"subjects": {
+    let mut pdp = pdp(r#"{"subjects": {
         "ada": {"roles": {"todo": ["viewer"]}},
         "gus": {"kind": "guest", "aliases": ["g-1"], "type": "user"}
     }}"#);
+    // Claims of unlisted subjects count only when trusted (`--trust-claimed-roles`).
+    pdp.trust_claimed_roles = true;
     let ask = |id: &str, properties: Value| {
         decide(
             &pdp,
@@ -113,6 +115,28 @@ fn the_principals_file_entry_wins_over_the_request_and_kinds_are_checked() {
         error.contains("`subject.properties.roles` must be"),
         "{error}"
     );
+}
+
+#[test]
+fn claims_of_unlisted_subjects_are_ignored_unless_trusted() {
+    let mut pdp = pdp(r#"{"subjects": {"ada": {"type": "user", "roles": {"todo": ["viewer"]}}}}"#);
+    assert!(!pdp.trust_claimed_roles, "trust must be opt-in");
+    let ask = |pdp: &Pdp, id: &str, subject_type: &str| {
+        decide(
+            pdp,
+            json!({"subject": {"type": subject_type, "id": id, "properties": {"roles": ["viewer"]}},
+                   "action": {"name": "read"}, "resource": {"type": "todo", "id": "1"}}),
+        )
+        .0
+    };
+    // Identity is exact: another id, another case, another type are other subjects.
+    for (id, subject_type) in [("zoe", "user"), ("Ada", "user"), ("ada", "robot")] {
+        assert!(!ask(&pdp, id, subject_type), "{id} {subject_type}");
+    }
+    pdp.trust_claimed_roles = true;
+    for (id, subject_type) in [("zoe", "user"), ("Ada", "user"), ("ada", "robot")] {
+        assert!(ask(&pdp, id, subject_type), "{id} {subject_type}");
+    }
 }
 
 #[test]

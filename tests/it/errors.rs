@@ -867,6 +867,14 @@ fn errors_of_the_other_commands() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken_addr = taken.local_addr().unwrap().to_string();
     let invalid = format!("error: {bad} is invalid (1 error)\n");
+    // `serve`'s token file and TLS files fail the start like the policy.
+    let no_tokens = dir.join("no-tokens");
+    std::fs::write(&no_tokens, "# none yet\n").unwrap();
+    let no_tokens = no_tokens.to_str().unwrap();
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let not_pem = not_pem.to_str().unwrap();
+    let file_invalid = |file: &str| format!("error: {file} is invalid (1 error)\n");
     let enoent = "No such file or directory (os error 2)";
 
     let cases: Vec<(Vec<&str>, i32, String)> = vec![
@@ -921,6 +929,26 @@ fn errors_of_the_other_commands() {
                 .into(),
         ),
         (
+            vec!["serve", ok, "--listen", "127.0.0.1:0", "--token-file", unreadable],
+            1,
+            file_invalid(unreadable),
+        ),
+        (
+            vec!["serve", ok, "--listen", "127.0.0.1:0", "--token-file", no_tokens],
+            1,
+            file_invalid(no_tokens),
+        ),
+        (
+            vec!["serve", ok, "--listen", "127.0.0.1:0", "--tls-cert", not_pem, "--tls-key", not_pem],
+            1,
+            file_invalid(not_pem),
+        ),
+        (
+            vec!["serve", ok, "--tls-cert", not_pem],
+            2,
+            "For more information, try '--help'.\n".into(),
+        ),
+        (
             vec!["serve", ok, "--listen", &taken_addr],
             1,
             format!("error: cannot listen on {taken_addr}: Address already in use (os error 98)\n"),
@@ -931,7 +959,20 @@ fn errors_of_the_other_commands() {
         assert_eq!(code, expected_code, "{args:?}: {stderr}");
         assert_eq!(stdout, "", "{args:?}");
         assert!(stderr.ends_with(&message), "{args:?}: {stderr}");
-        if message.contains("is invalid (1 error)") {
+        let diagnostic = [
+            (unreadable, "cannot read the token file"),
+            (no_tokens, "holds no token"),
+            (not_pem, "holds no certificate"),
+        ];
+        if let Some((_, what)) = diagnostic
+            .iter()
+            .find(|(file, _)| args.len() > 4 && args.contains(file))
+        {
+            assert!(
+                squash(&stderr).contains(&squash(what)),
+                "{args:?}: {stderr}"
+            );
+        } else if message.contains("is invalid (1 error)") {
             assert!(
                 squash(&stderr).contains(&squash("× unknown role `ghost` in scope `s`")),
                 "{args:?}: {stderr}"

@@ -31,6 +31,8 @@ mod regressions;
 mod repl;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod serve_security;
 mod snapshot;
 mod support;
 mod syntax_errors;

@@ -14,28 +14,28 @@ use crate::support::{cli, root};
 
 /// An HTTP response, read to the end of the connection.
 #[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
     }
 }
 
 /// Sends raw bytes, reads until the server closes (requests say `Connection: close`).
-fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
+pub(crate) fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -46,7 +46,7 @@ fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
     parse_reply(&bytes)
 }
 
-fn parse_reply(bytes: &[u8]) -> Reply {
+pub(crate) fn parse_reply(bytes: &[u8]) -> Reply {
     let text = String::from_utf8_lossy(bytes);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.split("\r\n");
@@ -66,7 +66,7 @@ fn parse_reply(bytes: &[u8]) -> Reply {
     }
 }
 
-fn request(
+pub(crate) fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -85,7 +85,7 @@ fn request(
     exchange(addr, raw.as_bytes())
 }
 
-fn post(addr: SocketAddr, path: &str, body: &Value) -> Reply {
+pub(crate) fn post(addr: SocketAddr, path: &str, body: &Value) -> Reply {
     request(
         addr,
         "POST",
@@ -95,7 +95,7 @@ fn post(addr: SocketAddr, path: &str, body: &Value) -> Reply {
     )
 }
 
-fn todo_config() -> Config {
+pub(crate) fn todo_config() -> Config {
     let mut config = Config::new(root().join("policies/examples/authzen_todo.policy"));
     config.principals = Some(root().join("policies/examples/authzen_todo.principals.json"));
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -104,12 +104,12 @@ fn todo_config() -> Config {
     config
 }
 
-fn start(config: Config) -> Server {
+pub(crate) fn start(config: Config) -> Server {
     Server::start(config).unwrap_or_else(|e| panic!("server did not start: {e}"))
 }
 
 /// Waits (20 s at most) until `ready` holds.
-fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
+pub(crate) fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !ready() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -350,8 +350,16 @@ fn undecidable_requests_are_denials_with_the_error_in_the_context() {
             .to_string()
     };
     let rick = json!({"type": "user", "id": "rick@the-citadel.com"});
-    assert!(ask(rick.clone(), "can_read_todo", "todo").contains("did you mean `can_read_todos`?"));
-    assert!(ask(rick.clone(), "can_read_todos", "todos").contains("unknown resource type `todos`"));
+    // Without --explain the error names the request's mistake, not the
+    // policy's names (serve_security tests both).
+    assert_eq!(
+        ask(rick.clone(), "can_read_todo", "todo"),
+        "unknown action `can_read_todo` for resource type `todo`"
+    );
+    assert_eq!(
+        ask(rick.clone(), "can_read_todos", "todos"),
+        "unknown resource type `todos`"
+    );
     // An unknown subject holds no role: a plain denial, no error.
     assert_eq!(
         ask(
@@ -370,11 +378,13 @@ fn undecidable_requests_are_denials_with_the_error_in_the_context() {
         ),
         ""
     );
+    // Claimed roles are not read by default, so not checked either
+    // (serve_security has the trusted case).
     let stranger = json!({"type": "user", "id": "squanchy", "properties": {"roles": ["squanchy"]}});
-    assert!(ask(stranger, "can_read_todos", "todo").contains("unknown role `squanchy`"));
+    assert_eq!(ask(stranger, "can_read_todos", "todo"), "");
 }
 
-fn webinar_config() -> Config {
+pub(crate) fn webinar_config() -> Config {
     let mut config = Config::new(root().join("policies/examples/webinar.policy"));
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.poll = None;
@@ -385,6 +395,7 @@ fn webinar_config() -> Config {
 fn without_a_principals_file_roles_come_from_the_subject_and_facts_from_the_context() {
     let mut config = webinar_config();
     config.explain = true;
+    config.trust_claimed_roles = true;
     let server = start(config);
     let addr = server.local_addr();
     let ask = |roles: Value, action: &str, context: Value| {
@@ -569,7 +580,7 @@ fn a_client_that_stalls_is_cut_off_instead_of_holding_the_server() {
 }
 
 /// A fresh directory with a copy of the Todo policy and principals file.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rolecall-serve-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -579,7 +590,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn scratch_config(dir: &Path) -> Config {
+pub(crate) fn scratch_config(dir: &Path) -> Config {
     let mut config = todo_config();
     config.policy = dir.join("authzen_todo.policy");
     config.principals = Some(dir.join("authzen_todo.principals.json"));
