@@ -173,6 +173,7 @@ pub(super) fn build(policy: Policy) -> DecisionTable {
         cells: super::cells::Cells::pack(&cells),
         conditional,
         override_holders,
+        relevant: std::sync::OnceLock::new(),
     }
 }
 

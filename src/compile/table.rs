@@ -114,6 +114,10 @@ pub struct DecisionTable {
     pub(crate) override_holders: Vec<Vec<bool>>,
     /// The names of `policy` as they were when compiled, for fast lookups.
     pub(crate) names: NameIndex,
+    /// Per scope, per action: the facts its decision can turn on, computed
+    /// on first need (`DecisionTable::relevant_facts`), so answering a
+    /// request does not read every rule of the policy.
+    pub(crate) relevant: std::sync::OnceLock<Vec<Vec<Vec<usize>>>>,
 }
 
 /// What a cell says, for display.
