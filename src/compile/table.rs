@@ -117,6 +117,10 @@ pub struct DecisionTable {
     /// Per scope, per role, the rules naming it (declaration order), as
     /// `policy` was when compiled.
     pub(crate) rules_naming: Vec<Vec<Vec<usize>>>,
+    /// Per scope, per action: the facts its decision can turn on, computed
+    /// on first need (`DecisionTable::relevant_facts`), so answering a
+    /// request does not read every rule of the policy.
+    pub(crate) relevant: std::sync::OnceLock<Vec<Vec<Vec<usize>>>>,
 }
 
 /// Where a cell's deciding rule comes from.

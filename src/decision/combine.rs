@@ -253,6 +253,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         cells: crate::compile::cells::Cells::pack(&cells),
         conditional,
         override_holders,
+        relevant: std::sync::OnceLock::new(),
     }
 }
 

@@ -163,20 +163,14 @@ impl DecisionTable {
     }
 
     /// The facts an action's decision can turn on, sorted: those of its
-    /// rules' conditions and of its scope's overrides (subjects and conditions).
-    pub(crate) fn relevant_facts(&self, action: ActionId) -> Vec<usize> {
-        let mut facts = Vec::new();
-        for rule in &self.policy.rules {
-            if rule.scope == action.scope() && rule.actions.contains(&action.index()) {
-                if let Some(c) = &rule.condition {
-                    c.expr.facts(&mut facts);
-                }
-            }
-        }
-        self.add_override_facts(action.scope(), &mut facts);
-        facts.sort_unstable();
-        facts.dedup();
-        facts
+    /// rules' conditions and of its scope's overrides (subjects and
+    /// conditions). Computed for every action on the first call, then read.
+    pub(crate) fn relevant_facts(&self, action: ActionId) -> &[usize] {
+        self.relevant
+            .get_or_init(|| self.relevant_facts_by_action())
+            .get(action.scope())
+            .and_then(|s| s.get(action.index()))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// [`relevant_facts`](Self::relevant_facts) of every action at once, per

@@ -20,16 +20,22 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
     let action_name = scope.action_name(request.action.index());
     let _ = writeln!(out, "action: {scope_name}:{action_name}");
 
-    // Roles held in every scope the request or an override touches.
-    let held = table.held_roles(request);
-    for (s, (roles, source)) in held.iter().enumerate() {
-        let touched = s == e.scope
-            || policy.overrides.iter().any(|o| {
-                o.scope == e.scope && matches!(o.subject, Subject::Role { scope, .. } if scope == s)
-            });
-        if !touched {
-            continue;
-        }
+    // Roles held in every scope the request or an override touches, in
+    // scope order: the action's scope and those of its overrides' subjects.
+    let mut touched: Vec<usize> = policy
+        .overrides
+        .iter()
+        .filter(|o| o.scope == e.scope)
+        .filter_map(|o| match o.subject {
+            Subject::Role { scope, .. } => Some(scope),
+            Subject::Fact(_) => None,
+        })
+        .collect();
+    touched.push(e.scope);
+    touched.sort_unstable();
+    touched.dedup();
+    for s in touched {
+        let (roles, source) = table.held_roles(request, s);
         let Some((name, sc)) = policy.scopes.get_index(s) else {
             continue;
         };

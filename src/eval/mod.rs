@@ -9,7 +9,7 @@ mod lines;
 mod request;
 
 pub use explain::explain;
-pub use lines::LineEvaluator;
+pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
 pub use request::{Request, ResolvedRequest};
 
 use serde::Serialize;
@@ -123,7 +123,7 @@ pub struct Evaluation {
 
 impl crate::decision::Principal for ResolvedRequest {
     fn assigned(&self, scope: usize) -> &[usize] {
-        self.assigned.get(scope).map_or(&[], Vec::as_slice)
+        ResolvedRequest::assigned(self, scope)
     }
     fn kind(&self) -> Option<usize> {
         self.kind
@@ -131,15 +131,15 @@ impl crate::decision::Principal for ResolvedRequest {
 }
 
 impl DecisionTable {
-    /// Roles per scope before overrides: assigned, else the kind's default,
-    /// else the scope's default.
-    pub fn held_roles(&self, request: &ResolvedRequest) -> Vec<(Vec<usize>, RoleSource)> {
-        (0..self.policy.scopes.len())
-            .map(|s| {
-                let (roles, source) = self.held(request, s);
-                (roles.to_vec(), source)
-            })
-            .collect()
+    /// Roles held in `scope` before overrides: assigned, else the kind's
+    /// default, else the scope's default. One scope at a time, so asking
+    /// costs the same whatever the number of scopes.
+    pub fn held_roles<'a>(
+        &'a self,
+        request: &'a ResolvedRequest,
+        scope: usize,
+    ) -> (&'a [usize], RoleSource) {
+        self.held(request, scope)
     }
 
     /// Evaluates a resolved request.
@@ -174,7 +174,7 @@ impl DecisionTable {
             &request.facts,
             &request.given,
             current,
-            &relevant,
+            relevant,
             (&mut FactSet::default(), &mut crate::decision::Roles::new()),
             &mut out,
         );
@@ -292,10 +292,10 @@ impl DecisionTable {
             rule: rule.map(|r| r.loc.file_line()),
             reason,
             assigned: request
-                .assigned
-                .get(e.scope)
-                .map(|rs| rs.iter().map(|&r| role_name(r)).collect())
-                .unwrap_or_default(),
+                .assigned(e.scope)
+                .iter()
+                .map(|&r| role_name(r))
+                .collect(),
             default,
             override_applied: override_info,
             via,

@@ -121,8 +121,10 @@ impl Request {
 /// A request resolved to ids: what evaluation reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedRequest {
-    /// Role indexes assigned, per scope index (empty: none assigned).
-    pub assigned: Vec<Vec<usize>>,
+    /// Role indexes assigned, per scope the request names, sorted by scope
+    /// index: only what was named is stored, so neither resolving nor
+    /// deciding grows with the number of scopes of the policy.
+    assigned: Vec<(usize, Vec<usize>)>,
     /// Kind index.
     pub kind: Option<usize>,
     /// The action.
@@ -131,6 +133,24 @@ pub struct ResolvedRequest {
     pub facts: FactSet,
     /// Fact indexes the request gave a value for.
     pub given: Vec<usize>,
+}
+
+impl ResolvedRequest {
+    /// Role indexes assigned in scope `scope`, as given (empty: none assigned).
+    pub fn assigned(&self, scope: usize) -> &[usize] {
+        self.assigned
+            .binary_search_by_key(&scope, |&(s, _)| s)
+            .ok()
+            .and_then(|i| self.assigned.get(i))
+            .map_or(&[], |(_, roles)| roles.as_slice())
+    }
+
+    /// The scopes the request names, in scope order, with the roles assigned in each.
+    pub fn assigned_scopes(&self) -> impl Iterator<Item = (usize, &[usize])> {
+        self.assigned
+            .iter()
+            .map(|(s, roles)| (*s, roles.as_slice()))
+    }
 }
 
 /// A request's names resolved to ids without allocating for the common
@@ -162,13 +182,63 @@ impl crate::decision::Principal for Lookup {
     }
 }
 
+/// A name a request gives that the table does not declare, with the scope
+/// it was looked up in: what the help of its error depends on, so a caller
+/// answering many lines can keep the help of the ones it met
+/// ([`LineEvaluator`](super::LineEvaluator) does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Unknown<'a> {
+    Scope(&'a str),
+    Action(usize, &'a str),
+    Role(usize, &'a str),
+    Kind(&'a str),
+    Fact(&'a str),
+}
+
+/// The names of a map of declarations, in declaration order.
+fn keys<V>(map: &IndexMap<String, V>) -> Vec<&str> {
+    map.keys().map(String::as_str).collect()
+}
+
 impl DecisionTable {
+    /// The help of the error for an unknown name: a suggestion, else the
+    /// names declared where it was looked up.
+    pub(crate) fn unknown_help(&self, unknown: Unknown<'_>) -> String {
+        let policy = &self.policy;
+        let scope = |s: usize| policy.scopes.get_index(s);
+        match unknown {
+            Unknown::Scope(name) => suggest(name, &keys(&policy.scopes), "scope", "the policy"),
+            Unknown::Action(s, name) => {
+                let (scope_name, actions) = scope(s)
+                    .map(|(n, sc)| (n.as_str(), keys(&sc.actions)))
+                    .unwrap_or_default();
+                suggest(name, &actions, "action", &format!("scope `{scope_name}`"))
+            }
+            Unknown::Role(s, name) => {
+                let (scope_name, roles) = scope(s)
+                    .map(|(n, sc)| (n.as_str(), keys(&sc.roles)))
+                    .unwrap_or_default();
+                suggest(name, &roles, "role", &format!("scope `{scope_name}`"))
+            }
+            Unknown::Kind(name) => suggest(name, &keys(&policy.kinds), "kind", "the policy"),
+            Unknown::Fact(name) => suggest(name, &keys(&policy.facts), "fact", "the policy"),
+        }
+    }
+
     /// Resolves every name of `request` (an unknown one is an error, with a
     /// suggestion), checks assignability, and keeps only what was named.
     pub(crate) fn lookup(&self, request: &Request) -> Result<Lookup, EvalError> {
+        self.lookup_with(request, &mut |unknown| self.unknown_help(unknown))
+    }
+
+    /// [`lookup`](Self::lookup), the help of an unknown name's error from `help`.
+    pub(crate) fn lookup_with(
+        &self,
+        request: &Request,
+        help: &mut dyn FnMut(Unknown<'_>) -> String,
+    ) -> Result<Lookup, EvalError> {
         let policy = &self.policy;
         let names = &self.names;
-        let scope_names = || -> Vec<&str> { policy.scopes.keys().map(String::as_str).collect() };
         let (scope_name, action_name) = request
             .action
             .split_once(':')
@@ -177,33 +247,20 @@ impl DecisionTable {
             .scope(scope_name)
             .ok_or_else(|| EvalError::UnknownScope {
                 scope: scope_name.to_string(),
-                help: suggest(scope_name, &scope_names(), "scope", "the policy"),
+                help: help(Unknown::Scope(scope_name)),
             })?;
         let action = self.action_id_in(scope_index, action_name).ok_or_else(|| {
-            let actions: Vec<&str> = policy
-                .scopes
-                .get_index(scope_index)
-                .map(|(_, s)| s.actions.keys().map(String::as_str).collect())
-                .unwrap_or_default();
             EvalError::UnknownAction {
                 scope: scope_name.to_string(),
                 action: action_name.to_string(),
-                help: suggest(
-                    action_name,
-                    &actions,
-                    "action",
-                    &format!("scope `{scope_name}`"),
-                ),
+                help: help(Unknown::Action(scope_index, action_name)),
             }
         })?;
         let kind = match &request.kind {
             None => None,
-            Some(kind) => Some(names.kind(kind).ok_or_else(|| {
-                let kinds: Vec<&str> = policy.kinds.keys().map(String::as_str).collect();
-                EvalError::UnknownKind {
-                    kind: kind.clone(),
-                    help: suggest(kind, &kinds, "kind", "the policy"),
-                }
+            Some(kind) => Some(names.kind(kind).ok_or_else(|| EvalError::UnknownKind {
+                kind: kind.clone(),
+                help: help(Unknown::Kind(kind)),
             })?),
         };
         let mut lookup = Lookup {
@@ -217,20 +274,17 @@ impl DecisionTable {
         for (scope, roles) in &request.principal {
             let s = names.scope(scope).ok_or_else(|| EvalError::UnknownScope {
                 scope: scope.clone(),
-                help: suggest(scope, &scope_names(), "scope", "the policy"),
+                help: help(Unknown::Scope(scope)),
             })?;
             let Some((_, sc)) = policy.scopes.get_index(s) else {
                 continue;
             };
             let start = lookup.roles.len();
             for role in roles {
-                let r = names.role(s, role).ok_or_else(|| {
-                    let names: Vec<&str> = sc.roles.keys().map(String::as_str).collect();
-                    EvalError::UnknownRole {
-                        scope: scope.clone(),
-                        role: role.clone(),
-                        help: suggest(role, &names, "role", &format!("scope `{scope}`")),
-                    }
+                let r = names.role(s, role).ok_or_else(|| EvalError::UnknownRole {
+                    scope: scope.clone(),
+                    role: role.clone(),
+                    help: help(Unknown::Role(s, role)),
                 })?;
                 if let (Some(k), Some(kind_name)) = (kind, &request.kind) {
                     if let Some(allowed) = sc.assignable.get(&k) {
@@ -260,12 +314,9 @@ impl DecisionTable {
             lookup.scopes.push((s, start, lookup.roles.len()));
         }
         for (fact, value) in &request.context {
-            let f = names.fact(fact).ok_or_else(|| {
-                let names: Vec<&str> = policy.facts.keys().map(String::as_str).collect();
-                EvalError::UnknownFact {
-                    fact: fact.clone(),
-                    help: suggest(fact, &names, "fact", "the policy"),
-                }
+            let f = names.fact(fact).ok_or_else(|| EvalError::UnknownFact {
+                fact: fact.clone(),
+                help: help(Unknown::Fact(fact)),
             })?;
             lookup.facts.set(f, *value);
             lookup.given.push(f);
@@ -275,13 +326,23 @@ impl DecisionTable {
 
     /// Resolves names to ids. Every unknown name is an error, never a silent deny.
     pub fn resolve_request(&self, request: &Request) -> Result<ResolvedRequest, EvalError> {
-        let lookup = self.lookup(request)?;
-        let mut assigned = vec![Vec::new(); self.policy.scopes.len()];
-        for &(s, start, end) in &lookup.scopes {
-            if let (Some(list), Some(roles)) = (assigned.get_mut(s), lookup.roles.get(start..end)) {
-                *list = roles.to_vec();
-            }
-        }
+        self.resolve_request_with(request, &mut |unknown| self.unknown_help(unknown))
+    }
+
+    /// [`resolve_request`](Self::resolve_request), the help of an unknown name's error from `help`.
+    pub(crate) fn resolve_request_with(
+        &self,
+        request: &Request,
+        help: &mut dyn FnMut(Unknown<'_>) -> String,
+    ) -> Result<ResolvedRequest, EvalError> {
+        let lookup = self.lookup_with(request, help)?;
+        // A scope is named once (the principal is a map), so the keys are distinct.
+        let mut assigned: Vec<(usize, Vec<usize>)> = lookup
+            .scopes
+            .iter()
+            .filter_map(|&(s, start, end)| Some((s, lookup.roles.get(start..end)?.to_vec())))
+            .collect();
+        assigned.sort_unstable_by_key(|&(s, _)| s);
         Ok(ResolvedRequest {
             assigned,
             kind: lookup.kind,

@@ -7,7 +7,7 @@ use rolecall::{DecisionTable, Request};
 use crate::support::{root, table};
 
 /// What the general path says for a line: the answer's JSON or the error.
-fn general(table: &DecisionTable, line: &str) -> Result<String, String> {
+pub(crate) fn general(table: &DecisionTable, line: &str) -> Result<String, String> {
     if line.trim().is_empty() {
         return Err("empty line: expected a JSON request".to_string());
     }
@@ -17,7 +17,7 @@ fn general(table: &DecisionTable, line: &str) -> Result<String, String> {
 }
 
 /// Checks every line; returns how many were answered (not errors).
-fn agree(table: &DecisionTable, lines: &[String]) -> usize {
+pub(crate) fn agree(table: &DecisionTable, lines: &[String]) -> usize {
     let mut evaluator = LineEvaluator::new(table);
     let mut answered = 0;
     for line in lines {

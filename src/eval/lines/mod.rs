@@ -13,6 +13,9 @@
 mod json;
 mod parse;
 
+use std::collections::HashMap;
+
+use super::request::Unknown;
 use super::{EvalError, Request, RoleSource};
 use crate::compile::{ActionId, DecisionTable, FactSet};
 use crate::decision::{PathScratch, Principal, Roles, reason};
@@ -26,6 +29,91 @@ pub struct LineEvaluator<'t> {
     texts: Texts,
     parsed: Parsed,
     scratch: Scratch,
+    helps: Helps,
+    paths: Paths,
+}
+
+/// Most roles the inheritance paths a [`LineEvaluator`] keeps may hold in
+/// all (then it forgets them all and starts again).
+const MAX_CACHED_PATH_ROLES: usize = 1 << 16;
+
+/// Inheritance paths met so far, by (scope, deciding role, rule): the path
+/// is a property of the pair, and finding it walks the role's ancestors,
+/// which grow with the number of roles, so it is walked once per pair.
+#[derive(Default)]
+struct Paths {
+    known: HashMap<(usize, usize, usize), Vec<usize>>,
+    roles: usize,
+}
+
+impl Paths {
+    /// The path from `role` to the nearest role `rule` names, into `path`.
+    fn path_into(
+        &mut self,
+        table: &DecisionTable,
+        (scope, role, rule): (usize, usize, usize),
+        scratch: &mut PathScratch,
+        path: &mut Vec<usize>,
+    ) {
+        if let Some(known) = self.known.get(&(scope, role, rule)) {
+            path.extend_from_slice(known);
+            return;
+        }
+        let start = path.len();
+        table.inheritance_path_into(scope, role, rule, scratch, path);
+        let found = path.get(start..).unwrap_or_default();
+        // `[role]`, when the rule names the role, is found without a walk.
+        if found.len() > 1 {
+            if self.roles + found.len() > MAX_CACHED_PATH_ROLES {
+                self.known.clear();
+                self.roles = 0;
+            }
+            self.roles += found.len();
+            self.known.insert((scope, role, rule), found.to_vec());
+        }
+    }
+}
+
+/// Most helps of unknown-name errors a [`LineEvaluator`] keeps (then it
+/// forgets them all and starts again): a line repeating a typo is answered
+/// without suggesting again, and a stream of distinct typos costs bounded memory.
+pub const MAX_CACHED_HELPS: usize = 1024;
+
+/// Longest unknown name (in bytes) whose help is kept: typos of declared
+/// names are short, and a long one would only fill the memory.
+const MAX_CACHED_NAME: usize = 128;
+
+/// The helps of the unknown names met so far, by (kind of name, scope, name):
+/// a suggestion reads every name declared where it looks, so it is computed
+/// once per name rather than once per line.
+#[derive(Default)]
+struct Helps {
+    known: HashMap<(u8, usize, String), String>,
+}
+
+impl Helps {
+    fn help(&mut self, table: &DecisionTable, unknown: Unknown<'_>) -> String {
+        let (what, scope, name) = match unknown {
+            Unknown::Scope(name) => (0, 0, name),
+            Unknown::Action(scope, name) => (1, scope, name),
+            Unknown::Role(scope, name) => (2, scope, name),
+            Unknown::Kind(name) => (3, 0, name),
+            Unknown::Fact(name) => (4, 0, name),
+        };
+        if name.len() > MAX_CACHED_NAME {
+            return table.unknown_help(unknown);
+        }
+        let key = (what, scope, name.to_string());
+        if let Some(help) = self.known.get(&key) {
+            return help.clone();
+        }
+        let help = table.unknown_help(unknown);
+        if self.known.len() >= MAX_CACHED_HELPS {
+            self.known.clear();
+        }
+        self.known.insert(key, help.clone());
+        help
+    }
 }
 
 /// Per-table texts and lookups, computed once; every text JSON-escaped.
@@ -65,7 +153,7 @@ struct Scratch {
 
 impl Principal for Parsed {
     fn assigned(&self, scope: usize) -> &[usize] {
-        self.assigned.get(scope).map_or(&[], Vec::as_slice)
+        self.roles_in(scope)
     }
     fn kind(&self) -> Option<usize> {
         self.kind
@@ -80,6 +168,8 @@ impl<'t> LineEvaluator<'t> {
             texts: Texts::new(table),
             parsed: Parsed::default(),
             scratch: Scratch::default(),
+            helps: Helps::default(),
+            paths: Paths::default(),
         }
     }
 
@@ -96,8 +186,13 @@ impl<'t> LineEvaluator<'t> {
         {
             return Ok(());
         }
-        let general = |line: &str| -> Result<super::Answer, EvalError> {
-            self.table.evaluate(&Request::from_json(line)?)
+        // As `evaluate` does, the helps of unknown names kept from line to line.
+        let (table, helps) = (self.table, &mut self.helps);
+        let mut general = |line: &str| -> Result<super::Answer, EvalError> {
+            let request = Request::from_json(line)?;
+            let resolved =
+                table.resolve_request_with(&request, &mut |unknown| helps.help(table, unknown))?;
+            Ok(table.answer(&resolved, &table.evaluate_resolved(&resolved)))
         };
         let answer = general(line).map_err(|e| e.to_string())?;
         serde_json::to_writer(out, &answer).map_err(|e| e.to_string())
@@ -108,7 +203,9 @@ impl<'t> LineEvaluator<'t> {
         let Some(kind) = self.parsed.kind else {
             return true;
         };
-        self.parsed.assigned.iter().enumerate().all(|(s, roles)| {
+        let parsed = &self.parsed;
+        parsed.scopes.iter().all(|&(s, start, end)| {
+            let roles = parsed.roles.get(start..end).unwrap_or_default();
             match self.texts.assignable.get(s).and_then(|k| k.get(kind)) {
                 Some(Some(allowed)) => roles.iter().all(|&r| allowed.get(r) == Some(&true)),
                 _ => true,
@@ -130,10 +227,9 @@ impl<'t> LineEvaluator<'t> {
         let mut path = std::mem::take(&mut self.scratch.path);
         path.clear();
         if let (Some(role), Some(r)) = (found.deciding_role, rule) {
-            table.inheritance_path_into(
-                action.scope(),
-                role,
-                r,
+            self.paths.path_into(
+                table,
+                (action.scope(), role, r),
                 &mut self.scratch.path_scratch,
                 &mut path,
             );
@@ -188,13 +284,7 @@ impl<'t> LineEvaluator<'t> {
         let mut sink = EscapedReason { texts: t, out };
         reason::write(&mut sink, &found, action, &roles, &path);
         out.extend_from_slice(b"\",\"assigned\":");
-        names(
-            out,
-            self.parsed
-                .assigned
-                .get(action.scope())
-                .map_or(&[][..], Vec::as_slice),
-        );
+        names(out, self.parsed.roles_in(action.scope()));
         out.extend_from_slice(b",\"default\":");
         match found.source {
             RoleSource::KindDefault | RoleSource::ScopeDefault => {

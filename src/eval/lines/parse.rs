@@ -10,13 +10,20 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use crate::compile::{ActionId, DecisionTable, FactSet};
 
-/// What a request resolves to, in storage reused from line to line.
+/// What a request resolves to, in storage reused from line to line. Only
+/// the scopes a line names are stored and reset, so a line costs the same
+/// whatever the number of scopes of the policy.
 #[derive(Debug, Default)]
 pub(super) struct Parsed {
-    /// Role indexes assigned, per scope index, without repeats, in order given.
-    pub assigned: Vec<Vec<usize>>,
-    /// Whether the principal named each scope (a scope named twice is unusual).
-    pub named: Vec<bool>,
+    /// Per scope named, in the order given: (scope, start, end) of its roles in `roles`.
+    pub scopes: Vec<(usize, usize, usize)>,
+    /// The roles assigned, scope after scope, without repeats within a scope.
+    pub roles: Vec<usize>,
+    /// Per scope of the table: the number of the line that last named it
+    /// and its place in `scopes` then. Sized once per table; a line's
+    /// number going up is what forgets the previous line's scopes.
+    slots: Vec<(u32, usize)>,
+    line: u32,
     pub kind: Option<usize>,
     pub action: Option<ActionId>,
     pub facts: FactSet,
@@ -26,14 +33,58 @@ pub(super) struct Parsed {
 
 impl Parsed {
     fn reset(&mut self, scopes: usize) {
-        self.assigned.resize_with(scopes, Vec::new);
-        self.assigned.iter_mut().for_each(Vec::clear);
-        self.named.clear();
-        self.named.resize(scopes, false);
+        if self.slots.len() != scopes {
+            self.slots.clear();
+            self.slots.resize(scopes, (0, 0));
+            self.line = 0;
+        }
+        self.line = self.line.wrapping_add(1);
+        if self.line == 0 {
+            // After 2^32 lines: forget every stamp once, rather than mistake an old one.
+            self.slots.iter_mut().for_each(|slot| *slot = (0, 0));
+            self.line = 1;
+        }
+        self.scopes.clear();
+        self.roles.clear();
         self.kind = None;
         self.action = None;
         self.facts.clear();
         self.given.clear();
+    }
+
+    /// Role indexes assigned in `scope` by this line (empty: none).
+    pub fn roles_in(&self, scope: usize) -> &[usize] {
+        match self.slots.get(scope) {
+            Some(&(line, at)) if line == self.line => self
+                .scopes
+                .get(at)
+                .and_then(|&(_, start, end)| self.roles.get(start..end))
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Starts the roles of `scope`; `false` when the line named it already
+    /// (or it is no scope of the table), which is unusual.
+    fn start_scope(&mut self, scope: usize) -> bool {
+        let (line, at) = (self.line, self.scopes.len());
+        match self.slots.get_mut(scope) {
+            Some(slot) if slot.0 != line => {
+                *slot = (line, at);
+                let start = self.roles.len();
+                self.scopes.push((scope, start, start));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Ends the roles of the scope started last.
+    fn end_scope(&mut self) {
+        let end = self.roles.len();
+        if let Some(last) = self.scopes.last_mut() {
+            last.2 = end;
+        }
     }
 }
 
@@ -144,37 +195,48 @@ impl<'de> Visitor<'de> for PrincipalSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let table = self.table;
         while let Some(scope) = map.next_key_seed(name(|n| table.scope_index(n)))? {
-            let Some(named) = self.out.named.get_mut(scope) else {
-                return Err(unusual());
-            };
-            if std::mem::replace(named, true) {
+            if !self.out.start_scope(scope) {
                 return Err(unusual());
             }
-            let Some(list) = self.out.assigned.get_mut(scope) else {
-                return Err(unusual());
-            };
-            map.next_value_seed(RolesSeed { table, scope, list })?;
+            let start = self.out.roles.len();
+            map.next_value_seed(RolesSeed {
+                table,
+                scope,
+                roles: &mut self.out.roles,
+                start,
+            })?;
+            self.out.end_scope();
         }
         Ok(())
     }
 }
 
-/// A role name or an array of role names, of one scope.
+/// A role name or an array of role names, of one scope: pushed to `roles`
+/// after `start`, without repeats.
 struct RolesSeed<'a> {
     table: &'a DecisionTable,
     scope: usize,
-    list: &'a mut Vec<usize>,
+    roles: &'a mut Vec<usize>,
+    start: usize,
 }
 
 impl RolesSeed<'_> {
+    fn push(&mut self, role: usize) {
+        if !self
+            .roles
+            .get(self.start..)
+            .is_some_and(|run| run.contains(&role))
+        {
+            self.roles.push(role);
+        }
+    }
+
     fn add<E: de::Error>(&mut self, name: &str) -> Result<(), E> {
         let role = self
             .table
             .role_id_in(self.scope, name)
             .ok_or_else(unusual)?;
-        if !self.list.contains(&role.index()) {
-            self.list.push(role.index());
-        }
+        self.push(role.index());
         Ok(())
     }
 }
@@ -194,14 +256,12 @@ impl<'de> Visitor<'de> for RolesSeed<'_> {
     fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
         self.add(v)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         let (table, scope) = (self.table, self.scope);
         while let Some(role) =
             seq.next_element_seed(name(|n| table.role_id_in(scope, n).map(|r| r.index())))?
         {
-            if !self.list.contains(&role) {
-                self.list.push(role);
-            }
+            self.push(role);
         }
         Ok(())
     }
