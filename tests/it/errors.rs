@@ -580,11 +580,18 @@ const REQUEST_ERRORS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The request tests' policy, written once: the tests run in parallel, and
+/// each recreating one shared directory let one test delete another's file.
 fn request_policy() -> String {
-    let dir = case_dir("requests");
-    let policy = dir.join("p.policy");
-    std::fs::write(&policy, REQUEST_POLICY).unwrap();
-    policy.to_str().unwrap().to_string()
+    static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    POLICY
+        .get_or_init(|| {
+            let dir = case_dir("requests");
+            let policy = dir.join("p.policy");
+            std::fs::write(&policy, REQUEST_POLICY).unwrap();
+            policy.to_str().unwrap().to_string()
+        })
+        .clone()
 }
 
 #[test]
