@@ -174,8 +174,8 @@ impl DecisionTable {
     }
 
     /// [`relevant_facts`](Self::relevant_facts) of every action at once, per
-    /// scope and action: one pass over the rules, for callers that answer many requests.
-    pub(crate) fn relevant_facts_by_action(&self) -> Vec<Vec<Vec<usize>>> {
+    /// scope and action: one pass over the rules.
+    fn relevant_facts_by_action(&self) -> Vec<Vec<Vec<usize>>> {
         let policy = &self.policy;
         let mut relevant: Vec<Vec<Vec<usize>>> = policy
             .scopes

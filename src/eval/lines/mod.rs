@@ -134,8 +134,6 @@ struct Texts {
     override_at: Vec<Vec<u8>>,
     /// Per override: as written, escaped.
     override_text: Vec<Vec<u8>>,
-    /// Per scope, per action: the facts its decision can turn on, sorted.
-    relevant: Vec<Vec<Vec<usize>>>,
     /// Per scope, per kind: which roles the kind may be assigned (`None`: any).
     assignable: Vec<Vec<Option<Vec<bool>>>>,
 }
@@ -322,14 +320,7 @@ impl<'t> LineEvaluator<'t> {
     /// Writes the names of the facts that were missing (so false) and, set
     /// true one at a time, would change the decision, as JSON strings.
     fn would_change(&mut self, action: ActionId, current: Effect, out: &mut Vec<u8>) {
-        let Some(relevant) = self
-            .texts
-            .relevant
-            .get(action.scope())
-            .and_then(|s| s.get(action.index()))
-        else {
-            return;
-        };
+        let relevant = self.table.relevant_facts(action);
         let s = &mut self.scratch;
         s.would_change.clear();
         self.table.would_change_into(
@@ -401,7 +392,6 @@ impl reason::Sink for EscapedReason<'_> {
 impl Texts {
     fn new(table: &DecisionTable) -> Texts {
         let policy = &table.policy;
-        let relevant = table.relevant_facts_by_action();
         let kinds = policy.kinds.len();
         Texts {
             scope_names: policy.scopes.keys().map(|n| escaped(n)).collect(),
@@ -463,7 +453,6 @@ impl Texts {
                 .iter()
                 .map(|o| escaped(&policy.describe_override(o)))
                 .collect(),
-            relevant,
             assignable: policy
                 .scopes
                 .values()
