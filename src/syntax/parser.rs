@@ -74,64 +74,31 @@ fn exact<T>(mut v: Vec<T>) -> Vec<T> {
 pub const MAX_NESTING: usize = 64;
 
 /// Rejects conditions nested deeper than [`MAX_NESTING`], by a lexical scan
-/// that skips strings and comments. It over-estimates (a `not` counts until
+/// that skips strings and comments (the tokens error recovery reads too). It over-estimates (a `not` counts until
 /// the next operand), which only matters past the limit.
 fn check_nesting(src: &Arc<SourceFile>) -> Result<(), Vec<Diagnostic>> {
+    use super::recover::{TokenKind, Tokens};
     let text = src.text();
-    let bytes = text.as_bytes();
-    let mut parens: Vec<usize> = Vec::new();
+    let mut parens = 0usize;
     let mut nots = 0usize;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'"' => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    i += 1;
-                    match c {
-                        b'\\' => i += 1,
-                        b'"' | b'\n' => break,
-                        _ => {}
-                    }
-                }
+    for token in (Tokens { text, at: 0 }) {
+        match (token.kind, token.text(text)) {
+            (TokenKind::Str, _) => {
                 nots = 0;
                 continue;
             }
-            b'#' => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
-                    i += 1;
-                }
-                continue;
-            }
-            b'(' => parens.push(i),
-            b')' => {
-                parens.pop();
+            (TokenKind::Word, "not") => nots += 1,
+            (TokenKind::Word, _) => nots = 0,
+            (TokenKind::Punct, "(") => parens += 1,
+            (TokenKind::Punct, ")") => {
+                parens = parens.saturating_sub(1);
                 nots = 0;
             }
-            b if b.is_ascii_alphanumeric() || b == b'_' => {
-                let start = i;
-                while bytes
-                    .get(i)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                {
-                    i += 1;
-                }
-                if text.get(start..i) == Some("not") {
-                    nots += 1;
-                } else {
-                    nots = 0;
-                }
-                if parens.len() + nots > MAX_NESTING {
-                    return Err(vec![nesting_error(src, start, i)]);
-                }
-                continue;
-            }
-            _ => {}
+            (TokenKind::Punct, _) => {}
         }
-        if parens.len() + nots > MAX_NESTING {
-            return Err(vec![nesting_error(src, i, i + 1)]);
+        if parens + nots > MAX_NESTING {
+            return Err(vec![nesting_error(src, token.start, token.end)]);
         }
-        i += 1;
     }
     Ok(())
 }

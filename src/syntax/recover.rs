@@ -44,62 +44,78 @@ impl Token {
 /// Tokens of `text`: comments and whitespace left out, a string up to its
 /// closing quote or its line's end.
 pub(super) fn lex(text: &str) -> Vec<Token> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let start = i;
-        let kind = match b {
-            b' ' | b'\t' | b'\n' | b'\r' => {
-                i += 1;
-                continue;
-            }
-            b'#' => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+    Tokens { text, at: 0 }.collect()
+}
+
+/// The tokens of a text, one at a time: what both the nesting scan (before
+/// pest) and the recovery read, so they skip strings and comments alike.
+pub(super) struct Tokens<'t> {
+    pub text: &'t str,
+    pub at: usize,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut i = self.at;
+        loop {
+            let &b = bytes.get(i)?;
+            let start = i;
+            let kind = match b {
+                b' ' | b'\t' | b'\n' | b'\r' => {
                     i += 1;
+                    continue;
                 }
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    match c {
-                        b'\\' => i += 2,
-                        b'"' => {
-                            i += 1;
-                            break;
-                        }
-                        b'\n' => break,
-                        _ => i += 1,
+                b'#' => {
+                    while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                        i += 1;
                     }
+                    continue;
                 }
-                i = i.min(bytes.len());
-                TokenKind::Str
-            }
-            b if b.is_ascii_alphanumeric() || b == b'_' => {
-                while bytes
-                    .get(i)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                {
+                b'"' => {
                     i += 1;
+                    while let Some(&c) = bytes.get(i) {
+                        match c {
+                            b'\\' => i += 2,
+                            b'"' => {
+                                i += 1;
+                                break;
+                            }
+                            b'\n' => break,
+                            _ => i += 1,
+                        }
+                    }
+                    i = i.min(bytes.len());
+                    TokenKind::Str
                 }
-                TokenKind::Word
-            }
-            _ => {
-                i += text
-                    .get(i..)
-                    .and_then(|t| t.chars().next())
-                    .map_or(1, char::len_utf8);
-                TokenKind::Punct
-            }
-        };
-        tokens.push(Token {
-            kind,
-            start,
-            end: i,
-        });
+                b if b.is_ascii_alphanumeric() || b == b'_' => {
+                    while bytes
+                        .get(i)
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                    {
+                        i += 1;
+                    }
+                    TokenKind::Word
+                }
+                _ => {
+                    i += text
+                        .get(i..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
+                    TokenKind::Punct
+                }
+            };
+            self.at = i;
+            return Some(Token {
+                kind,
+                start,
+                end: i,
+            });
+        }
     }
-    tokens
 }
 
 /// Where a declaration stands, which decides what may start one and which
