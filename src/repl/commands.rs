@@ -8,7 +8,7 @@ use super::query::{self, Name};
 use super::{Origin, Outcome, Session};
 use crate::compile::CellDecision;
 use crate::render::{Format, render};
-use crate::resolve::suggest;
+use crate::resolve::suggestion;
 
 /// What a command's argument is, for completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,9 +308,9 @@ impl Session {
             }
             _ => {
                 let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
-                let help = suggest(name, &names, "command", "the REPL");
-                let hint = if help.starts_with("did you mean") {
-                    format!("{help} ")
+                let offered = suggestion(name, &names);
+                let hint = if offered.is_match() {
+                    format!("{} ", offered.render("command", "the REPL"))
                 } else {
                     String::new()
                 };
@@ -607,14 +607,9 @@ impl Session {
             };
             if !known.iter().any(|k| k == fact) {
                 let names: Vec<&str> = known.iter().map(String::as_str).collect();
-                let help = suggest(fact, &names, "fact", "the loaded policies");
-                let help = match help.split_once(" declares") {
-                    // `suggest` speaks of one place; here there may be several.
-                    Some((place, rest)) if !help.starts_with("did you mean") => {
-                        format!("{place} declare{rest}")
-                    }
-                    _ => help,
-                };
+                // Several policies may be loaded: they `declare`, in the plural.
+                let help =
+                    suggestion(fact, &names).render_as("fact", "the loaded policies", "declare");
                 return Err(format!("unknown fact `{fact}` ({help})"));
             }
             updates.push((fact.to_string(), value));

@@ -381,7 +381,7 @@ impl Resolver {
                         .parents
                         .iter()
                         .filter_map(|p| {
-                            self.role_in(scope_index, p, "inherit")
+                            self.role_in(scope_index, p, Use::Inherit)
                                 .map(|id| (id, p.loc.clone()))
                         })
                         .unzip();
@@ -414,18 +414,12 @@ impl Resolver {
             .unwrap_or_default()
     }
 
-    /// Binds a role reference made inside `scope`; `verb` says what for ("inherit", "rule").
-    fn role_in(&mut self, scope: usize, r: &NameRef, verb: &str) -> Option<usize> {
+    /// Binds a role reference made inside `scope`; `verb` says what for.
+    fn role_in(&mut self, scope: usize, r: &NameRef, verb: Use) -> Option<usize> {
         self.member_in(scope, r, Member::Role, verb)
     }
 
-    fn member_in(
-        &mut self,
-        scope: usize,
-        r: &NameRef,
-        member: Member,
-        verb: &str,
-    ) -> Option<usize> {
+    fn member_in(&mut self, scope: usize, r: &NameRef, member: Member, verb: Use) -> Option<usize> {
         let scope_name = self.scope_name(scope);
         let what = member.what();
         if let Some(qualifier) = &r.scope {
@@ -440,7 +434,7 @@ impl Resolver {
                     });
                     return None;
                 }
-                let help = if verb == "inherit" {
+                let help = if verb == Use::Inherit {
                     "a role inherits only roles of its own scope; to give holders of a role in another scope a role here, write an override: `other.role joins this_scope as role`".to_string()
                 } else {
                     format!(
@@ -479,7 +473,7 @@ impl Resolver {
             has.then(|| name.clone())
         });
         if let Some(other) = elsewhere {
-            let help = if verb == "inherit" {
+            let help = if verb == Use::Inherit {
                 format!(
                     "`{}` is a role of scope `{other}`; a role inherits only roles of its own scope. To carry a role across scopes, write an override: `{other}.{} joins {scope_name} as ROLE`",
                     r.name.name, r.name.name
@@ -540,7 +534,7 @@ impl Resolver {
             name: ident.clone(),
             loc: ident.loc.clone(),
         };
-        self.role_in(scope, &r, "use")
+        self.role_in(scope, &r, Use::Other)
     }
 
     fn kind(&mut self, ident: &ast::Ident) -> Option<usize> {
@@ -580,12 +574,12 @@ impl Resolver {
         let roles: Vec<Option<usize>> = rule
             .roles
             .iter()
-            .map(|r| self.role_in(scope, r, "rule"))
+            .map(|r| self.role_in(scope, r, Use::Rule))
             .collect();
         let actions: Vec<Option<usize>> = rule
             .actions
             .iter()
-            .map(|a| self.member_in(scope, a, Member::Action, "rule"))
+            .map(|a| self.member_in(scope, a, Member::Action, Use::Rule))
             .collect();
         let condition = rule.condition.as_ref().and_then(|c| self.condition(c));
         if roles.iter().chain(&actions).any(Option::is_none)
@@ -618,19 +612,15 @@ impl Resolver {
                 Some(f) => Some(Cond::Fact(f)),
                 None => {
                     let candidates = self.policy.facts.keys().map(String::as_str);
-                    let mut help = suggest_within(
-                        &ident.name,
-                        candidates,
-                        "fact",
-                        "the policy",
-                        &self.suggestions,
-                    );
-                    if self.policy.facts.is_empty() || !help.starts_with("did you mean") {
-                        help = format!(
+                    let offered = suggestion_within(&ident.name, candidates, &self.suggestions);
+                    let help = if offered.is_match() {
+                        offered.render("fact", "the policy")
+                    } else {
+                        format!(
                             "declare it at the top level: `fact {} \"Label\"`; conditions read declared facts only",
                             ident.name
-                        );
-                    }
+                        )
+                    };
                     self.report(ResolveError::Unknown {
                         what: "fact",
                         name: ident.name.clone(),
@@ -841,7 +831,7 @@ impl Resolver {
                         name: o.subject.name.clone(),
                         loc: o.subject.name.loc.clone(),
                     };
-                    self.role_in(s, &plain, "use")
+                    self.role_in(s, &plain, Use::Other)
                         .map(|role| Subject::Role { scope: s, role })
                 }
             },
@@ -1070,6 +1060,18 @@ enum Member {
     Action,
 }
 
+/// What a scope member is named for: the help for a name of another scope
+/// differs between an inheritance and a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// `role a inherits b`.
+    Inherit,
+    /// A rule's roles and actions.
+    Rule,
+    /// Anywhere else (a default role, an override's subject).
+    Other,
+}
+
 impl Member {
     fn what(self) -> &'static str {
         match self {
@@ -1102,6 +1104,66 @@ pub const SUGGESTION_BUDGET: u64 = 30_000_000;
 /// Names sharing a word with an unknown one, suggested at most.
 const MAX_SHARING: usize = 5;
 
+/// What a help line offers for an unknown name; decisions are taken on this,
+/// never on the rendered text, which [`Suggestion::render`] writes in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suggestion {
+    /// One name close to the unknown one.
+    Closest(String),
+    /// Names sharing a word with the unknown one, most words first.
+    Sharing {
+        /// The names offered.
+        names: Vec<String>,
+        /// Whether more shared a word than are offered.
+        more: bool,
+    },
+    /// No name is close: the first known names.
+    Known {
+        /// The names shown.
+        names: Vec<String>,
+        /// Whether more are declared than shown.
+        more: bool,
+    },
+    /// Nothing of the kind is declared.
+    NoneDeclared,
+}
+
+impl Suggestion {
+    /// Whether a name is offered as the one meant (rather than a list of all).
+    pub fn is_match(&self) -> bool {
+        matches!(self, Suggestion::Closest(_) | Suggestion::Sharing { .. })
+    }
+
+    /// The help line, `place` speaking of one place (`the policy declares`).
+    pub fn render(&self, what: &str, place: &str) -> String {
+        self.render_as(what, place, "declares")
+    }
+
+    /// The help line, with the verb for `place` given (`declare` for a plural place).
+    pub fn render_as(&self, what: &str, place: &str, declares: &str) -> String {
+        let quoted =
+            |names: &[String]| -> Vec<String> { names.iter().map(|c| format!("`{c}`")).collect() };
+        match self {
+            Suggestion::Closest(c) => format!("did you mean `{c}`?"),
+            Suggestion::Sharing { names, more } => {
+                let others = if *more { ", …" } else { "" };
+                format!("did you mean one of {}{others}?", quoted(names).join(", "))
+            }
+            Suggestion::Known { names, more } => {
+                let more = if *more { ", …" } else { "" };
+                format!("{place} {declares}: {}{more}", quoted(names).join(", "))
+            }
+            Suggestion::NoneDeclared => format!("{place} {declares} no {what}"),
+        }
+    }
+}
+
+/// The typed suggestion for `name` among `candidates`, with a fresh budget.
+pub fn suggestion(name: &str, candidates: &[&str]) -> Suggestion {
+    let budget = std::cell::Cell::new(SUGGESTION_BUDGET);
+    suggestion_within(name, candidates.iter().copied(), &budget)
+}
+
 /// [`suggest`], spending from `budget`. Once it is spent, no name is
 /// suggested and the help lists the known names instead; the result is still
 /// deterministic, as the work done is counted, not timed.
@@ -1112,6 +1174,15 @@ pub(crate) fn suggest_within<'a>(
     place: &str,
     budget: &std::cell::Cell<u64>,
 ) -> String {
+    suggestion_within(name, candidates, budget).render(what, place)
+}
+
+/// [`suggestion`], spending from `budget` (see [`suggest_within`]).
+pub(crate) fn suggestion_within<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    budget: &std::cell::Cell<u64>,
+) -> Suggestion {
     let name_len = name.chars().count();
     let mut best: Option<(usize, &str)> = None;
     // Words of four letters or more: `mute` finds `mute_someone_on_stage`.
@@ -1124,7 +1195,7 @@ pub(crate) fn suggest_within<'a>(
     let mut more = false;
     for c in candidates {
         if shown.len() < 12 {
-            shown.push(format!("`{c}`"));
+            shown.push(c.to_string());
         } else {
             more = true;
         }
@@ -1162,32 +1233,29 @@ pub(crate) fn suggest_within<'a>(
         }
     }
     if let Some((_, c)) = best {
-        return format!("did you mean `{c}`?");
+        return Suggestion::Closest(c.to_string());
     }
     // Most words shared first, then declaration order (the sort is stable).
     sharing.sort_by_key(|&(shared, _)| std::cmp::Reverse(shared));
     match sharing.as_slice() {
         [] => {}
-        [(_, c)] => return format!("did you mean `{c}`?"),
+        [(_, c)] => return Suggestion::Closest((*c).to_string()),
         _ => {
-            let named: Vec<String> = sharing
+            let names: Vec<String> = sharing
                 .iter()
                 .take(MAX_SHARING)
-                .map(|(_, c)| format!("`{c}`"))
+                .map(|(_, c)| (*c).to_string())
                 .collect();
-            let others = if sharing.len() > MAX_SHARING {
-                ", …"
-            } else {
-                ""
+            return Suggestion::Sharing {
+                names,
+                more: sharing.len() > MAX_SHARING,
             };
-            return format!("did you mean one of {}{others}?", named.join(", "));
         }
     }
     if shown.is_empty() {
-        return format!("{place} declares no {what}");
+        return Suggestion::NoneDeclared;
     }
-    let more = if more { ", …" } else { "" };
-    format!("{place} declares: {}{more}", shown.join(", "))
+    Suggestion::Known { names: shown, more }
 }
 
 /// Levenshtein distance, for suggestions.

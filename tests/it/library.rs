@@ -40,3 +40,36 @@ fn compile_errors_carry_every_diagnostic_through_question_mark() {
         "rolecall::resolve::unknown_role"
     );
 }
+
+/// The suggestion is typed: callers decide on the variant, and the help text
+/// is rendered from it in one place (issue 16).
+#[test]
+fn suggestion_is_typed_and_rendered_in_one_place() {
+    use rolecall::resolve::{Suggestion, suggest, suggestion};
+    let names = ["view_report", "edit_report", "delete_user"];
+    let close = suggestion("view_reprot", &names);
+    assert_eq!(close, Suggestion::Closest("view_report".to_string()));
+    assert!(close.is_match());
+    assert_eq!(
+        close.render("action", "the policy"),
+        "did you mean `view_report`?"
+    );
+    let sharing = suggestion("report_thing", &names);
+    assert!(matches!(&sharing, Suggestion::Sharing { names, more: false } if names.len() == 2));
+    assert!(sharing.is_match());
+    let known = suggestion("zzzzzzzz", &names);
+    assert!(!known.is_match());
+    assert_eq!(
+        known.render_as("action", "the loaded policies", "declare"),
+        "the loaded policies declare: `view_report`, `edit_report`, `delete_user`"
+    );
+    assert_eq!(suggestion("x", &[]), Suggestion::NoneDeclared);
+    assert_eq!(
+        suggest("x", &[], "fact", "the policy"),
+        "the policy declares no fact"
+    );
+    assert_eq!(
+        suggest("zzzzzzzz", &names, "action", "the policy"),
+        known.render("action", "the policy")
+    );
+}
