@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::bdd::{Bdd, MAX_BDD_STEPS, Undecided, order_of};
 use crate::compile::{CellDecision, DecisionTable};
+use crate::invariant::name_or_missing;
 use crate::resolve::{Cond, Policy, Subject};
 
 /// Renders a condition with fact names, operands of `and`/`or` flattened,
@@ -204,15 +205,19 @@ pub(crate) fn describe_override(policy: &Policy, o: usize) -> String {
         Subject::Role { scope, role } => policy.role_name(scope, role),
         Subject::Fact(f) => policy.fact_name(f),
     };
-    let scope = policy
-        .scopes
-        .get_index(ov.scope)
-        .map_or("?", |(n, _)| n.as_str());
-    let role = policy
-        .scopes
-        .get_index(ov.scope)
-        .and_then(|(_, sc)| sc.roles.get_index(ov.role))
-        .map_or("?", |(n, _)| n.as_str());
+    // Resolve made these indices: a missing one is a bug, not a name `?`.
+    let scope = name_or_missing(
+        policy.scopes.get_index(ov.scope).map(|(n, _)| n.as_str()),
+        "scope",
+    );
+    let role = name_or_missing(
+        policy
+            .scopes
+            .get_index(ov.scope)
+            .and_then(|(_, sc)| sc.roles.get_index(ov.role))
+            .map(|(n, _)| n.as_str()),
+        "role",
+    );
     let mut text = format!("{subject} joins {scope} as {role}");
     if let Some(c) = &ov.condition {
         text.push_str(" when ");
@@ -227,8 +232,8 @@ pub(crate) fn role_name(policy: &Policy, s: usize, r: usize) -> String {
         .scopes
         .get_index(s)
         .and_then(|(_, sc)| sc.roles.get_index(r))
-        .map(|(n, _)| n.clone())
-        .unwrap_or_default()
+        .map(|(n, _)| n.as_str())
+        .map_or_else(|| name_or_missing(None, "role").to_string(), str::to_string)
 }
 
 /// Kind name by index.
@@ -236,6 +241,6 @@ pub(crate) fn kind_name(policy: &Policy, k: usize) -> String {
     policy
         .kinds
         .get_index(k)
-        .map(|(n, _)| n.clone())
-        .unwrap_or_default()
+        .map(|(n, _)| n.as_str())
+        .map_or_else(|| name_or_missing(None, "kind").to_string(), str::to_string)
 }

@@ -40,6 +40,7 @@ pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod generate;
+mod invariant;
 pub mod json;
 pub mod lint;
 pub mod render;
