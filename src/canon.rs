@@ -210,14 +210,7 @@ pub(crate) fn describe_override(policy: &Policy, o: usize) -> String {
         policy.scopes.get_index(ov.scope).map(|(n, _)| n.as_str()),
         "scope",
     );
-    let role = name_or_missing(
-        policy
-            .scopes
-            .get_index(ov.scope)
-            .and_then(|(_, sc)| sc.roles.get_index(ov.role))
-            .map(|(n, _)| n.as_str()),
-        "role",
-    );
+    let role = role_name(policy, ov.scope, ov.role);
     let mut text = format!("{subject} joins {scope} as {role}");
     if let Some(c) = &ov.condition {
         text.push_str(" when ");
@@ -228,19 +221,8 @@ pub(crate) fn describe_override(policy: &Policy, o: usize) -> String {
 
 /// Role names of a scope, by index.
 pub(crate) fn role_name(policy: &Policy, s: usize, r: usize) -> String {
-    policy
-        .scopes
-        .get_index(s)
-        .and_then(|(_, sc)| sc.roles.get_index(r))
-        .map(|(n, _)| n.as_str())
-        .map_or_else(|| name_or_missing(None, "role").to_string(), str::to_string)
-}
-
-/// Kind name by index.
-pub(crate) fn kind_name(policy: &Policy, k: usize) -> String {
-    policy
-        .kinds
-        .get_index(k)
-        .map(|(n, _)| n.as_str())
-        .map_or_else(|| name_or_missing(None, "kind").to_string(), str::to_string)
+    match policy.scopes.get_index(s) {
+        Some((_, scope)) => scope.role_name(r),
+        None => name_or_missing(None, "scope").to_string(),
+    }
 }

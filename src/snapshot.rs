@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::canon::{Meaning, describe_override, kind_name, named_role, render_cond, role_name};
+use crate::canon::{Meaning, describe_override, named_role, render_cond, role_name};
 use crate::compile::{CellDecision, DecisionTable};
 
 /// The first line of every snapshot; names the format's version.
@@ -115,7 +115,7 @@ impl DecisionTable {
         for (k, d) in &scope.kind_defaults {
             settings.push(format!(
                 "default {name} for {} = {}",
-                kind_name(policy, *k),
+                policy.kind_name(*k),
                 default_text(d.role)
             ));
         }
@@ -128,7 +128,7 @@ impl DecisionTable {
             };
             settings.push(format!(
                 "assignable {name} for {} = {roles}",
-                kind_name(policy, *k)
+                policy.kind_name(*k)
             ));
         }
         let mut limits: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::bdd::Undecided;
-use crate::canon::{Compared, Meaning, describe_override, kind_name, render_cond, role_name};
+use crate::canon::{Compared, Meaning, describe_override, render_cond, role_name};
 use crate::compile::DecisionTable;
 use crate::resolve::{Policy, Scope, Subject};
 use crate::snapshot::advice_text;
@@ -573,7 +573,7 @@ fn settings(policy: &Policy, s: usize) -> IndexMap<String, String> {
     }
     for (k, d) in &scope.kind_defaults {
         out.insert(
-            format!("default for {}", kind_name(policy, *k)),
+            format!("default for {}", policy.kind_name(*k)),
             default_text(d.role),
         );
     }
@@ -585,7 +585,7 @@ fn settings(policy: &Policy, s: usize) -> IndexMap<String, String> {
         } else {
             roles.join(", ")
         };
-        out.insert(format!("assignable for {}", kind_name(policy, *k)), roles);
+        out.insert(format!("assignable for {}", policy.kind_name(*k)), roles);
     }
     let mut grouped: IndexMap<String, Vec<String>> = IndexMap::new();
     for l in &scope.limits {

@@ -1092,8 +1092,7 @@ fn duplicate(what: &'static str, name: &ast::Ident, first: &Loc) -> ResolveError
 
 /// A help line: the closest known name, or the list of known ones.
 pub fn suggest(name: &str, candidates: &[&str], what: &str, place: &str) -> String {
-    let budget = std::cell::Cell::new(SUGGESTION_BUDGET);
-    suggest_within(name, candidates.iter().copied(), what, place, &budget)
+    suggestion(name, candidates).render(what, place)
 }
 
 /// How much work (characters compared) suggestions may take for one policy,

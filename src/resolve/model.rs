@@ -5,6 +5,7 @@
 
 use indexmap::IndexMap;
 
+use crate::invariant::name_or_missing;
 use crate::source::Loc;
 use crate::syntax::ast::{Cardinality, Effect};
 
@@ -285,30 +286,22 @@ pub struct Override {
 }
 
 impl Scope {
-    /// The name of role `r` (empty when out of range).
+    /// The name of role `r`; resolve made every index, so a missing one is
+    /// a broken invariant ([`crate::invariant`]), not an empty name.
     pub fn role_name(&self, r: usize) -> String {
-        self.roles
-            .get_index(r)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default()
+        name_or_missing(self.roles.get_index(r).map(|(n, _)| n.as_str()), "role").to_string()
     }
 
-    /// The name of action `a` (empty when out of range).
+    /// The name of action `a` (a missing one is a broken invariant).
     pub fn action_name(&self, a: usize) -> String {
-        self.actions
-            .get_index(a)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default()
+        name_or_missing(self.actions.get_index(a).map(|(n, _)| n.as_str()), "action").to_string()
     }
 }
 
 impl Policy {
-    /// The name of kind `k` (empty when out of range).
+    /// The name of kind `k` (a missing one is a broken invariant).
     pub fn kind_name(&self, k: usize) -> String {
-        self.kinds
-            .get_index(k)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default()
+        name_or_missing(self.kinds.get_index(k).map(|(n, _)| n.as_str()), "kind").to_string()
     }
 
     /// The display name of a fact.
