@@ -21,7 +21,7 @@ fn stages(c: &mut Criterion) {
     for input in &inputs {
         let table = common::compile(input);
         let conditional = table
-            .policy
+            .policy()
             .scopes
             .values()
             .enumerate()
@@ -39,7 +39,7 @@ fn stages(c: &mut Criterion) {
             input.text.len(),
             table.cell_bytes(),
             table.cell_bytes() as f64 / table.cell_count() as f64,
-            table.policy.rules.len(),
+            table.policy().rules.len(),
             conditional,
         );
     }
@@ -73,7 +73,7 @@ fn stages(c: &mut Criterion) {
         group.throughput(Throughput::Elements(table.cell_count() as u64));
         group.bench_with_input(
             BenchmarkId::from_parameter(&input.id),
-            &table.policy,
+            table.policy(),
             |b, policy| b.iter_batched(|| policy.clone(), rolecall::compile, BatchSize::LargeInput),
         );
     }

@@ -74,7 +74,7 @@ pub use syntax::ast::Effect;
 /// let table = Sources::from(&files)
 ///     .compile_text("policy/main.policy", "include \"facts.policy\"\n")
 ///     .unwrap();
-/// assert_eq!(table.policy.facts.len(), 1);
+/// assert_eq!(table.policy().facts.len(), 1);
 /// ```
 #[derive(Clone, Copy)]
 pub struct Sources<'a> {
@@ -190,7 +190,7 @@ pub fn compile_str(name: &str, text: &str) -> Result<DecisionTable, CompileError
 /// use rolecall::syntax::MemoryFiles;
 /// let files = MemoryFiles::new().with("facts.policy", "fact open\n");
 /// let table = rolecall::compile_str_with(&files, "main.policy", "include \"facts.policy\"\n").unwrap();
-/// assert_eq!(table.policy.facts.len(), 1);
+/// assert_eq!(table.policy().facts.len(), 1);
 /// ```
 pub fn compile_str_with(
     fs: &dyn syntax::FileSystem,

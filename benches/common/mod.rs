@@ -73,7 +73,7 @@ pub fn compile(input: &Input) -> DecisionTable {
 /// Every (scope, action, role) of a table, by name, in table order.
 pub fn all_cells(table: &DecisionTable) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for (scope_name, scope) in &table.policy.scopes {
+    for (scope_name, scope) in &table.policy().scopes {
         for action in scope.actions.keys() {
             for role in scope.roles.keys() {
                 out.push((scope_name.clone(), action.clone(), role.clone()));

@@ -104,8 +104,9 @@ pub(crate) fn eval_assignment(cond: &Cond, read: &[usize], bits: u64) -> bool {
 /// A compiled policy: the resolved policy and its decision for every cell.
 #[derive(Debug, Clone)]
 pub struct DecisionTable {
-    /// The resolved policy: names, labels, rules, overrides, defaults, constraints.
-    pub policy: Policy,
+    /// Private, so answers cannot be made to cite rules that were never compiled:
+    /// read it through [`DecisionTable::policy`].
+    pub(crate) policy: Policy,
     pub(crate) layout: Vec<ScopeLayout>,
     pub(crate) cells: super::cells::Cells,
     pub(crate) conditional: Vec<ConditionalCell>,
@@ -267,6 +268,14 @@ pub struct Outcome {
 }
 
 impl DecisionTable {
+    /// The resolved policy the table was compiled from: names, labels, rules,
+    /// overrides, defaults, constraints. Read-only: the table's cells cite
+    /// its rules by index.
+    #[inline]
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     /// Resolves a scope name.
     #[inline]
     pub fn scope_index(&self, scope: &str) -> Option<usize> {

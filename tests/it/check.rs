@@ -11,7 +11,7 @@ use super::support::root;
 fn check_agrees_with_evaluate_on_the_reference_policies() {
     for name in ["livestorm", "goto_webinar"] {
         let table = compile_file(&root().join(format!("policies/{name}.policy"))).unwrap();
-        let policy = &table.policy;
+        let policy = &table.policy();
         let kinds: Vec<Option<String>> = std::iter::once(None)
             .chain(policy.kinds.keys().map(|k| Some(k.clone())))
             .collect();

@@ -186,7 +186,7 @@ fn include_is_relative_and_read_once() {
         Ok(t) => t,
         Err(e) => panic!("{}", render_all(&e)),
     };
-    assert_eq!(table.policy.facts.len(), 1);
+    assert_eq!(table.policy().facts.len(), 1);
 }
 
 #[test]

@@ -248,7 +248,7 @@ fn unknown_names_and_unassignable_roles_are_errors() {
 fn fast_path_from_ids_agrees_with_names() {
     let t = table(HIERARCHY);
     let facts = rolecall::compile::FactSet::new();
-    let scope = t.policy.scopes.get("session").expect("scope");
+    let scope = t.policy().scopes.get("session").expect("scope");
     for action in scope.actions.keys() {
         let a = t.action_id("session", action).expect("action");
         for role in scope.roles.keys() {
@@ -296,7 +296,7 @@ fn conditional_cells_agree_on_both_paths_for_every_assignment() {
 fn conditional_cells_show_the_effective_condition() {
     let t = table(HIERARCHY);
     let s = t.scope_index("session").expect("scope");
-    let layout = t.policy.scopes.get_index(s).expect("scope").1;
+    let layout = t.policy().scopes.get_index(s).expect("scope").1;
     let a = layout.actions.get_index_of("layout").expect("action");
     let r = layout.roles.get_index_of("external_speaker").expect("role");
     let cell = t.cell(s, a, r).expect("cell");

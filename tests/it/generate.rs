@@ -17,13 +17,13 @@ fn generated_policies_compile_with_the_expected_cell_counts() {
     ] {
         let t = table(&generate(&spec));
         assert_eq!(t.cell_count(), spec.cells(), "{spec:?}");
-        assert_eq!(t.policy.scopes.len(), spec.scopes);
-        for scope in t.policy.scopes.values() {
+        assert_eq!(t.policy().scopes.len(), spec.scopes);
+        for scope in t.policy().scopes.values() {
             assert_eq!(scope.roles.len(), spec.roles);
             assert_eq!(scope.actions.len(), spec.actions);
         }
         let overrides = usize::from(spec.scopes >= 2 || spec.facts > 0);
-        assert_eq!(t.policy.overrides.len(), overrides, "{spec:?}");
+        assert_eq!(t.policy().overrides.len(), overrides, "{spec:?}");
     }
 }
 
@@ -95,7 +95,7 @@ fn oracle(
     r: usize,
     facts: u64,
 ) -> (bool, Option<usize>) {
-    let scope = &t.policy.scopes[s];
+    let scope = &t.policy().scopes[s];
     let mut distance = vec![usize::MAX; scope.roles.len()];
     let mut queue = std::collections::VecDeque::from([r]);
     distance[r] = 0;
@@ -108,7 +108,7 @@ fn oracle(
         }
     }
     let mut candidates: Vec<(usize, u8, usize)> = t
-        .policy
+        .policy()
         .rules
         .iter()
         .enumerate()
@@ -121,7 +121,7 @@ fn oracle(
         .collect();
     candidates.sort_unstable();
     for (_, _, i) in candidates {
-        let rule = &t.policy.rules[i];
+        let rule = &t.policy().rules[i];
         let holds = rule
             .condition
             .as_ref()
@@ -142,7 +142,7 @@ fn every_cell_agrees_with_the_combination_rule_computed_naively() {
     ];
     for (spec, width, masks) in cases {
         let t = table(&generate(&spec));
-        assert!(t.policy.rules.len() > 2, "{spec:?}");
+        assert!(t.policy().rules.len() > 2, "{spec:?}");
         assert!(
             t.cell_bytes() >= width * t.cell_count()
                 && t.cell_bytes() < (width + 1) * t.cell_count(),
@@ -187,7 +187,7 @@ fn reference_tables_take_one_byte_a_cell() {
 fn side_table(t: &rolecall::DecisionTable) -> usize {
     let mut seen = std::collections::HashSet::new();
     let mut bytes = 0;
-    for (s, scope) in t.policy.scopes.values().enumerate() {
+    for (s, scope) in t.policy().scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
             for r in 0..scope.roles.len() {
                 if let Some(c) = t.cell(s, a, r).unwrap().conditional {
@@ -242,7 +242,7 @@ fn names_resolve_to_their_ids_even_when_their_hashes_collide() {
     // Every name of a generated policy, short and long.
     let spec = Spec::new(2, 50, 50);
     let t = table(&generate(&spec));
-    for (s, (scope, sc)) in t.policy.scopes.iter().enumerate() {
+    for (s, (scope, sc)) in t.policy().scopes.iter().enumerate() {
         for (a, action) in sc.actions.keys().enumerate() {
             assert_eq!(t.action_id(scope, action), t.action_at(s, a));
             for (r, role) in sc.roles.keys().enumerate() {

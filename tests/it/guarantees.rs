@@ -44,7 +44,7 @@ fn outputs_are_identical_across_compilations() {
                 for format in [Format::Text, Format::Markdown, Format::Csv, Format::Json] {
                     out.push_str(&render(&t, format, None, false));
                 }
-                for (name, scope) in &t.policy.scopes {
+                for (name, scope) in &t.policy().scopes {
                     for action in scope.actions.keys() {
                         for role in scope.roles.keys() {
                             let json = format!(

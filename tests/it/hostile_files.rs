@@ -966,7 +966,7 @@ fn compiling_text_touches_no_file() {
         .with("secret.policy", "fact secret\n");
     let table = rolecall::compile_str_with(&files, "dir/main.policy", "include \"facts.policy\"\n")
         .unwrap();
-    assert_eq!(table.policy.facts.len(), 1);
+    assert_eq!(table.policy().facts.len(), 1);
     let errors =
         rolecall::compile_str_with(&files, "dir/main.policy", "include \"../secret.policy\"\n")
             .unwrap_err();
@@ -978,5 +978,5 @@ fn compiling_text_touches_no_file() {
         "include \"secret.policy\"\n",
     )
     .unwrap();
-    assert_eq!(table.policy.facts.len(), 1);
+    assert_eq!(table.policy().facts.len(), 1);
 }

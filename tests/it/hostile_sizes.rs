@@ -291,7 +291,7 @@ fn json_paths_followed_cell_to_cell_are_the_inheritance_paths() {
         let t = rolecall::compile_str(path, text).unwrap();
         let value: serde_json::Value =
             serde_json::from_str(&rolecall::render::to_json(&t, None)).unwrap();
-        for (s, scope) in t.policy.scopes.values().enumerate() {
+        for (s, scope) in t.policy().scopes.values().enumerate() {
             let cells = value["scopes"][s]["cells"].as_array().unwrap();
             let roles = scope.roles.len();
             let at = |a: usize, role: &str| {

@@ -170,7 +170,7 @@ fn every_livestorm_cell_shows_its_decision_rule_and_path() {
     let shown = cells(&page);
     assert_eq!(shown.len(), t.cell_count());
     let mut i = 0;
-    for (s, scope) in t.policy.scopes.values().enumerate() {
+    for (s, scope) in t.policy().scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
             for (r, role) in scope.roles.keys().enumerate() {
                 let cell = t.cell(s, a, r).unwrap();
@@ -185,8 +185,8 @@ fn every_livestorm_cell_shows_its_decision_rule_and_path() {
                 assert!(markup.contains(&format!("data-role=\"{role}\"")));
                 match cell.rule {
                     Some(id) => {
-                        let rule = &t.policy.rules[id];
-                        let text = escape_html(&t.policy.rule_for_action(rule, a));
+                        let rule = &t.policy().rules[id];
+                        let text = escape_html(&t.policy().rule_for_action(rule, a));
                         assert!(markup.contains(&text), "{markup}");
                         assert!(markup.contains(&rule.loc.file_line()), "{markup}");
                         let path = t.inheritance_path(s, r, id);

@@ -36,7 +36,7 @@ pub(crate) fn agree(table: &DecisionTable, lines: &[String]) -> usize {
 
 /// Requests over every cell of a table, in many shapes.
 fn shapes(table: &DecisionTable) -> Vec<String> {
-    let policy = &table.policy;
+    let policy = &table.policy();
     let scopes: Vec<&String> = policy.scopes.keys().collect();
     let kinds: Vec<String> = policy.kinds.keys().map(|k| format!(r#""{k}""#)).collect();
     let facts: Vec<&String> = policy.facts.keys().collect();
@@ -109,7 +109,7 @@ fn reference_policies_answer_the_same_on_both_paths() {
     for path in ["policies/livestorm.policy", "policies/goto_webinar.policy"] {
         let t = rolecall::compile_file(&root().join(path)).unwrap();
         let mut lines = shapes(&t);
-        let (scope, sc) = t.policy.scopes.first().unwrap();
+        let (scope, sc) = t.policy().scopes.first().unwrap();
         lines.extend(unusual(
             scope,
             sc.roles.keys().next().unwrap(),

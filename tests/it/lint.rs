@@ -671,7 +671,7 @@ fn recomputed_cells_agree_with_the_compiled_table() {
     let mut cells = 0;
     for (name, text) in &policies {
         let table = rolecall::compile_str(name, text).unwrap();
-        for (s, scope) in table.policy.scopes.values().enumerate() {
+        for (s, scope) in table.policy().scopes.values().enumerate() {
             for a in 0..scope.actions.len() {
                 for r in 0..scope.roles.len() {
                     let recomputed = allow_when_of(&table, &deciding(candidates(&table, s, a, r)));

@@ -44,7 +44,7 @@ fn reference_tests_cover_every_cell_and_rule() {
         assert_eq!(coverage.unused_rules(), Vec::<usize>::new(), "{test_file}");
         let (used, rules) = coverage.rule_count();
         assert_eq!(used, rules);
-        assert_eq!(rules, table.policy.rules.len());
+        assert_eq!(rules, table.policy().rules.len());
     }
     let run = cli(&["test", "policies", "--coverage"], "");
     assert_eq!(run.code, 0);

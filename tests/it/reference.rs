@@ -93,7 +93,7 @@ fn assert_ids(table: &DecisionTable, ids_csv: &str) {
         want.push(format!("{}:{}:{}", f[0], f[1], f[2]));
     }
     let mut have = Vec::new();
-    for (scope_name, scope) in &table.policy.scopes {
+    for (scope_name, scope) in &table.policy().scopes {
         have.extend(scope.roles.keys().map(|r| format!("{scope_name}:role:{r}")));
         have.extend(
             scope
@@ -177,7 +177,7 @@ fn livestorm_assignment_rules() {
             .and_then(|r| t.evaluate(&r))
             .is_err()
     );
-    let s = t.policy.scopes.get("session").expect("session");
+    let s = t.policy().scopes.get("session").expect("session");
     assert_eq!(s.advice.len(), 1);
     assert_eq!(
         (s.advice[0].count, s.advice[0].per_min, s.advice[0].per_max),
@@ -192,7 +192,7 @@ fn goto_presenter_adds_to_any_role() {
     assert_eq!(decide(&t, both), "allow");
     let alone = r#"{"principal": {"session": "attendee"}, "action": "session:share_screen"}"#;
     assert_eq!(decide(&t, alone), "deny");
-    let presenter_limit = &t.policy.scopes["session"].limits[0];
+    let presenter_limit = &t.policy().scopes["session"].limits[0];
     assert_eq!(presenter_limit.cardinality.to_string(), "at most 1");
 }
 
@@ -231,7 +231,7 @@ fn goto_account_roles() {
     );
     let single = r#"{"principal": {"account": "organizer"}, "action": "account:modify_billing_information", "context": {"single_user_account": true}}"#;
     assert_eq!(decide(&t, single), "allow");
-    let account = &t.policy.scopes["account"];
+    let account = &t.policy().scopes["account"];
     assert_eq!(account.limits[0].cardinality.to_string(), "exactly 1");
     let licensed_only = r#"{"principal": {"session": "coorganizer"}, "kind": "participant", "action": "session:chat"}"#;
     assert!(

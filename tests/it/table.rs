@@ -74,6 +74,6 @@ fn every_cell_carries_its_rule_and_path() {
     let t = table(EXAMPLE);
     let cell = t.cell(0, 0, 2).expect("moderator chat");
     let rule = cell.rule.expect("rule");
-    assert_eq!(t.policy.rules[rule].loc.file_line(), "test.policy:15");
+    assert_eq!(t.policy().rules[rule].loc.file_line(), "test.policy:15");
     assert_eq!(t.inheritance_path(0, 2, rule), [2, 1, 0]);
 }

@@ -214,7 +214,7 @@ fn human(seconds: f64) -> String {
 /// Every cell of the table, by name.
 fn cells(table: &DecisionTable) -> Vec<Cell> {
     let mut out = Vec::new();
-    for (scope, s) in &table.policy.scopes {
+    for (scope, s) in &table.policy().scopes {
         for action in s.actions.keys() {
             for role in s.roles.keys() {
                 out.push(Cell {
@@ -372,7 +372,7 @@ impl CasbinEngine {
 
 /// Writes the three encodings from the rolecall policy's rules and role parents.
 fn write_encodings(table: &DecisionTable, dir: &Path) {
-    let policy = &table.policy;
+    let policy = table.policy();
     let mut cedar = String::from(
         "// Livestorm roles and permissions in Cedar, generated from policies/livestorm.policy.\n\
          // Roles are entities; a role is `in` the roles it inherits (see livestorm.cedar.entities.json),\n\
