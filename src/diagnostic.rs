@@ -35,8 +35,10 @@ impl fmt::Display for Level {
 /// value into a `Diagnostic` carrying the spans, so every stage renders alike.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    /// Stable identifier, e.g. `rolecall::resolve::unknown_role`.
-    pub code: String,
+    /// Stable identifier, e.g. `rolecall::resolve::unknown_role`: a static
+    /// string, so that no code is assembled at run time and each is written
+    /// once beside the error it names.
+    pub code: &'static str,
     /// How bad it is.
     pub level: Level,
     /// One sentence saying what is wrong.
@@ -54,14 +56,14 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic with a primary label at `loc`.
     pub fn new(
-        code: impl Into<String>,
+        code: &'static str,
         level: Level,
         message: impl Into<String>,
         loc: &Loc,
         label: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            code: code.into(),
+            code,
             level,
             message: message.into(),
             help: None,
@@ -72,13 +74,9 @@ impl Diagnostic {
     }
 
     /// A diagnostic about no place in a file (a missing file, say).
-    pub fn without_location(
-        code: impl Into<String>,
-        level: Level,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn without_location(code: &'static str, level: Level, message: impl Into<String>) -> Self {
         Diagnostic {
-            code: code.into(),
+            code,
             level,
             message: message.into(),
             help: None,
@@ -105,7 +103,7 @@ impl Diagnostic {
         } else {
             let label = label.into();
             self.related.push(Diagnostic::new(
-                self.code.clone(),
+                self.code,
                 Level::Info,
                 label.clone(),
                 loc,
@@ -160,7 +158,7 @@ impl std::error::Error for Diagnostic {}
 
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
+        Some(Box::new(self.code))
     }
 
     fn severity(&self) -> Option<Severity> {

@@ -146,7 +146,7 @@ impl Principals {
                     resource_types.insert(ty.clone(), s);
                 }
                 None => errors.push(self.error(
-                    "unknown_scope",
+                    BindError::UnknownScope,
                     format!("resource type `{ty}` maps to unknown scope `{scope}`"),
                     &["resource_types", ty, scope],
                     suggest(scope, &scope_names, "scope", "the policy"),
@@ -159,7 +159,7 @@ impl Principals {
             match policy.facts.get_index_of(name) {
                 Some(f) => facts.push((f, spec.clone())),
                 None => errors.push(self.error(
-                    "unknown_fact",
+                    BindError::UnknownFact,
                     format!("fact `{name}` is not declared in the policy"),
                     &["facts", name],
                     suggest(name, &fact_names, "fact", "the policy"),
@@ -180,7 +180,7 @@ impl Principals {
                     Some(i) => Some(i),
                     None => {
                         errors.push(self.error(
-                            "unknown_kind",
+                            BindError::UnknownKind,
                             format!("subject `{id}` has unknown kind `{k}`"),
                             &["subjects", id, "kind", k],
                             suggest(k, &kind_names, "kind", "the policy"),
@@ -192,7 +192,7 @@ impl Principals {
             for (scope, roles) in &entry.roles {
                 let Some(sc) = policy.scopes.get(scope) else {
                     errors.push(self.error(
-                        "unknown_scope",
+                        BindError::UnknownScope,
                         format!("subject `{id}` holds roles in unknown scope `{scope}`"),
                         &["subjects", id, "roles", scope],
                         suggest(scope, &scope_names, "scope", "the policy"),
@@ -203,7 +203,7 @@ impl Principals {
                 for role in roles {
                     let Some(r) = sc.roles.get_index_of(role) else {
                         errors.push(self.error(
-                            "unknown_role",
+                            BindError::UnknownRole,
                             format!("subject `{id}`: unknown role `{role}` in scope `{scope}`"),
                             &["subjects", id, "roles", scope, role],
                             suggest(role, &role_names, "role", &format!("scope `{scope}`")),
@@ -219,7 +219,7 @@ impl Principals {
                                 .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
                                 .collect();
                             errors.push(self.error(
-                                "not_assignable",
+                                BindError::NotAssignable,
                                 format!(
                                     "subject `{id}`: a {k} cannot be assigned role `{role}` in scope `{scope}`"
                                 ),
@@ -245,7 +245,7 @@ impl Principals {
                         .get_index(other)
                         .map_or("", |(n, _)| n.as_str());
                     errors.push(self.error(
-                        "duplicate_subject",
+                        BindError::DuplicateSubject,
                         format!("`{name}` names two subjects (`{first}` and `{id}`)"),
                         &["subjects", id, name],
                         "each id and alias names one subject",
@@ -275,19 +275,44 @@ impl Principals {
 
     fn error(
         &self,
-        code: &str,
+        kind: BindError,
         message: String,
         anchors: &[&str],
         help: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic::new(
-            format!("rolecall::principals::{code}"),
+            kind.code(),
             Level::Error,
             message,
             &locate(&self.src, anchors),
             "here",
         )
         .with_help(help)
+    }
+}
+
+/// What can be wrong when a principals file is checked against a policy:
+/// each kind has its own diagnostic code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BindError {
+    UnknownScope,
+    UnknownFact,
+    UnknownKind,
+    UnknownRole,
+    NotAssignable,
+    DuplicateSubject,
+}
+
+impl BindError {
+    fn code(self) -> &'static str {
+        match self {
+            BindError::UnknownScope => "rolecall::principals::unknown_scope",
+            BindError::UnknownFact => "rolecall::principals::unknown_fact",
+            BindError::UnknownKind => "rolecall::principals::unknown_kind",
+            BindError::UnknownRole => "rolecall::principals::unknown_role",
+            BindError::NotAssignable => "rolecall::principals::not_assignable",
+            BindError::DuplicateSubject => "rolecall::principals::duplicate_subject",
+        }
     }
 }
 

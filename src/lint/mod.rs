@@ -12,6 +12,18 @@
 //! embeds the resolved policy). Findings in a line can be suppressed by a
 //! comment; see [`suppress`].
 
+/// A rule's [`Meta`]: its diagnostic code, `rolecall::lint::` and the id,
+/// is made from the id at compile time, so the id is written once.
+macro_rules! meta {
+    (id: $id:literal, $($field:ident: $value:expr),+ $(,)?) => {
+        $crate::lint::Meta {
+            id: $id,
+            code: concat!("rolecall::lint::", $id),
+            $($field: $value),+
+        }
+    };
+}
+
 pub mod analysis;
 mod context;
 mod docs;
@@ -73,6 +85,8 @@ impl fmt::Display for Category {
 pub struct Meta {
     /// Stable kebab-case id, used in suppressions and output.
     pub id: &'static str,
+    /// The code of its diagnostics: `rolecall::lint::` and the id.
+    pub code: &'static str,
     /// What kind of mistake it finds.
     pub category: Category,
     /// How bad its findings are.
@@ -181,7 +195,7 @@ impl Finding {
     /// The diagnostic shown to a person.
     pub fn diagnostic(&self) -> Diagnostic {
         let mut d = Diagnostic::new(
-            format!("rolecall::lint::{}", self.rule.id),
+            self.rule.code,
             self.rule.level,
             self.message.clone(),
             &self.loc,

@@ -21,8 +21,8 @@ pub enum ResolveError {
     /// A reference to a name that is not declared.
     #[error("unknown {what} `{name}`{context}")]
     Unknown {
-        /// "role", "action", "fact"…
-        what: &'static str,
+        /// What the name was meant to name.
+        what: NameKind,
         /// The name as written.
         name: String,
         /// " in scope `x`", or empty.
@@ -73,6 +73,62 @@ pub enum ResolveError {
     },
 }
 
+/// What an unknown name was meant to name: each has its own error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameKind {
+    /// A role of a scope.
+    Role,
+    /// An action of a scope.
+    Action,
+    /// A fact.
+    Fact,
+    /// A kind of principal.
+    Kind,
+    /// A scope.
+    Scope,
+}
+
+impl NameKind {
+    /// The noun in messages: `role`, `action`…
+    pub fn noun(self) -> &'static str {
+        match self {
+            NameKind::Role => "role",
+            NameKind::Action => "action",
+            NameKind::Fact => "fact",
+            NameKind::Kind => "kind",
+            NameKind::Scope => "scope",
+        }
+    }
+
+    /// The code of the error for an unknown name of this kind.
+    pub fn unknown_code(self) -> &'static str {
+        match self {
+            NameKind::Role => "rolecall::resolve::unknown_role",
+            NameKind::Action => "rolecall::resolve::unknown_action",
+            NameKind::Fact => "rolecall::resolve::unknown_fact",
+            NameKind::Kind => "rolecall::resolve::unknown_kind",
+            NameKind::Scope => "rolecall::resolve::unknown_scope",
+        }
+    }
+
+    /// Errors of its code, counted: `unknown roles`.
+    fn unknown_noun(self) -> &'static str {
+        match self {
+            NameKind::Role => "unknown roles",
+            NameKind::Action => "unknown actions",
+            NameKind::Fact => "unknown facts",
+            NameKind::Kind => "unknown kinds",
+            NameKind::Scope => "unknown scopes",
+        }
+    }
+}
+
+impl std::fmt::Display for NameKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
 /// " of N roles" for a cycle shown in part, else nothing.
 fn cycle_length(length: usize) -> String {
     if length <= super::MAX_CYCLE_EDGES_SHOWN {
@@ -84,13 +140,13 @@ fn cycle_length(length: usize) -> String {
 
 impl ResolveError {
     /// The code of its diagnostic, e.g. `rolecall::resolve::duplicate`.
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> &'static str {
         match self {
-            ResolveError::Duplicate { .. } => "rolecall::resolve::duplicate".to_string(),
-            ResolveError::Unknown { what, .. } => format!("rolecall::resolve::unknown_{what}"),
-            ResolveError::WrongScope { .. } => "rolecall::resolve::wrong_scope".to_string(),
-            ResolveError::Cycle { .. } => "rolecall::resolve::cycle".to_string(),
-            ResolveError::Invalid { .. } => "rolecall::resolve::invalid".to_string(),
+            ResolveError::Duplicate { .. } => "rolecall::resolve::duplicate",
+            ResolveError::Unknown { what, .. } => what.unknown_code(),
+            ResolveError::WrongScope { .. } => "rolecall::resolve::wrong_scope",
+            ResolveError::Cycle { .. } => "rolecall::resolve::cycle",
+            ResolveError::Invalid { .. } => "rolecall::resolve::invalid",
         }
     }
 
@@ -109,14 +165,7 @@ impl ResolveError {
     pub fn noun(&self) -> &'static str {
         match self {
             ResolveError::Duplicate { .. } => "duplicate declarations",
-            ResolveError::Unknown { what, .. } => match *what {
-                "role" => "unknown roles",
-                "action" => "unknown actions",
-                "fact" => "unknown facts",
-                "kind" => "unknown kinds",
-                "scope" => "unknown scopes",
-                _ => "unknown names",
-            },
+            ResolveError::Unknown { what, .. } => what.unknown_noun(),
             ResolveError::WrongScope { .. } => "references to another scope",
             ResolveError::Cycle { .. } => "inheritance cycles",
             ResolveError::Invalid { .. } => "invalid declarations",
@@ -126,11 +175,12 @@ impl ResolveError {
     /// The diagnostic shown to a person.
     pub fn into_diagnostic(self) -> Diagnostic {
         let message = self.to_string();
+        let code = self.code();
         match self {
             ResolveError::Duplicate {
                 what, loc, first, ..
             } => Diagnostic::new(
-                "rolecall::resolve::duplicate",
+                code,
                 Level::Error,
                 message,
                 &loc,
@@ -143,37 +193,23 @@ impl ResolveError {
             ResolveError::Unknown {
                 what, loc, help, ..
             } => Diagnostic::new(
-                format!("rolecall::resolve::unknown_{what}"),
+                code,
                 Level::Error,
                 message,
                 &loc,
                 format!("no {what} of this name"),
             )
             .with_help(help),
-            ResolveError::WrongScope { loc, help, .. } => Diagnostic::new(
-                "rolecall::resolve::wrong_scope",
-                Level::Error,
-                message,
-                &loc,
-                "from another scope",
-            )
-            .with_help(help),
+            ResolveError::WrongScope { loc, help, .. } => {
+                Diagnostic::new(code, Level::Error, message, &loc, "from another scope")
+                    .with_help(help)
+            }
             ResolveError::Cycle { edges, .. } => {
                 let mut edges = edges.into_iter();
                 let Some(first) = edges.next() else {
-                    return Diagnostic::without_location(
-                        "rolecall::resolve::cycle",
-                        Level::Error,
-                        message,
-                    );
+                    return Diagnostic::without_location(code, Level::Error, message);
                 };
-                let mut d = Diagnostic::new(
-                    "rolecall::resolve::cycle",
-                    Level::Error,
-                    message,
-                    &first,
-                    "inherits…",
-                );
+                let mut d = Diagnostic::new(code, Level::Error, message, &first, "inherits…");
                 for edge in edges {
                     d = d.with_label(&edge, "…which inherits…");
                 }
@@ -181,14 +217,7 @@ impl ResolveError {
             }
             ResolveError::Invalid {
                 loc, label, help, ..
-            } => Diagnostic::new(
-                "rolecall::resolve::invalid",
-                Level::Error,
-                message,
-                &loc,
-                label,
-            )
-            .with_help(help),
+            } => Diagnostic::new(code, Level::Error, message, &loc, label).with_help(help),
         }
     }
 }

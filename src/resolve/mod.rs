@@ -9,7 +9,7 @@ use std::cell::Cell;
 
 use indexmap::IndexMap;
 
-pub use errors::ResolveError;
+pub use errors::{NameKind, ResolveError};
 pub use model::*;
 
 use crate::diagnostic::Diagnostic;
@@ -129,7 +129,7 @@ struct Resolver {
     /// What is left of [`SUGGESTION_BUDGET`] for this policy.
     suggestions: Cell<u64>,
     /// Errors found per diagnostic code, reported or not ([`MAX_PER_CODE`]).
-    tally: IndexMap<String, Tally>,
+    tally: IndexMap<&'static str, Tally>,
 }
 
 /// Most errors of one diagnostic code a policy reports one by one; past it
@@ -150,16 +150,16 @@ struct Tally {
 /// One diagnostic per code that passed [`MAX_PER_CODE`], counting those not
 /// reported. It stands at the first error of its code, so that sorted by
 /// position it comes second, among the first ones `check` prints.
-fn omitted_summaries(tally: &IndexMap<String, Tally>) -> Vec<Diagnostic> {
+fn omitted_summaries(tally: &IndexMap<&'static str, Tally>) -> Vec<Diagnostic> {
     tally
         .iter()
-        .filter_map(|(code, t)| {
+        .filter_map(|(&code, t)| {
             let (omitted, noun) = t.first_omitted.as_ref()?;
             let first = t.first.as_ref().unwrap_or(omitted);
             let more = t.found.saturating_sub(MAX_PER_CODE);
             Some(
                 Diagnostic::new(
-                    code.clone(),
+                    code,
                     crate::diagnostic::Level::Error,
                     format!(
                         "{} {noun} in all: {MAX_PER_CODE} are reported, {more} more are not",
@@ -426,7 +426,7 @@ impl Resolver {
             if qualifier.name != scope_name {
                 if !self.policy.scopes.contains_key(&qualifier.name) {
                     self.report(ResolveError::Unknown {
-                        what: "scope",
+                        what: NameKind::Scope,
                         name: qualifier.name.clone(),
                         context: String::new(),
                         loc: qualifier.loc.clone(),
@@ -443,7 +443,7 @@ impl Resolver {
                     )
                 };
                 self.report(ResolveError::WrongScope {
-                    what,
+                    what: what.noun(),
                     name: r.display(),
                     other: qualifier.name.clone(),
                     scope: scope_name,
@@ -485,7 +485,7 @@ impl Resolver {
                 )
             };
             self.report(ResolveError::WrongScope {
-                what,
+                what: what.noun(),
                 name: r.name.name.clone(),
                 other,
                 scope: scope_name,
@@ -494,8 +494,7 @@ impl Resolver {
             });
             return None;
         }
-        let code = format!("rolecall::resolve::unknown_{what}");
-        if self.counting_only(&code) {
+        if self.counting_only(what.unknown_code()) {
             self.report(ResolveError::Unknown {
                 what,
                 name: String::new(),
@@ -514,7 +513,7 @@ impl Resolver {
         let help = suggest_within(
             &r.name.name,
             candidates,
-            what,
+            what.noun(),
             &format!("scope `{scope_name}`"),
             &self.suggestions,
         );
@@ -555,7 +554,7 @@ impl Resolver {
                 );
             }
             self.report(ResolveError::Unknown {
-                what: "kind",
+                what: NameKind::Kind,
                 name: ident.name.clone(),
                 context: String::new(),
                 loc: ident.loc.clone(),
@@ -622,7 +621,7 @@ impl Resolver {
                         )
                     };
                     self.report(ResolveError::Unknown {
-                        what: "fact",
+                        what: NameKind::Fact,
                         name: ident.name.clone(),
                         context: String::new(),
                         loc: ident.loc.clone(),
@@ -804,7 +803,7 @@ impl Resolver {
             Some(s) => Some(s),
             None => {
                 self.report(ResolveError::Unknown {
-                    what: "scope",
+                    what: NameKind::Scope,
                     name: o.scope.name.clone(),
                     context: String::new(),
                     loc: o.scope.loc.clone(),
@@ -817,7 +816,7 @@ impl Resolver {
             Some(scope) => match self.policy.scopes.get_index_of(&scope.name) {
                 None => {
                     self.report(ResolveError::Unknown {
-                        what: "scope",
+                        what: NameKind::Scope,
                         name: scope.name.clone(),
                         context: String::new(),
                         loc: scope.loc.clone(),
@@ -855,7 +854,7 @@ impl Resolver {
                         ),
                     };
                     self.report(ResolveError::Unknown {
-                        what: "fact",
+                        what: NameKind::Fact,
                         name: o.subject.name.name.clone(),
                         context: String::new(),
                         loc: o.subject.loc.clone(),
@@ -1073,10 +1072,10 @@ enum Use {
 }
 
 impl Member {
-    fn what(self) -> &'static str {
+    fn what(self) -> NameKind {
         match self {
-            Member::Role => "role",
-            Member::Action => "action",
+            Member::Role => NameKind::Role,
+            Member::Action => NameKind::Action,
         }
     }
 }

@@ -13,7 +13,12 @@ fn check(text: &str) -> Vec<(String, String, String, String)> {
                 .primary()
                 .map(|l| l.text().to_string())
                 .unwrap_or_default();
-            (d.code, d.message, d.help.unwrap_or_default(), underlined)
+            (
+                d.code.to_string(),
+                d.message,
+                d.help.unwrap_or_default(),
+                underlined,
+            )
         })
         .collect()
 }

@@ -6,7 +6,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct ActionNeverMentioned;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "action-never-mentioned",
     category: Category::Correctness,
     level: Level::Warning,

@@ -9,7 +9,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct AllowDenyConflict;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "allow-deny-conflict",
     category: Category::Suspicious,
     level: Level::Warning,

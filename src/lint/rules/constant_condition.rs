@@ -8,7 +8,7 @@ use crate::resolve::Condition;
 pub struct ConstantCondition;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "constant-condition",
     category: Category::Suspicious,
     level: Level::Warning,

@@ -7,7 +7,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct DefaultNotAssignable;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "default-not-assignable",
     category: Category::Correctness,
     level: Level::Error,

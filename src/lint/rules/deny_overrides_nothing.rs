@@ -8,7 +8,7 @@ use crate::syntax::ast::Effect;
 pub struct DenyOverridesNothing;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "deny-overrides-nothing",
     category: Category::Redundancy,
     level: Level::Warning,

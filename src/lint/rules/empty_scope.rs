@@ -6,7 +6,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct EmptyScope;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "empty-scope",
     category: Category::Style,
     level: Level::Warning,

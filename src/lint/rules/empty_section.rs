@@ -7,7 +7,7 @@ use crate::syntax::ast::{Item, ScopeItem};
 pub struct EmptySection;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "empty-section",
     category: Category::Style,
     level: Level::Warning,

@@ -17,7 +17,7 @@ use crate::resolve::Cond;
 pub struct IdenticalRoles;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "identical-roles",
     category: Category::Suspicious,
     level: Level::Warning,

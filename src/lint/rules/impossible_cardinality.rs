@@ -7,7 +7,7 @@ use crate::source::Loc;
 pub struct ImpossibleCardinality;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "impossible-cardinality",
     category: Category::Correctness,
     level: Level::Error,

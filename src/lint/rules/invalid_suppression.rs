@@ -7,7 +7,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct InvalidSuppression;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "invalid-suppression",
     category: Category::Suppression,
     level: Level::Warning,

@@ -7,7 +7,7 @@ use crate::source::Loc;
 pub struct MissingLabel;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "missing-label",
     category: Category::Style,
     level: Level::Info,

@@ -7,7 +7,7 @@ use crate::source::Loc;
 pub struct NonSnakeCase;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "non-snake-case",
     category: Category::Style,
     level: Level::Warning,

@@ -8,7 +8,7 @@ use crate::resolve::{Cond, Subject};
 pub struct OverrideChangesNothing;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "override-changes-nothing",
     category: Category::Redundancy,
     level: Level::Warning,

@@ -9,7 +9,7 @@ use crate::syntax::ast::Effect;
 pub struct RedundantAllow;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "redundant-allow",
     category: Category::Redundancy,
     level: Level::Warning,

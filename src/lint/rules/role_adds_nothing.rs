@@ -7,7 +7,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct RoleAddsNothing;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "role-adds-nothing",
     category: Category::Redundancy,
     level: Level::Warning,

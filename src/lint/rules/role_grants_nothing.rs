@@ -6,7 +6,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct RoleGrantsNothing;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "role-grants-nothing",
     category: Category::Correctness,
     level: Level::Warning,

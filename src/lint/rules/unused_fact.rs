@@ -7,7 +7,7 @@ use crate::resolve::Subject;
 pub struct UnusedFact;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "unused-fact",
     category: Category::Redundancy,
     level: Level::Warning,

@@ -7,7 +7,7 @@ use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 pub struct UnusedSuppression;
 
 /// The rule's description.
-pub static META: Meta = Meta {
+pub static META: Meta = meta! {
     id: "unused-suppression",
     category: Category::Suppression,
     level: Level::Warning,
