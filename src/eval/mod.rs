@@ -4,10 +4,12 @@
 //! default when none is assigned; an override that applies replaces them.
 //! The principal may do the action when any effective role may.
 
+mod errors;
 mod explain;
 mod lines;
 mod request;
 
+pub use errors::JsonError;
 pub use explain::explain;
 pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
 pub use request::{Request, ResolvedRequest};
@@ -20,9 +22,9 @@ use crate::syntax::ast::Effect;
 /// Why a request could not be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
-    /// Not JSON.
+    /// Not JSON; the source is the `serde_json::Error`.
     #[error("invalid JSON: {0}")]
-    Json(String),
+    Json(#[source] JsonError),
     /// JSON, but not a request.
     #[error("invalid request: {0}")]
     Shape(String),

@@ -29,7 +29,7 @@ impl Request {
             // Well-formed JSON with a key given twice (the one data error of
             // `json::from_str`): which one would be meant is unknowable.
             serde_json::error::Category::Data => EvalError::Shape(e.to_string()),
-            _ => EvalError::Json(e.to_string()),
+            _ => EvalError::Json(e.into()),
         })?;
         Request::from_value(&value)
     }
