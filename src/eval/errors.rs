@@ -1,6 +1,6 @@
 //! What a service reads of an [`EvalError`]: a static code per variant (so
-//! `?` carries it into a `miette::Result`), and the JSON error a request
-//! failed on.
+//! `?` carries it into a `miette::Result`), the JSON error a request failed
+//! on, and why JSON is not a request.
 
 use std::fmt;
 use std::ops::Deref;
@@ -79,3 +79,57 @@ impl PartialEq for JsonError {
 }
 
 impl Eq for JsonError {}
+
+/// Why a JSON document is not a request: one variant per message, so a
+/// caller (and the tests) can tell them apart without reading text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    /// Not an object.
+    #[error("a request is a JSON object")]
+    NotAnObject,
+    /// A key that is not a field of a request.
+    #[error(
+        "unknown field `{0}`; a request has `principal`, `action`, and optionally `kind` and `context`"
+    )]
+    UnknownField(String),
+    /// A role in a list that is not a string.
+    #[error("principal.{scope}: each role is a string")]
+    RoleNotString {
+        /// The scope the roles are given for.
+        scope: String,
+    },
+    /// A scope's roles that are neither a name nor a list.
+    #[error("principal.{scope}: a role name or an array of role names")]
+    NotRoles {
+        /// The scope the roles are given for.
+        scope: String,
+    },
+    /// `principal` that is not an object.
+    #[error("`principal` is an object mapping each scope to a role or an array of roles")]
+    PrincipalNotObject,
+    /// No `principal`.
+    #[error("missing field `principal`")]
+    MissingPrincipal,
+    /// `kind` that is not a string.
+    #[error("`kind` is a string")]
+    KindNotString,
+    /// `action` that is not a string.
+    #[error("`action` is a string `scope:action`")]
+    ActionNotString,
+    /// No `action`.
+    #[error("missing field `action`")]
+    MissingAction,
+    /// A fact whose value is not a boolean.
+    #[error("context.{fact}: a fact is true or false")]
+    FactNotBool {
+        /// The fact.
+        fact: String,
+    },
+    /// `context` that is not an object.
+    #[error("`context` is an object mapping facts to true or false")]
+    ContextNotObject,
+    /// Well-formed JSON naming a key twice (`crate::json` refuses it): which
+    /// one was meant is unknowable.
+    #[error("{0}")]
+    DuplicateKey(#[source] JsonError),
+}

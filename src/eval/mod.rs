@@ -9,7 +9,7 @@ mod explain;
 mod lines;
 mod request;
 
-pub use errors::JsonError;
+pub use errors::{JsonError, ShapeError};
 pub use explain::explain;
 pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
 pub use request::{Request, ResolvedRequest};
@@ -27,7 +27,7 @@ pub enum EvalError {
     Json(#[source] JsonError),
     /// JSON, but not a request.
     #[error("invalid request: {0}")]
-    Shape(String),
+    Shape(ShapeError),
     /// The action is not `scope:action`.
     #[error("action `{0}` is not of the form `scope:action`")]
     ActionFormat(String),

@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use smallvec::SmallVec;
 
-use super::EvalError;
+use super::{EvalError, ShapeError};
 use crate::compile::{ActionId, DecisionTable, FactSet};
 use crate::resolve::suggest;
 
@@ -28,7 +28,9 @@ impl Request {
         let value = crate::json::from_str(text).map_err(|e| match e.classify() {
             // Well-formed JSON with a key given twice (the one data error of
             // `json::from_str`): which one would be meant is unknowable.
-            serde_json::error::Category::Data => EvalError::Shape(e.to_string()),
+            serde_json::error::Category::Data => {
+                EvalError::Shape(ShapeError::DuplicateKey(e.into()))
+            }
             _ => EvalError::Json(e.into()),
         })?;
         Request::from_value(&value)
@@ -37,14 +39,12 @@ impl Request {
     /// Reads a request from a parsed JSON value.
     pub fn from_value(value: &Value) -> Result<Request, EvalError> {
         let Value::Object(map) = value else {
-            return Err(EvalError::Shape("a request is a JSON object".to_string()));
+            return Err(EvalError::Shape(ShapeError::NotAnObject));
         };
         let mut request = Request::default();
         for key in map.keys() {
             if !matches!(key.as_str(), "principal" | "kind" | "action" | "context") {
-                return Err(EvalError::Shape(format!(
-                    "unknown field `{key}`; a request has `principal`, `action`, and optionally `kind` and `context`"
-                )));
+                return Err(EvalError::Shape(ShapeError::UnknownField(key.clone())));
             }
         }
         match map.get("principal") {
@@ -56,41 +56,36 @@ impl Request {
                             .iter()
                             .map(|v| match v {
                                 Value::String(s) => Ok(s.clone()),
-                                _ => Err(EvalError::Shape(format!(
-                                    "principal.{scope}: each role is a string"
-                                ))),
+                                _ => Err(EvalError::Shape(ShapeError::RoleNotString {
+                                    scope: scope.clone(),
+                                })),
                             })
                             .collect::<Result<_, _>>()?,
                         _ => {
-                            return Err(EvalError::Shape(format!(
-                                "principal.{scope}: a role name or an array of role names"
-                            )));
+                            return Err(EvalError::Shape(ShapeError::NotRoles {
+                                scope: scope.clone(),
+                            }));
                         }
                     };
                     request.principal.insert(scope.clone(), roles);
                 }
             }
             Some(_) => {
-                return Err(EvalError::Shape(
-                    "`principal` is an object mapping each scope to a role or an array of roles"
-                        .to_string(),
-                ));
+                return Err(EvalError::Shape(ShapeError::PrincipalNotObject));
             }
-            None => return Err(EvalError::Shape("missing field `principal`".to_string())),
+            None => return Err(EvalError::Shape(ShapeError::MissingPrincipal)),
         }
         match map.get("kind") {
             None | Some(Value::Null) => {}
             Some(Value::String(kind)) => request.kind = Some(kind.clone()),
-            Some(_) => return Err(EvalError::Shape("`kind` is a string".to_string())),
+            Some(_) => return Err(EvalError::Shape(ShapeError::KindNotString)),
         }
         match map.get("action") {
             Some(Value::String(action)) => request.action = action.clone(),
             Some(_) => {
-                return Err(EvalError::Shape(
-                    "`action` is a string `scope:action`".to_string(),
-                ));
+                return Err(EvalError::Shape(ShapeError::ActionNotString));
             }
-            None => return Err(EvalError::Shape("missing field `action`".to_string())),
+            None => return Err(EvalError::Shape(ShapeError::MissingAction)),
         }
         match map.get("context") {
             None | Some(Value::Null) => {}
@@ -101,17 +96,15 @@ impl Request {
                             request.context.insert(fact.clone(), *b);
                         }
                         _ => {
-                            return Err(EvalError::Shape(format!(
-                                "context.{fact}: a fact is true or false"
-                            )));
+                            return Err(EvalError::Shape(ShapeError::FactNotBool {
+                                fact: fact.clone(),
+                            }));
                         }
                     }
                 }
             }
             Some(_) => {
-                return Err(EvalError::Shape(
-                    "`context` is an object mapping facts to true or false".to_string(),
-                ));
+                return Err(EvalError::Shape(ShapeError::ContextNotObject));
             }
         }
         Ok(request)
