@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, PolicyArgs, load};
+use super::{CommandError, FAILURE, Io, OK, PolicyArgs, load};
 use crate::DecisionTable;
 use crate::eval::LineEvaluator;
 
@@ -37,7 +37,10 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
                 &mut file_reader
             }
             Err(e) => {
-                io.error(format!("cannot read {}: {e}", path.display()));
+                io.error(CommandError::Read {
+                    path: path.clone(),
+                    source: e,
+                });
                 return FAILURE;
             }
         },
@@ -76,7 +79,7 @@ pub fn answer_requests(
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                let _ = writeln!(stderr, "error: reading requests: {e}");
+                super::error::report(stderr, &CommandError::Requests(e));
                 failed = true;
                 break;
             }

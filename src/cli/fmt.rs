@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, USAGE};
+use super::{CommandError, FAILURE, Io, OK, USAGE};
 use crate::fmt::format_source;
 use crate::source::SourceFile;
 
@@ -28,7 +28,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         let text = if from_stdin {
             let mut text = String::new();
             if let Err(e) = io.stdin.read_to_string(&mut text) {
-                io.error(format!("reading standard input: {e}"));
+                io.error(CommandError::FormatInput(e));
                 return FAILURE;
             }
             text
@@ -37,13 +37,16 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(_) => {
-                        io.error(format!("{} is not valid UTF-8", path.display()));
+                        io.error(CommandError::NotUtf8 { path: path.clone() });
                         code = FAILURE;
                         continue;
                     }
                 },
                 Err(e) => {
-                    io.error(format!("cannot read {}: {e}", path.display()));
+                    io.error(CommandError::Read {
+                        path: path.clone(),
+                        source: e,
+                    });
                     code = FAILURE;
                     continue;
                 }
@@ -84,7 +87,10 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             );
             code = code.max(FAILURE);
         } else if let Err(e) = super::output::replace_file(path, formatted.as_bytes()) {
-            io.error(format!("cannot write {}: {e}", path.display()));
+            io.error(CommandError::Write {
+                path: path.clone(),
+                source: e,
+            });
             code = code.max(FAILURE);
         }
     }

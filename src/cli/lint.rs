@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, PolicyArgs, USAGE};
+use super::{CommandError, FAILURE, Io, OK, PolicyArgs, USAGE};
 use crate::diagnostic::{Level, render};
 use crate::lint::{self, Finding, RULES, Report};
 
@@ -61,12 +61,10 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             Ok(report) => report,
             Err(diagnostics) => {
                 io.diagnostics(&diagnostics);
-                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                io.error(format!(
-                    "{} cannot be linted: it is invalid ({errors} error{})",
-                    file.display(),
-                    if errors == 1 { "" } else { "s" }
-                ));
+                io.error(CommandError::NotLintable {
+                    path: file.clone(),
+                    errors: super::error::error_count(&diagnostics),
+                });
                 code = USAGE;
                 continue;
             }
@@ -163,10 +161,10 @@ fn list_rules(format: LintFormat, io: &mut Io<'_>) -> i32 {
 fn explain(id: &str, io: &mut Io<'_>) -> i32 {
     let Some(rule) = lint::rule(id) else {
         let ids: Vec<&str> = RULES.iter().map(|r| r.meta().id).collect();
-        io.error(format!(
-            "unknown rule `{id}`: {}",
-            crate::resolve::suggest(id, &ids, "rule", "rolecall lint")
-        ));
+        io.error(CommandError::UnknownRule {
+            id: id.to_string(),
+            help: crate::resolve::suggest(id, &ids, "rule", "rolecall lint"),
+        });
         return USAGE;
     };
     let m = rule.meta();

@@ -3,6 +3,7 @@
 
 mod check;
 mod diff;
+mod error;
 mod eval;
 mod explain;
 mod fmt;
@@ -16,6 +17,7 @@ mod snapshot;
 mod table;
 mod test;
 
+pub use error::CommandError;
 pub use eval::{MAX_LINE_BYTES, answer_requests};
 
 use std::ffi::OsString;
@@ -121,9 +123,9 @@ impl Io<'_> {
         }
     }
 
-    /// Prints a one-line error to standard error.
-    pub fn error(&mut self, message: impl std::fmt::Display) {
-        let _ = writeln!(self.stderr, "error: {message}");
+    /// Prints a one-line error to standard error: `error: …`.
+    pub fn error(&mut self, error: impl Into<CommandError>) {
+        error::report(self.stderr, &error.into());
     }
 }
 
@@ -167,7 +169,7 @@ pub fn main() -> i32 {
     // it could not see.
     match out.flush() {
         Err(e) if code != OUTPUT_FAILED && e.kind() != std::io::ErrorKind::BrokenPipe => {
-            let _ = writeln!(err, "error: cannot write standard output: {e}");
+            error::report(&mut err, &CommandError::Stdout(e));
             OUTPUT_FAILED
         }
         _ => code,
@@ -201,7 +203,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         None => code,
         Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
         Some(e) => {
-            let _ = writeln!(stderr, "error: cannot write standard output: {e}");
+            error::report(&mut **stderr, &CommandError::Stdout(e));
             OUTPUT_FAILED
         }
     }
@@ -262,13 +264,7 @@ pub(crate) fn load(path: &Path, policy: &PolicyArgs, io: &mut Io<'_>) -> Option<
         Ok(table) => Some(table),
         Err(diagnostics) => {
             io.diagnostics(&diagnostics);
-            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            let _ = writeln!(
-                io.stderr,
-                "error: {} is invalid ({errors} error{})",
-                path.display(),
-                if errors == 1 { "" } else { "s" }
-            );
+            io.error(CommandError::invalid(path, &diagnostics));
             None
         }
     }

@@ -13,7 +13,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor};
 
-use super::{FAILURE, Io, OK, PolicyArgs, process_streams};
+use super::{CommandError, FAILURE, Io, OK, PolicyArgs, process_streams};
 use crate::repl::{Origin, Session, Step, complete};
 
 /// Ask a policy questions: `can moderator mute_someone_on_stage?`
@@ -52,12 +52,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         for file in &args.files {
             if let Err(diagnostics) = session.load(Origin::File(file.clone())) {
                 io.diagnostics(&diagnostics);
-                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                io.error(format!(
-                    "{} is invalid ({errors} error{})",
-                    file.display(),
-                    if errors == 1 { "" } else { "s" }
-                ));
+                io.error(CommandError::invalid(file, &diagnostics));
                 ok = false;
             }
         }
@@ -86,7 +81,7 @@ fn scripted(mut session: Session, echo: bool, io: &mut Io<'_>) -> i32 {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                io.error(format!("cannot read standard input: {e}"));
+                io.error(CommandError::ReplInput(e));
                 return FAILURE;
             }
         }
@@ -173,7 +168,7 @@ fn interactive(session: Session, io: &mut Io<'_>) -> i32 {
     let mut editor: Editor<Helper, DefaultHistory> = match Editor::with_config(config) {
         Ok(editor) => editor,
         Err(e) => {
-            io.error(format!("cannot open the terminal: {e}"));
+            io.error(CommandError::TerminalOpen(e));
             return FAILURE;
         }
     };
@@ -215,7 +210,7 @@ fn interactive(session: Session, io: &mut Io<'_>) -> i32 {
             Err(ReadlineError::Interrupted) => {}
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                io.error(format!("cannot read the terminal: {e}"));
+                io.error(CommandError::TerminalRead(e));
                 return FAILURE;
             }
         }
@@ -225,10 +220,10 @@ fn interactive(session: Session, io: &mut Io<'_>) -> i32 {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Err(e) = editor.save_history(path) {
-            io.error(format!(
-                "cannot save the history to {}: {e}",
-                path.display()
-            ));
+            io.error(CommandError::History {
+                path: path.clone(),
+                source: e,
+            });
         }
     }
     OK

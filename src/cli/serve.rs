@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{FAILURE, Io, OK, PolicyArgs, USAGE};
+use super::{CommandError, FAILURE, Io, OK, PolicyArgs, USAGE};
 use crate::serve::{Config, Server, StartError};
 
 /// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0.
@@ -66,9 +66,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     if let Some(url) = &args.public_url {
         if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(['?', '#'])
         {
-            io.error(format!(
-                "--public-url `{url}` must be an http(s) URL without query or fragment"
-            ));
+            io.error(CommandError::PublicUrl(url.clone()));
             return USAGE;
         }
     }
@@ -109,16 +107,11 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         }
         Err(StartError::Load(e)) => {
             io.diagnostics(&e.diagnostics);
-            let errors = e.diagnostics.iter().filter(|d| d.is_error()).count();
-            io.error(format!(
-                "{} is invalid ({errors} error{})",
-                e.file.display(),
-                if errors == 1 { "" } else { "s" }
-            ));
+            io.error(CommandError::invalid(&e.file, &e.diagnostics));
             FAILURE
         }
         Err(e) => {
-            io.error(e);
+            io.error(CommandError::Start(e));
             FAILURE
         }
     }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FAILURE, Io, OK, PolicyArgs, load};
+use super::{CommandError, FAILURE, Io, OK, PolicyArgs, load};
 use crate::snapshot::compare_snapshots;
 
 /// Write, check or update the snapshot of a compiled policy.
@@ -53,7 +53,10 @@ fn write(path: &Path, text: &str, io: &mut Io<'_>) -> i32 {
     match super::output::replace_file(path, text.as_bytes()) {
         Ok(()) => OK,
         Err(e) => {
-            io.error(format!("cannot write {}: {e}", path.display()));
+            io.error(CommandError::Write {
+                path: path.to_path_buf(),
+                source: e,
+            });
             FAILURE
         }
     }
@@ -63,12 +66,11 @@ fn check(args: &Args, stored: &Path, snapshot: &str, io: &mut Io<'_>) -> i32 {
     let old = match read_text(stored) {
         Ok(text) => text,
         Err(e) => {
-            io.error(format!(
-                "cannot read snapshot {}: {e}; create it with `rolecall snapshot {} --update {}`",
-                stored.display(),
-                args.file.display(),
-                stored.display()
-            ));
+            io.error(CommandError::NoSnapshot {
+                stored: stored.to_path_buf(),
+                policy: args.file.clone(),
+                source: e,
+            });
             return FAILURE;
         }
     };

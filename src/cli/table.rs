@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, PolicyArgs, USAGE, load};
+use super::{CommandError, FAILURE, Io, OK, PolicyArgs, USAGE, load};
 use crate::render::{Format, render};
 
 /// Print the compiled decision table.
@@ -42,12 +42,11 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         Some(name) => match table.scope_index(name) {
             Some(s) => Some(s),
             None => {
-                let known: Vec<&str> = table.policy.scopes.keys().map(String::as_str).collect();
-                io.error(format!(
-                    "unknown scope `{name}`; {} declares: {}",
-                    args.file.display(),
-                    known.join(", ")
-                ));
+                io.error(CommandError::UnknownScope {
+                    name: name.clone(),
+                    file: args.file.clone(),
+                    known: table.policy.scopes.keys().cloned().collect(),
+                });
                 return USAGE;
             }
         },

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::{FAILURE, Io, OK, PolicyArgs, USAGE};
+use super::{CommandError, FAILURE, Io, OK, PolicyArgs, USAGE};
 use crate::DecisionTable;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::testing::{Coverage, load, run_case};
@@ -45,16 +45,17 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let mut seen = HashSet::new();
     for path in &args.paths {
         if let Err(e) = collect(path, &mut seen, &mut files) {
-            io.error(format!("cannot read {}: {e}", path.display()));
+            io.error(CommandError::Read {
+                path: path.clone(),
+                source: e,
+            });
             return USAGE;
         }
     }
     if files.is_empty() {
-        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        io.error(format!(
-            "no test files (`*{SUFFIX}`) in {}",
-            paths.join(", ")
-        ));
+        io.error(CommandError::NoTestFiles {
+            paths: args.paths.iter().map(|p| p.display().to_string()).collect(),
+        });
         return USAGE;
     }
 

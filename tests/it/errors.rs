@@ -1,16 +1,16 @@
 //! Every error the command line can print, each triggered through the CLI
-//! with its text asserted; and gates that fail when a new error path appears
-//! without a test here.
+//! with its text asserted; and censuses of the error enums (`census!`) that
+//! fail when a variant appears without a case here.
 //!
 //! Three kinds of error reach a person: policy diagnostics (printed by
 //! every command that reads a policy, through `cli::load`, or by `fmt`), request errors (`eval` answers them as `{"error", "line"}`,
-//! `explain` prints them), and command errors (`error: …` lines, clap's
-//! usage errors).
+//! `explain` prints them), and command errors (`error: …` lines, each a
+//! `CommandError`; clap's usage errors).
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
-use rolecall::cli::{Io, run};
+use rolecall::cli::{CommandError, Io, run};
 use rolecall::eval::ShapeError;
 use rolecall::{EvalError, Request};
 
@@ -1014,81 +1014,286 @@ fn errors_of_the_other_commands() {
     );
 }
 
-/// Each command's source has the error sites counted here; a new one fails
-/// this test until it has a case above.
+census!(fn command_variant, const COMMAND_VARIANTS: CommandError {
+    Invalid,
+    NotLintable,
+    Read,
+    NotUtf8,
+    Write,
+    Stdout,
+    FormatInput,
+    Requests,
+    ReplInput,
+    Request,
+    UnknownScope,
+    UnknownRule,
+    NoTestFiles,
+    NoSnapshot,
+    TerminalOpen,
+    TerminalRead,
+    History,
+    PublicUrl,
+    Start,
+});
+
+/// The errors of the line editor, which needs the process's own terminal:
+/// no test has one, so only their text is checked.
+const TERMINAL_ONLY: [&str; 3] = ["TerminalOpen", "TerminalRead", "History"];
+
+/// What a case gives the command.
+enum Input {
+    /// Standard input.
+    Bytes(&'static [u8]),
+    /// Standard input that fails ("the disk caught fire") after these bytes.
+    FailingAfter(&'static [u8]),
+    /// Standard output that is full (ENOSPC).
+    FullOutput,
+}
+
+/// Runs the command line on `input`: the exit code and standard error.
+fn run_on(args: &[String], input: &Input) -> (i32, String) {
+    struct Full;
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from_raw_os_error(28))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut stdout: Vec<u8> = Vec::new();
+    let mut full = Full;
+    let mut stderr = Vec::new();
+    let (mut bytes, mut failing);
+    let stdin: &mut dyn BufRead = match input {
+        Input::Bytes(b) => {
+            bytes = *b;
+            &mut bytes
+        }
+        Input::FullOutput => {
+            bytes = &b""[..];
+            &mut bytes
+        }
+        Input::FailingAfter(b) => {
+            failing = Failing(b);
+            &mut failing
+        }
+    };
+    let stdout: &mut dyn std::io::Write = match input {
+        Input::FullOutput => &mut full,
+        _ => &mut stdout,
+    };
+    let code = run(
+        std::iter::once("rolecall").chain(args.iter().map(String::as_str)),
+        &mut Io {
+            stdin,
+            stdout,
+            stderr: &mut stderr,
+            color_out: false,
+            color_err: false,
+        },
+    );
+    (code, String::from_utf8(stderr).unwrap())
+}
+
+/// Every one-line error a command prints is a variant of `CommandError`
+/// (`Io::error` takes nothing else); each variant is printed by a command
+/// here, with its exit status and the exact line. (The texts are asserted
+/// again, with more context, by the tests above.)
 #[test]
-fn every_error_site_of_the_commands_is_counted() {
-    let sites = [
+fn every_command_error_is_printed_by_a_command() {
+    use rolecall::serve::StartError;
+    use std::io::{Error, ErrorKind};
+    let dir = case_dir("command-errors");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let bad = write("bad.policy", b"scope s {\n role r : ghost\n}\n");
+    let ok = write("ok.policy", b"scope s {\n role r\n action a\n}\n");
+    let binary = write("binary.policy", b"scope \xff");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let missing = dir.join("no/such/dir/x.snap");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap();
+    let enoent = || Error::from_raw_os_error(2);
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    let args = |list: &[&str]| list.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let (bad_s, ok_s, missing_s) = (arg(&bad), arg(&ok), arg(&missing));
+
+    let cases: Vec<(Vec<String>, Input, i32, CommandError)> = vec![
         (
-            "mod.rs",
-            5,
-            "two usage-error writes, the diagnostics and the summary of `load`, \
-             standard output that cannot be written",
+            args(&["check", &bad_s]),
+            Input::Bytes(b""),
+            1,
+            CommandError::Invalid {
+                path: bad.clone(),
+                errors: 1,
+            },
         ),
         (
-            "output.rs",
-            0,
-            "its errors are returned to `run`, `fmt` and `snapshot`",
-        ),
-        ("check.rs", 0, "errors come from `load`"),
-        ("table.rs", 1, "unknown scope"),
-        (
-            "eval.rs",
-            3,
-            "requests file, reading requests, and the stream handed to answer_requests",
-        ),
-        ("explain.rs", 1, "the request error"),
-        ("fmt.rs", 5, "stdin, UTF-8, read, diagnostics, write"),
-        ("graph.rs", 0, "errors come from `load`"),
-        ("diff.rs", 0, "errors come from `load`"),
-        (
-            "snapshot.rs",
+            args(&["lint", &bad_s]),
+            Input::Bytes(b""),
             2,
-            "writing the snapshot, reading the stored one",
+            CommandError::NotLintable {
+                path: bad.clone(),
+                errors: 1,
+            },
         ),
         (
-            "test.rs",
-            5,
-            "a path, no test files, an invalid test file, a missing or an invalid policy",
+            args(&["eval", &ok_s, "--requests", "no/such.jsonl"]),
+            Input::Bytes(b""),
+            1,
+            CommandError::Read {
+                path: "no/such.jsonl".into(),
+                source: enoent(),
+            },
         ),
         (
-            "lint.rs",
-            3,
-            "diagnostics, the invalid policy, an unknown rule",
+            args(&["fmt", &arg(&binary)]),
+            Input::Bytes(b""),
+            1,
+            CommandError::NotUtf8 {
+                path: binary.clone(),
+            },
         ),
         (
-            "repl.rs",
-            6,
-            "diagnostics, the invalid policy, stdin; and three of the terminal only \
-             (opening, reading, saving the history), which need a real terminal",
+            args(&["snapshot", &ok_s, "-o", &missing_s]),
+            Input::Bytes(b""),
+            1,
+            CommandError::Write {
+                path: missing.clone(),
+                source: enoent(),
+            },
         ),
         (
-            "serve.rs",
-            4,
-            "--public-url, diagnostics, the invalid policy, and StartError (listen, start)",
+            args(&["table", &ok_s]),
+            Input::FullOutput,
+            rolecall::cli::OUTPUT_FAILED,
+            CommandError::Stdout(Error::from_raw_os_error(28)),
+        ),
+        (
+            args(&["fmt", "-"]),
+            Input::Bytes(b"scope \xff"),
+            1,
+            CommandError::FormatInput(Error::new(
+                ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            )),
+        ),
+        (
+            args(&["eval", &ok_s]),
+            Input::FailingAfter(b"{\"principal\": {}, \"action\": \"s:a\"}\n"),
+            1,
+            CommandError::Requests(Error::other("the disk caught fire")),
+        ),
+        (
+            args(&["repl", &ok_s]),
+            Input::FailingAfter(b""),
+            1,
+            CommandError::ReplInput(Error::other("the disk caught fire")),
+        ),
+        (
+            args(&["explain", &ok_s, r#"{"principal": {}, "action": "a"}"#]),
+            Input::Bytes(b""),
+            1,
+            CommandError::Request(EvalError::ActionFormat("a".to_string())),
+        ),
+        (
+            args(&["table", &ok_s, "--scope", "nowhere"]),
+            Input::Bytes(b""),
+            2,
+            CommandError::UnknownScope {
+                name: "nowhere".to_string(),
+                file: ok.clone(),
+                known: vec!["s".to_string()],
+            },
+        ),
+        (
+            args(&["lint", "--explain", "redundnt-allow"]),
+            Input::Bytes(b""),
+            2,
+            CommandError::UnknownRule {
+                id: "redundnt-allow".to_string(),
+                help: "did you mean `redundant-allow`?".to_string(),
+            },
+        ),
+        (
+            args(&["test", &arg(&empty)]),
+            Input::Bytes(b""),
+            2,
+            CommandError::NoTestFiles {
+                paths: vec![arg(&empty)],
+            },
+        ),
+        (
+            args(&["snapshot", &ok_s, "--check", &missing_s]),
+            Input::Bytes(b""),
+            1,
+            CommandError::NoSnapshot {
+                stored: missing.clone(),
+                policy: ok.clone(),
+                source: enoent(),
+            },
+        ),
+        (
+            args(&["serve", &ok_s, "--public-url", "ftp://example.com"]),
+            Input::Bytes(b""),
+            2,
+            CommandError::PublicUrl("ftp://example.com".to_string()),
+        ),
+        (
+            args(&["serve", &ok_s, "--listen", &taken_addr.to_string()]),
+            Input::Bytes(b""),
+            1,
+            CommandError::Start(StartError::Bind {
+                addr: taken_addr,
+                source: Error::from_raw_os_error(98),
+            }),
         ),
     ];
-    let mut commands: Vec<String> = std::fs::read_dir(root().join("src/cli"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".rs"))
-        .collect();
-    commands.sort();
-    let mut counted: Vec<String> = sites.iter().map(|(f, _, _)| f.to_string()).collect();
-    counted.sort();
-    assert_eq!(
-        commands, counted,
-        "every file of src/cli/ has its error sites counted"
-    );
-    for (file, expected, what) in sites {
-        let text = std::fs::read_to_string(root().join("src/cli").join(file)).unwrap();
-        let found = text.matches("io.error(").count()
-            + text.matches("io.diagnostics(").count()
-            + text.matches("io.stderr").count()
-            + text.matches("writeln!(stderr").count();
-        assert_eq!(
-            found, expected,
-            "src/cli/{file}: {found} error sites, the tests know {expected} ({what})"
+    let mut seen = Vec::new();
+    for (args, input, expected_code, error) in &cases {
+        let (code, stderr) = run_on(args, input);
+        assert_eq!(code, *expected_code, "{args:?}: {stderr}");
+        assert!(
+            stderr.ends_with(&format!("error: {error}\n")),
+            "{args:?}: expected `error: {error}`, got:\n{stderr}"
+        );
+        // The line is the last one, and the only `error:` line.
+        assert_eq!(stderr.matches("error: ").count(), 1, "{args:?}: {stderr}");
+        seen.push(command_variant(error));
+    }
+    drop(taken);
+
+    use rustyline::error::ReadlineError;
+    let terminal = [
+        (
+            CommandError::TerminalOpen(ReadlineError::Io(Error::other("no tty"))),
+            "cannot open the terminal: no tty",
+        ),
+        (
+            CommandError::TerminalRead(ReadlineError::Io(Error::other("hung up"))),
+            "cannot read the terminal: hung up",
+        ),
+        (
+            CommandError::History {
+                path: "/h/history".into(),
+                source: ReadlineError::Io(Error::other("read-only")),
+            },
+            "cannot save the history to /h/history: read-only",
+        ),
+    ];
+    for (error, text) in &terminal {
+        assert_eq!(error.to_string(), *text);
+        assert!(TERMINAL_ONLY.contains(&command_variant(error)));
+    }
+    for v in COMMAND_VARIANTS {
+        assert!(
+            seen.contains(v) || TERMINAL_ONLY.contains(v),
+            "no command prints CommandError::{v}"
         );
     }
 }
