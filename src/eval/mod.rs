@@ -7,12 +7,11 @@
 mod explain;
 mod lines;
 mod request;
+mod shape;
 
 pub use explain::explain;
 pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
 pub use request::{Request, ResolvedRequest};
-
-use serde::Serialize;
 
 use crate::compile::{DecisionTable, FactSet, Outcome, RoleId};
 use crate::syntax::ast::Effect;
@@ -377,7 +376,7 @@ impl Verdict {
 }
 
 /// An override that applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverrideInfo {
     /// `file:line`
     pub at: String,
@@ -385,8 +384,9 @@ pub struct OverrideInfo {
     pub text: String,
 }
 
-/// The answer to a request: what `eval` prints, one JSON object per line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The answer to a request: what `eval` prints, one JSON object per line
+/// (its shape is `shape::AnswerShape`, which the fast path writes too).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     /// `allow` or `deny`.
     pub decision: Effect,
@@ -403,10 +403,33 @@ pub struct Answer {
     /// The default role used when none was assigned (`none`: no access).
     pub default: Option<String>,
     /// The override that replaced the assigned roles.
-    #[serde(rename = "override")]
     pub override_applied: Option<OverrideInfo>,
     /// The inheritance path from the deciding role to the role the rule names.
     pub via: Option<Vec<String>>,
     /// Facts that were missing (so false) and would change the decision if true.
     pub would_change: Vec<String>,
+}
+
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        shape::AnswerShape {
+            decision: self.decision,
+            action: &self.action,
+            roles: &self.roles,
+            rule: self.rule.as_deref(),
+            reason: &self.reason,
+            assigned: &self.assigned,
+            default: self.default.as_deref(),
+            override_applied: self
+                .override_applied
+                .as_ref()
+                .map(|o| shape::OverrideShape {
+                    at: &o.at,
+                    text: &o.text,
+                }),
+            via: self.via.as_ref(),
+            would_change: &self.would_change,
+        }
+        .serialize(serializer)
+    }
 }
