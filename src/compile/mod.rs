@@ -6,9 +6,11 @@
 //! Deciding from resolved ids is one array load.
 
 pub(crate) mod cells;
+pub(crate) mod ids;
 pub(crate) mod names;
 pub(crate) mod table;
 
+pub use ids::{ActionId, FactId, RoleId, RuleId, ScopeId};
 pub use table::*;
 
 use crate::resolve::Policy;

@@ -232,7 +232,7 @@ fn role_facts(table: &DecisionTable) -> Vec<Vec<RoleFacts>> {
                 .map(|r| {
                     let grants_nothing = (0..scope.actions.len()).all(|a| {
                         table
-                            .cell(s, a, r)
+                            .cell_at(s, a, r)
                             .is_none_or(|c| c.decision == CellDecision::Deny)
                     });
                     let parents = scope

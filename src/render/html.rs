@@ -45,7 +45,8 @@ fn esc(text: &str) -> Escaped<'_> {
 }
 
 /// The table as one HTML page, restricted to one scope when `only` is given.
-pub fn to_html(table: &DecisionTable, only: Option<usize>) -> String {
+pub fn to_html(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> String {
+    let only = only.map(crate::compile::ScopeId::index);
     let policy = &table.policy;
     let title = policy.name.as_deref().unwrap_or("Policy");
     let mut out = String::new();
@@ -220,7 +221,7 @@ fn scope_section(out: &mut String, table: &DecisionTable, s: usize) {
             name_html(action.label.as_deref(), action_name)
         );
         for r in 0..roles {
-            if let Some(cell) = table.cell(s, a, r) {
+            if let Some(cell) = table.cell_at(s, a, r) {
                 cell_html(out, table, scope, (s, a, r), &cell);
             }
         }
@@ -302,7 +303,7 @@ fn cell_html(
     };
     let by_default =
         cell.decision == CellDecision::Deny && cell.rule.is_none() && cell.conditional.is_none();
-    let rule = cell.rule.and_then(|id| policy.rules.get(id));
+    let rule = cell.rule.and_then(|id| policy.rules.get(id.index()));
     let tooltip = match (rule, cell.conditional) {
         (Some(rule), _) => format!(
             "{word}: {} ({})",
@@ -335,7 +336,7 @@ fn cell_html(
                 esc(&rule.loc.file_line())
             );
         }
-        out.push_str(&path_html(table, scope, s, r, rule_id));
+        out.push_str(&path_html(table, scope, s, r, rule_id.index()));
     } else if let Some(c) = cell.conditional {
         match c.fixed {
             Some(effect) => {
@@ -399,7 +400,7 @@ fn cell_html(
 
 /// How the role reaches the role a rule names: written for it, or inherited.
 fn path_html(table: &DecisionTable, scope: &Scope, s: usize, r: usize, rule: usize) -> String {
-    let path = table.inheritance_path(s, r, rule);
+    let path = table.inheritance_path_at(s, r, rule);
     if path.len() > 1 {
         let steps: Vec<String> = path
             .iter()
@@ -433,7 +434,7 @@ fn about(out: &mut String, table: &DecisionTable, s: usize, scope: &Scope) {
     let mut conditions = Vec::new();
     for a in 0..scope.actions.len() {
         for r in 0..scope.roles.len() {
-            let Some(cell) = table.cell(s, a, r) else {
+            let Some(cell) = table.cell_at(s, a, r) else {
                 continue;
             };
             if let (CellDecision::Conditional, Some(text)) = (cell.decision, cell.condition()) {

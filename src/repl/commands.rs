@@ -245,7 +245,12 @@ impl Session {
             "table" => {
                 let color = self.color;
                 self.scoped(args, ":table [SCOPE] [in POLICY]", out, |t, s, out| {
-                    out.push_str(&render(t, Format::Text, s, color));
+                    out.push_str(&render(
+                        t,
+                        Format::Text,
+                        s.and_then(|s| t.scope_at(s)),
+                        color,
+                    ));
                 })
             }
             "who" => self.who(args, out),
@@ -435,7 +440,7 @@ impl Session {
         let width = scope.roles.keys().map(String::len).max().unwrap_or(0);
         let mut anyone = false;
         for (r, role) in scope.roles.keys().enumerate() {
-            let Some(cell) = table.cell(s, a, r) else {
+            let Some(cell) = table.cell_at(s, a, r) else {
                 continue;
             };
             let how = match cell.decision {
@@ -446,10 +451,10 @@ impl Session {
                 CellDecision::Allow => {
                     let mut how = "always".to_string();
                     if let Some(rule) = cell.rule {
-                        if let Some(decl) = table.policy.rules.get(rule) {
+                        if let Some(decl) = table.policy.rules.get(rule.index()) {
                             let _ = write!(how, " ({}", decl.loc.file_line());
                         }
-                        let path = table.inheritance_path(s, r, rule);
+                        let path = table.inheritance_path_at(s, r, rule.index());
                         if path.len() > 1 {
                             let names: Vec<&str> = path
                                 .iter()
@@ -499,7 +504,7 @@ impl Session {
         };
         let mut rows = Vec::new();
         for (a, (action, action_decl)) in scope.actions.iter().enumerate() {
-            let Some(cell) = table.cell(s, a, r) else {
+            let Some(cell) = table.cell_at(s, a, r) else {
                 continue;
             };
             let condition = match cell.decision {

@@ -122,7 +122,7 @@ impl Rule for AllowDenyConflict {
                     continue;
                 };
                 let from = |id: usize| {
-                    let path = cx.table.inheritance_path(c.scope, c.role, id);
+                    let path = cx.table.inheritance_path_at(c.scope, c.role, id);
                     path.last()
                         .map_or("?", |&r| cx.role_name(c.scope, r))
                         .to_string()
