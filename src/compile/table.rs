@@ -103,6 +103,14 @@ pub(crate) fn eval_assignment(cond: &Cond, read: &[usize], bits: u64) -> bool {
 }
 
 /// A compiled policy: the resolved policy and its decision for every cell.
+///
+/// Read-only once compiled: the cells cite rules by id, so the policy behind
+/// them cannot be changed (this does not compile):
+///
+/// ```compile_fail
+/// let mut table = rolecall::compile_str("p.policy", "scope s {\n role r\n action a\n}\n").unwrap();
+/// table.policy.rules.clear();
+/// ```
 #[derive(Debug, Clone)]
 pub struct DecisionTable {
     /// Private, so answers cannot be made to cite rules that were never compiled:
@@ -285,6 +293,29 @@ impl DecisionTable {
     /// The roles of `scope`, in declaration order.
     pub fn roles(&self, scope: ScopeId) -> impl Iterator<Item = RoleId> + '_ {
         (0..).map_while(move |r| self.role_at(scope, r))
+    }
+
+    /// The role's name.
+    pub fn role_name(&self, role: RoleId) -> Option<&str> {
+        let (_, scope) = self.policy.scopes.get_index(role.scope())?;
+        scope.roles.get_index(role.index()).map(|(n, _)| n.as_str())
+    }
+
+    /// The action's name.
+    pub fn action_name(&self, action: ActionId) -> Option<&str> {
+        let (_, scope) = self.policy.scopes.get_index(action.scope())?;
+        scope
+            .actions
+            .get_index(action.index())
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// The fact's name.
+    pub fn fact_name(&self, fact: FactId) -> Option<&str> {
+        self.policy
+            .facts
+            .get_index(fact.index())
+            .map(|(n, _)| n.as_str())
     }
 
     /// The scope's name.

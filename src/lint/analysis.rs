@@ -118,7 +118,7 @@ pub use crate::decision::combine::{Candidate, deciding};
 
 /// Every rule naming `action` and `role` or one of its ancestors, in the order
 /// the combination rule tries them (distance, deny first, declaration), uncut:
-/// the decision core's [`candidates`](crate::decision::combine::candidates).
+/// the decision core's `combine::candidates`.
 pub fn candidates(
     table: &DecisionTable,
     scope: usize,

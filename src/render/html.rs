@@ -141,10 +141,11 @@ fn list(out: &mut String, class: &str, items: impl IntoIterator<Item = String>) 
 
 /// A role's label, or its id.
 fn role_label(scope: &Scope, r: usize) -> &str {
-    scope
+    let label = scope
         .roles
         .get_index(r)
-        .map_or("?", |(name, role)| role.label.as_deref().unwrap_or(name))
+        .map(|(name, role)| role.label.as_deref().unwrap_or(name));
+    crate::invariant::name_or_missing(label, "role")
 }
 
 /// A role as `Label <code>id</code>`, escaped.
@@ -154,7 +155,7 @@ fn role_html(scope: &Scope, r: usize) -> String {
             Some(label) => format!("{} <code>{}</code>", esc(label), esc(name)),
             None => format!("<code>{}</code>", esc(name)),
         },
-        None => "?".to_string(),
+        None => crate::invariant::name_or_missing(None, "role").to_string(),
     }
 }
 
@@ -171,9 +172,11 @@ fn name_html(label: Option<&str>, id: &str) -> String {
 }
 
 fn action_label(scope: &Scope, a: usize) -> &str {
-    scope.actions.get_index(a).map_or("?", |(name, action)| {
-        action.label.as_deref().unwrap_or(name)
-    })
+    let label = scope
+        .actions
+        .get_index(a)
+        .map(|(name, action)| action.label.as_deref().unwrap_or(name));
+    crate::invariant::name_or_missing(label, "action")
 }
 
 fn scope_section(out: &mut String, table: &DecisionTable, s: usize) {

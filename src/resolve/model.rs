@@ -287,7 +287,7 @@ pub struct Override {
 
 impl Scope {
     /// The name of role `r`; resolve made every index, so a missing one is
-    /// a broken invariant ([`crate::invariant`]), not an empty name.
+    /// a broken invariant (`invariant::name_or_missing`), not an empty name.
     pub fn role_name(&self, r: usize) -> String {
         name_or_missing(self.roles.get_index(r).map(|(n, _)| n.as_str()), "role").to_string()
     }

@@ -331,7 +331,10 @@ impl Coverage {
                     .scopes
                     .get_index(s)
                     .map(|(sn, sc)| {
-                        let an = sc.actions.get_index(a).map_or("?", |(n, _)| n.as_str());
+                        let an = crate::invariant::name_or_missing(
+                            sc.actions.get_index(a).map(|(n, _)| n.as_str()),
+                            "action",
+                        );
                         (sn.as_str(), an)
                     })
                     .unwrap_or(("?", "?"));

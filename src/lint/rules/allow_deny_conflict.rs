@@ -123,9 +123,8 @@ impl Rule for AllowDenyConflict {
                 };
                 let from = |id: usize| {
                     let path = cx.table.inheritance_path_at(c.scope, c.role, id);
-                    path.last()
-                        .map_or("?", |&r| cx.role_name(c.scope, r))
-                        .to_string()
+                    let named = path.last().map(|&r| cx.role_name(c.scope, r));
+                    crate::invariant::name_or_missing(named, "role on the path").to_string()
                 };
                 let mut sources: Vec<String> = Vec::new();
                 for &a in &allows {
