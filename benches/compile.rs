@@ -20,18 +20,15 @@ fn stages(c: &mut Criterion) {
     eprintln!("policy,cells,bytes,cell_bytes,bytes_per_cell,rules,conditional_cells");
     for input in &inputs {
         let table = common::compile(input);
-        let conditional = table
-            .policy()
-            .scopes
-            .values()
-            .enumerate()
-            .map(|(s, scope)| {
-                (0..scope.actions.len())
-                    .flat_map(|a| (0..scope.roles.len()).map(move |r| (a, r)))
-                    .filter(|&(a, r)| table.cell(s, a, r).is_some_and(|c| c.conditional.is_some()))
-                    .count()
+        let t = &table;
+        let conditional = t
+            .scopes()
+            .flat_map(|s| {
+                t.actions(s)
+                    .flat_map(move |a| t.roles(s).map(move |r| (a, r)))
             })
-            .sum::<usize>();
+            .filter(|&(a, r)| t.cell(a, r).is_some_and(|c| c.conditional.is_some()))
+            .count();
         eprintln!(
             "{},{},{},{},{:.2},{},{}",
             input.id,

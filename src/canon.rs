@@ -147,7 +147,7 @@ pub(crate) enum Meaning {
 impl Meaning {
     /// The meaning of cell (scope, action, role); a missing cell is a deny.
     pub(crate) fn of(table: &DecisionTable, s: usize, a: usize, r: usize) -> Meaning {
-        match table.cell(s, a, r) {
+        match table.cell_at(s, a, r) {
             Some(cell) => match (cell.decision, cell.conditional) {
                 (CellDecision::Allow, _) => Meaning::Allow,
                 (CellDecision::Conditional, Some(c)) => Meaning::Conditional(c.allow_when.clone()),

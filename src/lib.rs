@@ -39,11 +39,18 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod fmt;
+// Not part of the API: seeded policies and requests for rolecall's own
+// benches, tests and fuzz targets.
+#[cfg(feature = "generate")]
+#[doc(hidden)]
 pub mod generate;
 mod invariant;
 pub mod json;
 pub mod lint;
 pub mod render;
+// Not part of the API: the REPL's sessions, for the `repl` command and its tests.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod repl;
 pub mod resolve;
 pub mod snapshot;
@@ -51,7 +58,9 @@ pub mod source;
 pub mod syntax;
 pub mod testing;
 
+// Not part of the API: the command line, for the `rolecall` binary and its tests.
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cli;
 #[cfg(feature = "serve")]
 pub mod serve;

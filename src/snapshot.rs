@@ -172,7 +172,7 @@ impl DecisionTable {
     /// `conditional when C`, `allow whatever the facts`.
     fn cell_text(&self, s: usize, a: usize, r: usize) -> String {
         let policy = &self.policy;
-        let Some(cell) = self.cell(s, a, r) else {
+        let Some(cell) = self.cell_at(s, a, r) else {
             return "deny by default".to_string();
         };
         let decision = cell.decision.as_str();
@@ -182,7 +182,7 @@ impl DecisionTable {
                 _ => decision.to_string(),
             },
             (_, _, Some(_)) => format!("{decision} whatever the facts"),
-            (_, Some(rule), None) => match named_role(self, s, r, rule) {
+            (_, Some(rule), None) => match named_role(self, s, r, rule.index()) {
                 Some(named) if named != r => {
                     format!("{decision} from {}", role_name(policy, s, named))
                 }

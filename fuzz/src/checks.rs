@@ -71,7 +71,7 @@ pub fn compile(data: &[u8]) {
             for format in [Format::Text, Format::Markdown, Format::Csv, Format::Json] {
                 let _ = rolecall::render::render(&table, format, None, false);
             }
-            let _ = rolecall::render::render(&table, Format::Text, Some(0), true);
+            let _ = rolecall::render::render(&table, Format::Text, table.scope_at(0), true);
         }
         Err(diagnostics) => {
             assert!(

@@ -39,7 +39,7 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     };
     let scope = match &args.scope {
         None => None,
-        Some(name) => match table.scope_index(name) {
+        Some(name) => match table.scope_id(name) {
             Some(s) => Some(s),
             None => {
                 io.error(CommandError::UnknownScope {

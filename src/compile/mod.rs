@@ -5,16 +5,20 @@
 //! of conditional cells.
 //! Deciding from resolved ids is one array load.
 
+mod access;
 pub(crate) mod cells;
+pub(crate) mod ids;
 pub(crate) mod names;
 pub(crate) mod table;
 
+pub use access::Access;
+pub use ids::{ActionId, FactId, RoleId, RuleId, ScopeId};
 pub use table::*;
 
 use crate::resolve::Policy;
 
 /// Compiles a resolved policy: the decision core's combination rule
-/// ([`crate::decision`]) applied to every cell, stored here. Compilation
+/// (`decision`, a private module) applied to every cell, stored here. Compilation
 /// cannot fail: every error was caught by resolution.
 pub fn compile(policy: Policy) -> DecisionTable {
     crate::decision::combine::build(policy)

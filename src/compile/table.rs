@@ -1,5 +1,6 @@
 //! The decision table and the ways to read it.
 
+use super::ids::{ActionId, FactId, RoleId, RuleId, ScopeId, narrow};
 use super::names::NameIndex;
 use crate::resolve::{Cond, Policy};
 use crate::syntax::ast::Effect;
@@ -102,6 +103,14 @@ pub(crate) fn eval_assignment(cond: &Cond, read: &[usize], bits: u64) -> bool {
 }
 
 /// A compiled policy: the resolved policy and its decision for every cell.
+///
+/// Read-only once compiled: the cells cite rules by id, so the policy behind
+/// them cannot be changed (this does not compile):
+///
+/// ```compile_fail
+/// let mut table = rolecall::compile_str("p.policy", "scope s {\n role r\n action a\n}\n").unwrap();
+/// table.policy.rules.clear();
+/// ```
 #[derive(Debug, Clone)]
 pub struct DecisionTable {
     /// Private, so answers cannot be made to cite rules that were never compiled:
@@ -163,7 +172,7 @@ pub struct Cell<'t> {
     /// The decision.
     pub decision: CellDecision,
     /// The rule that decides it when unconditional (`None`: default deny).
-    pub rule: Option<usize>,
+    pub rule: Option<RuleId>,
     /// The side-table entry when conditional.
     pub conditional: Option<&'t ConditionalCell>,
 }
@@ -172,43 +181,6 @@ impl Cell<'_> {
     /// The condition under which it is allowed, when conditional.
     pub fn condition(&self) -> Option<&str> {
         self.conditional.map(|c| c.text.as_str())
-    }
-}
-
-/// A resolved action: its scope and the start of its row of cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ActionId {
-    pub(crate) scope: u32,
-    pub(crate) row: u32,
-    pub(crate) index: u32,
-}
-
-impl ActionId {
-    /// Scope index.
-    pub fn scope(self) -> usize {
-        self.scope as usize
-    }
-    /// Action index within the scope.
-    pub fn index(self) -> usize {
-        self.index as usize
-    }
-}
-
-/// A resolved role: its scope and its column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RoleId {
-    pub(crate) scope: u32,
-    pub(crate) index: u32,
-}
-
-impl RoleId {
-    /// Scope index.
-    pub fn scope(self) -> usize {
-        self.scope as usize
-    }
-    /// Role index within the scope.
-    pub fn index(self) -> usize {
-        self.index as usize
     }
 }
 
@@ -224,8 +196,23 @@ impl FactSet {
         FactSet::default()
     }
 
-    /// Marks a fact true or false.
-    pub fn set(&mut self, fact: usize, value: bool) {
+    /// Marks a fact true.
+    pub fn insert(&mut self, fact: FactId) {
+        self.set(fact.index(), true);
+    }
+
+    /// Marks a fact false.
+    pub fn remove(&mut self, fact: FactId) {
+        self.set(fact.index(), false);
+    }
+
+    /// Whether a fact is true (one never inserted is false).
+    pub fn contains(&self, fact: FactId) -> bool {
+        self.get(fact.index())
+    }
+
+    /// Marks the fact at position `fact` true or false.
+    pub(crate) fn set(&mut self, fact: usize, value: bool) {
         let word = fact / 64;
         if self.words.len() <= word {
             self.words.resize(word + 1, 0);
@@ -239,8 +226,8 @@ impl FactSet {
         }
     }
 
-    /// Whether a fact is true (missing means false).
-    pub fn get(&self, fact: usize) -> bool {
+    /// Whether the fact at position `fact` is true (missing means false).
+    pub(crate) fn get(&self, fact: usize) -> bool {
         self.words
             .get(fact / 64)
             .is_some_and(|w| w & (1 << (fact % 64)) != 0)
@@ -264,7 +251,7 @@ pub struct Outcome {
     /// Allow or deny.
     pub effect: Effect,
     /// The deciding rule; `None` when no rule applies (default deny).
-    pub rule: Option<usize>,
+    pub rule: Option<RuleId>,
 }
 
 impl DecisionTable {
@@ -278,27 +265,106 @@ impl DecisionTable {
 
     /// Resolves a scope name.
     #[inline]
-    pub fn scope_index(&self, scope: &str) -> Option<usize> {
+    pub fn scope_id(&self, scope: &str) -> Option<ScopeId> {
+        self.names.scope(scope).and_then(narrow).map(ScopeId)
+    }
+
+    /// Resolves a scope name to its position.
+    #[inline]
+    pub(crate) fn scope_index(&self, scope: &str) -> Option<usize> {
         self.names.scope(scope)
+    }
+
+    /// The `index`-th scope (declaration order), to walk the policy's scopes.
+    pub fn scope_at(&self, index: usize) -> Option<ScopeId> {
+        (index < self.layout.len()).then(|| ScopeId::at(index))
+    }
+
+    /// Every scope, in declaration order.
+    pub fn scopes(&self) -> impl Iterator<Item = ScopeId> + '_ {
+        (0..self.layout.len()).map(ScopeId::at)
+    }
+
+    /// The actions of `scope`, in declaration order.
+    pub fn actions(&self, scope: ScopeId) -> impl Iterator<Item = ActionId> + '_ {
+        (0..).map_while(move |a| self.action_at(scope, a))
+    }
+
+    /// The roles of `scope`, in declaration order.
+    pub fn roles(&self, scope: ScopeId) -> impl Iterator<Item = RoleId> + '_ {
+        (0..).map_while(move |r| self.role_at(scope, r))
+    }
+
+    /// The role's name.
+    pub fn role_name(&self, role: RoleId) -> Option<&str> {
+        let (_, scope) = self.policy.scopes.get_index(role.scope())?;
+        scope.roles.get_index(role.index()).map(|(n, _)| n.as_str())
+    }
+
+    /// The action's name.
+    pub fn action_name(&self, action: ActionId) -> Option<&str> {
+        let (_, scope) = self.policy.scopes.get_index(action.scope())?;
+        scope
+            .actions
+            .get_index(action.index())
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// The fact's name.
+    pub fn fact_name(&self, fact: FactId) -> Option<&str> {
+        self.policy
+            .facts
+            .get_index(fact.index())
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// The scope's name.
+    pub fn scope_name(&self, scope: ScopeId) -> Option<&str> {
+        self.policy
+            .scopes
+            .get_index(scope.index())
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// Every rule, in the order the policy declares them (includes first).
+    pub fn rule_ids(&self) -> impl Iterator<Item = RuleId> + '_ {
+        (0..self.policy.rules.len()).map(RuleId::at)
+    }
+
+    /// A rule, by id (as a [`Cell`], an [`Outcome`] or a verdict cites it).
+    pub fn rule(&self, rule: RuleId) -> Option<&crate::resolve::Rule> {
+        self.policy.rules.get(rule.index())
     }
 
     /// Resolves an action name: one hash lookup for the scope, one for the action.
     #[inline]
     pub fn action_id(&self, scope: &str, action: &str) -> Option<ActionId> {
         let s = self.names.scope(scope)?;
-        self.action_at(s, self.names.action(s, action)?)
+        self.action_at_index(s, self.names.action(s, action)?)
     }
 
-    /// Resolves an action name in a scope given by index: one hash lookup.
+    /// Resolves an action name in a resolved scope: one hash lookup.
     #[inline]
-    pub fn action_id_in(&self, scope: usize, action: &str) -> Option<ActionId> {
-        self.action_at(scope, self.names.action(scope, action)?)
+    pub fn action_id_in(&self, scope: ScopeId, action: &str) -> Option<ActionId> {
+        self.action_id_at(scope.index(), action)
     }
 
-    /// Resolves a role name in a scope given by index: one hash lookup.
+    /// Resolves a role name in a resolved scope: one hash lookup.
     #[inline]
-    pub fn role_id_in(&self, scope: usize, role: &str) -> Option<RoleId> {
-        self.role_at(scope, self.names.role(scope, role)?)
+    pub fn role_id_in(&self, scope: ScopeId, role: &str) -> Option<RoleId> {
+        self.role_id_at(scope.index(), role)
+    }
+
+    /// [`Self::action_id_in`] for a scope by position.
+    #[inline]
+    pub(crate) fn action_id_at(&self, scope: usize, action: &str) -> Option<ActionId> {
+        self.action_at_index(scope, self.names.action(scope, action)?)
+    }
+
+    /// [`Self::role_id_in`] for a scope by position.
+    #[inline]
+    pub(crate) fn role_id_at(&self, scope: usize, role: &str) -> Option<RoleId> {
+        self.role_at_index(scope, self.names.role(scope, role)?)
     }
 
     /// Whether `role` may do `action` of `scope`, all by name (`None` when a
@@ -312,26 +378,44 @@ impl DecisionTable {
         facts: &FactSet,
     ) -> Option<bool> {
         let s = self.names.scope(scope)?;
-        let action = self.action_id_in(s, action)?;
-        let role = self.role_id_in(s, role)?;
+        let action = self.action_id_at(s, action)?;
+        let role = self.role_id_at(s, role)?;
         Some(self.allows(action, role, facts))
     }
 
     /// Resolves a fact name.
     #[inline]
-    pub fn fact_index(&self, fact: &str) -> Option<usize> {
+    pub fn fact_id(&self, fact: &str) -> Option<FactId> {
+        self.names.fact(fact).and_then(narrow).map(FactId)
+    }
+
+    /// Resolves a fact name to its position.
+    #[inline]
+    pub(crate) fn fact_index(&self, fact: &str) -> Option<usize> {
         self.names.fact(fact)
     }
 
     /// Resolves a kind of principal.
     #[inline]
-    pub fn kind_index(&self, kind: &str) -> Option<usize> {
+    pub(crate) fn kind_index(&self, kind: &str) -> Option<usize> {
         self.names.kind(kind)
     }
 
-    /// The id of action `a` of scope `s`, by indexes.
+    /// The `index`-th action of `scope` (declaration order), to walk a scope's actions.
     #[inline]
-    pub fn action_at(&self, s: usize, a: usize) -> Option<ActionId> {
+    pub fn action_at(&self, scope: ScopeId, index: usize) -> Option<ActionId> {
+        self.action_at_index(scope.index(), index)
+    }
+
+    /// The `index`-th role of `scope` (declaration order), to walk a scope's roles.
+    #[inline]
+    pub fn role_at(&self, scope: ScopeId, index: usize) -> Option<RoleId> {
+        self.role_at_index(scope.index(), index)
+    }
+
+    /// The id of action `a` of scope `s`, by positions.
+    #[inline]
+    pub(crate) fn action_at_index(&self, s: usize, a: usize) -> Option<ActionId> {
         let layout = self.layout.get(s)?;
         if a >= layout.actions {
             return None;
@@ -347,12 +431,12 @@ impl DecisionTable {
     #[inline]
     pub fn role_id(&self, scope: &str, role: &str) -> Option<RoleId> {
         let s = self.names.scope(scope)?;
-        self.role_at(s, self.names.role(s, role)?)
+        self.role_at_index(s, self.names.role(s, role)?)
     }
 
-    /// The id of role `r` of scope `s`, by indexes.
+    /// The id of role `r` of scope `s`, by positions.
     #[inline]
-    pub fn role_at(&self, s: usize, r: usize) -> Option<RoleId> {
+    pub(crate) fn role_at_index(&self, s: usize, r: usize) -> Option<RoleId> {
         let layout = self.layout.get(s)?;
         if r >= layout.roles {
             return None;
@@ -403,15 +487,15 @@ impl DecisionTable {
     /// The outcome of one cell with its deciding rule.
     pub fn decide(&self, action: ActionId, role: RoleId, facts: &FactSet) -> Outcome {
         let word = self.word(action, role);
-        let index = (word & INDEX_MASK) as usize;
+        let rule = RuleId(word & INDEX_MASK);
         match word >> TAG_SHIFT {
             TAG_ALLOW => Outcome {
                 effect: Effect::Allow,
-                rule: Some(index),
+                rule: Some(rule),
             },
             TAG_DENY => Outcome {
                 effect: Effect::Deny,
-                rule: Some(index),
+                rule: Some(rule),
             },
             TAG_CONDITIONAL => self.decide_conditional(word & INDEX_MASK, facts),
             _ => Outcome {
@@ -438,7 +522,7 @@ impl DecisionTable {
             if holds {
                 return Outcome {
                     effect,
-                    rule: Some(rule),
+                    rule: Some(RuleId::at(rule)),
                 };
             }
         }
@@ -448,21 +532,29 @@ impl DecisionTable {
         }
     }
 
-    /// The cell of (scope, action, role), by indexes.
-    pub fn cell(&self, scope: usize, action: usize, role: usize) -> Option<Cell<'_>> {
-        let a = self.action_at(scope, action)?;
-        let r = self.role_at(scope, role)?;
+    /// The cell of `action` for `role` (`None` when they are of different scopes).
+    pub fn cell(&self, action: ActionId, role: RoleId) -> Option<Cell<'_>> {
+        if action.scope != role.scope {
+            return None;
+        }
+        self.cell_at(action.scope(), action.index(), role.index())
+    }
+
+    /// The cell of (scope, action, role), by positions.
+    pub(crate) fn cell_at(&self, scope: usize, action: usize, role: usize) -> Option<Cell<'_>> {
+        let a = self.action_at_index(scope, action)?;
+        let r = self.role_at_index(scope, role)?;
         let word = self.word(a, r);
         let index = (word & INDEX_MASK) as usize;
         Some(match word >> TAG_SHIFT {
             TAG_ALLOW => Cell {
                 decision: CellDecision::Allow,
-                rule: Some(index),
+                rule: Some(RuleId(word & INDEX_MASK)),
                 conditional: None,
             },
             TAG_DENY => Cell {
                 decision: CellDecision::Deny,
-                rule: Some(index),
+                rule: Some(RuleId(word & INDEX_MASK)),
                 conditional: None,
             },
             TAG_CONDITIONAL => {
@@ -506,7 +598,7 @@ impl DecisionTable {
     }
 
     /// Whether holding `role` (by index in the subject's scope) triggers override `o`.
-    pub fn override_triggered_by_role(&self, o: usize, role: usize) -> bool {
+    pub(crate) fn override_triggered_by_role(&self, o: usize, role: usize) -> bool {
         self.override_holders
             .get(o)
             .and_then(|h| h.get(role))
@@ -514,9 +606,18 @@ impl DecisionTable {
             .unwrap_or(false)
     }
 
-    /// The inheritance path from `role` to the nearest role the rule names:
-    /// `[role]` when the rule names it, `[role, parent, …, named]` otherwise.
-    pub fn inheritance_path(&self, scope: usize, role: usize, rule: usize) -> Vec<usize> {
+    /// The inheritance path from `role` to the nearest role `rule` names:
+    /// `[role]` when the rule names it, `[role, parent, …, named]` otherwise
+    /// (empty when the rule does not reach the role).
+    pub fn inheritance_path(&self, role: RoleId, rule: RuleId) -> Vec<RoleId> {
+        self.inheritance_path_at(role.scope(), role.index(), rule.index())
+            .into_iter()
+            .filter_map(|r| self.role_at_index(role.scope(), r))
+            .collect()
+    }
+
+    /// [`Self::inheritance_path`] by positions.
+    pub(crate) fn inheritance_path_at(&self, scope: usize, role: usize, rule: usize) -> Vec<usize> {
         let mut path = Vec::new();
         self.inheritance_path_into(
             scope,
@@ -529,7 +630,7 @@ impl DecisionTable {
     }
 
     /// The rules naming role `role` of scope `scope`, in declaration order.
-    pub fn rules_naming(&self, scope: usize, role: usize) -> &[usize] {
+    pub(crate) fn rules_naming(&self, scope: usize, role: usize) -> &[usize] {
         self.rules_naming
             .get(scope)
             .and_then(|s| s.get(role))
@@ -542,7 +643,7 @@ impl DecisionTable {
     /// once, parents first, so a deep chain costs its length, not its square:
     /// the next role of a cell's path has the same deciding rule (anything
     /// nearer there would be nearer here), so each cell extends a parent's.
-    pub fn origins(&self, scope: usize, action: usize) -> Vec<Option<Origin>> {
+    pub(crate) fn origins(&self, scope: usize, action: usize) -> Vec<Option<Origin>> {
         let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
             return Vec::new();
         };
@@ -551,13 +652,13 @@ impl DecisionTable {
             sc.roles.values().map(|r| r.parents.as_slice()),
         );
         for role in order {
-            let Some(rule) = self.cell(scope, action, role).and_then(|c| c.rule) else {
+            let Some(rule) = self.cell_at(scope, action, role).and_then(|c| c.rule) else {
                 continue;
             };
             let names_it = self
                 .policy
                 .rules
-                .get(rule)
+                .get(rule.index())
                 .is_some_and(|r| r.roles.contains(&role));
             let origin = if names_it {
                 Some(Origin {
@@ -575,7 +676,8 @@ impl DecisionTable {
                     .unwrap_or_default();
                 let mut best: Option<(usize, Origin)> = None;
                 for &p in parents {
-                    let same_rule = self.cell(scope, action, p).and_then(|c| c.rule) == Some(rule);
+                    let same_rule =
+                        self.cell_at(scope, action, p).and_then(|c| c.rule) == Some(rule);
                     if let (true, Some(Some(o))) = (same_rule, out.get(p)) {
                         if best.is_none_or(|(_, b)| o.distance < b.distance) {
                             best = Some((p, *o));
@@ -596,7 +698,7 @@ impl DecisionTable {
     }
 
     /// The roles `role` inherits, transitively, nearest first, with their distance.
-    pub fn ancestors(&self, scope: usize, role: usize) -> Vec<(usize, usize)> {
+    pub(crate) fn ancestors(&self, scope: usize, role: usize) -> Vec<(usize, usize)> {
         let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
             return Vec::new();
         };

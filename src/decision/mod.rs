@@ -138,19 +138,19 @@ impl DecisionTable {
             deciding_role: None,
         };
         for &role in roles.iter() {
-            let Some(role_id) = self.role_at(scope, role) else {
+            let Some(role_id) = self.role_at_index(scope, role) else {
                 continue;
             };
             let outcome = self.decide(action, role_id, facts);
             match (outcome.effect, outcome.rule) {
                 (Effect::Allow, rule) => {
                     decision.effect = Effect::Allow;
-                    decision.rule = rule;
+                    decision.rule = rule.map(|r| r.index());
                     decision.deciding_role = Some(role);
                     return decision;
                 }
                 (Effect::Deny, Some(rule)) if decision.rule.is_none() => {
-                    decision.rule = Some(rule);
+                    decision.rule = Some(rule.index());
                     decision.deciding_role = Some(role);
                 }
                 _ => {}

@@ -525,7 +525,7 @@ fn action_entries(
 
 fn cell_state(table: &DecisionTable, s: usize, a: usize, r: usize) -> CellState {
     let policy = &table.policy;
-    let cell = table.cell(s, a, r);
+    let cell = table.cell_at(s, a, r);
     let rule_ref = |rule: usize| {
         policy.rules.get(rule).map(|x| RuleRef {
             text: policy.rule_for_action(x, a),
@@ -536,8 +536,8 @@ fn cell_state(table: &DecisionTable, s: usize, a: usize, r: usize) -> CellState 
     let mut via = Vec::new();
     if let Some(cell) = cell {
         if let Some(rule) = cell.rule {
-            rules.extend(rule_ref(rule));
-            let path = table.inheritance_path(s, r, rule);
+            rules.extend(rule_ref(rule.index()));
+            let path = table.inheritance_path_at(s, r, rule.index());
             if path.len() > 1 {
                 via = path.into_iter().map(|p| role_name(policy, s, p)).collect();
             }

@@ -13,7 +13,10 @@ use crate::syntax::ast::Effect;
 pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation) -> String {
     let policy = &table.policy;
     let mut out = String::new();
-    let Some((scope_name, scope)) = policy.scopes.get_index(e.scope) else {
+    // Positions, as the policy's own lists hold them.
+    let e_scope = e.scope.index();
+    let e_roles: Vec<usize> = e.roles.iter().map(|r| r.index()).collect();
+    let Some((scope_name, scope)) = policy.scopes.get_index(e_scope) else {
         return out;
     };
     let role_name = |r: usize| scope.role_name(r);
@@ -25,17 +28,17 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
     let mut touched: Vec<usize> = policy
         .overrides
         .iter()
-        .filter(|o| o.scope == e.scope)
+        .filter(|o| o.scope == e_scope)
         .filter_map(|o| match o.subject {
             Subject::Role { scope, .. } => Some(scope),
             Subject::Fact(_) => None,
         })
         .collect();
-    touched.push(e.scope);
+    touched.push(e_scope);
     touched.sort_unstable();
     touched.dedup();
     for s in touched {
-        let (roles, source) = table.held_roles(request, s);
+        let (roles, source) = table.held(request, s);
         let Some((name, sc)) = policy.scopes.get_index(s) else {
             continue;
         };
@@ -84,7 +87,7 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
             let considered = policy
                 .overrides
                 .iter()
-                .filter(|o| o.scope == e.scope)
+                .filter(|o| o.scope == e_scope)
                 .count();
             if considered > 0 {
                 let _ = writeln!(
@@ -94,7 +97,7 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
             }
         }
     }
-    let effective: Vec<String> = e.roles.iter().map(|&r| role_name(r)).collect();
+    let effective: Vec<String> = e_roles.iter().map(|&r| role_name(r)).collect();
     let _ = writeln!(
         out,
         "effective roles in {scope_name}: {}",
@@ -105,13 +108,13 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
         }
     );
 
-    for &role in &e.roles {
+    for &role in &e_roles {
         let _ = writeln!(out, "\nrole {}:", role_name(role));
-        let ancestors = table.ancestors(e.scope, role);
+        let ancestors = table.ancestors(e_scope, role);
         // Every rule naming the action and the role or an ancestor, in the order tried.
         let mut matches: Vec<(usize, Effect, usize, bool)> = Vec::new();
         for (id, rule) in policy.rules.iter().enumerate() {
-            if rule.scope != e.scope || !rule.actions.contains(&request.action.index()) {
+            if rule.scope != e_scope || !rule.actions.contains(&request.action.index()) {
                 continue;
             }
             let distance = ancestors
@@ -141,7 +144,7 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
             let Some(rule) = policy.rules.get(*id) else {
                 continue;
             };
-            let path = table.inheritance_path(e.scope, role, *id);
+            let path = table.inheritance_path_at(e_scope, role, *id);
             let via = if path.len() > 1 {
                 format!(
                     ", inherited through {}",
@@ -211,13 +214,13 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
     let summary = match (e.effect, e.deciding_role) {
         (Effect::Allow, Some(r)) => format!(
             "{} may {action_name}; several held roles combine by union: any effective role allowing suffices",
-            role_name(r)
+            role_name(r.index())
         ),
         _ if e.roles.is_empty() => "no effective role in this scope".to_string(),
         _ => "no effective role may do it".to_string(),
     };
     let _ = writeln!(out, "\ndecision: {decision} ({summary})");
-    let would = table.facts_that_would_change(request, e.effect);
+    let would = table.fact_positions_that_would_change(request, e.effect);
     if !would.is_empty() {
         let names: Vec<String> = would.iter().map(|&f| policy.fact_name(f)).collect();
         let _ = writeln!(out, "would change if true: {}", names.join(", "));

@@ -8,15 +8,15 @@ mod errors;
 mod explain;
 mod lines;
 mod request;
+mod shape;
 
 pub use errors::{JsonError, ShapeError};
 pub use explain::explain;
 pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
 pub use request::{Request, ResolvedRequest};
 
-use serde::Serialize;
-
-use crate::compile::{DecisionTable, FactSet, Outcome, RoleId};
+use crate::compile::{DecisionTable, FactId, FactSet, Outcome, RoleId, RuleId, ScopeId};
+use crate::invariant::name_or_missing;
 use crate::syntax::ast::Effect;
 
 /// Why a request could not be answered.
@@ -107,20 +107,20 @@ pub enum RoleSource {
 pub struct Evaluation {
     /// Allow or deny.
     pub effect: Effect,
-    /// The action's scope index.
-    pub scope: usize,
-    /// Effective role indexes in the action's scope, in declaration order.
-    pub roles: Vec<usize>,
-    /// Role indexes assigned or defaulted, before any override.
-    pub held: Vec<usize>,
+    /// The action's scope.
+    pub scope: ScopeId,
+    /// Effective roles in the action's scope, in declaration order.
+    pub roles: Vec<RoleId>,
+    /// Roles assigned or defaulted, before any override.
+    pub held: Vec<RoleId>,
     /// Where `held` came from.
     pub source: RoleSource,
-    /// The override applied, by index.
+    /// The override applied, by its position in the policy's overrides.
     pub override_applied: Option<usize>,
     /// The rule that decided.
-    pub rule: Option<usize>,
+    pub rule: Option<RuleId>,
     /// The effective role whose cell decided.
-    pub deciding_role: Option<usize>,
+    pub deciding_role: Option<RoleId>,
 }
 
 impl crate::decision::Principal for ResolvedRequest {
@@ -136,12 +136,21 @@ impl DecisionTable {
     /// Roles held in `scope` before overrides: assigned, else the kind's
     /// default, else the scope's default. One scope at a time, so asking
     /// costs the same whatever the number of scopes.
-    pub fn held_roles<'a>(
-        &'a self,
-        request: &'a ResolvedRequest,
-        scope: usize,
-    ) -> (&'a [usize], RoleSource) {
-        self.held(request, scope)
+    pub fn held_roles(
+        &self,
+        request: &ResolvedRequest,
+        scope: ScopeId,
+    ) -> (Vec<RoleId>, RoleSource) {
+        let (held, source) = self.held(request, scope.index());
+        (self.role_ids(scope.index(), held), source)
+    }
+
+    /// Role positions of scope `s` as ids.
+    fn role_ids(&self, s: usize, roles: &[usize]) -> Vec<RoleId> {
+        roles
+            .iter()
+            .filter_map(|&r| self.role_at_index(s, r))
+            .collect()
     }
 
     /// Evaluates a resolved request.
@@ -151,19 +160,31 @@ impl DecisionTable {
         let scope = request.action.scope();
         Evaluation {
             effect: d.effect,
-            scope,
-            roles: roles.to_vec(),
-            held: self.held(request, scope).0.to_vec(),
+            scope: request.action.scope_id(),
+            roles: self.role_ids(scope, &roles),
+            held: self.role_ids(scope, self.held(request, scope).0),
             source: d.source,
             override_applied: d.override_applied,
-            rule: d.rule,
-            deciding_role: d.deciding_role,
+            rule: d.rule.map(RuleId::at),
+            deciding_role: d.deciding_role.and_then(|r| self.role_at_index(scope, r)),
         }
     }
 
     /// Facts missing from the request (so false) that, set true one at a
     /// time, would change the decision.
     pub fn facts_that_would_change(
+        &self,
+        request: &ResolvedRequest,
+        current: Effect,
+    ) -> Vec<FactId> {
+        self.fact_positions_that_would_change(request, current)
+            .into_iter()
+            .map(FactId::at)
+            .collect()
+    }
+
+    /// [`Self::facts_that_would_change`] by positions.
+    pub(crate) fn fact_positions_that_would_change(
         &self,
         request: &ResolvedRequest,
         current: Effect,
@@ -211,13 +232,13 @@ impl DecisionTable {
         let d = self.decide_for(&lookup, lookup.action, &lookup.facts, &mut roles);
         Ok(Verdict {
             decision: d.effect,
-            rule: d.rule,
+            rule: d.rule.map(RuleId::at),
         })
     }
 
-    /// `file:line` of a rule, by index (as [`Verdict::rule`] gives it).
-    pub fn rule_at(&self, rule: usize) -> Option<String> {
-        self.policy.rules.get(rule).map(|r| r.loc.file_line())
+    /// `file:line` of a rule (as [`Verdict::rule`] gives it).
+    pub fn rule_at(&self, rule: RuleId) -> Option<String> {
+        self.rule(rule).map(|r| r.loc.file_line())
     }
 
     /// Answers a request given by names.
@@ -227,21 +248,30 @@ impl DecisionTable {
         Ok(self.answer(&resolved, &evaluation))
     }
 
-    /// Whether a role id may do an action, from ids only (no names).
+    /// Whether a resolved request is allowed, from ids only (no names).
     pub fn decide_ids(&self, request: &ResolvedRequest) -> Effect {
-        self.evaluate_resolved(request).effect
+        let mut roles = crate::decision::Roles::new();
+        self.decide_for(request, request.action, &request.facts, &mut roles)
+            .effect
     }
 
     /// Turns an evaluation into the answer shown to people and tools.
     pub fn answer(&self, request: &ResolvedRequest, e: &Evaluation) -> Answer {
         let policy = &self.policy;
-        let scope = policy.scopes.get_index(e.scope);
-        let scope_name = scope.map(|(n, _)| n.clone()).unwrap_or_default();
-        let role_name = |r: usize| scope.map(|(_, s)| s.role_name(r)).unwrap_or_default();
-        let action_name = scope
-            .map(|(_, s)| s.action_name(request.action.index()))
-            .unwrap_or_default();
-        let rule = e.rule.and_then(|r| policy.rules.get(r));
+        let s = e.scope.index();
+        let scope = policy.scopes.get_index(s);
+        let scope_name = name_or_missing(scope.map(|(n, _)| n.as_str()), "scope");
+        // Every role id of an evaluation is of its scope; a missing scope is
+        // a broken invariant, shown as such by `name_or_missing`.
+        let role_name = |r: usize| match scope {
+            Some((_, sc)) => sc.role_name(r),
+            None => name_or_missing(None, "scope").to_string(),
+        };
+        let action_name = match scope {
+            Some((_, sc)) => sc.action_name(request.action.index()),
+            None => name_or_missing(None, "scope").to_string(),
+        };
+        let rule = e.rule.and_then(|r| self.rule(r));
         let override_info = e
             .override_applied
             .and_then(|i| policy.overrides.get(i))
@@ -253,19 +283,19 @@ impl DecisionTable {
             RoleSource::KindDefault | RoleSource::ScopeDefault => Some(
                 e.held
                     .first()
-                    .map_or_else(|| "none".to_string(), |&r| role_name(r)),
+                    .map_or_else(|| "none".to_string(), |r| role_name(r.index())),
             ),
             _ => None,
         };
-        let roles: Vec<String> = e.roles.iter().map(|&r| role_name(r)).collect();
-        let mut via = None;
-        let mut via_path = None;
-        if let (Some(role), Some(rule_index)) = (e.deciding_role, e.rule) {
-            let path = self.inheritance_path(e.scope, role, rule_index);
-            if path.len() > 1 {
-                via = Some(path.iter().map(|&r| role_name(r)).collect::<Vec<_>>());
-                via_path = Some(path);
-            }
+        let positions = |ids: &[RoleId]| -> Vec<usize> { ids.iter().map(|r| r.index()).collect() };
+        let roles = positions(&e.roles);
+        let mut path = Vec::new();
+        if let (Some(role), Some(rule)) = (e.deciding_role, e.rule) {
+            path = self.inheritance_path_at(s, role.index(), rule.index());
+        }
+        let via = (path.len() > 1).then(|| path.iter().map(|&r| role_name(r)).collect());
+        if path.len() <= 1 {
+            path.clear();
         }
         let mut reason = ReasonText {
             table: self,
@@ -274,30 +304,24 @@ impl DecisionTable {
         let decision = crate::decision::Decision {
             effect: e.effect,
             source: e.source,
-            held_first: e.held.first().copied(),
+            held_first: e.held.first().map(|r| r.index()),
             override_applied: e.override_applied,
-            rule: e.rule,
-            deciding_role: e.deciding_role,
+            rule: e.rule.map(RuleId::index),
+            deciding_role: e.deciding_role.map(|r| r.index()),
         };
-        let path: Vec<usize> = via_path.unwrap_or_default();
-        crate::decision::reason::write(&mut reason, &decision, request.action, &e.roles, &path);
-        let reason = reason.text;
+        crate::decision::reason::write(&mut reason, &decision, request.action, &roles, &path);
         let would_change = self
-            .facts_that_would_change(request, e.effect)
+            .fact_positions_that_would_change(request, e.effect)
             .into_iter()
             .map(|f| policy.fact_name(f))
             .collect();
         Answer {
             decision: e.effect,
             action: format!("{scope_name}:{action_name}"),
-            roles,
+            roles: roles.iter().map(|&r| role_name(r)).collect(),
             rule: rule.map(|r| r.loc.file_line()),
-            reason,
-            assigned: request
-                .assigned(e.scope)
-                .iter()
-                .map(|&r| role_name(r))
-                .collect(),
+            reason: reason.text,
+            assigned: request.assigned(s).iter().map(|&r| role_name(r)).collect(),
             default,
             override_applied: override_info,
             via,
@@ -358,7 +382,7 @@ impl crate::decision::reason::Sink for ReasonText<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
     decision: Effect,
-    rule: Option<usize>,
+    rule: Option<RuleId>,
 }
 
 impl Verdict {
@@ -372,14 +396,14 @@ impl Verdict {
         self.decision == Effect::Allow
     }
 
-    /// The deciding rule's index (`None`: nothing allowed it, the default deny).
-    pub fn rule(&self) -> Option<usize> {
+    /// The deciding rule (`None`: nothing allowed it, the default deny).
+    pub fn rule(&self) -> Option<RuleId> {
         self.rule
     }
 }
 
 /// An override that applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverrideInfo {
     /// `file:line`
     pub at: String,
@@ -387,8 +411,9 @@ pub struct OverrideInfo {
     pub text: String,
 }
 
-/// The answer to a request: what `eval` prints, one JSON object per line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The answer to a request: what `eval` prints, one JSON object per line
+/// (its shape is `shape::AnswerShape`, which the fast path writes too).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     /// `allow` or `deny`.
     pub decision: Effect,
@@ -405,10 +430,33 @@ pub struct Answer {
     /// The default role used when none was assigned (`none`: no access).
     pub default: Option<String>,
     /// The override that replaced the assigned roles.
-    #[serde(rename = "override")]
     pub override_applied: Option<OverrideInfo>,
     /// The inheritance path from the deciding role to the role the rule names.
     pub via: Option<Vec<String>>,
     /// Facts that were missing (so false) and would change the decision if true.
     pub would_change: Vec<String>,
+}
+
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        shape::AnswerShape {
+            decision: self.decision,
+            action: &self.action,
+            roles: &self.roles,
+            rule: self.rule.as_deref(),
+            reason: &self.reason,
+            assigned: &self.assigned,
+            default: self.default.as_deref(),
+            override_applied: self
+                .override_applied
+                .as_ref()
+                .map(|o| shape::OverrideShape {
+                    at: &o.at,
+                    text: &o.text,
+                }),
+            via: self.via.as_ref(),
+            would_change: &self.would_change,
+        }
+        .serialize(serializer)
+    }
 }

@@ -5,7 +5,8 @@ use serde_json::Value;
 use smallvec::SmallVec;
 
 use super::{EvalError, ShapeError};
-use crate::compile::{ActionId, DecisionTable, FactSet};
+use crate::compile::ids;
+use crate::compile::{ActionId, DecisionTable, FactSet, RoleId, ScopeId};
 use crate::resolve::suggest;
 
 /// A request as written: names, not ids.
@@ -119,18 +120,26 @@ pub struct ResolvedRequest {
     /// deciding grows with the number of scopes of the policy.
     assigned: Vec<(usize, Vec<usize>)>,
     /// Kind index.
-    pub kind: Option<usize>,
+    pub(crate) kind: Option<usize>,
     /// The action.
     pub action: ActionId,
     /// True facts.
     pub facts: FactSet,
     /// Fact indexes the request gave a value for.
-    pub given: Vec<usize>,
+    pub(crate) given: Vec<usize>,
 }
 
 impl ResolvedRequest {
-    /// Role indexes assigned in scope `scope`, as given (empty: none assigned).
-    pub fn assigned(&self, scope: usize) -> &[usize] {
+    /// Roles assigned in `scope`, as given (none: none assigned).
+    pub fn assigned_roles(&self, scope: ScopeId) -> impl Iterator<Item = RoleId> + '_ {
+        self.assigned(scope.index()).iter().map(move |&r| RoleId {
+            scope: scope.0,
+            index: ids::exact(r),
+        })
+    }
+
+    /// Role positions assigned in scope `scope`, as given (empty: none assigned).
+    pub(crate) fn assigned(&self, scope: usize) -> &[usize] {
         self.assigned
             .binary_search_by_key(&scope, |&(s, _)| s)
             .ok()
@@ -138,11 +147,9 @@ impl ResolvedRequest {
             .map_or(&[], |(_, roles)| roles.as_slice())
     }
 
-    /// The scopes the request names, in scope order, with the roles assigned in each.
-    pub fn assigned_scopes(&self) -> impl Iterator<Item = (usize, &[usize])> {
-        self.assigned
-            .iter()
-            .map(|(s, roles)| (*s, roles.as_slice()))
+    /// The scopes the request names, in scope order.
+    pub fn scopes(&self) -> impl Iterator<Item = ScopeId> + '_ {
+        self.assigned.iter().map(|&(s, _)| ScopeId::at(s))
     }
 }
 
@@ -242,7 +249,7 @@ impl DecisionTable {
                 scope: scope_name.to_string(),
                 help: help(Unknown::Scope(scope_name)),
             })?;
-        let action = self.action_id_in(scope_index, action_name).ok_or_else(|| {
+        let action = self.action_id_at(scope_index, action_name).ok_or_else(|| {
             EvalError::UnknownAction {
                 scope: scope_name.to_string(),
                 action: action_name.to_string(),

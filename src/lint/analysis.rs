@@ -62,7 +62,7 @@ pub fn implies(a: &Cond, b: &Cond) -> Option<bool> {
 /// When a cell allows, as a condition: `true`, `false`, or the conditional
 /// cell's expression.
 pub fn allow_when(table: &DecisionTable, scope: usize, action: usize, role: usize) -> Cond {
-    match table.cell(scope, action, role) {
+    match table.cell_at(scope, action, role) {
         Some(cell) => match (cell.decision, cell.conditional) {
             (CellDecision::Allow, _) => Cond::Const(true),
             (CellDecision::Deny, _) | (CellDecision::Conditional, None) => Cond::Const(false),
@@ -95,11 +95,11 @@ pub fn deciding_rules(table: &DecisionTable) -> Vec<bool> {
     for (s, scope) in table.policy.scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
             for r in 0..scope.roles.len() {
-                let Some(cell) = table.cell(s, a, r) else {
+                let Some(cell) = table.cell_at(s, a, r) else {
                     continue;
                 };
                 if let Some(rule) = cell.rule {
-                    if let Some(u) = used.get_mut(rule) {
+                    if let Some(u) = used.get_mut(rule.index()) {
                         *u = true;
                     }
                 }
@@ -118,7 +118,7 @@ pub use crate::decision::combine::{Candidate, deciding};
 
 /// Every rule naming `action` and `role` or one of its ancestors, in the order
 /// the combination rule tries them (distance, deny first, declaration), uncut:
-/// the decision core's [`candidates`](crate::decision::combine::candidates).
+/// the decision core's `combine::candidates`.
 pub fn candidates(
     table: &DecisionTable,
     scope: usize,

@@ -130,20 +130,24 @@ impl<'a> Context<'a> {
 
     /// The name of role `role` of scope `scope`.
     pub fn role_name(&self, scope: usize, role: usize) -> &'a str {
-        self.policy
+        let name = self
+            .policy
             .scopes
             .get_index(scope)
             .and_then(|(_, s)| s.roles.get_index(role))
-            .map_or("?", |(n, _)| n.as_str())
+            .map(|(n, _)| n.as_str());
+        crate::invariant::name_or_missing(name, "role")
     }
 
     /// The name of action `action` of scope `scope`.
     pub fn action_name(&self, scope: usize, action: usize) -> &'a str {
-        self.policy
+        let name = self
+            .policy
             .scopes
             .get_index(scope)
             .and_then(|(_, s)| s.actions.get_index(action))
-            .map_or("?", |(n, _)| n.as_str())
+            .map(|(n, _)| n.as_str());
+        crate::invariant::name_or_missing(name, "action")
     }
 
     /// A rule cited in a message: `` `allow a to x` (file:line) ``.
@@ -232,7 +236,7 @@ fn role_facts(table: &DecisionTable) -> Vec<Vec<RoleFacts>> {
                 .map(|r| {
                     let grants_nothing = (0..scope.actions.len()).all(|a| {
                         table
-                            .cell(s, a, r)
+                            .cell_at(s, a, r)
                             .is_none_or(|c| c.decision == CellDecision::Deny)
                     });
                     let parents = scope

@@ -226,7 +226,7 @@ impl Report {
 }
 
 /// Lints a compiled policy; `files` are the parsed files it was compiled from
-/// (root first, as [`Loader`] returns them), for their comments.
+/// (root first, as [`Loader`](crate::syntax::Loader) returns them), for their comments.
 pub fn lint(files: &[ParsedFile], table: &DecisionTable) -> Report {
     let cx = Context::new(files, table);
     let mut findings = Vec::new();

@@ -5,7 +5,8 @@ use super::{cell_summary, scopes};
 use crate::compile::DecisionTable;
 
 /// The table as CSV.
-pub fn to_csv(table: &DecisionTable, only: Option<usize>) -> String {
+pub fn to_csv(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> String {
+    let only = only.map(crate::compile::ScopeId::index);
     let mut out = String::from("scope,action,role,decision,condition\n");
     for s in scopes(table, only) {
         let Some((scope_name, scope)) = table.policy.scopes.get_index(s) else {

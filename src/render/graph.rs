@@ -141,19 +141,19 @@ fn scope_title(name: &str, scope: &Scope) -> String {
 }
 
 fn fact_lines(policy: &Policy, f: usize) -> Vec<String> {
-    let (name, label) = policy
-        .facts
-        .get_index(f)
-        .map_or(("?", None), |(n, fact)| (n.as_str(), fact.label.as_deref()));
+    let (name, label) = policy.facts.get_index(f).map_or_else(
+        || (crate::invariant::name_or_missing(None, "fact"), None),
+        |(n, fact)| (n.as_str(), fact.label.as_deref()),
+    );
     let id = format!("fact {name}");
     two_lines(label, &id)
 }
 
 fn kind_lines(policy: &Policy, k: usize) -> Vec<String> {
-    let (name, label) = policy
-        .kinds
-        .get_index(k)
-        .map_or(("?", None), |(n, kind)| (n.as_str(), kind.label.as_deref()));
+    let (name, label) = policy.kinds.get_index(k).map_or_else(
+        || (crate::invariant::name_or_missing(None, "kind"), None),
+        |(n, kind)| (n.as_str(), kind.label.as_deref()),
+    );
     let id = format!("kind {name}");
     two_lines(label, &id)
 }
@@ -182,7 +182,12 @@ fn dot_quote(lines: &[String]) -> String {
 }
 
 fn dot_id(policy: &Policy, node: Node) -> String {
-    let scope_name = |s: usize| policy.scopes.get_index(s).map_or("?", |(n, _)| n.as_str());
+    let scope_name = |s: usize| {
+        crate::invariant::name_or_missing(
+            policy.scopes.get_index(s).map(|(n, _)| n.as_str()),
+            "scope",
+        )
+    };
     let id = match node {
         Node::Role(s, r) => policy.role_name(s, r),
         Node::Anyone(s) => format!("{} anyone", scope_name(s)),
@@ -190,7 +195,10 @@ fn dot_id(policy: &Policy, node: Node) -> String {
         Node::Fact(f) => format!("fact {}", policy.fact_name(f)),
         Node::Kind(k) => format!(
             "kind {}",
-            policy.kinds.get_index(k).map_or("?", |(n, _)| n.as_str())
+            crate::invariant::name_or_missing(
+                policy.kinds.get_index(k).map(|(n, _)| n.as_str()),
+                "kind"
+            )
         ),
     };
     dot_quote(&[id])

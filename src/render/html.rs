@@ -45,7 +45,8 @@ fn esc(text: &str) -> Escaped<'_> {
 }
 
 /// The table as one HTML page, restricted to one scope when `only` is given.
-pub fn to_html(table: &DecisionTable, only: Option<usize>) -> String {
+pub fn to_html(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> String {
+    let only = only.map(crate::compile::ScopeId::index);
     let policy = &table.policy;
     let title = policy.name.as_deref().unwrap_or("Policy");
     let mut out = String::new();
@@ -140,10 +141,11 @@ fn list(out: &mut String, class: &str, items: impl IntoIterator<Item = String>) 
 
 /// A role's label, or its id.
 fn role_label(scope: &Scope, r: usize) -> &str {
-    scope
+    let label = scope
         .roles
         .get_index(r)
-        .map_or("?", |(name, role)| role.label.as_deref().unwrap_or(name))
+        .map(|(name, role)| role.label.as_deref().unwrap_or(name));
+    crate::invariant::name_or_missing(label, "role")
 }
 
 /// A role as `Label <code>id</code>`, escaped.
@@ -153,7 +155,7 @@ fn role_html(scope: &Scope, r: usize) -> String {
             Some(label) => format!("{} <code>{}</code>", esc(label), esc(name)),
             None => format!("<code>{}</code>", esc(name)),
         },
-        None => "?".to_string(),
+        None => crate::invariant::name_or_missing(None, "role").to_string(),
     }
 }
 
@@ -170,9 +172,11 @@ fn name_html(label: Option<&str>, id: &str) -> String {
 }
 
 fn action_label(scope: &Scope, a: usize) -> &str {
-    scope.actions.get_index(a).map_or("?", |(name, action)| {
-        action.label.as_deref().unwrap_or(name)
-    })
+    let label = scope
+        .actions
+        .get_index(a)
+        .map(|(name, action)| action.label.as_deref().unwrap_or(name));
+    crate::invariant::name_or_missing(label, "action")
 }
 
 fn scope_section(out: &mut String, table: &DecisionTable, s: usize) {
@@ -220,7 +224,7 @@ fn scope_section(out: &mut String, table: &DecisionTable, s: usize) {
             name_html(action.label.as_deref(), action_name)
         );
         for r in 0..roles {
-            if let Some(cell) = table.cell(s, a, r) {
+            if let Some(cell) = table.cell_at(s, a, r) {
                 cell_html(out, table, scope, (s, a, r), &cell);
             }
         }
@@ -302,7 +306,7 @@ fn cell_html(
     };
     let by_default =
         cell.decision == CellDecision::Deny && cell.rule.is_none() && cell.conditional.is_none();
-    let rule = cell.rule.and_then(|id| policy.rules.get(id));
+    let rule = cell.rule.and_then(|id| policy.rules.get(id.index()));
     let tooltip = match (rule, cell.conditional) {
         (Some(rule), _) => format!(
             "{word}: {} ({})",
@@ -335,7 +339,7 @@ fn cell_html(
                 esc(&rule.loc.file_line())
             );
         }
-        out.push_str(&path_html(table, scope, s, r, rule_id));
+        out.push_str(&path_html(table, scope, s, r, rule_id.index()));
     } else if let Some(c) = cell.conditional {
         match c.fixed {
             Some(effect) => {
@@ -399,7 +403,7 @@ fn cell_html(
 
 /// How the role reaches the role a rule names: written for it, or inherited.
 fn path_html(table: &DecisionTable, scope: &Scope, s: usize, r: usize, rule: usize) -> String {
-    let path = table.inheritance_path(s, r, rule);
+    let path = table.inheritance_path_at(s, r, rule);
     if path.len() > 1 {
         let steps: Vec<String> = path
             .iter()
@@ -433,7 +437,7 @@ fn about(out: &mut String, table: &DecisionTable, s: usize, scope: &Scope) {
     let mut conditions = Vec::new();
     for a in 0..scope.actions.len() {
         for r in 0..scope.roles.len() {
-            let Some(cell) = table.cell(s, a, r) else {
+            let Some(cell) = table.cell_at(s, a, r) else {
                 continue;
             };
             if let (CellDecision::Conditional, Some(text)) = (cell.decision, cell.condition()) {

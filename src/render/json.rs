@@ -7,7 +7,8 @@ use crate::compile::DecisionTable;
 use crate::resolve::Subject;
 
 /// The table as pretty-printed JSON.
-pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
+pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> String {
+    let only = only.map(crate::compile::ScopeId::index);
     let policy = &table.policy;
     let name_of = |s: usize, r: usize| policy.role_name(s, r);
     let mut scope_values = Vec::new();
@@ -44,7 +45,7 @@ pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
             let origins = table.origins(s, a);
             for (r, role) in scope.roles.keys().enumerate() {
                 let (decision, condition) = cell_summary(table, s, a, r);
-                let cell = table.cell(s, a, r);
+                let cell = table.cell_at(s, a, r);
                 let rule = cell.and_then(|c| c.rule);
                 // Where the deciding rule comes from, not the whole path: a
                 // path per cell made a 10,000-level chain's JSON quadratic
@@ -72,7 +73,7 @@ pub fn to_json(table: &DecisionTable, only: Option<usize>) -> String {
                     "role": role,
                     "decision": decision.as_str(),
                     "condition": condition,
-                    "rule": rule.and_then(|r| policy.rules.get(r)).map(|r| r.loc.file_line()),
+                    "rule": rule.and_then(|r| policy.rules.get(r.index())).map(|r| r.loc.file_line()),
                     "from": from,
                     "distance": distance,
                     "through": through,

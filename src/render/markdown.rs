@@ -7,7 +7,8 @@ use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::Cond;
 
 /// The table as Markdown, one table per scope, with labels where declared.
-pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
+pub fn to_markdown(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> String {
+    let only = only.map(crate::compile::ScopeId::index);
     let policy = &table.policy;
     let mut out = String::new();
     for (n, s) in scopes(table, only).into_iter().enumerate() {
@@ -56,7 +57,7 @@ pub fn to_markdown(table: &DecisionTable, only: Option<usize>) -> String {
                     CellDecision::Allow => "✅".to_string(),
                     CellDecision::Deny => "❌".to_string(),
                     CellDecision::Conditional => {
-                        let cell = table.cell(s, a, r);
+                        let cell = table.cell_at(s, a, r);
                         let shown = cell
                             .and_then(|c| c.conditional)
                             .map(|c| match &c.allow_when {

@@ -35,7 +35,12 @@ pub enum Format {
 }
 
 /// Renders `table`, restricted to one scope when `scope` is given.
-pub fn render(table: &DecisionTable, format: Format, scope: Option<usize>, color: bool) -> String {
+pub fn render(
+    table: &DecisionTable,
+    format: Format,
+    scope: Option<crate::compile::ScopeId>,
+    color: bool,
+) -> String {
     match format {
         Format::Text => to_text(table, scope, color),
         Format::Markdown => to_markdown(table, scope),
@@ -59,7 +64,7 @@ pub(crate) fn cell_summary(
     a: usize,
     r: usize,
 ) -> (CellDecision, Option<String>) {
-    match table.cell(s, a, r) {
+    match table.cell_at(s, a, r) {
         Some(cell) => {
             let condition = (cell.decision == CellDecision::Conditional)
                 .then(|| cell.condition().map(str::to_string))

@@ -14,7 +14,12 @@ const RESET: &str = "\x1b[0m";
 /// The table as a grid: one row per action, one column per role; ✓ allow,
 /// ✗ deny, ? conditional (its condition listed below the grid). `color`
 /// adds ANSI colors on top of the symbols, never instead of them.
-pub fn to_text(table: &DecisionTable, only: Option<usize>, color: bool) -> String {
+pub fn to_text(
+    table: &DecisionTable,
+    only: Option<crate::compile::ScopeId>,
+    color: bool,
+) -> String {
+    let only = only.map(crate::compile::ScopeId::index);
     let mut out = String::new();
     let paint = |code: &str, text: &str| {
         if color {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use super::lookup::{self, What};
 use super::query::{self, Name};
 use super::{Origin, Outcome, Session};
-use crate::compile::CellDecision;
+use crate::compile::Access;
+use crate::invariant::name_or_missing;
 use crate::render::{Format, render};
 use crate::resolve::suggestion;
 
@@ -245,7 +246,12 @@ impl Session {
             "table" => {
                 let color = self.color;
                 self.scoped(args, ":table [SCOPE] [in POLICY]", out, |t, s, out| {
-                    out.push_str(&render(t, Format::Text, s, color));
+                    out.push_str(&render(
+                        t,
+                        Format::Text,
+                        s.and_then(|s| t.scope_at(s)),
+                        color,
+                    ));
                 })
             }
             "who" => self.who(args, out),
@@ -434,27 +440,22 @@ impl Session {
         let _ = writeln!(out, "who can {scope_name}:{action}{label}{}", self.tag(i));
         let width = scope.roles.keys().map(String::len).max().unwrap_or(0);
         let mut anyone = false;
-        for (r, role) in scope.roles.keys().enumerate() {
-            let Some(cell) = table.cell(s, a, r) else {
-                continue;
-            };
-            let how = match cell.decision {
-                CellDecision::Deny => continue,
-                CellDecision::Conditional => {
-                    format!("when {}", cell.condition().unwrap_or("?"))
-                }
-                CellDecision::Allow => {
+        let Some(action_id) = table.action_at_index(s, a) else {
+            return Ok(());
+        };
+        for (role, access) in table.who_can(action_id) {
+            let how = match access {
+                Access::When(condition) => format!("when {condition}"),
+                Access::Always { rule } => {
                     let mut how = "always".to_string();
-                    if let Some(rule) = cell.rule {
-                        if let Some(decl) = table.policy.rules.get(rule) {
-                            let _ = write!(how, " ({}", decl.loc.file_line());
+                    if let Some(rule) = rule {
+                        if let Some(at) = table.rule_at(rule) {
+                            let _ = write!(how, " ({at}");
                         }
-                        let path = table.inheritance_path(s, r, rule);
+                        let path = table.inheritance_path(role, rule);
                         if path.len() > 1 {
-                            let names: Vec<&str> = path
-                                .iter()
-                                .filter_map(|&p| scope.roles.get_index(p).map(|(n, _)| n.as_str()))
-                                .collect();
+                            let names: Vec<&str> =
+                                path.iter().filter_map(|&p| table.role_name(p)).collect();
                             let _ = write!(how, ", inherited through {}", names.join(" → "));
                         }
                         how.push(')');
@@ -463,7 +464,8 @@ impl Session {
                 }
             };
             anyone = true;
-            let _ = writeln!(out, "  {role:<width$}  {how}");
+            let name = name_or_missing(table.role_name(role), "role");
+            let _ = writeln!(out, "  {name:<width$}  {how}");
         }
         if !anyone {
             out.push_str("  no role may\n");
@@ -498,16 +500,18 @@ impl Session {
             return Ok(());
         };
         let mut rows = Vec::new();
-        for (a, (action, action_decl)) in scope.actions.iter().enumerate() {
-            let Some(cell) = table.cell(s, a, r) else {
+        let Some(role_id) = table.role_at_index(s, r) else {
+            return Ok(());
+        };
+        for (action, access) in table.what_can(role_id) {
+            let Some((name, action_decl)) = scope.actions.get_index(action.index()) else {
                 continue;
             };
-            let condition = match cell.decision {
-                CellDecision::Deny => continue,
-                CellDecision::Allow => None,
-                CellDecision::Conditional => cell.conditional.map(|c| c.text.as_str()),
+            let condition = match access {
+                Access::Always { .. } => None,
+                Access::When(condition) => Some(condition),
             };
-            rows.push((action_decl.section, action.as_str(), condition));
+            rows.push((action_decl.section, name.as_str(), condition));
         }
         let mut about = Vec::new();
         if let Some(label) = &decl.label {
@@ -656,7 +660,8 @@ fn roles(table: &crate::DecisionTable, only: Option<usize>, out: &mut String) {
         }
         heading(out, scope_name, scope.label.as_deref());
         let width = scope.roles.keys().map(String::len).max().unwrap_or(0);
-        let role_name = |r: usize| scope.roles.get_index(r).map_or("?", |(n, _)| n.as_str());
+        let role_name =
+            |r: usize| name_or_missing(scope.roles.get_index(r).map(|(n, _)| n.as_str()), "role");
         for (name, role) in &scope.roles {
             let parents: Vec<&str> = role.parents.iter().map(|&p| role_name(p)).collect();
             let inherits = if parents.is_empty() {
@@ -676,7 +681,7 @@ fn roles(table: &crate::DecisionTable, only: Option<usize>, out: &mut String) {
             defaults.push(shown(d));
         }
         for (k, d) in &scope.kind_defaults {
-            let kind = policy.kinds.get_index(*k).map_or("?", |(n, _)| n.as_str());
+            let kind = name_or_missing(policy.kinds.get_index(*k).map(|(n, _)| n.as_str()), "kind");
             defaults.push(format!("{kind}: {}", shown(d)));
         }
         if !defaults.is_empty() {

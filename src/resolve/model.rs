@@ -287,7 +287,7 @@ pub struct Override {
 
 impl Scope {
     /// The name of role `r`; resolve made every index, so a missing one is
-    /// a broken invariant ([`crate::invariant`]), not an empty name.
+    /// a broken invariant (`invariant::name_or_missing`), not an empty name.
     pub fn role_name(&self, r: usize) -> String {
         name_or_missing(self.roles.get_index(r).map(|(n, _)| n.as_str()), "role").to_string()
     }
@@ -357,25 +357,33 @@ impl Policy {
         let Some((_, scope)) = self.scopes.get_index(rule.scope) else {
             return rule_summary(rule);
         };
-        let roles: Vec<&str> = rule
-            .roles
-            .iter()
-            .filter_map(|&r| scope.roles.get_index(r).map(|(n, _)| n.as_str()))
-            .collect();
-        let action_name = scope
-            .actions
-            .get_index(action)
-            .map_or("?", |(n, _)| n.as_str());
-        let others = if rule.actions.len() > 1 { ", …" } else { "" };
-        let mut text = format!(
-            "{} {} to {action_name}{others}",
-            rule.effect.as_str(),
-            roles.join(", ")
-        );
-        if let Some(c) = &rule.condition {
-            text.push_str(" when ");
-            text.push_str(&c.text);
-        }
+        let mut text = self.rule_head(rule);
+        text.push_str(&scope.action_name(action));
+        text.push_str(&rule_tail(rule));
         text
     }
+
+    /// What [`rule_for_action`](Self::rule_for_action) writes before the
+    /// action: `allow a, b to `.
+    pub fn rule_head(&self, rule: &Rule) -> String {
+        let roles: Vec<String> = match self.scopes.get_index(rule.scope) {
+            Some((_, scope)) => rule.roles.iter().map(|&r| scope.role_name(r)).collect(),
+            None => vec![name_or_missing(None, "scope").to_string()],
+        };
+        format!("{} {} to ", rule.effect.as_str(), roles.join(", "))
+    }
+}
+
+/// What [`Policy::rule_for_action`] writes after the action: `, …` when
+/// the rule names others, then ` when condition`.
+pub fn rule_tail(rule: &Rule) -> String {
+    let mut tail = String::new();
+    if rule.actions.len() > 1 {
+        tail.push_str(", …");
+    }
+    if let Some(c) = &rule.condition {
+        tail.push_str(" when ");
+        tail.push_str(&c.text);
+    }
+    tail
 }

@@ -246,20 +246,21 @@ impl Coverage {
 
     /// Records what one evaluation of `action` (index in its scope) exercised.
     pub fn record(&mut self, e: &Evaluation, action: usize) {
-        let width = self.roles.get(e.scope).copied().unwrap_or(0);
+        let scope = e.scope.index();
+        let width = self.roles.get(scope).copied().unwrap_or(0);
         let exercised: Vec<usize> = match (e.effect, e.deciding_role) {
-            (Effect::Allow, Some(role)) => vec![role],
+            (Effect::Allow, Some(role)) => vec![role.index()],
             (Effect::Allow, None) => Vec::new(),
-            (Effect::Deny, _) => e.roles.clone(),
+            (Effect::Deny, _) => e.roles.iter().map(|r| r.index()).collect(),
         };
-        if let Some(cells) = self.cells.get_mut(e.scope) {
+        if let Some(cells) = self.cells.get_mut(scope) {
             for role in exercised {
                 if let Some(c) = cells.get_mut(action * width + role) {
                     *c = true;
                 }
             }
         }
-        if let Some(r) = e.rule.and_then(|r| self.rules.get_mut(r)) {
+        if let Some(r) = e.rule.and_then(|r| self.rules.get_mut(r.index())) {
             *r = true;
         }
     }
@@ -330,7 +331,10 @@ impl Coverage {
                     .scopes
                     .get_index(s)
                     .map(|(sn, sc)| {
-                        let an = sc.actions.get_index(a).map_or("?", |(n, _)| n.as_str());
+                        let an = crate::invariant::name_or_missing(
+                            sc.actions.get_index(a).map(|(n, _)| n.as_str()),
+                            "action",
+                        );
                         (sn.as_str(), an)
                     })
                     .unwrap_or(("?", "?"));

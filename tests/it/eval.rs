@@ -3,7 +3,7 @@
 
 use rolecall::{EvalError, Request};
 
-use super::support::{ask, decide, table};
+use super::support::{ByPosition, ask, decide, table};
 
 const HIERARCHY: &str = r#"
 fact risky_allowed
@@ -279,7 +279,9 @@ fn conditional_cells_agree_on_both_paths_for_every_assignment() {
     for mask in 0u32..256 {
         let mut set = rolecall::compile::FactSet::new();
         for (i, f) in facts.iter().enumerate() {
-            set.set(t.fact_index(f).expect("fact"), mask & (1 << i) != 0);
+            if mask & (1 << i) != 0 {
+                set.insert(t.fact_id(f).expect("fact"));
+            }
         }
         for action in ["few", "many", "mixed"] {
             let a = t.action_id("s", action).expect("action");
@@ -295,11 +297,11 @@ fn conditional_cells_agree_on_both_paths_for_every_assignment() {
 #[test]
 fn conditional_cells_show_the_effective_condition() {
     let t = table(HIERARCHY);
-    let s = t.scope_index("session").expect("scope");
+    let s = t.scope_id("session").expect("scope").index();
     let layout = t.policy().scopes.get_index(s).expect("scope").1;
     let a = layout.actions.get_index_of("layout").expect("action");
     let r = layout.roles.get_index_of("external_speaker").expect("role");
-    let cell = t.cell(s, a, r).expect("cell");
+    let cell = t.cell_by(s, a, r).expect("cell");
     assert_eq!(cell.decision, rolecall::compile::CellDecision::Conditional);
     assert_eq!(cell.condition(), Some("risky_allowed"));
 }
@@ -309,12 +311,12 @@ fn a_condition_that_cannot_change_the_outcome_is_not_conditional() {
     let t = table(
         "fact f\nscope s {\n role r\n action a\n deny r to a when f\n allow r to a when f or not f\n}\n",
     );
-    let cell = t.cell(0, 0, 0).expect("cell");
+    let cell = t.cell_by(0, 0, 0).expect("cell");
     // allowed when (not f) and (f or not f) = not f: still conditional.
     assert_eq!(cell.decision, rolecall::compile::CellDecision::Conditional);
     let t = table("fact f\nscope s {\n role r\n action a\n allow r to a when f or not f\n}\n");
     assert_eq!(
-        t.cell(0, 0, 0).expect("cell").decision,
+        t.cell_by(0, 0, 0).expect("cell").decision,
         rolecall::compile::CellDecision::Allow
     );
 }

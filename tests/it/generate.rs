@@ -1,5 +1,6 @@
 //! The policy generator: valid policies of every size, the same for a seed.
 
+use super::support::ByPosition;
 use rolecall::Request;
 use rolecall::compile::CellDecision;
 use rolecall::generate::{Spec, generate, requests};
@@ -35,7 +36,7 @@ fn generated_policies_mix_allow_deny_and_conditional_cells() {
     for s in 0..spec.scopes {
         for a in 0..spec.actions {
             for r in 0..spec.roles {
-                let cell = t.cell(s, a, r).expect("cell");
+                let cell = t.cell_by(s, a, r).expect("cell");
                 counts[match cell.decision {
                     CellDecision::Allow => 0,
                     CellDecision::Deny => 1,
@@ -52,9 +53,9 @@ fn generated_policies_mix_allow_deny_and_conditional_cells() {
     // Inheritance reaches far: some rule decides a cell through a parent.
     let inherited = (0..spec.roles).any(|r| {
         (0..spec.actions).any(|a| {
-            t.cell(0, a, r)
+            t.cell_by(0, a, r)
                 .and_then(|c| c.rule)
-                .is_some_and(|rule| t.inheritance_path(0, r, rule).len() > 2)
+                .is_some_and(|rule| t.path_by(0, r, rule.index()).len() > 2)
         })
     });
     assert!(inherited);
@@ -153,17 +154,22 @@ fn every_cell_agrees_with_the_combination_rule_computed_naively() {
         for &facts in masks {
             let mut set = rolecall::compile::FactSet::new();
             for f in 0..spec.facts {
-                set.set(f, facts & (1 << f) != 0);
+                if facts & (1 << f) != 0 {
+                    set.insert(t.fact_id(&format!("f{f}")).unwrap());
+                }
             }
             for s in 0..spec.scopes {
                 for a in 0..spec.actions {
-                    let action = t.action_at(s, a).unwrap();
+                    let action = t.action_by(s, a).unwrap();
                     for r in 0..spec.roles {
-                        let role = t.role_at(s, r).unwrap();
+                        let role = t.role_by(s, r).unwrap();
                         let outcome = t.decide(action, role, &set);
                         let expected = oracle(&t, s, a, r, facts);
                         assert_eq!(
-                            (outcome.effect == rolecall::Effect::Allow, outcome.rule),
+                            (
+                                outcome.effect == rolecall::Effect::Allow,
+                                outcome.rule.map(|r| r.index())
+                            ),
                             expected,
                             "{spec:?} s{s} a{a} r{r} facts {facts:b}"
                         );
@@ -190,7 +196,7 @@ fn side_table(t: &rolecall::DecisionTable) -> usize {
     for (s, scope) in t.policy().scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
             for r in 0..scope.roles.len() {
-                if let Some(c) = t.cell(s, a, r).unwrap().conditional {
+                if let Some(c) = t.cell_by(s, a, r).unwrap().conditional {
                     if seen.insert(c as *const _) {
                         bytes += std::mem::size_of_val(c)
                             + c.candidates.len() * std::mem::size_of::<(rolecall::Effect, usize)>()
@@ -220,12 +226,12 @@ fn names_resolve_to_their_ids_even_when_their_hashes_collide() {
     let t = table(&text);
     let facts = rolecall::compile::FactSet::new();
     for (i, r) in roles.iter().enumerate() {
-        assert_eq!(t.role_id("s", r), t.role_at(0, i), "{r}");
+        assert_eq!(t.role_id("s", r), t.role_by(0, i), "{r}");
         assert_eq!(t.allows_names("s", "x", r, &facts), Some(i == 7), "{r}");
         assert_eq!(t.allows_names("s", "y", r, &facts), Some(false), "{r}");
     }
-    assert_eq!(t.action_id("s", "y"), t.action_at(0, 1));
-    assert_eq!(t.fact_index("f"), Some(0));
+    assert_eq!(t.action_id("s", "y"), t.action_by(0, 1));
+    assert_eq!(t.fact_id("f").map(|f| f.index()), Some(0));
     assert_eq!(
         t.allows_names(
             "s",
@@ -244,9 +250,9 @@ fn names_resolve_to_their_ids_even_when_their_hashes_collide() {
     let t = table(&generate(&spec));
     for (s, (scope, sc)) in t.policy().scopes.iter().enumerate() {
         for (a, action) in sc.actions.keys().enumerate() {
-            assert_eq!(t.action_id(scope, action), t.action_at(s, a));
+            assert_eq!(t.action_id(scope, action), t.action_by(s, a));
             for (r, role) in sc.roles.keys().enumerate() {
-                let ids = t.allows(t.action_at(s, a).unwrap(), t.role_at(s, r).unwrap(), &facts);
+                let ids = t.allows(t.action_by(s, a).unwrap(), t.role_by(s, r).unwrap(), &facts);
                 assert_eq!(t.allows_names(scope, action, role, &facts), Some(ids));
             }
         }
@@ -274,8 +280,8 @@ fn more_than_16383_rules_take_four_bytes_a_cell_and_read_back() {
     assert_eq!(t.cell_bytes(), 4 * t.cell_count());
     let facts = rolecall::compile::FactSet::new();
     for a in 0..n {
-        let action = t.action_at(0, a).unwrap();
-        let (r0, r1) = (t.role_at(0, 0).unwrap(), t.role_at(0, 1).unwrap());
+        let action = t.action_by(0, a).unwrap();
+        let (r0, r1) = (t.role_by(0, 0).unwrap(), t.role_by(0, 1).unwrap());
         let allowed = a % 3 != 0;
         assert_eq!(t.allows(action, r0, &facts), allowed, "a{a}");
         assert_eq!(t.allows(action, r1, &facts), allowed, "a{a}");
@@ -285,7 +291,7 @@ fn more_than_16383_rules_take_four_bytes_a_cell_and_read_back() {
         assert_eq!(
             (
                 u8::from(outcome.effect == rolecall::Effect::Deny),
-                outcome.rule
+                outcome.rule.map(|r| r.index())
             ),
             expected
         );

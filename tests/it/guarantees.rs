@@ -3,7 +3,7 @@
 use rolecall::compile::CellDecision;
 use rolecall::render::{Format, render};
 
-use super::support::{ask, root, table};
+use super::support::{ByPosition, ask, root, table};
 
 #[test]
 fn what_no_rule_allows_is_denied() {
@@ -11,9 +11,9 @@ fn what_no_rule_allows_is_denied() {
         "fact f\nscope s {\n role r\n role q\n action a\n action b\n allow r to a when f\n}\n",
     );
     // A cell no rule names: deny, decided by no rule.
-    let cell = t.cell(0, 1, 0).unwrap();
+    let cell = t.cell_by(0, 1, 0).unwrap();
     assert_eq!((cell.decision, cell.rule), (CellDecision::Deny, None));
-    let cell = t.cell(0, 0, 1).unwrap();
+    let cell = t.cell_by(0, 0, 1).unwrap();
     assert_eq!((cell.decision, cell.rule), (CellDecision::Deny, None));
     // A condition that does not hold, or a fact not given: deny.
     for context in [r#"{"f": false}"#, "{}"] {

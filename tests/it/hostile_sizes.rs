@@ -3,6 +3,7 @@
 //! chains in JSON. Each test builds its input and asserts a bounded result;
 //! timings are recorded in docs/reliability.md, never asserted.
 
+use super::support::ByPosition;
 use miette::{SourceCode, SourceSpan};
 use rolecall::resolve::{MAX_CYCLE_EDGES_SHOWN, MAX_PER_CODE};
 use rolecall::source::SourceFile;
@@ -167,13 +168,13 @@ fn many_rules_per_action_combine_as_before() {
     text.push_str("}\n");
     let t = table(&text);
     for i in [0, 1, n - 2, n - 1] {
-        let cell = t.cell(0, 0, i + 1).unwrap();
+        let cell = t.cell_by(0, 0, i + 1).unwrap();
         let expected = if i % 2 == 0 { "allow" } else { "deny" };
         assert_eq!(cell.decision.as_str(), expected, "r{i}");
-        assert_eq!(cell.rule, Some(i));
+        assert_eq!(cell.rule.map(|r| r.index()), Some(i));
     }
     // top: 2,000 conditional allows fold into one flat `or`, in rule order.
-    let top = t.cell(0, 0, 0).unwrap().conditional.unwrap();
+    let top = t.cell_by(0, 0, 0).unwrap().conditional.unwrap();
     assert_eq!(top.candidates.len(), n);
     assert_eq!(top.text, ["f", "g"].repeat(n / 2).join(" or "));
     match &top.allow_when {
@@ -300,11 +301,11 @@ fn json_paths_followed_cell_to_cell_are_the_inheritance_paths() {
             };
             for a in 0..scope.actions.len() {
                 for r in 0..roles {
-                    let Some(rule) = t.cell(s, a, r).unwrap().rule else {
+                    let Some(rule) = t.cell_by(s, a, r).unwrap().rule else {
                         continue;
                     };
                     let expected: Vec<String> = t
-                        .inheritance_path(s, r, rule)
+                        .path_by(s, r, rule.index())
                         .into_iter()
                         .map(|x| scope.role_name(x))
                         .collect();

@@ -2,7 +2,7 @@
 //! stage, so the nesting limit cannot be bypassed, and the deepest condition
 //! the limit allows runs through every command on a small thread stack.
 
-use super::support::{cli, errors, table, temp_file};
+use super::support::{ByPosition, cli, errors, table, temp_file};
 
 /// A stack far smaller than any thread's default (Rust's 2 MiB, `serve`'s
 /// reload thread, the main thread's 8 MiB): what passes here passes
@@ -55,7 +55,7 @@ fn the_nesting_limit_holds_after_a_comment_ended_by_any_line_end() {
         }
         let t = table(&nested_after_comment(line_end, 64));
         let condition = t
-            .cell(0, 0, 0)
+            .cell_by(0, 0, 0)
             .and_then(|c| c.condition().map(str::to_string));
         assert_eq!(condition.as_deref(), Some("f"));
     }

@@ -3,7 +3,7 @@
 use rolecall::compile_str;
 use rolecall::render::{Format, escape_html, render, to_html};
 
-use super::support::{cli, table};
+use super::support::{ByPosition, cli, table};
 
 /// A small policy touching everything the page shows: labels, sections, an
 /// action outside any section, inheritance, allow/deny/conditional/default
@@ -173,7 +173,7 @@ fn every_livestorm_cell_shows_its_decision_rule_and_path() {
     for (s, scope) in t.policy().scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
             for (r, role) in scope.roles.keys().enumerate() {
-                let cell = t.cell(s, a, r).unwrap();
+                let cell = t.cell_by(s, a, r).unwrap();
                 let (class, markup) = shown[i];
                 i += 1;
                 let want = match cell.decision {
@@ -185,11 +185,11 @@ fn every_livestorm_cell_shows_its_decision_rule_and_path() {
                 assert!(markup.contains(&format!("data-role=\"{role}\"")));
                 match cell.rule {
                     Some(id) => {
-                        let rule = &t.policy().rules[id];
+                        let rule = &t.policy().rules[id.index()];
                         let text = escape_html(&t.policy().rule_for_action(rule, a));
                         assert!(markup.contains(&text), "{markup}");
                         assert!(markup.contains(&rule.loc.file_line()), "{markup}");
-                        let path = t.inheritance_path(s, r, id);
+                        let path = t.path_by(s, r, id.index());
                         if path.len() > 1 {
                             let labels: Vec<String> = path
                                 .iter()
@@ -243,7 +243,7 @@ fn conditional_cells_show_the_condition_and_the_candidates() {
 #[test]
 fn one_scope_only() {
     let t = table(EXAMPLE);
-    let page = to_html(&t, t.scope_index("workspace"));
+    let page = to_html(&t, t.scope_id("workspace"));
     assert_eq!(page.matches("<section class=\"scope\"").count(), 1);
     assert_eq!(cells(&page).len(), 2);
 }

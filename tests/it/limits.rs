@@ -3,7 +3,7 @@
 
 use rolecall::{Request, compile_str};
 
-use super::support::{ask, errors, table};
+use super::support::{ByPosition, ask, errors, table};
 
 #[test]
 fn ten_thousand_level_inheritance_chain() {
@@ -89,7 +89,7 @@ fn deeply_nested_conditions_are_a_diagnostic() {
     );
     let t = table(&ok);
     assert_eq!(
-        t.cell(0, 0, 0)
+        t.cell_by(0, 0, 0)
             .and_then(|c| c.condition().map(str::to_string))
             .as_deref(),
         Some("f")

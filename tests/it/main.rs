@@ -11,6 +11,7 @@ mod docs;
 mod duplicate_keys;
 mod errors;
 mod eval;
+mod facade;
 mod flat;
 mod fmt;
 mod generate;

@@ -97,3 +97,48 @@ pub fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     path
 }
+
+/// The table read by positions (declaration order), as tests walk it; the
+/// library's own API takes typed ids, which these resolve first.
+pub trait ByPosition {
+    fn cell_by(
+        &self,
+        scope: usize,
+        action: usize,
+        role: usize,
+    ) -> Option<rolecall::compile::Cell<'_>>;
+    fn path_by(&self, scope: usize, role: usize, rule: usize) -> Vec<usize>;
+    fn action_by(&self, scope: usize, action: usize) -> Option<rolecall::compile::ActionId>;
+    fn role_by(&self, scope: usize, role: usize) -> Option<rolecall::compile::RoleId>;
+}
+
+impl ByPosition for DecisionTable {
+    fn cell_by(
+        &self,
+        scope: usize,
+        action: usize,
+        role: usize,
+    ) -> Option<rolecall::compile::Cell<'_>> {
+        self.cell(self.action_by(scope, action)?, self.role_by(scope, role)?)
+    }
+    fn path_by(&self, scope: usize, role: usize, rule: usize) -> Vec<usize> {
+        let (Some(role), Some(rule)) = (self.role_by(scope, role), rule_id(self, rule)) else {
+            return Vec::new();
+        };
+        self.inheritance_path(role, rule)
+            .iter()
+            .map(|r| r.index())
+            .collect()
+    }
+    fn action_by(&self, scope: usize, action: usize) -> Option<rolecall::compile::ActionId> {
+        self.action_at(self.scope_at(scope)?, action)
+    }
+    fn role_by(&self, scope: usize, role: usize) -> Option<rolecall::compile::RoleId> {
+        self.role_at(self.scope_at(scope)?, role)
+    }
+}
+
+/// The id of the rule at position `index`.
+pub fn rule_id(table: &DecisionTable, index: usize) -> Option<rolecall::compile::RuleId> {
+    table.rule_ids().nth(index)
+}

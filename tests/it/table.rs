@@ -2,7 +2,7 @@
 
 use rolecall::render::{Format, render};
 
-use super::support::table;
+use super::support::{ByPosition, table};
 
 const EXAMPLE: &str = r#"
 policy "Example"
@@ -72,8 +72,11 @@ fn json_is_valid_and_complete() {
 #[test]
 fn every_cell_carries_its_rule_and_path() {
     let t = table(EXAMPLE);
-    let cell = t.cell(0, 0, 2).expect("moderator chat");
+    let cell = t.cell_by(0, 0, 2).expect("moderator chat");
     let rule = cell.rule.expect("rule");
-    assert_eq!(t.policy().rules[rule].loc.file_line(), "test.policy:15");
-    assert_eq!(t.inheritance_path(0, 2, rule), [2, 1, 0]);
+    assert_eq!(
+        t.policy().rules[rule.index()].loc.file_line(),
+        "test.policy:15"
+    );
+    assert_eq!(t.path_by(0, 2, rule.index()), [2, 1, 0]);
 }

@@ -10,17 +10,16 @@
 //! can turn on). A line the fast path does not take (invalid JSON, an unknown
 //! name, an unusual shape) goes to the general path, so errors read the same.
 
-mod json;
 mod parse;
 
 use std::collections::HashMap;
 
 use super::request::Unknown;
+use super::shape::{AnswerShape, ByIds, OverrideShape};
 use super::{EvalError, Request, RoleSource};
 use crate::compile::{ActionId, DecisionTable, FactSet};
 use crate::decision::{PathScratch, Principal, Roles, reason};
-use crate::syntax::ast::Effect;
-use json::escaped;
+use crate::resolve::rule_tail;
 use parse::Parsed;
 
 /// Answers request lines against one table, reusing its storage between lines.
@@ -116,24 +115,24 @@ impl Helps {
     }
 }
 
-/// Per-table texts and lookups, computed once; every text JSON-escaped.
+/// Per-table texts and lookups, computed once (serde escapes them as it writes).
 struct Texts {
-    scope_names: Vec<Vec<u8>>,
+    scope_names: Vec<String>,
     /// Per scope, per role.
-    role_names: Vec<Vec<Vec<u8>>>,
+    role_names: Vec<Vec<String>>,
     /// Per scope, per action.
-    action_names: Vec<Vec<Vec<u8>>>,
-    fact_names: Vec<Vec<u8>>,
-    /// Per rule: `file:line`, escaped.
-    rule_at: Vec<Vec<u8>>,
-    /// Per rule: `allow a, b to `, escaped (the action follows).
-    rule_head: Vec<Vec<u8>>,
-    /// Per rule: `, …` when it names several actions, then ` when condition`, escaped.
-    rule_tail: Vec<Vec<u8>>,
-    /// Per override: `file:line`, escaped.
-    override_at: Vec<Vec<u8>>,
-    /// Per override: as written, escaped.
-    override_text: Vec<Vec<u8>>,
+    action_names: Vec<Vec<String>>,
+    fact_names: Vec<String>,
+    /// Per rule: `file:line`.
+    rule_at: Vec<String>,
+    /// Per rule: `allow a, b to ` (the action follows).
+    rule_head: Vec<String>,
+    /// Per rule: `, …` when it names several actions, then ` when condition`.
+    rule_tail: Vec<String>,
+    /// Per override: `file:line`.
+    override_at: Vec<String>,
+    /// Per override: as written.
+    override_text: Vec<String>,
     /// Per scope, per kind: which roles the kind may be assigned (`None`: any).
     assignable: Vec<Vec<Option<Vec<bool>>>>,
 }
@@ -147,6 +146,9 @@ struct Scratch {
     path: Vec<usize>,
     path_scratch: PathScratch,
     would_change: Vec<usize>,
+    /// `scope:action` of the answer.
+    action: String,
+    reason: String,
 }
 
 impl Principal for Parsed {
@@ -216,23 +218,20 @@ impl<'t> LineEvaluator<'t> {
         let Some(action) = self.parsed.action else {
             return false;
         };
-        let mut roles = std::mem::take(&mut self.scratch.roles);
         let table = self.table;
-        let found = table.decide_for(&self.parsed, action, &self.parsed.facts, &mut roles);
-        let policy = &table.policy;
-        let rule = found.rule.filter(|&r| r < policy.rules.len());
+        let (t, parsed, s) = (&self.texts, &self.parsed, &mut self.scratch);
+        let found = table.decide_for(parsed, action, &parsed.facts, &mut s.roles);
+        let rule = found.rule.filter(|&r| r < table.policy.rules.len());
         // The inheritance path, when the deciding role inherits the rule.
-        let mut path = std::mem::take(&mut self.scratch.path);
-        path.clear();
+        s.path.clear();
         if let (Some(role), Some(r)) = (found.deciding_role, rule) {
             self.paths.path_into(
                 table,
                 (action.scope(), role, r),
-                &mut self.scratch.path_scratch,
-                &mut path,
+                &mut s.path_scratch,
+                &mut s.path,
             );
         }
-        let t = &self.texts;
         let (Some(scope_name), Some(role_names), Some(action_name)) = (
             t.scope_names.get(action.scope()),
             t.role_names.get(action.scope()),
@@ -240,126 +239,89 @@ impl<'t> LineEvaluator<'t> {
                 .get(action.scope())
                 .and_then(|a| a.get(action.index())),
         ) else {
-            self.scratch.roles = roles;
-            self.scratch.path = path;
             return false;
         };
-        let role_name = |r: usize| role_names.get(r).map_or(&[][..], Vec::as_slice);
-        let names = |out: &mut Vec<u8>, list: &[usize]| {
-            out.push(b'[');
-            for (i, &r) in list.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.push(b'"');
-                out.extend_from_slice(role_name(r));
-                out.push(b'"');
-            }
-            out.push(b']');
+        s.action.clear();
+        s.action.push_str(scope_name);
+        s.action.push(':');
+        s.action.push_str(action_name);
+        s.reason.clear();
+        let mut sink = ReasonText {
+            texts: t,
+            out: &mut s.reason,
         };
-
-        out.extend_from_slice(b"{\"decision\":\"");
-        out.extend_from_slice(found.effect.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"action\":\"");
-        out.extend_from_slice(scope_name);
-        out.push(b':');
-        out.extend_from_slice(action_name);
-        out.extend_from_slice(b"\",\"roles\":");
-        names(out, &roles);
-        out.extend_from_slice(b",\"rule\":");
-        match rule.and_then(|r| t.rule_at.get(r)) {
-            Some(at) => {
-                out.push(b'"');
-                out.extend_from_slice(at);
-                out.push(b'"');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-
-        let via = path.len() > 1;
-
-        out.extend_from_slice(b",\"reason\":\"");
-        let mut sink = EscapedReason { texts: t, out };
-        reason::write(&mut sink, &found, action, &roles, &path);
-        out.extend_from_slice(b"\",\"assigned\":");
-        names(out, self.parsed.roles_in(action.scope()));
-        out.extend_from_slice(b",\"default\":");
-        match found.source {
-            RoleSource::KindDefault | RoleSource::ScopeDefault => {
-                out.push(b'"');
-                out.extend_from_slice(found.held_first.map_or(b"none", role_name));
-                out.push(b'"');
-            }
-            _ => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"override\":");
-        match found.override_applied {
-            Some(o) => {
-                out.extend_from_slice(b"{\"at\":\"");
-                out.extend_from_slice(t.override_at.get(o).map_or(&[][..], Vec::as_slice));
-                out.extend_from_slice(b"\",\"text\":\"");
-                out.extend_from_slice(t.override_text.get(o).map_or(&[][..], Vec::as_slice));
-                out.extend_from_slice(b"\"}");
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"via\":");
-        if via {
-            names(out, &path);
-        } else {
-            out.extend_from_slice(b"null");
-        }
-        out.extend_from_slice(b",\"would_change\":[");
-        self.would_change(action, found.effect, out);
-        out.extend_from_slice(b"]}");
-        self.scratch.roles = roles;
-        self.scratch.path = path;
-        true
-    }
-
-    /// Writes the names of the facts that were missing (so false) and, set
-    /// true one at a time, would change the decision, as JSON strings.
-    fn would_change(&mut self, action: ActionId, current: Effect, out: &mut Vec<u8>) {
-        let relevant = self.table.relevant_facts(action);
-        let s = &mut self.scratch;
+        reason::write(&mut sink, &found, action, &s.roles, &s.path);
         s.would_change.clear();
-        self.table.would_change_into(
-            &self.parsed,
+        table.would_change_into(
+            parsed,
             action,
-            &self.parsed.facts,
-            &self.parsed.given,
-            current,
-            relevant,
+            &parsed.facts,
+            &parsed.given,
+            found.effect,
+            table.relevant_facts(action),
             (&mut s.trial_facts, &mut s.trial_roles),
             &mut s.would_change,
         );
-        for (i, &f) in s.would_change.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.push(b'"');
-            out.extend_from_slice(self.texts.fact_names.get(f).map_or(&[][..], Vec::as_slice));
-            out.push(b'"');
+        let default = match found.source {
+            RoleSource::KindDefault | RoleSource::ScopeDefault => match found.held_first {
+                Some(r) => match role_names.get(r) {
+                    Some(name) => Some(name.as_str()),
+                    None => return false,
+                },
+                None => Some("none"),
+            },
+            _ => None,
+        };
+        let override_applied = match found.override_applied {
+            Some(o) => match (t.override_at.get(o), t.override_text.get(o)) {
+                (Some(at), Some(text)) => Some(OverrideShape { at, text }),
+                _ => return false,
+            },
+            None => None,
+        };
+        let names = |ids| ByIds {
+            names: role_names,
+            ids,
+        };
+        let shape = AnswerShape {
+            decision: found.effect,
+            action: &s.action,
+            roles: names(&s.roles),
+            rule: rule.and_then(|r| t.rule_at.get(r)).map(String::as_str),
+            reason: &s.reason,
+            assigned: names(parsed.roles_in(action.scope())),
+            default,
+            override_applied,
+            via: (s.path.len() > 1).then(|| names(&s.path)),
+            would_change: ByIds {
+                names: &t.fact_names,
+                ids: &s.would_change,
+            },
+        };
+        let start = out.len();
+        if serde_json::to_writer(&mut *out, &shape).is_err() {
+            out.truncate(start);
+            return false;
         }
+        true
     }
 }
 
-/// The reason sentence into bytes, from names escaped once per table.
-struct EscapedReason<'a> {
+/// The reason sentence into a `String`, from names and texts computed once per table.
+struct ReasonText<'a> {
     texts: &'a Texts,
-    out: &'a mut Vec<u8>,
+    out: &'a mut String,
 }
 
-impl EscapedReason<'_> {
-    fn put(&mut self, list: &[Vec<u8>], i: usize) {
-        self.out
-            .extend_from_slice(list.get(i).map_or(&[][..], Vec::as_slice));
+impl ReasonText<'_> {
+    fn put(&mut self, list: &[String], i: usize) {
+        self.out.push_str(list.get(i).map_or("", String::as_str));
     }
 }
 
-impl reason::Sink for EscapedReason<'_> {
+impl reason::Sink for ReasonText<'_> {
     fn words(&mut self, text: &str) {
-        self.out.extend_from_slice(text.as_bytes());
+        self.out.push_str(text);
     }
     fn scope_name(&mut self, scope: usize) {
         self.put(&self.texts.scope_names, scope);
@@ -367,13 +329,13 @@ impl reason::Sink for EscapedReason<'_> {
     fn role_name(&mut self, scope: usize, role: usize) {
         if let Some(names) = self.texts.role_names.get(scope) {
             self.out
-                .extend_from_slice(names.get(role).map_or(&[][..], Vec::as_slice));
+                .push_str(names.get(role).map_or("", String::as_str));
         }
     }
     fn action_name(&mut self, action: ActionId) {
         if let Some(names) = self.texts.action_names.get(action.scope()) {
             self.out
-                .extend_from_slice(names.get(action.index()).map_or(&[][..], Vec::as_slice));
+                .push_str(names.get(action.index()).map_or("", String::as_str));
         }
     }
     fn rule_text(&mut self, rule: usize, action: ActionId) {
@@ -389,69 +351,36 @@ impl reason::Sink for EscapedReason<'_> {
     }
 }
 
+/// Owned copies of names, in declaration order.
+fn names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<String> {
+    keys.cloned().collect()
+}
+
 impl Texts {
     fn new(table: &DecisionTable) -> Texts {
         let policy = &table.policy;
         let kinds = policy.kinds.len();
         Texts {
-            scope_names: policy.scopes.keys().map(|n| escaped(n)).collect(),
+            scope_names: names(policy.scopes.keys()),
             role_names: policy
                 .scopes
                 .values()
-                .map(|s| s.roles.keys().map(|n| escaped(n)).collect())
+                .map(|s| names(s.roles.keys()))
                 .collect(),
             action_names: policy
                 .scopes
                 .values()
-                .map(|s| s.actions.keys().map(|n| escaped(n)).collect())
+                .map(|s| names(s.actions.keys()))
                 .collect(),
-            fact_names: policy.facts.keys().map(|n| escaped(n)).collect(),
-            rule_at: policy
-                .rules
-                .iter()
-                .map(|r| escaped(&r.loc.file_line()))
-                .collect(),
-            rule_head: policy
-                .rules
-                .iter()
-                .map(|r| {
-                    let roles: Vec<&str> = policy
-                        .scopes
-                        .get_index(r.scope)
-                        .map(|(_, s)| {
-                            r.roles
-                                .iter()
-                                .filter_map(|&i| s.roles.get_index(i).map(|(n, _)| n.as_str()))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    escaped(&format!("{} {} to ", r.effect.as_str(), roles.join(", ")))
-                })
-                .collect(),
-            rule_tail: policy
-                .rules
-                .iter()
-                .map(|r| {
-                    let mut tail = String::new();
-                    if r.actions.len() > 1 {
-                        tail.push_str(", …");
-                    }
-                    if let Some(c) = &r.condition {
-                        tail.push_str(" when ");
-                        tail.push_str(&c.text);
-                    }
-                    escaped(&tail)
-                })
-                .collect(),
-            override_at: policy
-                .overrides
-                .iter()
-                .map(|o| escaped(&o.loc.file_line()))
-                .collect(),
+            fact_names: names(policy.facts.keys()),
+            rule_at: policy.rules.iter().map(|r| r.loc.file_line()).collect(),
+            rule_head: policy.rules.iter().map(|r| policy.rule_head(r)).collect(),
+            rule_tail: policy.rules.iter().map(rule_tail).collect(),
+            override_at: policy.overrides.iter().map(|o| o.loc.file_line()).collect(),
             override_text: policy
                 .overrides
                 .iter()
-                .map(|o| escaped(&policy.describe_override(o)))
+                .map(|o| policy.describe_override(o))
                 .collect(),
             assignable: policy
                 .scopes

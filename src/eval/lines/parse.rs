@@ -234,7 +234,7 @@ impl RolesSeed<'_> {
     fn add<E: de::Error>(&mut self, name: &str) -> Result<(), E> {
         let role = self
             .table
-            .role_id_in(self.scope, name)
+            .role_id_at(self.scope, name)
             .ok_or_else(unusual)?;
         self.push(role.index());
         Ok(())
@@ -259,7 +259,7 @@ impl<'de> Visitor<'de> for RolesSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         let (table, scope) = (self.table, self.scope);
         while let Some(role) =
-            seq.next_element_seed(name(|n| table.role_id_in(scope, n).map(|r| r.index())))?
+            seq.next_element_seed(name(|n| table.role_id_at(scope, n).map(|r| r.index())))?
         {
             self.push(role);
         }

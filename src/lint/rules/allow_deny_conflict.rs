@@ -122,10 +122,9 @@ impl Rule for AllowDenyConflict {
                     continue;
                 };
                 let from = |id: usize| {
-                    let path = cx.table.inheritance_path(c.scope, c.role, id);
-                    path.last()
-                        .map_or("?", |&r| cx.role_name(c.scope, r))
-                        .to_string()
+                    let path = cx.table.inheritance_path_at(c.scope, c.role, id);
+                    let named = path.last().map(|&r| cx.role_name(c.scope, r));
+                    crate::invariant::name_or_missing(named, "role on the path").to_string()
                 };
                 let mut sources: Vec<String> = Vec::new();
                 for &a in &allows {

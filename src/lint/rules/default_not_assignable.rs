@@ -65,7 +65,12 @@ impl Rule for DefaultNotAssignable {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let policy = cx.policy;
-        let kind_name = |k: usize| policy.kinds.get_index(k).map_or("?", |(n, _)| n.as_str());
+        let kind_name = |k: usize| {
+            crate::invariant::name_or_missing(
+                policy.kinds.get_index(k).map(|(n, _)| n.as_str()),
+                "kind",
+            )
+        };
         for (s, (scope_name, scope)) in policy.scopes.iter().enumerate() {
             for (&kind, default) in &scope.kind_defaults {
                 let (Some(role), Some(list)) = (default.role, scope.assignable.get(&kind)) else {

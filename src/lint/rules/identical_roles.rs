@@ -120,7 +120,7 @@ impl Rule for IdenticalRoles {
 fn column_signature(table: &DecisionTable, scope: usize, actions: usize, role: usize) -> u64 {
     let mut h = DefaultHasher::new();
     for action in 0..actions {
-        let cell = table.cell(scope, action, role);
+        let cell = table.cell_at(scope, action, role);
         match cell.map(|c| (c.decision, c.conditional)) {
             Some((CellDecision::Conditional, Some(c))) => function_hash(&c.allow_when, &mut h),
             Some((CellDecision::Allow, _)) => function_hash(&Cond::Const(true), &mut h),
