@@ -437,26 +437,38 @@ pub struct Answer {
     pub would_change: Vec<String>,
 }
 
-impl serde::Serialize for Answer {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        shape::AnswerShape {
+impl Answer {
+    /// The answer as one JSON object (no newline), appended to `out`: what
+    /// `eval` prints, written by the one writer of its shape.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        shape::AnswerJson {
             decision: self.decision,
             action: &self.action,
             roles: &self.roles,
-            rule: self.rule.as_deref(),
+            rule: self.rule.as_ref().map(|r| r as &dyn shape::Text),
             reason: &self.reason,
             assigned: &self.assigned,
-            default: self.default.as_deref(),
+            default: self.default.as_ref().map(|d| d as &dyn shape::Text),
             override_applied: self
                 .override_applied
                 .as_ref()
-                .map(|o| shape::OverrideShape {
-                    at: &o.at,
-                    text: &o.text,
-                }),
-            via: self.via.as_ref(),
+                .map(|o| (&o.at as &dyn shape::Text, &o.text as &dyn shape::Text)),
+            via: self.via.as_ref().map(|v| v as &dyn shape::TextList),
             would_change: &self.would_change,
         }
-        .serialize(serializer)
+        .write(out);
+    }
+}
+
+/// Through [`Answer::write_json`], so serde and `eval` write the same bytes.
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        let text = String::from_utf8(out).map_err(S::Error::custom)?;
+        serde_json::value::RawValue::from_string(text)
+            .map_err(S::Error::custom)?
+            .serialize(serializer)
     }
 }

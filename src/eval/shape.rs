@@ -1,57 +1,196 @@
-//! The one JSON shape of an answer, for both paths: [`Answer`](super::Answer)
-//! serializes through it, and `eval`'s fast path fills it with names
-//! borrowed from per-table texts and ids read from reused buffers. Field
-//! names, order and `null`s are written here only.
-
-use serde::ser::{Serialize, SerializeSeq, Serializer};
+//! The one JSON shape of an answer, and its one writer. [`Answer`](super::Answer)
+//! serializes through it, and `eval`'s fast path fills it with texts
+//! JSON-escaped once per table: field names, order and `null`s are written
+//! here only, and each text says how it is escaped (at write time, or already).
 
 use crate::syntax::ast::Effect;
 
-/// An answer, borrowed. `L` is a list of role names, `F` of fact names.
-#[derive(serde::Serialize)]
-pub(crate) struct AnswerShape<'a, L, F> {
-    pub decision: Effect,
-    /// `scope:action`
-    pub action: &'a str,
-    pub roles: L,
-    pub rule: Option<&'a str>,
-    pub reason: &'a str,
-    pub assigned: L,
-    pub default: Option<&'a str>,
-    #[serde(rename = "override")]
-    pub override_applied: Option<OverrideShape<'a>>,
-    pub via: Option<L>,
-    pub would_change: F,
+/// The inside of a JSON string, written escaped.
+pub(crate) trait Text {
+    fn write_escaped(&self, out: &mut Vec<u8>);
 }
 
-/// The override that applied: where, and as written.
-#[derive(serde::Serialize)]
-pub(crate) struct OverrideShape<'a> {
-    pub at: &'a str,
-    pub text: &'a str,
+impl Text for str {
+    fn write_escaped(&self, out: &mut Vec<u8>) {
+        escape_into(out, self);
+    }
 }
 
-/// Names by index: `ids` looked up in `names`, as a JSON list.
-pub(crate) struct ByIds<'a> {
-    pub names: &'a [String],
+impl Text for String {
+    fn write_escaped(&self, out: &mut Vec<u8>) {
+        escape_into(out, self);
+    }
+}
+
+/// A text escaped once, ahead of time (by [`escaped`]).
+pub(crate) struct Escaped<'a>(pub &'a [u8]);
+
+impl Text for Escaped<'_> {
+    fn write_escaped(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+    }
+}
+
+/// `scope:action` from two names escaped ahead of time.
+pub(crate) struct EscapedAction<'a>(pub &'a [u8], pub &'a [u8]);
+
+impl Text for EscapedAction<'_> {
+    fn write_escaped(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+        out.push(b':');
+        out.extend_from_slice(self.1);
+    }
+}
+
+/// A JSON list of strings, written item by item.
+pub(crate) trait TextList {
+    fn write_items(&self, out: &mut Vec<u8>);
+}
+
+impl TextList for Vec<String> {
+    fn write_items(&self, out: &mut Vec<u8>) {
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(out, item);
+        }
+    }
+}
+
+/// Names by index, escaped ahead of time: `ids` looked up in `names`.
+pub(crate) struct EscapedByIds<'a> {
+    pub names: &'a [Vec<u8>],
     pub ids: &'a [usize],
 }
 
-impl Serialize for ByIds<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.ids.len()))?;
-        for &id in self.ids {
-            match self.names.get(id) {
-                Some(name) => seq.serialize_element(name)?,
-                // Every id was resolved against these names: a miss is a bug,
-                // reported as a failed write, never as a wrong name.
-                None => {
-                    return Err(serde::ser::Error::custom(format!(
-                        "internal error: no name for index {id}"
-                    )));
-                }
+impl TextList for EscapedByIds<'_> {
+    fn write_items(&self, out: &mut Vec<u8>) {
+        for (i, &id) in self.ids.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
+            // The ids were resolved against these names; a miss is a broken
+            // invariant, written as such rather than as another name.
+            let name = match self.names.get(id) {
+                Some(name) => name.as_slice(),
+                None => crate::invariant::name_or_missing(None, "name by index").as_bytes(),
+            };
+            string(out, &Escaped(name));
         }
-        seq.end()
     }
+}
+
+/// An answer, borrowed: what both paths write.
+pub(crate) struct AnswerJson<'a> {
+    pub decision: Effect,
+    /// `scope:action`
+    pub action: &'a dyn Text,
+    pub roles: &'a dyn TextList,
+    pub rule: Option<&'a dyn Text>,
+    pub reason: &'a dyn Text,
+    pub assigned: &'a dyn TextList,
+    pub default: Option<&'a dyn Text>,
+    /// Where, and as written.
+    pub override_applied: Option<(&'a dyn Text, &'a dyn Text)>,
+    pub via: Option<&'a dyn TextList>,
+    pub would_change: &'a dyn TextList,
+}
+
+impl AnswerJson<'_> {
+    /// Appends the answer as one JSON object (no newline).
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"decision\":\"");
+        out.extend_from_slice(self.decision.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"action\":");
+        string(out, self.action);
+        out.extend_from_slice(b",\"roles\":");
+        list(out, self.roles);
+        out.extend_from_slice(b",\"rule\":");
+        nullable(out, self.rule);
+        out.extend_from_slice(b",\"reason\":");
+        string(out, self.reason);
+        out.extend_from_slice(b",\"assigned\":");
+        list(out, self.assigned);
+        out.extend_from_slice(b",\"default\":");
+        nullable(out, self.default);
+        out.extend_from_slice(b",\"override\":");
+        match self.override_applied {
+            Some((at, text)) => {
+                out.extend_from_slice(b"{\"at\":");
+                string(out, at);
+                out.extend_from_slice(b",\"text\":");
+                string(out, text);
+                out.push(b'}');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"via\":");
+        match self.via {
+            Some(via) => list(out, via),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"would_change\":");
+        list(out, self.would_change);
+        out.push(b'}');
+    }
+}
+
+fn string(out: &mut Vec<u8>, text: &(impl Text + ?Sized)) {
+    out.push(b'"');
+    text.write_escaped(out);
+    out.push(b'"');
+}
+
+fn nullable(out: &mut Vec<u8>, text: Option<&dyn Text>) {
+    match text {
+        Some(text) => string(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn list(out: &mut Vec<u8>, items: &dyn TextList) {
+    out.push(b'[');
+    items.write_items(out);
+    out.push(b']');
+}
+
+/// Appends `text` escaped as serde_json escapes strings: `"` and `\` and the
+/// control characters, everything else (non-ASCII included) as is.
+fn escape_into(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => {
+                out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
+                out.push(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0'));
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.extend_from_slice(escaped);
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `text` escaped, for texts written on every answer and computed once.
+pub(crate) fn escaped(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
 }

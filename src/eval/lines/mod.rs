@@ -15,7 +15,7 @@ mod parse;
 use std::collections::HashMap;
 
 use super::request::Unknown;
-use super::shape::{AnswerShape, ByIds, OverrideShape};
+use super::shape::{AnswerJson, Escaped, EscapedAction, EscapedByIds, Text, TextList, escaped};
 use super::{EvalError, Request, RoleSource};
 use crate::compile::{ActionId, DecisionTable, FactSet};
 use crate::decision::{PathScratch, Principal, Roles, reason};
@@ -115,24 +115,24 @@ impl Helps {
     }
 }
 
-/// Per-table texts and lookups, computed once (serde escapes them as it writes).
+/// Per-table texts and lookups, computed once; every text JSON-escaped.
 struct Texts {
-    scope_names: Vec<String>,
+    scope_names: Vec<Vec<u8>>,
     /// Per scope, per role.
-    role_names: Vec<Vec<String>>,
+    role_names: Vec<Vec<Vec<u8>>>,
     /// Per scope, per action.
-    action_names: Vec<Vec<String>>,
-    fact_names: Vec<String>,
+    action_names: Vec<Vec<Vec<u8>>>,
+    fact_names: Vec<Vec<u8>>,
     /// Per rule: `file:line`.
-    rule_at: Vec<String>,
+    rule_at: Vec<Vec<u8>>,
     /// Per rule: `allow a, b to ` (the action follows).
-    rule_head: Vec<String>,
+    rule_head: Vec<Vec<u8>>,
     /// Per rule: `, …` when it names several actions, then ` when condition`.
-    rule_tail: Vec<String>,
+    rule_tail: Vec<Vec<u8>>,
     /// Per override: `file:line`.
-    override_at: Vec<String>,
+    override_at: Vec<Vec<u8>>,
     /// Per override: as written.
-    override_text: Vec<String>,
+    override_text: Vec<Vec<u8>>,
     /// Per scope, per kind: which roles the kind may be assigned (`None`: any).
     assignable: Vec<Vec<Option<Vec<bool>>>>,
 }
@@ -146,9 +146,6 @@ struct Scratch {
     path: Vec<usize>,
     path_scratch: PathScratch,
     would_change: Vec<usize>,
-    /// `scope:action` of the answer.
-    action: String,
-    reason: String,
 }
 
 impl Principal for Parsed {
@@ -194,8 +191,8 @@ impl<'t> LineEvaluator<'t> {
                 table.resolve_request_with(&request, &mut |unknown| helps.help(table, unknown))?;
             Ok(table.answer(&resolved, &table.evaluate_resolved(&resolved)))
         };
-        let answer = general(line).map_err(|e| e.to_string())?;
-        serde_json::to_writer(out, &answer).map_err(|e| e.to_string())
+        general(line).map_err(|e| e.to_string())?.write_json(out);
+        Ok(())
     }
 
     /// Whether every assigned role may be held by the request's kind.
@@ -241,16 +238,6 @@ impl<'t> LineEvaluator<'t> {
         ) else {
             return false;
         };
-        s.action.clear();
-        s.action.push_str(scope_name);
-        s.action.push(':');
-        s.action.push_str(action_name);
-        s.reason.clear();
-        let mut sink = ReasonText {
-            texts: t,
-            out: &mut s.reason,
-        };
-        reason::write(&mut sink, &found, action, &s.roles, &s.path);
         s.would_change.clear();
         table.would_change_into(
             parsed,
@@ -265,63 +252,98 @@ impl<'t> LineEvaluator<'t> {
         let default = match found.source {
             RoleSource::KindDefault | RoleSource::ScopeDefault => match found.held_first {
                 Some(r) => match role_names.get(r) {
-                    Some(name) => Some(name.as_str()),
+                    Some(name) => Some(Escaped(name)),
                     None => return false,
                 },
-                None => Some("none"),
+                None => Some(Escaped(b"none")),
             },
             _ => None,
         };
         let override_applied = match found.override_applied {
             Some(o) => match (t.override_at.get(o), t.override_text.get(o)) {
-                (Some(at), Some(text)) => Some(OverrideShape { at, text }),
+                (Some(at), Some(text)) => Some((Escaped(at), Escaped(text))),
                 _ => return false,
             },
             None => None,
         };
-        let names = |ids| ByIds {
+        let rule_at = match rule {
+            Some(r) => match t.rule_at.get(r) {
+                Some(at) => Some(Escaped(at)),
+                None => return false,
+            },
+            None => None,
+        };
+        let names = |ids| EscapedByIds {
             names: role_names,
             ids,
         };
-        let shape = AnswerShape {
+        let reason = ReasonJson {
+            texts: t,
+            decision: &found,
+            action,
+            roles: &s.roles,
+            path: &s.path,
+        };
+        let via = names(&s.path);
+        AnswerJson {
             decision: found.effect,
-            action: &s.action,
-            roles: names(&s.roles),
-            rule: rule.and_then(|r| t.rule_at.get(r)).map(String::as_str),
-            reason: &s.reason,
-            assigned: names(parsed.roles_in(action.scope())),
-            default,
-            override_applied,
-            via: (s.path.len() > 1).then(|| names(&s.path)),
-            would_change: ByIds {
+            action: &EscapedAction(scope_name, action_name),
+            roles: &names(&s.roles),
+            rule: rule_at.as_ref().map(|r| r as &dyn Text),
+            reason: &reason,
+            assigned: &names(parsed.roles_in(action.scope())),
+            default: default.as_ref().map(|d| d as &dyn Text),
+            override_applied: override_applied
+                .as_ref()
+                .map(|(at, text)| (at as &dyn Text, text as &dyn Text)),
+            via: (s.path.len() > 1).then_some(&via as &dyn TextList),
+            would_change: &EscapedByIds {
                 names: &t.fact_names,
                 ids: &s.would_change,
             },
-        };
-        let start = out.len();
-        if serde_json::to_writer(&mut *out, &shape).is_err() {
-            out.truncate(start);
-            return false;
         }
+        .write(out);
         true
     }
 }
 
-/// The reason sentence into a `String`, from names and texts computed once per table.
-struct ReasonText<'a> {
+/// The reason sentence, written by the decision core straight into the
+/// answer from names escaped once per table.
+struct ReasonJson<'a> {
     texts: &'a Texts,
-    out: &'a mut String,
+    decision: &'a crate::decision::Decision,
+    action: ActionId,
+    roles: &'a [usize],
+    path: &'a [usize],
 }
 
-impl ReasonText<'_> {
-    fn put(&mut self, list: &[String], i: usize) {
-        self.out.push_str(list.get(i).map_or("", String::as_str));
+impl Text for ReasonJson<'_> {
+    fn write_escaped(&self, out: &mut Vec<u8>) {
+        let mut sink = EscapedReason {
+            texts: self.texts,
+            out,
+        };
+        reason::write(&mut sink, self.decision, self.action, self.roles, self.path);
     }
 }
 
-impl reason::Sink for ReasonText<'_> {
+/// The reason sentence into bytes, from names escaped once per table. The
+/// sentence's own words contain no character JSON escapes.
+struct EscapedReason<'a> {
+    texts: &'a Texts,
+    out: &'a mut Vec<u8>,
+}
+
+impl EscapedReason<'_> {
+    fn put(&mut self, list: &[Vec<u8>], i: usize) {
+        self.out
+            .extend_from_slice(list.get(i).map_or(&[][..], Vec::as_slice));
+    }
+}
+
+impl reason::Sink for EscapedReason<'_> {
     fn words(&mut self, text: &str) {
-        self.out.push_str(text);
+        self.out.extend_from_slice(text.as_bytes());
     }
     fn scope_name(&mut self, scope: usize) {
         self.put(&self.texts.scope_names, scope);
@@ -329,13 +351,13 @@ impl reason::Sink for ReasonText<'_> {
     fn role_name(&mut self, scope: usize, role: usize) {
         if let Some(names) = self.texts.role_names.get(scope) {
             self.out
-                .push_str(names.get(role).map_or("", String::as_str));
+                .extend_from_slice(names.get(role).map_or(&[][..], Vec::as_slice));
         }
     }
     fn action_name(&mut self, action: ActionId) {
         if let Some(names) = self.texts.action_names.get(action.scope()) {
             self.out
-                .push_str(names.get(action.index()).map_or("", String::as_str));
+                .extend_from_slice(names.get(action.index()).map_or(&[][..], Vec::as_slice));
         }
     }
     fn rule_text(&mut self, rule: usize, action: ActionId) {
@@ -351,9 +373,9 @@ impl reason::Sink for ReasonText<'_> {
     }
 }
 
-/// Owned copies of names, in declaration order.
-fn names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<String> {
-    keys.cloned().collect()
+/// Names in declaration order, escaped.
+fn names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<Vec<u8>> {
+    keys.map(|k| escaped(k)).collect()
 }
 
 impl Texts {
@@ -373,14 +395,30 @@ impl Texts {
                 .map(|s| names(s.actions.keys()))
                 .collect(),
             fact_names: names(policy.facts.keys()),
-            rule_at: policy.rules.iter().map(|r| r.loc.file_line()).collect(),
-            rule_head: policy.rules.iter().map(|r| policy.rule_head(r)).collect(),
-            rule_tail: policy.rules.iter().map(rule_tail).collect(),
-            override_at: policy.overrides.iter().map(|o| o.loc.file_line()).collect(),
+            rule_at: policy
+                .rules
+                .iter()
+                .map(|r| escaped(&r.loc.file_line()))
+                .collect(),
+            rule_head: policy
+                .rules
+                .iter()
+                .map(|r| escaped(&policy.rule_head(r)))
+                .collect(),
+            rule_tail: policy
+                .rules
+                .iter()
+                .map(|r| escaped(&rule_tail(r)))
+                .collect(),
+            override_at: policy
+                .overrides
+                .iter()
+                .map(|o| escaped(&o.loc.file_line()))
+                .collect(),
             override_text: policy
                 .overrides
                 .iter()
-                .map(|o| policy.describe_override(o))
+                .map(|o| escaped(&policy.describe_override(o)))
                 .collect(),
             assignable: policy
                 .scopes
