@@ -167,6 +167,15 @@ pub fn compile_parsed(files: &[syntax::ParsedFile]) -> Result<DecisionTable, Com
 /// Loads, resolves and compiles the policy at `path` (with its includes):
 /// [`Sources::disk`]. Includes may read only regular files inside the
 /// policy's own directory.
+///
+/// ```
+/// let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/livestorm.policy");
+/// let table = rolecall::compile_file(&path).unwrap();
+/// assert!(table.scope_id("workspace").is_some());
+/// // A missing file is a diagnostic naming it, not a panic.
+/// let errors = rolecall::compile_file(std::path::Path::new("no/such.policy")).unwrap_err();
+/// assert!(errors[0].message.contains("no/such.policy"), "{}", errors[0].message);
+/// ```
 pub fn compile_file(path: &Path) -> Result<DecisionTable, CompileError> {
     Sources::disk().compile_file(path)
 }

@@ -459,7 +459,22 @@ impl DecisionTable {
     }
 
     /// Whether `role` may do `action` given `facts`: one load for an
-    /// unconditional cell. A role of another scope is denied.
+    /// unconditional cell. A role of another scope is denied. Resolve the
+    /// names once ([`action_id`](Self::action_id), [`role_id`](Self::role_id),
+    /// [`fact_id`](Self::fact_id)), then decide as often as needed.
+    ///
+    /// ```
+    /// use rolecall::compile::FactSet;
+    /// let table = rolecall::compile_str("p.policy", "fact live\nscope session {\n role viewer\n action chat\n allow viewer to chat when live\n}\n").unwrap();
+    /// let chat = table.action_id("session", "chat").unwrap();
+    /// let viewer = table.role_id("session", "viewer").unwrap();
+    /// let mut facts = FactSet::new();
+    /// assert!(!table.allows(chat, viewer, &facts));
+    /// facts.insert(table.fact_id("live").unwrap());
+    /// assert!(table.allows(chat, viewer, &facts));
+    /// let outcome = table.decide(chat, viewer, &facts);
+    /// assert_eq!(outcome.rule.and_then(|r| table.rule_at(r)).as_deref(), Some("p.policy:5"));
+    /// ```
     #[inline]
     pub fn allows(&self, action: ActionId, role: RoleId, facts: &FactSet) -> bool {
         if action.scope != role.scope {

@@ -325,7 +325,16 @@ impl PolicyDiff {
 /// policies needs a few hundred steps per changed condition.
 pub const MAX_DIFF_BDD_STEPS: usize = 10_000_000;
 
-/// Compares two compiled policies by meaning.
+/// Compares two compiled policies by meaning: names, settings, overrides,
+/// and every cell whose decision changed.
+///
+/// ```
+/// let old = rolecall::compile_str("p.policy", "scope session {\n role viewer\n action chat\n allow viewer to chat\n}\n").unwrap();
+/// let new = rolecall::compile_str("p.policy", "scope session {\n role viewer\n action chat\n}\n").unwrap();
+/// let diff = rolecall::diff::diff(&old, &new);
+/// let cell = &diff.scopes.changed[0].cells[0];
+/// assert_eq!((cell.action.as_str(), cell.role.as_str()), ("chat", "viewer"));
+/// ```
 pub fn diff(old: &DecisionTable, new: &DecisionTable) -> PolicyDiff {
     diff_with_budget(old, new, MAX_DIFF_BDD_STEPS)
 }

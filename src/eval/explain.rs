@@ -10,6 +10,14 @@ use crate::syntax::ast::Effect;
 /// Explains an evaluation: roles held, override applied, every rule that
 /// matched each effective role, which one won and by which part of the
 /// combination rule.
+///
+/// ```
+/// let table = rolecall::compile_str("p.policy", "scope session {\n role viewer\n role host : viewer\n action chat\n allow viewer to chat\n}\n").unwrap();
+/// let request = rolecall::Request::from_json(r#"{"principal": {"session": "host"}, "action": "session:chat"}"#).unwrap();
+/// let resolved = table.resolve_request(&request).unwrap();
+/// let text = rolecall::eval::explain(&table, &resolved, &table.evaluate_resolved(&resolved));
+/// assert!(text.contains("decision: ALLOW"), "{text}");
+/// ```
 pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation) -> String {
     let policy = &table.policy;
     let mut out = String::new();

@@ -241,7 +241,21 @@ impl DecisionTable {
         self.rule(rule).map(|r| r.loc.file_line())
     }
 
-    /// Answers a request given by names.
+    /// Answers a request given by names: the decision with its rule, the
+    /// reason in one sentence, the roles that counted, the override applied,
+    /// the inheritance path and the facts that would change it.
+    ///
+    /// ```
+    /// let table = rolecall::compile_str("p.policy", "fact live\nscope session {\n role viewer\n action chat\n allow viewer to chat when live\n}\n").unwrap();
+    /// let request = rolecall::Request::from_json(r#"{"principal": {"session": "viewer"}, "action": "session:chat"}"#).unwrap();
+    /// let answer = table.evaluate(&request).unwrap();
+    /// assert_eq!(answer.decision, rolecall::Effect::Deny);
+    /// assert_eq!(answer.would_change, ["live"]);
+    /// assert_eq!(serde_json::to_value(&answer).unwrap()["would_change"][0], "live");
+    /// // An unknown name is an error with a suggestion, never a silent deny.
+    /// let typo = rolecall::Request::from_json(r#"{"principal": {"session": "viewr"}, "action": "session:chat"}"#).unwrap();
+    /// assert!(table.evaluate(&typo).unwrap_err().to_string().contains("did you mean `viewer`"));
+    /// ```
     pub fn evaluate(&self, request: &Request) -> Result<Answer, EvalError> {
         let resolved = self.resolve_request(request)?;
         let evaluation = self.evaluate_resolved(&resolved);

@@ -256,6 +256,12 @@ pub fn lint_sources(sources: &Sources<'_>, path: &Path) -> Result<Report, Compil
 
 /// Lints policy text shown as `name`. It touches no file: an `include` is
 /// a diagnostic, as in [`compile_str`](crate::compile_str).
+///
+/// ```
+/// let report = rolecall::lint::lint_str("p.policy", "fact unused\nscope session {\n role viewer\n action chat\n allow viewer to chat\n}\n").unwrap();
+/// let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.id).collect();
+/// assert!(rules.contains(&"unused-fact"), "{rules:?}");
+/// ```
 pub fn lint_str(name: &str, text: &str) -> Result<Report, CompileError> {
     lint_parsed(Sources::none().load_text(name, text)?)
 }

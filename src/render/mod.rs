@@ -35,6 +35,13 @@ pub enum Format {
 }
 
 /// Renders `table`, restricted to one scope when `scope` is given.
+///
+/// ```
+/// use rolecall::render::{Format, render};
+/// let table = rolecall::compile_str("p.policy", "scope session {\n role viewer\n action chat\n allow viewer to chat\n}\n").unwrap();
+/// let csv = render(&table, Format::Csv, table.scope_id("session"), false);
+/// assert!(csv.lines().any(|l| l.starts_with("session,chat,viewer,allow")), "{csv}");
+/// ```
 pub fn render(
     table: &DecisionTable,
     format: Format,
