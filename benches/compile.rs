@@ -1,5 +1,6 @@
 //! Parse, resolve and compile time: both reference policies and generated
-//! policies of 10, 100 and 1,000 roles and actions (up to 1,000,000 cells).
+//! policies of 10, 100 and 1,000 roles and actions (up to 1,000,000 cells), and
+//! one of 20,000 small scopes (compiling it was once quadratic in scopes).
 //!
 //! `cargo bench --bench compile`
 
@@ -12,6 +13,7 @@ use std::hint::black_box;
 fn inputs() -> Vec<common::Input> {
     let mut inputs = common::references();
     inputs.extend(common::generated(&[10, 100, 1000]));
+    inputs.push(common::many_scopes(20_000));
     inputs
 }
 

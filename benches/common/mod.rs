@@ -64,6 +64,18 @@ pub fn generated(sizes: &[usize]) -> Vec<Input> {
         .collect()
 }
 
+/// A generated policy of `scopes` small scopes (2 roles × 2 actions each):
+/// tenants mapped to scopes, where compiling once grew with scopes squared.
+pub fn many_scopes(scopes: usize) -> Input {
+    let spec = Spec::new(scopes, 2, 2);
+    Input {
+        id: format!("generated_{scopes}_scopes"),
+        file: format!("generated_{scopes}_scopes.policy"),
+        text: generate(&spec),
+        spec: Some(spec),
+    }
+}
+
 /// Compiles an input, which must be valid.
 pub fn compile(input: &Input) -> DecisionTable {
     rolecall::compile_str(&input.file, &input.text)

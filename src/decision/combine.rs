@@ -128,6 +128,14 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
     let mut cells = vec![TAG_DEFAULT; base];
     let mut conditional = Vec::new();
     let mut shared: HashMap<Vec<(Effect, usize)>, u32> = HashMap::new();
+    // Each scope reads its own rules only: a scan of every rule per scope made
+    // compiling quadratic in the number of scopes.
+    let mut rules_of_scope: Vec<Vec<usize>> = vec![Vec::new(); policy.scopes.len()];
+    for (rule_id, rule) in policy.rules.iter().enumerate() {
+        if let Some(list) = rules_of_scope.get_mut(rule.scope) {
+            list.push(rule_id);
+        }
+    }
 
     for (s, scope) in policy.scopes.values().enumerate() {
         let Some(&ScopeLayout {
@@ -141,10 +149,10 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         let order = topological_order(scope.roles.values().map(|r| r.parents.as_slice()));
         // own[action] = (role, rule) pairs written directly.
         let mut own: Vec<Vec<(usize, usize)>> = vec![Vec::new(); actions];
-        for (rule_id, rule) in policy.rules.iter().enumerate() {
-            if rule.scope != s {
+        for &rule_id in rules_of_scope.get(s).map_or(&[][..], Vec::as_slice) {
+            let Some(rule) = policy.rules.get(rule_id) else {
                 continue;
-            }
+            };
             for &a in &rule.actions {
                 if let Some(list) = own.get_mut(a) {
                     list.extend(rule.roles.iter().map(|&r| (r, rule_id)));
