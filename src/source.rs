@@ -56,13 +56,18 @@ impl SourceFile {
         &self.text
     }
 
+    /// 1-based line of a byte offset: a binary search of the line starts,
+    /// so citing a rule costs the same whatever the size of its file.
+    pub fn line(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        // Lines starting at or before `offset`: the newlines before it, plus one.
+        self.line_starts.partition_point(|&start| start <= offset)
+    }
+
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let before = self.text.get(..offset).unwrap_or(&self.text);
-        // Lines starting at or before the end of `before`: the newlines in it, plus one.
-        let line = self
-            .line_starts
-            .partition_point(|&start| start <= before.len());
+        let line = self.line(before.len());
         let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
             before.get(nl + 1..).map_or(0, |tail| tail.chars().count())
         }) + 1;
@@ -160,7 +165,7 @@ impl Loc {
 
     /// 1-based line of the start.
     pub fn line(&self) -> usize {
-        self.src.line_col(self.start).0
+        self.src.line(self.start)
     }
 
     /// `file:line`, the form answers and tables cite rules by.
