@@ -634,13 +634,9 @@ impl DecisionTable {
     /// [`Self::inheritance_path`] by positions.
     pub(crate) fn inheritance_path_at(&self, scope: usize, role: usize, rule: usize) -> Vec<usize> {
         let mut path = Vec::new();
-        self.inheritance_path_into(
-            scope,
-            role,
-            rule,
-            &mut crate::decision::PathScratch::default(),
-            &mut path,
-        );
+        crate::decision::with_path_scratch(|scratch| {
+            self.inheritance_path_into(scope, role, rule, scratch, &mut path);
+        });
         path
     }
 

@@ -50,12 +50,77 @@ pub(crate) struct Decision {
     pub deciding_role: Option<usize>,
 }
 
-/// Reused storage for [`DecisionTable::inheritance_path_into`].
+/// Reused storage for [`DecisionTable::inheritance_path_into`]. A role was
+/// seen in this walk when its stamp is the walk's: nothing role-sized is
+/// cleared between walks, so a walk costs the roles it visits, not the
+/// roles of the scope.
 #[derive(Debug, Default)]
 pub(crate) struct PathScratch {
     came_from: Vec<Option<usize>>,
-    seen: Vec<bool>,
+    stamp: Vec<u32>,
+    /// The walk's stamp on each role the rule names (one look-up per visited
+    /// role instead of a scan of the rule's roles).
+    named: Vec<u32>,
+    walk: u32,
     queue: VecDeque<usize>,
+}
+
+impl PathScratch {
+    /// Starts a walk over a scope of `roles` roles.
+    fn start(&mut self, roles: usize) {
+        if self.stamp.len() < roles {
+            self.stamp.resize(roles, 0);
+            self.named.resize(roles, 0);
+            self.came_from.resize(roles, None);
+        }
+        self.walk = self.walk.wrapping_add(1);
+        if self.walk == 0 {
+            // Stamps wrapped around: every old stamp could read as this walk's.
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.named.iter_mut().for_each(|s| *s = 0);
+            self.walk = 1;
+        }
+        self.queue.clear();
+    }
+
+    /// Marks the roles the walk looks for.
+    fn name(&mut self, roles: &[usize]) {
+        for &r in roles {
+            if let Some(stamp) = self.named.get_mut(r) {
+                *stamp = self.walk;
+            }
+        }
+    }
+
+    fn is_named(&self, role: usize) -> bool {
+        self.named.get(role) == Some(&self.walk)
+    }
+
+    /// Marks `role` seen, coming from `from`; `false` when it already was.
+    fn visit(&mut self, role: usize, from: Option<usize>) -> bool {
+        match (self.stamp.get_mut(role), self.came_from.get_mut(role)) {
+            (Some(stamp), Some(came)) if *stamp != self.walk => {
+                *stamp = self.walk;
+                *came = from;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+thread_local! {
+    /// The library path's scratch, one per thread, so asking for a path
+    /// allocates nothing once a thread has walked its largest scope.
+    static PATH_SCRATCH: std::cell::RefCell<PathScratch> = std::cell::RefCell::default();
+}
+
+/// Runs `f` with this thread's path scratch (a fresh one if it is in use).
+pub(crate) fn with_path_scratch<R>(f: impl FnOnce(&mut PathScratch) -> R) -> R {
+    PATH_SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut PathScratch::default()),
+    })
 }
 
 impl DecisionTable {
@@ -271,17 +336,12 @@ impl DecisionTable {
             return;
         }
         let s = scratch;
-        s.came_from.clear();
-        s.came_from.resize(sc.roles.len(), None);
-        s.seen.clear();
-        s.seen.resize(sc.roles.len(), false);
-        s.queue.clear();
+        s.start(sc.roles.len());
+        s.name(&rule.roles);
+        s.visit(role, None);
         s.queue.push_back(role);
-        if let Some(seen) = s.seen.get_mut(role) {
-            *seen = true;
-        }
         while let Some(current) = s.queue.pop_front() {
-            if rule.roles.contains(&current) {
+            if s.is_named(current) {
                 path.push(current);
                 let mut at = current;
                 while let Some(Some(prev)) = s.came_from.get(at) {
@@ -297,14 +357,8 @@ impl DecisionTable {
                 .map(|(_, r)| r.parents.as_slice())
                 .unwrap_or_default();
             for &parent in parents {
-                if let Some(seen) = s.seen.get_mut(parent) {
-                    if !*seen {
-                        *seen = true;
-                        if let Some(c) = s.came_from.get_mut(parent) {
-                            *c = Some(current);
-                        }
-                        s.queue.push_back(parent);
-                    }
+                if s.visit(parent, Some(current)) {
+                    s.queue.push_back(parent);
                 }
             }
         }
