@@ -163,10 +163,12 @@ pub(crate) struct Lookup {
     pub action: ActionId,
     pub kind: Option<usize>,
     /// Per scope named: (scope, start, end) of its roles in `roles`.
-    scopes: SmallVec<[(usize, usize, usize); 4]>,
-    roles: SmallVec<[usize; 8]>,
+    // Inline sizes for the usual request (one or two scopes, a few roles and
+    // facts): `check` moves a `Lookup` out of a `Result`, so its size is time.
+    scopes: SmallVec<[(usize, usize, usize); 2]>,
+    roles: SmallVec<[usize; 4]>,
     pub facts: FactSet,
-    pub given: SmallVec<[usize; 8]>,
+    pub given: SmallVec<[usize; 4]>,
 }
 
 impl crate::decision::Principal for Lookup {
