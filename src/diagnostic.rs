@@ -7,6 +7,67 @@ use miette::{LabeledSpan, Severity};
 
 use crate::source::{Loc, SourceFile};
 
+/// The codes of the pipeline's diagnostics (reading files, includes, syntax,
+/// resolution), each written once, here: every command that reads a policy
+/// can print them, and a test checks each has a case that produces it. A
+/// pipeline diagnostic made with a code missing here fails debug builds.
+pub mod code {
+    macro_rules! codes {
+        ($($name:ident = $text:literal;)*) => {
+            $(
+                #[doc = concat!("`", $text, "`")]
+                pub const $name: &str = $text;
+            )*
+            /// Every code above.
+            pub const ALL: &[&str] = &[$($name),*];
+        };
+    }
+    codes! {
+        INCLUDE_CYCLE = "rolecall::include::cycle";
+        INCLUDE_MISSING = "rolecall::include::missing";
+        INCLUDE_OUTSIDE = "rolecall::include::outside";
+        INCLUDE_TOO_MANY = "rolecall::include::too_many";
+        INCLUDE_TOTAL_SIZE = "rolecall::include::total_size";
+        IO_READ = "rolecall::io::read";
+        IO_UTF8 = "rolecall::io::utf8";
+        RESOLVE_CYCLE = "rolecall::resolve::cycle";
+        RESOLVE_DUPLICATE = "rolecall::resolve::duplicate";
+        RESOLVE_INVALID = "rolecall::resolve::invalid";
+        RESOLVE_UNKNOWN_ACTION = "rolecall::resolve::unknown_action";
+        RESOLVE_UNKNOWN_FACT = "rolecall::resolve::unknown_fact";
+        RESOLVE_UNKNOWN_KIND = "rolecall::resolve::unknown_kind";
+        RESOLVE_UNKNOWN_ROLE = "rolecall::resolve::unknown_role";
+        RESOLVE_UNKNOWN_SCOPE = "rolecall::resolve::unknown_scope";
+        RESOLVE_WRONG_SCOPE = "rolecall::resolve::wrong_scope";
+        SYNTAX_ATTRIBUTE_IN_CONDITION = "rolecall::syntax::attribute_in_condition";
+        SYNTAX_BAD_ESCAPE = "rolecall::syntax::bad_escape";
+        SYNTAX_CONDITION_NOT_ALLOWED = "rolecall::syntax::condition_not_allowed";
+        SYNTAX_DASH_IN_NAME = "rolecall::syntax::dash_in_name";
+        SYNTAX_NUMBER_TOO_LARGE = "rolecall::syntax::number_too_large";
+        SYNTAX_OUT_OF_STACK = "rolecall::syntax::out_of_stack";
+        SYNTAX_TOO_DEEP = "rolecall::syntax::too_deep";
+        SYNTAX_TOO_MANY = "rolecall::syntax::too_many";
+        SYNTAX_UNCLOSED = "rolecall::syntax::unclosed";
+        SYNTAX_UNEXPECTED = "rolecall::syntax::unexpected";
+        SYNTAX_UNEXPECTED_EOF = "rolecall::syntax::unexpected_eof";
+        SYNTAX_UNTERMINATED_STRING = "rolecall::syntax::unterminated_string";
+        SYNTAX_WILDCARD = "rolecall::syntax::wildcard";
+    }
+
+    /// Whether `code` is a pipeline code (by its stage) that is not registered.
+    pub(crate) fn unregistered(code: &str) -> bool {
+        [
+            "rolecall::io::",
+            "rolecall::include::",
+            "rolecall::syntax::",
+            "rolecall::resolve::",
+        ]
+        .iter()
+        .any(|stage| code.starts_with(stage))
+            && !ALL.contains(&code)
+    }
+}
+
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,6 +123,10 @@ impl Diagnostic {
         loc: &Loc,
         label: impl Into<String>,
     ) -> Self {
+        debug_assert!(
+            !code::unregistered(code),
+            "{code} is not in diagnostic::code"
+        );
         Diagnostic {
             code,
             level,
@@ -75,6 +140,10 @@ impl Diagnostic {
 
     /// A diagnostic about no place in a file (a missing file, say).
     pub fn without_location(code: &'static str, level: Level, message: impl Into<String>) -> Self {
+        debug_assert!(
+            !code::unregistered(code),
+            "{code} is not in diagnostic::code"
+        );
         Diagnostic {
             code,
             level,

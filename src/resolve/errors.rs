@@ -103,11 +103,11 @@ impl NameKind {
     /// The code of the error for an unknown name of this kind.
     pub fn unknown_code(self) -> &'static str {
         match self {
-            NameKind::Role => "rolecall::resolve::unknown_role",
-            NameKind::Action => "rolecall::resolve::unknown_action",
-            NameKind::Fact => "rolecall::resolve::unknown_fact",
-            NameKind::Kind => "rolecall::resolve::unknown_kind",
-            NameKind::Scope => "rolecall::resolve::unknown_scope",
+            NameKind::Role => crate::diagnostic::code::RESOLVE_UNKNOWN_ROLE,
+            NameKind::Action => crate::diagnostic::code::RESOLVE_UNKNOWN_ACTION,
+            NameKind::Fact => crate::diagnostic::code::RESOLVE_UNKNOWN_FACT,
+            NameKind::Kind => crate::diagnostic::code::RESOLVE_UNKNOWN_KIND,
+            NameKind::Scope => crate::diagnostic::code::RESOLVE_UNKNOWN_SCOPE,
         }
     }
 
@@ -142,11 +142,11 @@ impl ResolveError {
     /// The code of its diagnostic, e.g. `rolecall::resolve::duplicate`.
     pub fn code(&self) -> &'static str {
         match self {
-            ResolveError::Duplicate { .. } => "rolecall::resolve::duplicate",
+            ResolveError::Duplicate { .. } => crate::diagnostic::code::RESOLVE_DUPLICATE,
             ResolveError::Unknown { what, .. } => what.unknown_code(),
-            ResolveError::WrongScope { .. } => "rolecall::resolve::wrong_scope",
-            ResolveError::Cycle { .. } => "rolecall::resolve::cycle",
-            ResolveError::Invalid { .. } => "rolecall::resolve::invalid",
+            ResolveError::WrongScope { .. } => crate::diagnostic::code::RESOLVE_WRONG_SCOPE,
+            ResolveError::Cycle { .. } => crate::diagnostic::code::RESOLVE_CYCLE,
+            ResolveError::Invalid { .. } => crate::diagnostic::code::RESOLVE_INVALID,
         }
     }
 

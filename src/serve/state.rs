@@ -80,7 +80,7 @@ pub fn load(
             let text = crate::syntax::read_limited(path).map_err(|e| {
                 principals_error(vec![
                     Diagnostic::without_location(
-                        "rolecall::io::read",
+                        crate::diagnostic::code::IO_READ,
                         crate::Level::Error,
                         format!("cannot read {}: {e}", path.display()),
                     )
@@ -90,7 +90,7 @@ pub fn load(
             let text = String::from_utf8(text).map_err(|_| {
                 principals_error(vec![
                     Diagnostic::without_location(
-                        "rolecall::io::utf8",
+                        crate::diagnostic::code::IO_UTF8,
                         crate::Level::Error,
                         format!("{} is not valid UTF-8", path.display()),
                     )

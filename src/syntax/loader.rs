@@ -271,7 +271,7 @@ impl<'fs> Loader<'fs> {
                 Ok(real) => self.extra_roots.push(real),
                 Err(e) => self.errors.push(
                     Diagnostic::without_location(
-                        "rolecall::io::read",
+                        crate::diagnostic::code::IO_READ,
                         Level::Error,
                         format!(
                             "cannot use {} for includes: {}",
@@ -299,7 +299,7 @@ impl<'fs> Loader<'fs> {
             Err(e) => {
                 return Err(vec![
                     Diagnostic::without_location(
-                        "rolecall::io::read",
+                        crate::diagnostic::code::IO_READ,
                         Level::Error,
                         format!("cannot read {}: {}", path.display(), io_reason(&e)),
                     )
@@ -378,7 +378,7 @@ impl<'fs> Loader<'fs> {
                 let at = e.utf8_error().valid_up_to();
                 self.errors.push(
                     Diagnostic::without_location(
-                        "rolecall::io::utf8",
+                        crate::diagnostic::code::IO_UTF8,
                         Level::Error,
                         format!("{name} is not valid UTF-8 (first bad byte at offset {at})"),
                     )
@@ -447,7 +447,7 @@ impl<'fs> Loader<'fs> {
                 "paths in `include` are relative to the including file's directory"
             };
             Diagnostic::new(
-                "rolecall::include::missing",
+                crate::diagnostic::code::INCLUDE_MISSING,
                 Level::Error,
                 format!("cannot include {}: {}", target.display(), io_reason(e)),
                 &include.loc,
@@ -476,7 +476,7 @@ impl<'fs> Loader<'fs> {
                 .collect();
             self.errors.push(
                 Diagnostic::new(
-                    "rolecall::include::outside",
+                    crate::diagnostic::code::INCLUDE_OUTSIDE,
                     Level::Error,
                     format!(
                         "cannot include {}{resolved}: outside {}",
@@ -502,7 +502,7 @@ impl<'fs> Loader<'fs> {
                 .collect();
             self.errors.push(
                 Diagnostic::new(
-                    "rolecall::include::cycle",
+                    crate::diagnostic::code::INCLUDE_CYCLE,
                     Level::Error,
                     format!("include cycle: {}", chain.join(" → ")),
                     &include.loc,
@@ -519,7 +519,7 @@ impl<'fs> Loader<'fs> {
         if self.files.len() >= MAX_FILES {
             self.errors.push(
                 Diagnostic::new(
-                    "rolecall::include::too_many",
+                    crate::diagnostic::code::INCLUDE_TOO_MANY,
                     Level::Error,
                     format!("a policy may include at most {MAX_FILES} files"),
                     &include.loc,
@@ -541,7 +541,7 @@ impl<'fs> Loader<'fs> {
             // Read (at most one file's limit) but not parsed.
             self.errors.push(
                 Diagnostic::new(
-                    "rolecall::include::total_size",
+                    crate::diagnostic::code::INCLUDE_TOTAL_SIZE,
                     Level::Error,
                     format!(
                         "cannot include {}: the policy's files would hold more than {} together",

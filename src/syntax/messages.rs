@@ -144,7 +144,7 @@ pub(super) fn syntax_error(
     if let ErrorVariant::CustomError { message } = &error.variant {
         // pest's stack guard: it stops before the thread's stack runs out.
         return Diagnostic::new(
-            "rolecall::syntax::out_of_stack",
+            crate::diagnostic::code::SYNTAX_OUT_OF_STACK,
             Level::Error,
             "the parser ran out of stack space here",
             &loc,
@@ -188,7 +188,7 @@ pub(super) fn syntax_error(
         if !rest.get(..line_end).unwrap_or("").contains('"') {
             let loc = Loc::new(src, start, start + 1 + line_end);
             return Diagnostic::new(
-                "rolecall::syntax::unterminated_string",
+                crate::diagnostic::code::SYNTAX_UNTERMINATED_STRING,
                 Level::Error,
                 "unterminated string",
                 &loc,
@@ -211,7 +211,7 @@ pub(super) fn syntax_error(
                 Some((_, e)) => {
                     let at = start + 1 + i;
                     return Diagnostic::new(
-                        "rolecall::syntax::bad_escape",
+                        crate::diagnostic::code::SYNTAX_BAD_ESCAPE,
                         Level::Error,
                         format!("unsupported escape `\\{e}` in a string"),
                         &Loc::new(src, at, at + 1 + e.len_utf8()),
@@ -229,7 +229,7 @@ pub(super) fn syntax_error(
     };
     if at_eof {
         return Diagnostic::new(
-            "rolecall::syntax::unexpected_eof",
+            crate::diagnostic::code::SYNTAX_UNEXPECTED_EOF,
             Level::Error,
             message,
             &loc,
@@ -238,7 +238,7 @@ pub(super) fn syntax_error(
         .with_help("check that every `{` has its `}` and that the last declaration is complete");
     }
     let mut diagnostic = Diagnostic::new(
-        "rolecall::syntax::unexpected",
+        crate::diagnostic::code::SYNTAX_UNEXPECTED,
         Level::Error,
         message,
         &loc,
@@ -406,7 +406,7 @@ fn special_case(
         let name = text.get(name_start..end).unwrap_or("");
         return Some(
             Diagnostic::new(
-                "rolecall::syntax::dash_in_name",
+                crate::diagnostic::code::SYNTAX_DASH_IN_NAME,
                 Level::Error,
                 "names may not contain `-`",
                 &Loc::new(src, name_start, end),
@@ -422,7 +422,7 @@ fn special_case(
     if found.starts_with('*') {
         return Some(
             Diagnostic::new(
-                "rolecall::syntax::wildcard",
+                crate::diagnostic::code::SYNTAX_WILDCARD,
                 Level::Error,
                 "there is no wildcard",
                 &Loc::new(src, start, start + 1),
@@ -459,7 +459,7 @@ fn special_case(
         let to = from + text.get(from..line_end).unwrap_or("").trim_end().len();
         return Some(
             Diagnostic::new(
-                "rolecall::syntax::attribute_in_condition",
+                crate::diagnostic::code::SYNTAX_ATTRIBUTE_IN_CONDITION,
                 Level::Error,
                 "conditions read declared facts, not attributes",
                 &Loc::new(src, from, to.max(from + 1)),
@@ -483,7 +483,7 @@ fn special_case(
         {
             return Some(
                 Diagnostic::new(
-                    "rolecall::syntax::condition_not_allowed",
+                    crate::diagnostic::code::SYNTAX_CONDITION_NOT_ALLOWED,
                     Level::Error,
                     format!("a `{decl}` declaration takes no condition"),
                     &Loc::new(src, start, start + 4),
@@ -535,7 +535,7 @@ fn special_case(
         let name = found.get(..name_len).unwrap_or(found);
         return Some(
             Diagnostic::new(
-                "rolecall::syntax::unexpected",
+                crate::diagnostic::code::SYNTAX_UNEXPECTED,
                 Level::Error,
                 format!("expected `,`, found `{name}`"),
                 &Loc::new(src, start, start + name_len),

@@ -105,7 +105,7 @@ fn check_nesting(src: &Arc<SourceFile>) -> Result<(), Vec<Diagnostic>> {
 
 fn nesting_error(src: &Arc<SourceFile>, start: usize, end: usize) -> Diagnostic {
     Diagnostic::new(
-        "rolecall::syntax::too_deep",
+        crate::diagnostic::code::SYNTAX_TOO_DEEP,
         Level::Error,
         format!("condition nested more than {MAX_NESTING} levels deep"),
         &Loc::new(src, start, end),
@@ -186,7 +186,7 @@ impl Builder<'_> {
                 let loc = self.loc(&pair);
                 self.errors.push(
                     Diagnostic::new(
-                        "rolecall::syntax::number_too_large",
+                        crate::diagnostic::code::SYNTAX_NUMBER_TOO_LARGE,
                         Level::Error,
                         "this number is too large",
                         &loc,

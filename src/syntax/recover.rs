@@ -330,7 +330,7 @@ pub(super) fn every_syntax_error(
     if more > 0 {
         errors.push(
             Diagnostic::without_location(
-                "rolecall::syntax::too_many",
+                crate::diagnostic::code::SYNTAX_TOO_MANY,
                 Level::Error,
                 format!(
                     "{more} more syntax error{} in {}",
@@ -354,7 +354,7 @@ fn unclosed(src: &Arc<SourceFile>, open: usize, bracket: char) -> Diagnostic {
         ('}', "the block")
     };
     Diagnostic::new(
-        "rolecall::syntax::unclosed",
+        crate::diagnostic::code::SYNTAX_UNCLOSED,
         Level::Error,
         format!("unclosed `{bracket}`"),
         &Loc::new(src, open, open + 1),
