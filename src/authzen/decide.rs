@@ -5,9 +5,10 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::model::{Evaluation, kind};
-use super::principals::{Binding, Principals, roles_of};
+use super::principals::{Binding, Principals};
 use crate::compile::DecisionTable;
 use crate::diagnostic::Diagnostic;
+use crate::eval::reader;
 use crate::eval::{EvalError, Request};
 use crate::resolve::suggest;
 use crate::syntax::ast::Effect;
@@ -282,7 +283,7 @@ fn request_roles(
         None | Some(Value::Null) => {}
         Some(Value::Object(scopes)) => {
             for (s, roles) in scopes {
-                let roles = roles_of(roles).ok_or_else(|| {
+                let roles = reader::roles(roles).ok_or_else(|| {
                     PdpError::Attribute(format!(
                         "`subject.properties.roles.{s}` must be a role name or an array of role names, found {}",
                         kind(roles)
@@ -292,7 +293,7 @@ fn request_roles(
             }
         }
         Some(roles) => {
-            let roles = roles_of(roles).ok_or_else(|| {
+            let roles = reader::roles(roles).ok_or_else(|| {
                 PdpError::Attribute(format!(
                     "`subject.properties.roles` must be an array of role names (or an object mapping scopes to roles), found {}",
                     kind(roles)

@@ -661,7 +661,7 @@ impl Reader {
                 }
                 ("roles", Value::Object(scopes)) => {
                     for (scope, roles) in scopes {
-                        match roles_of(roles) {
+                        match crate::eval::reader::roles(roles) {
                             Some(list) => {
                                 entry.roles.insert(scope.clone(), list);
                             }
@@ -689,18 +689,6 @@ impl Reader {
             }
         }
         (self.errors.len() == before).then_some(entry)
-    }
-}
-
-/// `"role"` or `["role", …]` as a list; `None` for anything else.
-pub(crate) fn roles_of(value: &Value) -> Option<Vec<String>> {
-    match value {
-        Value::String(role) => Some(vec![role.clone()]),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => None,
     }
 }
 

@@ -7,6 +7,7 @@
 mod errors;
 mod explain;
 mod lines;
+pub(crate) mod reader;
 mod request;
 mod shape;
 

@@ -4,9 +4,11 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use smallvec::SmallVec;
 
+use super::reader::{self, Invalid, RequestSink, Stop};
 use super::{EvalError, ShapeError};
 use crate::compile::ids;
 use crate::compile::{ActionId, DecisionTable, FactSet, RoleId, ScopeId};
+use crate::invariant::name_or_missing;
 use crate::resolve::suggest;
 
 /// A request as written: names, not ids.
@@ -37,78 +39,99 @@ impl Request {
         Request::from_value(&value)
     }
 
-    /// Reads a request from a parsed JSON value.
+    /// Reads a request from a parsed JSON value, through the one request
+    /// reader (`eval/reader.rs`).
     pub fn from_value(value: &Value) -> Result<Request, EvalError> {
-        let Value::Object(map) = value else {
-            return Err(EvalError::Shape(ShapeError::NotAnObject));
+        let mut sink = Owned::default();
+        // A `Value` holds each key once and is well-formed: the reader
+        // raises no error of its own on one, and `Owned` never stops it.
+        match reader::read(value, &mut sink) {
+            Ok(()) => sink.finish(),
+            Err(e) => Err(EvalError::Json(e.into())),
+        }
+    }
+}
+
+/// The general path's sink: a [`Request`] of owned names, or the shape
+/// error to report (the first met of the lowest [`Invalid::rank`]).
+#[derive(Default)]
+struct Owned {
+    request: Request,
+    error: Option<(u8, ShapeError)>,
+}
+
+impl Owned {
+    fn finish(self) -> Result<Request, EvalError> {
+        match self.error {
+            Some((_, error)) => Err(EvalError::Shape(error)),
+            None => Ok(self.request),
+        }
+    }
+
+    /// The scope given last (the reader gives a scope before its roles).
+    fn last_scope(&self) -> &str {
+        name_or_missing(
+            self.request.principal.last().map(|(s, _)| s.as_str()),
+            "scope",
+        )
+    }
+
+    /// The fact given last (the reader gives a fact before its value).
+    fn last_fact(&self) -> &str {
+        name_or_missing(self.request.context.last().map(|(f, _)| f.as_str()), "fact")
+    }
+}
+
+impl RequestSink for Owned {
+    fn scope(&mut self, name: &str) -> Result<(), Stop> {
+        self.request.principal.insert(name.to_string(), Vec::new());
+        Ok(())
+    }
+    fn role(&mut self, name: &str) -> Result<(), Stop> {
+        let (_, roles) = self.request.principal.last_mut().ok_or(Stop)?;
+        roles.push(name.to_string());
+        Ok(())
+    }
+    fn kind(&mut self, name: &str) -> Result<(), Stop> {
+        self.request.kind = Some(name.to_string());
+        Ok(())
+    }
+    fn action(&mut self, action: &str) -> Result<(), Stop> {
+        self.request.action = action.to_string();
+        Ok(())
+    }
+    fn fact(&mut self, name: &str) -> Result<(), Stop> {
+        self.request.context.insert(name.to_string(), false);
+        Ok(())
+    }
+    fn truth(&mut self, value: bool) -> Result<(), Stop> {
+        let (_, truth) = self.request.context.last_mut().ok_or(Stop)?;
+        *truth = value;
+        Ok(())
+    }
+    fn invalid(&mut self, error: Invalid<'_>) -> Result<(), Stop> {
+        let rank = error.rank();
+        if self.error.as_ref().is_some_and(|&(first, _)| first <= rank) {
+            return Ok(());
+        }
+        let scope = || self.last_scope().to_string();
+        let error = match error {
+            Invalid::NotAnObject => ShapeError::NotAnObject,
+            Invalid::UnknownField(field) => ShapeError::UnknownField(field.to_string()),
+            Invalid::NotRoles => ShapeError::NotRoles { scope: scope() },
+            Invalid::RoleNotString => ShapeError::RoleNotString { scope: scope() },
+            Invalid::PrincipalNotObject => ShapeError::PrincipalNotObject,
+            Invalid::MissingPrincipal => ShapeError::MissingPrincipal,
+            Invalid::KindNotString => ShapeError::KindNotString,
+            Invalid::ActionNotString => ShapeError::ActionNotString,
+            Invalid::MissingAction => ShapeError::MissingAction,
+            Invalid::FactNotBool => ShapeError::FactNotBool {
+                fact: self.last_fact().to_string(),
+            },
+            Invalid::ContextNotObject => ShapeError::ContextNotObject,
         };
-        let mut request = Request::default();
-        for key in map.keys() {
-            if !matches!(key.as_str(), "principal" | "kind" | "action" | "context") {
-                return Err(EvalError::Shape(ShapeError::UnknownField(key.clone())));
-            }
-        }
-        match map.get("principal") {
-            Some(Value::Object(scopes)) => {
-                for (scope, roles) in scopes {
-                    let roles = match roles {
-                        Value::String(role) => vec![role.clone()],
-                        Value::Array(items) => items
-                            .iter()
-                            .map(|v| match v {
-                                Value::String(s) => Ok(s.clone()),
-                                _ => Err(EvalError::Shape(ShapeError::RoleNotString {
-                                    scope: scope.clone(),
-                                })),
-                            })
-                            .collect::<Result<_, _>>()?,
-                        _ => {
-                            return Err(EvalError::Shape(ShapeError::NotRoles {
-                                scope: scope.clone(),
-                            }));
-                        }
-                    };
-                    request.principal.insert(scope.clone(), roles);
-                }
-            }
-            Some(_) => {
-                return Err(EvalError::Shape(ShapeError::PrincipalNotObject));
-            }
-            None => return Err(EvalError::Shape(ShapeError::MissingPrincipal)),
-        }
-        match map.get("kind") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(kind)) => request.kind = Some(kind.clone()),
-            Some(_) => return Err(EvalError::Shape(ShapeError::KindNotString)),
-        }
-        match map.get("action") {
-            Some(Value::String(action)) => request.action = action.clone(),
-            Some(_) => {
-                return Err(EvalError::Shape(ShapeError::ActionNotString));
-            }
-            None => return Err(EvalError::Shape(ShapeError::MissingAction)),
-        }
-        match map.get("context") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(facts)) => {
-                for (fact, v) in facts {
-                    match v {
-                        Value::Bool(b) => {
-                            request.context.insert(fact.clone(), *b);
-                        }
-                        _ => {
-                            return Err(EvalError::Shape(ShapeError::FactNotBool {
-                                fact: fact.clone(),
-                            }));
-                        }
-                    }
-                }
-            }
-            Some(_) => {
-                return Err(EvalError::Shape(ShapeError::ContextNotObject));
-            }
-        }
-        Ok(request)
+        self.error = Some((rank, error));
+        Ok(())
     }
 }
 

@@ -244,6 +244,72 @@ fn unknown_names_and_unassignable_roles_are_errors() {
     );
 }
 
+/// A request wrong in several ways gets one error, wherever each fault is:
+/// JSON first (a syntax error or a key given twice, even after a shape
+/// error), then an unknown field, `principal`, `kind`, `action`, `context`,
+/// then unknown names; the first in the document among equals. The fast
+/// path leaves each to the general one, so `eval` prints the same.
+#[test]
+fn of_several_faults_the_same_one_is_reported_wherever_it_is() {
+    let t = table(OVERRIDES);
+    let cases = [
+        (
+            r#"{"principal": 1, "context": {"a": {"b": 1, "b": 2}}, "action": "s:x"}"#,
+            r#"invalid request: duplicate key "b" at line 1 column 46"#,
+        ),
+        (
+            r#"{"kind": 1, "who": [{"x": 1, "x": 1}], "action": "s:x"}"#,
+            r#"invalid request: duplicate key "x" at line 1 column 32"#,
+        ),
+        (
+            r#"{"context": 1, "who": 1, "who": 2}"#,
+            r#"invalid request: duplicate key "who" at line 1 column 30"#,
+        ),
+        (
+            r#"{"principal": 1, "action": 2} x"#,
+            "invalid JSON: trailing characters at line 1 column 31",
+        ),
+        (
+            r#"{"context": [], "action": 1, "kind": 2, "principal": 3, "who": 4, "what": 5}"#,
+            "invalid request: unknown field `who`; a request has `principal`, `action`, and optionally `kind` and `context`",
+        ),
+        (
+            r#"{"context": [], "action": 1, "kind": 2, "principal": {"a": 1, "b": [1]}}"#,
+            "invalid request: principal.a: a role name or an array of role names",
+        ),
+        (
+            r#"{"context": [], "action": 1, "kind": 2}"#,
+            "invalid request: missing field `principal`",
+        ),
+        (
+            r#"{"context": {"x": 1, "y": null}, "action": 1, "kind": 2, "principal": {}}"#,
+            "invalid request: `kind` is a string",
+        ),
+        (
+            r#"{"context": {"x": 1, "y": null}, "principal": {"ghost": "nobody"}}"#,
+            "invalid request: missing field `action`",
+        ),
+        (
+            r#"{"context": {"x": 1, "y": null}, "principal": {"ghost": "nobody"}, "action": "s:x"}"#,
+            "invalid request: context.x: a fact is true or false",
+        ),
+    ];
+    for (json, expected) in cases {
+        assert_eq!(error(&t, json).to_string(), expected, "for {json}");
+        let mut out = Vec::new();
+        let fast = rolecall::eval::LineEvaluator::new(&t).answer(json, &mut out);
+        assert_eq!(fast, Err(expected.to_string()), "for {json}");
+        // A parsed value reads the same (it cannot hold a key twice).
+        if let Ok(value) = rolecall::json::from_str(json) {
+            assert_eq!(
+                Request::from_value(&value),
+                Request::from_json(json),
+                "for {json}"
+            );
+        }
+    }
+}
+
 #[test]
 fn fast_path_from_ids_agrees_with_names() {
     let t = table(HIERARCHY);

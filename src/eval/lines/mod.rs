@@ -1,10 +1,10 @@
 //! Answering JSON-lines requests fast, with the same bytes as
 //! `serde_json::to_string(&table.evaluate(&Request::from_json(line)?)?)`.
 //!
-//! The general path builds a `serde_json::Value`, a [`Request`] of owned
-//! strings, a [`ResolvedRequest`](super::ResolvedRequest) and an [`Answer`](super::Answer), each
-//! allocating. Here a request is read straight into ids in storage reused
-//! from line to line (`parse`), evaluated from ids, and its answer written
+//! The general path builds a [`Request`] of owned strings, a
+//! [`ResolvedRequest`](super::ResolvedRequest) and an [`Answer`](super::Answer), each
+//! allocating. Here a request is read by the same reader straight into ids
+//! in storage reused from line to line (`parse`), evaluated from ids, and its answer written
 //! into the caller's buffer from texts computed once per table (rule
 //! locations, rule texts, override texts, the facts each action's decision
 //! can turn on). A line the fast path does not take (invalid JSON, an unknown

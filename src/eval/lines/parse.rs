@@ -1,14 +1,11 @@
-//! Reads a JSON request straight into ids: every name is looked up as the
-//! parser meets it, nothing is allocated, and anything unusual (an unknown
-//! name, a repeated key, a wrong type) is an error that sends the line to the
+//! Reads a JSON request straight into ids, through the one request reader
+//! (`eval/reader.rs`) with a sink that looks each name up as the parser meets
+//! it: nothing is allocated, and anything unusual (an unknown name, a
+//! repeated key, a wrong type) stops the reading and sends the line to the
 //! general path, which says exactly what is wrong.
 
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-
 use crate::compile::{ActionId, DecisionTable, FactSet};
+use crate::eval::reader::{self, Invalid, RequestSink, Stop};
 
 /// What a request resolves to, in storage reused from line to line. Only
 /// the scopes a line names are stored and reset, so a line costs the same
@@ -78,276 +75,65 @@ impl Parsed {
             _ => false,
         }
     }
-
-    /// Ends the roles of the scope started last.
-    fn end_scope(&mut self) {
-        let end = self.roles.len();
-        if let Some(last) = self.scopes.last_mut() {
-            last.2 = end;
-        }
-    }
 }
 
 /// Parses `line` into `out`; `false` when the general path must answer it.
 pub(super) fn parse(table: &DecisionTable, line: &str, out: &mut Parsed) -> bool {
     out.reset(table.policy.scopes.len());
     let mut de = serde_json::Deserializer::from_str(line);
-    RequestSeed { table, out }.deserialize(&mut de).is_ok() && de.end().is_ok()
+    reader::read(&mut de, &mut Ids { table, out }).is_ok() && de.end().is_ok()
 }
 
-fn unusual<E: de::Error>() -> E {
-    E::custom("left to the general path")
-}
-
-/// The fields of a request; `Principal` first (`seen` relies on it).
-#[derive(Clone, Copy, Deserialize)]
-#[serde(field_identifier, rename_all = "lowercase")]
-enum Field {
-    Principal,
-    Kind,
-    Action,
-    Context,
-}
-
-struct RequestSeed<'a> {
+/// The fast path's sink: each name resolved as the reader meets it, and a
+/// stop at anything unusual.
+struct Ids<'a> {
     table: &'a DecisionTable,
     out: &'a mut Parsed,
 }
 
-impl<'de> DeserializeSeed<'de> for RequestSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+impl RequestSink for Ids<'_> {
+    fn scope(&mut self, name: &str) -> Result<(), Stop> {
+        let scope = self.table.scope_index(name).ok_or(Stop)?;
+        self.out.start_scope(scope).then_some(()).ok_or(Stop)
     }
-}
-
-impl<'de> Visitor<'de> for RequestSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a request object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (table, out) = (self.table, self.out);
-        let mut seen = [false; 4];
-        while let Some(field) = map.next_key::<Field>()? {
-            let Some(slot) = seen.get_mut(field as usize) else {
-                return Err(unusual());
-            };
-            if std::mem::replace(slot, true) {
-                return Err(unusual());
-            }
-            match field {
-                Field::Principal => map.next_value_seed(PrincipalSeed { table, out })?,
-                Field::Kind => map.next_value_seed(KindSeed { table, out })?,
-                Field::Action => map.next_value_seed(ActionSeed { table, out })?,
-                Field::Context => map.next_value_seed(ContextSeed { table, out })?,
-            }
-        }
-        if out.action.is_none() || seen.first() != Some(&true) {
-            return Err(unusual());
-        }
-        Ok(())
-    }
-}
-
-/// A name resolved by the function as soon as it is read.
-struct NameSeed<F>(F);
-
-/// Pins the closure's argument to any lifetime (inference alone picks one).
-fn name<F: FnOnce(&str) -> Option<usize>>(resolve: F) -> NameSeed<F> {
-    NameSeed(resolve)
-}
-
-impl<'de, F: FnOnce(&str) -> Option<usize>> DeserializeSeed<'de> for NameSeed<F> {
-    type Value = usize;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de, F: FnOnce(&str) -> Option<usize>> Visitor<'de> for NameSeed<F> {
-    type Value = usize;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-        (self.0)(v).ok_or_else(unusual)
-    }
-}
-
-struct PrincipalSeed<'a> {
-    table: &'a DecisionTable,
-    out: &'a mut Parsed,
-}
-
-impl<'de> DeserializeSeed<'de> for PrincipalSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PrincipalSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("scopes to roles")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let table = self.table;
-        while let Some(scope) = map.next_key_seed(name(|n| table.scope_index(n)))? {
-            if !self.out.start_scope(scope) {
-                return Err(unusual());
-            }
-            let start = self.out.roles.len();
-            map.next_value_seed(RolesSeed {
-                table,
-                scope,
-                roles: &mut self.out.roles,
-                start,
-            })?;
-            self.out.end_scope();
-        }
-        Ok(())
-    }
-}
-
-/// A role name or an array of role names, of one scope: pushed to `roles`
-/// after `start`, without repeats.
-struct RolesSeed<'a> {
-    table: &'a DecisionTable,
-    scope: usize,
-    roles: &'a mut Vec<usize>,
-    start: usize,
-}
-
-impl RolesSeed<'_> {
-    fn push(&mut self, role: usize) {
-        if !self
+    fn role(&mut self, name: &str) -> Result<(), Stop> {
+        let out = &mut *self.out;
+        let &mut (scope, start, ref mut end) = out.scopes.last_mut().ok_or(Stop)?;
+        let role = self.table.role_id_at(scope, name).ok_or(Stop)?.index();
+        if !out
             .roles
-            .get(self.start..)
+            .get(start..)
             .is_some_and(|run| run.contains(&role))
         {
-            self.roles.push(role);
-        }
-    }
-
-    fn add<E: de::Error>(&mut self, name: &str) -> Result<(), E> {
-        let role = self
-            .table
-            .role_id_at(self.scope, name)
-            .ok_or_else(unusual)?;
-        self.push(role.index());
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for RolesSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RolesSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a role or an array of roles")
-    }
-    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
-        self.add(v)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        let (table, scope) = (self.table, self.scope);
-        while let Some(role) =
-            seq.next_element_seed(name(|n| table.role_id_at(scope, n).map(|r| r.index())))?
-        {
-            self.push(role);
+            out.roles.push(role);
+            *end = out.roles.len();
         }
         Ok(())
     }
-}
-
-struct KindSeed<'a> {
-    table: &'a DecisionTable,
-    out: &'a mut Parsed,
-}
-
-impl<'de> DeserializeSeed<'de> for KindSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KindSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a kind or null")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+    fn kind(&mut self, name: &str) -> Result<(), Stop> {
+        self.out.kind = Some(self.table.kind_index(name).ok_or(Stop)?);
         Ok(())
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.out.kind = Some(self.table.kind_index(v).ok_or_else(unusual)?);
+    fn action(&mut self, action: &str) -> Result<(), Stop> {
+        let (scope, action) = action.split_once(':').ok_or(Stop)?;
+        self.out.action = Some(self.table.action_id(scope, action).ok_or(Stop)?);
         Ok(())
     }
-}
-
-struct ActionSeed<'a> {
-    table: &'a DecisionTable,
-    out: &'a mut Parsed,
-}
-
-impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ActionSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("scope:action")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        let (scope, action) = v.split_once(':').ok_or_else(unusual)?;
-        self.out.action = Some(self.table.action_id(scope, action).ok_or_else(unusual)?);
-        Ok(())
-    }
-}
-
-struct ContextSeed<'a> {
-    table: &'a DecisionTable,
-    out: &'a mut Parsed,
-}
-
-impl<'de> DeserializeSeed<'de> for ContextSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ContextSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("facts to booleans, or null")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let table = self.table;
-        while let Some(fact) = map.next_key_seed(name(|n| table.fact_index(n)))? {
-            // A fact given twice: the general path reports the duplicate key.
-            if self.out.given.contains(&fact) {
-                return Err(unusual());
-            }
-            let value: bool = map.next_value()?;
-            self.out.facts.set(fact, value);
-            self.out.given.push(fact);
+    fn fact(&mut self, name: &str) -> Result<(), Stop> {
+        let fact = self.table.fact_index(name).ok_or(Stop)?;
+        // Given twice: the general path reports the duplicate key.
+        if self.out.given.contains(&fact) {
+            return Err(Stop);
         }
+        self.out.given.push(fact);
         Ok(())
+    }
+    fn truth(&mut self, value: bool) -> Result<(), Stop> {
+        let &fact = self.out.given.last().ok_or(Stop)?;
+        self.out.facts.set(fact, value);
+        Ok(())
+    }
+    fn invalid(&mut self, _: Invalid<'_>) -> Result<(), Stop> {
+        Err(Stop)
     }
 }
