@@ -118,27 +118,26 @@ pub fn explain(table: &DecisionTable, request: &ResolvedRequest, e: &Evaluation)
 
     for &role in &e_roles {
         let _ = writeln!(out, "\nrole {}:", role_name(role));
-        let ancestors = table.ancestors(e_scope, role);
-        // Every rule naming the action and the role or an ancestor, in the order tried.
-        let mut matches: Vec<(usize, Effect, usize, bool)> = Vec::new();
-        for (id, rule) in policy.rules.iter().enumerate() {
-            if rule.scope != e_scope || !rule.actions.contains(&request.action.index()) {
-                continue;
-            }
-            let distance = ancestors
-                .iter()
-                .filter(|(r, _)| rule.roles.contains(r))
-                .map(|(_, d)| *d)
-                .min();
-            if let Some(d) = distance {
-                let holds = rule
-                    .condition
-                    .as_ref()
-                    .is_none_or(|c| c.expr.eval(&|f| request.facts.get(f)));
-                matches.push((d, rule.effect, id, holds));
-            }
-        }
-        matches.sort_by_key(|(d, effect, id, _)| (*d, *effect == Effect::Allow, *id));
+        // Every rule naming the action and the role or an ancestor, in the
+        // order the combination rule tries them: the decision core's list,
+        // uncut, so the outranked rules are shown too.
+        let matches: Vec<(usize, Effect, usize, bool)> = crate::decision::combine::candidates(
+            table,
+            e_scope,
+            request.action.index(),
+            role,
+            None,
+        )
+        .into_iter()
+        .map(|c| {
+            let holds = policy
+                .rules
+                .get(c.rule)
+                .and_then(|r| r.condition.as_ref())
+                .is_none_or(|cond| cond.expr.eval(&|f| request.facts.get(f)));
+            (c.distance, c.effect, c.rule, holds)
+        })
+        .collect();
         if matches.is_empty() {
             let _ = writeln!(
                 out,
