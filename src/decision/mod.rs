@@ -12,6 +12,7 @@
 //! sentence that says why ([`reason`]).
 
 pub(crate) mod combine;
+pub mod explanation;
 pub(crate) mod reason;
 
 use std::collections::VecDeque;

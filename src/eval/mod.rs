@@ -11,8 +11,9 @@ pub(crate) mod reader;
 mod request;
 mod shape;
 
+pub use crate::decision::explanation::{Considered, Explanation, Held, RoleAccount, Status, Why};
 pub use errors::{JsonError, ShapeError};
-pub use explain::explain;
+pub use explain::{explain, render as render_explanation};
 pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
 pub use request::{Request, ResolvedRequest};
 

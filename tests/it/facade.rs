@@ -135,3 +135,54 @@ fn an_evaluation_is_typed_and_explains_itself() {
     let text = rolecall::eval::explain(&t, &resolved, &e);
     assert!(text.starts_with("action: session:chat\n"), "{text}");
 }
+
+#[test]
+fn an_explanation_is_ids_and_the_part_of_the_rule_that_decided() {
+    use rolecall::eval::{Status, Why};
+    let t = rolecall::compile_str(
+        "p.policy",
+        "fact live\nscope session {\n role viewer\n role host : viewer\n action chat\n \
+         allow viewer to chat\n deny viewer to chat when live\n allow host to chat when live\n}\n",
+    )
+    .unwrap();
+    let request =
+        Request::from_json(r#"{"principal": {"session": "host"}, "action": "session:chat"}"#)
+            .unwrap();
+    let resolved = t.resolve_request(&request).unwrap();
+    let x = t.explanation(&resolved, &t.evaluate_resolved(&resolved));
+    let host = t.role_id("session", "host").unwrap();
+    let viewer = t.role_id("session", "viewer").unwrap();
+    assert_eq!(x.effective, [host]);
+    assert_eq!(x.effect, Effect::Allow);
+    let account = &x.roles[0];
+    // host's own conditional allow (false: live is missing), then viewer's
+    // deny before its allow at distance 1.
+    let seen: Vec<_> = account
+        .candidates
+        .iter()
+        .map(|c| (t.rule_at(c.rule).unwrap(), c.distance, c.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("p.policy:8".to_string(), 0, Status::ConditionFalse),
+            ("p.policy:7".to_string(), 1, Status::ConditionFalse),
+            ("p.policy:6".to_string(), 1, Status::Decides),
+        ]
+    );
+    assert_eq!(account.candidates[2].path, [host, viewer]);
+    assert_eq!(account.why, Why::NearestHolding(Effect::Allow, 1));
+    let live = t.fact_id("live").unwrap();
+    assert_eq!(x.would_change, Vec::<rolecall::compile::FactId>::new());
+    // With live true, host's own allow decides at distance 0.
+    let request = Request::from_json(
+        r#"{"principal": {"session": "host"}, "action": "session:chat", "context": {"live": true}}"#,
+    )
+    .unwrap();
+    let resolved = t.resolve_request(&request).unwrap();
+    let x = t.explanation(&resolved, &t.evaluate_resolved(&resolved));
+    assert_eq!(x.true_facts, [live]);
+    assert_eq!(x.roles[0].why, Why::Nearest(Effect::Allow, 0));
+    let text = rolecall::eval::render_explanation(&t, &x);
+    assert!(text.contains("<- decides"), "{text}");
+}

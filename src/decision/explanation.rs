@@ -1,0 +1,231 @@
+//! The whole account of one decision, as ids: what the decision core did,
+//! step by step, for a renderer to put into words. `eval::explain` writes it
+//! for a person; nothing here is text.
+
+use super::combine;
+use crate::compile::{ActionId, DecisionTable, FactId, RoleId, RuleId, ScopeId};
+use crate::eval::{Evaluation, ResolvedRequest, RoleSource};
+use crate::resolve::Subject;
+use crate::syntax::ast::Effect;
+
+/// One decision, explained: the roles held in each scope that counts, the
+/// override applied, each effective role's candidate rules in the order the
+/// combination rule tries them, the one that decided and by which part of
+/// the rule, and the facts that would change the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The action asked.
+    pub action: ActionId,
+    /// Roles held before overrides, in every scope the action's overrides
+    /// read and the action's own, in scope order.
+    pub held: Vec<Held>,
+    /// The facts the request made true, in declaration order.
+    pub true_facts: Vec<FactId>,
+    /// The override applied, by its position in the policy.
+    pub override_applied: Option<usize>,
+    /// How many overrides into the action's scope were considered.
+    pub overrides_considered: usize,
+    /// The effective roles in the action's scope.
+    pub effective: Vec<RoleId>,
+    /// Per effective role, its candidate rules and its outcome.
+    pub roles: Vec<RoleAccount>,
+    /// Allow or deny.
+    pub effect: Effect,
+    /// The rule that decided.
+    pub rule: Option<RuleId>,
+    /// The effective role whose outcome decided.
+    pub deciding_role: Option<RoleId>,
+    /// Facts missing from the request that, set true alone, would change it.
+    pub would_change: Vec<FactId>,
+}
+
+/// Roles held in one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// The scope.
+    pub scope: ScopeId,
+    /// The roles, before overrides.
+    pub roles: Vec<RoleId>,
+    /// Where they come from.
+    pub source: RoleSource,
+}
+
+/// One effective role's part in the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAccount {
+    /// The role.
+    pub role: RoleId,
+    /// Every rule naming the action and the role or one it inherits, in the
+    /// order the combination rule tries them.
+    pub candidates: Vec<Considered>,
+    /// What the role's outcome is, and by which part of the rule.
+    pub why: Why,
+}
+
+/// A candidate rule, as the combination rule met it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Considered {
+    /// The rule.
+    pub rule: RuleId,
+    /// Inheritance steps from the role to the nearest role the rule names.
+    pub distance: usize,
+    /// The inheritance path (`[role]` when the rule names it).
+    pub path: Vec<RoleId>,
+    /// Its part: decided, condition false, or outranked.
+    pub status: Status,
+}
+
+/// What became of a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The first whose condition holds: it decided the role's outcome.
+    Decides,
+    /// Its condition is false for this request.
+    ConditionFalse,
+    /// Another candidate decided first.
+    Outranked,
+}
+
+/// Why a role's outcome is what it is: which part of the combination rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// No rule names the action for the role or a role it inherits.
+    NoRule,
+    /// Rules match, but none whose condition holds.
+    NoConditionHolds,
+    /// The only matching rule.
+    OnlyMatching(Effect),
+    /// The nearest rules are at `distance`; at equal distance deny beats allow.
+    DenyBeatsAllow(usize),
+    /// At `distance` and equal effect the earliest declared rule is reported.
+    EarliestDeclared(Effect, usize),
+    /// The nearest rule whose condition holds, at `distance`.
+    NearestHolding(Effect, usize),
+    /// The nearest rule, at `distance`: a rule for a role beats one inherited from farther away.
+    Nearest(Effect, usize),
+}
+
+impl DecisionTable {
+    /// The whole account of `e`, the evaluation of `request`.
+    pub fn explanation(&self, request: &ResolvedRequest, e: &Evaluation) -> Explanation {
+        let policy = &self.policy;
+        let s = e.scope.index();
+        let mut touched: Vec<usize> = policy
+            .overrides
+            .iter()
+            .filter(|o| o.scope == s)
+            .filter_map(|o| match o.subject {
+                Subject::Role { scope, .. } => Some(scope),
+                Subject::Fact(_) => None,
+            })
+            .collect();
+        touched.push(s);
+        touched.sort_unstable();
+        touched.dedup();
+        let ids = |scope: usize, roles: &[usize]| -> Vec<RoleId> {
+            roles
+                .iter()
+                .filter_map(|&r| self.role_at_index(scope, r))
+                .collect()
+        };
+        let held = touched
+            .into_iter()
+            .map(|t| {
+                let (roles, source) = self.held(request, t);
+                Held {
+                    scope: ScopeId::at(t),
+                    roles: ids(t, roles),
+                    source,
+                }
+            })
+            .collect();
+        let true_facts = (0..policy.facts.len())
+            .filter(|&f| request.facts.get(f))
+            .map(FactId::at)
+            .collect();
+        let roles = e
+            .roles
+            .iter()
+            .map(|&role| self.role_account(request, role))
+            .collect();
+        Explanation {
+            action: request.action,
+            held,
+            true_facts,
+            override_applied: e.override_applied,
+            overrides_considered: policy.overrides.iter().filter(|o| o.scope == s).count(),
+            effective: e.roles.clone(),
+            roles,
+            effect: e.effect,
+            rule: e.rule,
+            deciding_role: e.deciding_role,
+            would_change: self.facts_that_would_change(request, e.effect),
+        }
+    }
+
+    /// One role's candidates, from the core's uncut list, and its outcome.
+    fn role_account(&self, request: &ResolvedRequest, role: RoleId) -> RoleAccount {
+        let (s, action) = (role.scope(), request.action.index());
+        let list = combine::candidates(self, s, action, role.index(), None);
+        let holds = |rule: usize| {
+            self.policy
+                .rules
+                .get(rule)
+                .and_then(|r| r.condition.as_ref())
+                .is_none_or(|c| c.expr.eval(&|f| request.facts.get(f)))
+        };
+        let winner = list.iter().position(|c| holds(c.rule));
+        let candidates = list
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Considered {
+                rule: RuleId::at(c.rule),
+                distance: c.distance,
+                path: self
+                    .inheritance_path_at(s, role.index(), c.rule)
+                    .into_iter()
+                    .filter_map(|r| self.role_at_index(s, r))
+                    .collect(),
+                status: if Some(i) == winner {
+                    Status::Decides
+                } else if !holds(c.rule) {
+                    Status::ConditionFalse
+                } else {
+                    Status::Outranked
+                },
+            })
+            .collect();
+        let why = match winner.and_then(|w| Some((w, list.get(w)?))) {
+            _ if list.is_empty() => Why::NoRule,
+            None => Why::NoConditionHolds,
+            Some((w, c)) => {
+                let d = c.distance;
+                let earlier_same_level = list.iter().take(w).any(|m| m.distance == d);
+                let holding_at_level = |effect: Option<Effect>| {
+                    list.iter().any(|m| {
+                        m.distance == d
+                            && m.rule != c.rule
+                            && holds(m.rule)
+                            && effect.is_none_or(|e| m.effect == e)
+                    })
+                };
+                if list.len() == 1 {
+                    Why::OnlyMatching(c.effect)
+                } else if c.effect == Effect::Deny && holding_at_level(Some(Effect::Allow)) {
+                    Why::DenyBeatsAllow(d)
+                } else if holding_at_level(None) {
+                    Why::EarliestDeclared(c.effect, d)
+                } else if earlier_same_level || w > 0 {
+                    Why::NearestHolding(c.effect, d)
+                } else {
+                    Why::Nearest(c.effect, d)
+                }
+            }
+        };
+        RoleAccount {
+            role,
+            candidates,
+            why,
+        }
+    }
+}
