@@ -229,9 +229,10 @@ impl DecisionTable {
     /// assert_eq!(verdict.rule().and_then(|r| table.rule_at(r)).as_deref(), Some("p.policy:5"));
     /// ```
     pub fn check(&self, request: &Request) -> Result<Verdict, EvalError> {
-        let lookup = self.lookup(request)?;
+        let mut slot = None;
+        let lookup = self.lookup(request, &mut slot)?;
         let mut roles = crate::decision::Roles::new();
-        let d = self.decide_for(&lookup, lookup.action, &lookup.facts, &mut roles);
+        let d = self.decide_for(&*lookup, lookup.action, &lookup.facts, &mut roles);
         Ok(Verdict {
             decision: d.effect,
             rule: d.rule.map(RuleId::at),
