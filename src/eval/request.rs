@@ -234,15 +234,19 @@ impl DecisionTable {
         match unknown {
             Unknown::Scope(name) => suggest(name, &keys(&policy.scopes), "scope", "the policy"),
             Unknown::Action(s, name) => {
-                let (scope_name, actions) = scope(s)
-                    .map(|(n, sc)| (n.as_str(), keys(&sc.actions)))
-                    .unwrap_or_default();
+                // The scope was resolved before the name in it was looked up.
+                let (scope_name, actions) = match scope(s) {
+                    Some((n, sc)) => (n.as_str(), keys(&sc.actions)),
+                    None => (crate::invariant::name_or_missing(None, "scope"), Vec::new()),
+                };
                 suggest(name, &actions, "action", &format!("scope `{scope_name}`"))
             }
             Unknown::Role(s, name) => {
-                let (scope_name, roles) = scope(s)
-                    .map(|(n, sc)| (n.as_str(), keys(&sc.roles)))
-                    .unwrap_or_default();
+                // The scope was resolved before the name in it was looked up.
+                let (scope_name, roles) = match scope(s) {
+                    Some((n, sc)) => (n.as_str(), keys(&sc.roles)),
+                    None => (crate::invariant::name_or_missing(None, "scope"), Vec::new()),
+                };
                 suggest(name, &roles, "role", &format!("scope `{scope_name}`"))
             }
             Unknown::Kind(name) => suggest(name, &keys(&policy.kinds), "kind", "the policy"),
