@@ -16,25 +16,18 @@ use crate::syntax::ast::Effect;
 pub struct Explanation {
     /// The action asked.
     pub action: ActionId,
+    /// The evaluation explained: the decision, its rule, the effective and
+    /// deciding roles, the override applied.
+    pub evaluation: Evaluation,
     /// Roles held before overrides, in every scope the action's overrides
     /// read and the action's own, in scope order.
     pub held: Vec<Held>,
     /// The facts the request made true, in declaration order.
     pub true_facts: Vec<FactId>,
-    /// The override applied, by its position in the policy.
-    pub override_applied: Option<usize>,
     /// How many overrides into the action's scope were considered.
     pub overrides_considered: usize,
-    /// The effective roles in the action's scope.
-    pub effective: Vec<RoleId>,
     /// Per effective role, its candidate rules and its outcome.
     pub roles: Vec<RoleAccount>,
-    /// Allow or deny.
-    pub effect: Effect,
-    /// The rule that decided.
-    pub rule: Option<RuleId>,
-    /// The effective role whose outcome decided.
-    pub deciding_role: Option<RoleId>,
     /// Facts missing from the request that, set true alone, would change it.
     pub would_change: Vec<FactId>,
 }
@@ -150,15 +143,11 @@ impl DecisionTable {
             .collect();
         Explanation {
             action: request.action,
+            evaluation: e.clone(),
             held,
             true_facts,
-            override_applied: e.override_applied,
             overrides_considered: policy.overrides.iter().filter(|o| o.scope == s).count(),
-            effective: e.roles.clone(),
             roles,
-            effect: e.effect,
-            rule: e.rule,
-            deciding_role: e.deciding_role,
             would_change: self.facts_that_would_change(request, e.effect),
         }
     }

@@ -67,7 +67,11 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
         }
     );
 
-    match x.override_applied.and_then(|i| policy.overrides.get(i)) {
+    match x
+        .evaluation
+        .override_applied
+        .and_then(|i| policy.overrides.get(i))
+    {
         Some(o) => {
             let target = table.role_at(x.action.scope_id(), o.role);
             let _ = writeln!(
@@ -87,7 +91,7 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
         }
         None => {}
     }
-    let effective: Vec<&str> = x.effective.iter().map(|&r| role_name(r)).collect();
+    let effective: Vec<&str> = x.evaluation.roles.iter().map(|&r| role_name(r)).collect();
     let _ = writeln!(
         out,
         "effective roles in {scope_name}: {}",
@@ -155,16 +159,16 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
         let _ = writeln!(out, "  outcome: {why}");
     }
 
-    let decision = match x.effect {
+    let decision = match x.evaluation.effect {
         Effect::Allow => "ALLOW",
         Effect::Deny => "DENY",
     };
-    let summary = match (x.effect, x.deciding_role) {
+    let summary = match (x.evaluation.effect, x.evaluation.deciding_role) {
         (Effect::Allow, Some(r)) => format!(
             "{} may {action_name}; several held roles combine by union: any effective role allowing suffices",
             role_name(r)
         ),
-        _ if x.effective.is_empty() => "no effective role in this scope".to_string(),
+        _ if x.evaluation.roles.is_empty() => "no effective role in this scope".to_string(),
         _ => "no effective role may do it".to_string(),
     };
     let _ = writeln!(out, "\ndecision: {decision} ({summary})");

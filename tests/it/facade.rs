@@ -152,8 +152,8 @@ fn an_explanation_is_ids_and_the_part_of_the_rule_that_decided() {
     let x = t.explanation(&resolved, &t.evaluate_resolved(&resolved));
     let host = t.role_id("session", "host").unwrap();
     let viewer = t.role_id("session", "viewer").unwrap();
-    assert_eq!(x.effective, [host]);
-    assert_eq!(x.effect, Effect::Allow);
+    assert_eq!(x.evaluation.roles, [host]);
+    assert_eq!(x.evaluation.effect, Effect::Allow);
     let account = &x.roles[0];
     // host's own conditional allow (false: live is missing), then viewer's
     // deny before its allow at distance 1.
