@@ -1024,17 +1024,20 @@ enum Input {
     FullOutput,
 }
 
+/// A standard output that is full (ENOSPC on every write).
+struct Full;
+
+impl std::io::Write for Full {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from_raw_os_error(28))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Runs the command line on `input`: the exit code and standard error.
 fn run_on(args: &[String], input: &Input) -> (i32, String) {
-    struct Full;
-    impl std::io::Write for Full {
-        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
-            Err(std::io::Error::from_raw_os_error(28))
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let mut stdout: Vec<u8> = Vec::new();
     let mut full = Full;
     let mut stderr = Vec::new();
@@ -1348,15 +1351,6 @@ fn files_past_the_size_limit_are_refused() {
 /// a closed pipe and a real process on /dev/full: `hostile_files`.)
 #[test]
 fn standard_output_that_cannot_be_written() {
-    struct Full;
-    impl std::io::Write for Full {
-        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
-            Err(std::io::Error::from_raw_os_error(28))
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let policy = request_policy();
     let mut stderr = Vec::new();
     let code = run(
