@@ -312,7 +312,8 @@ impl DecisionTable {
         });
         for (scope, roles) in &request.principal {
             // Usually the action's own scope, already found.
-            let known = (scope == scope_name).then_some(scope_index);
+            let known = crate::compile::names::same(scope.as_bytes(), scope_name.as_bytes())
+                .then_some(scope_index);
             let s =
                 known
                     .or_else(|| names.scope(scope))
