@@ -1,6 +1,7 @@
-//! The combination rule: written here once, applied to every cell by
-//! [`build`] (the decision table is its output) and to hypothetical cells by
-//! lint ([`candidates`], [`deciding`], [`allow_when`]).
+//! The combination rule: written here once. Its gathering [`pass`] is run
+//! over every cell by [`build`] (the decision table is its output) and,
+//! uncut, by [`row`] for lint and `explain` (with [`deciding`] and
+//! [`allow_when`] for lint's hypothetical cells).
 //!
 //! For a role and an action, the candidate rules are those naming the action
 //! and the role or one of its ancestors. A rule's distance is the length of
@@ -12,7 +13,7 @@
 use std::collections::HashMap;
 
 use crate::compile::table::*;
-use crate::resolve::{Cond, Policy, Subject};
+use crate::resolve::{Cond, Policy, Scope, Subject};
 use crate::syntax::ast::Effect;
 
 /// A rule bearing on a cell, at its distance from the cell's role.
@@ -63,37 +64,101 @@ pub fn deciding(mut list: Vec<Candidate>) -> Vec<Candidate> {
     list
 }
 
-/// Every rule naming `action` and `role` or one of its ancestors, ranked,
-/// uncut; `without` leaves out one (rule, named role) pair, for the
-/// what-ifs of lint. [`build`] computes the same for every cell at once,
-/// inheriting each role's list from its parents.
-pub fn candidates(
-    table: &DecisionTable,
-    scope: usize,
-    action: usize,
-    role: usize,
-    without: Option<(usize, usize)>,
-) -> Vec<Candidate> {
-    // The rules naming each ancestor, not every rule of the policy for each
-    // cell (cells × rules: minutes for 12,000 roles with a rule each).
-    let mut out: Vec<Candidate> = Vec::new();
-    for (r, distance) in table.ancestors(scope, role) {
-        for &id in table.rules_naming(scope, r) {
-            let Some(rule) = table.policy.rules.get(id) else {
-                continue;
-            };
-            if rule.actions.contains(&action) && without != Some((id, r)) {
-                out.push(Candidate {
-                    distance,
+/// The combination rule's one gathering pass, for one action over the roles
+/// of a scope, parents first (`order`): a role's candidates are the rules
+/// naming it for the action (distance 0, from `own`: (role, rule) pairs
+/// sorted) and each parent's candidates one step further, [`rank`]ed, and
+/// [`cut`] when `cut_lists` (what the table stores: all that can decide).
+/// [`build`] runs it cut for every action; [`row`] runs it uncut, for lint
+/// and `explain`. `lists` is reused, one per role; `visit` sees each role's
+/// list once it is complete.
+pub(crate) fn pass(
+    policy: &Policy,
+    scope: &Scope,
+    order: &[usize],
+    own: &[(usize, usize)],
+    cut_lists: bool,
+    lists: &mut [Vec<Candidate>],
+    mut visit: impl FnMut(usize, &[Candidate]),
+) {
+    for list in lists.iter_mut() {
+        list.clear();
+    }
+    for &role in order {
+        let mut list = lists.get_mut(role).map(std::mem::take).unwrap_or_default();
+        // Each role finds its own rules by binary search, not by a scan of
+        // the action's rules (roles × rules when every role has a rule).
+        let first = own.partition_point(|&(r, _)| r < role);
+        for &(_, rule_id) in own
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&(r, _)| r == role)
+        {
+            if let Some(rule) = policy.rules.get(rule_id) {
+                list.push(Candidate {
+                    distance: 0,
                     effect: rule.effect,
-                    rule: id,
+                    rule: rule_id,
                     conditional: rule.condition.is_some(),
                 });
             }
         }
+        let parents = scope
+            .roles
+            .get_index(role)
+            .map(|(_, r)| r.parents.as_slice())
+            .unwrap_or_default();
+        for &p in parents {
+            if let Some(parent_list) = lists.get(p) {
+                list.extend(parent_list.iter().map(|c| Candidate {
+                    distance: c.distance + 1,
+                    ..*c
+                }));
+            }
+        }
+        rank(&mut list);
+        if cut_lists {
+            cut(&mut list);
+        }
+        visit(role, &list);
+        if let Some(slot) = lists.get_mut(role) {
+            *slot = list;
+        }
     }
-    rank(&mut out);
-    out
+}
+
+/// Every role's uncut candidates for one action of a scope, by role: the
+/// [`pass`] the table was compiled with, uncut; `without` leaves out one
+/// (rule, named role) pair, for the what-ifs of lint.
+pub(crate) fn row(
+    table: &DecisionTable,
+    scope: usize,
+    action: usize,
+    without: Option<(usize, usize)>,
+) -> Vec<Vec<Candidate>> {
+    let policy = &table.policy;
+    let Some((_, sc)) = policy.scopes.get_index(scope) else {
+        return Vec::new();
+    };
+    // By role, then rule: what `pass` expects (`rules_naming` is in
+    // declaration order).
+    let mut own = Vec::new();
+    for r in 0..sc.roles.len() {
+        for &id in table.rules_naming(scope, r) {
+            let names_action = policy
+                .rules
+                .get(id)
+                .is_some_and(|rule| rule.actions.contains(&action));
+            if names_action && without != Some((id, r)) {
+                own.push((r, id));
+            }
+        }
+    }
+    let order = topological_order(sc.roles.values().map(|r| r.parents.as_slice()));
+    let mut lists = vec![Vec::new(); sc.roles.len()];
+    pass(policy, sc, &order, &own, false, &mut lists, |_, _| {});
+    lists
 }
 
 /// When a cell allows, from its ranked candidates: the first whose condition
@@ -164,77 +229,44 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
             if own_rules.is_empty() {
                 continue; // every cell of the row stays default deny
             }
-            // By role, then rule: each role finds its own rules by binary search,
-            // not by a scan of the action's rules (roles × rules when every role
-            // has a rule of its own).
             own_rules.sort_unstable();
-            for list in &mut lists {
-                list.clear();
-            }
-            for &role in &order {
-                let mut list = lists.get_mut(role).map(std::mem::take).unwrap_or_default();
-                let first = own_rules.partition_point(|&(r, _)| r < role);
-                for &(_, rule_id) in own_rules
-                    .get(first..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|&&(r, _)| r == role)
-                {
-                    if let Some(rule) = policy.rules.get(rule_id) {
-                        list.push(Candidate {
-                            distance: 0,
-                            effect: rule.effect,
-                            rule: rule_id,
-                            conditional: rule.condition.is_some(),
-                        });
+            pass(
+                &policy,
+                scope,
+                &order,
+                own_rules,
+                true,
+                &mut lists,
+                |role, list| {
+                    let word = match list {
+                        [] => TAG_DEFAULT,
+                        [only] if !only.conditional => {
+                            let tag = match only.effect {
+                                Effect::Allow => TAG_ALLOW,
+                                Effect::Deny => TAG_DENY,
+                            };
+                            // Rule indexes fit in 30 bits (resolve::MAX_CELLS).
+                            (tag << TAG_SHIFT) | (only.rule as u32 & INDEX_MASK)
+                        }
+                        _ => {
+                            // Cells with the same candidates share one side-table entry:
+                            // a conditional rule on a role makes all its descendants'
+                            // cells alike, and sharing keeps the table near 4 bytes a cell.
+                            let key: Vec<(Effect, usize)> =
+                                list.iter().map(|c| (c.effect, c.rule)).collect();
+                            let index = *shared.entry(key).or_insert_with(|| {
+                                let index = conditional.len() as u32;
+                                conditional.push(conditional_cell(&policy, list));
+                                index
+                            });
+                            (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK)
+                        }
+                    };
+                    if let Some(cell) = cells.get_mut(base + a * roles + role) {
+                        *cell = word;
                     }
-                }
-                let parents = scope
-                    .roles
-                    .get_index(role)
-                    .map(|(_, r)| r.parents.as_slice())
-                    .unwrap_or_default();
-                for &p in parents {
-                    if let Some(parent_list) = lists.get(p) {
-                        list.extend(parent_list.iter().map(|c| Candidate {
-                            distance: c.distance + 1,
-                            ..*c
-                        }));
-                    }
-                }
-                rank(&mut list);
-                cut(&mut list);
-                let word = match list.as_slice() {
-                    [] => TAG_DEFAULT,
-                    [only] if !only.conditional => {
-                        let tag = match only.effect {
-                            Effect::Allow => TAG_ALLOW,
-                            Effect::Deny => TAG_DENY,
-                        };
-                        // Rule indexes fit in 30 bits (resolve::MAX_CELLS).
-                        (tag << TAG_SHIFT) | (only.rule as u32 & INDEX_MASK)
-                    }
-                    _ => {
-                        // Cells with the same candidates share one side-table entry:
-                        // a conditional rule on a role makes all its descendants'
-                        // cells alike, and sharing keeps the table near 4 bytes a cell.
-                        let key: Vec<(Effect, usize)> =
-                            list.iter().map(|c| (c.effect, c.rule)).collect();
-                        let index = *shared.entry(key).or_insert_with(|| {
-                            let index = conditional.len() as u32;
-                            conditional.push(conditional_cell(&policy, &list));
-                            index
-                        });
-                        (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK)
-                    }
-                };
-                if let Some(cell) = cells.get_mut(base + a * roles + role) {
-                    *cell = word;
-                }
-                if let Some(slot) = lists.get_mut(role) {
-                    *slot = list;
-                }
-            }
+                },
+            );
         }
     }
 

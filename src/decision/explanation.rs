@@ -136,10 +136,12 @@ impl DecisionTable {
             .filter(|&f| request.facts.get(f))
             .map(FactId::at)
             .collect();
+        // Every effective role is of the action's scope: one row serves them all.
+        let row = combine::row(self, s, request.action.index(), None);
         let roles = e
             .roles
             .iter()
-            .map(|&role| self.role_account(request, role))
+            .map(|&role| self.role_account(request, role, &row))
             .collect();
         Explanation {
             action: request.action,
@@ -152,10 +154,15 @@ impl DecisionTable {
         }
     }
 
-    /// One role's candidates, from the core's uncut list, and its outcome.
-    fn role_account(&self, request: &ResolvedRequest, role: RoleId) -> RoleAccount {
-        let (s, action) = (role.scope(), request.action.index());
-        let list = combine::candidates(self, s, action, role.index(), None);
+    /// One role's candidates, from the core's uncut row, and its outcome.
+    fn role_account(
+        &self,
+        request: &ResolvedRequest,
+        role: RoleId,
+        row: &[Vec<combine::Candidate>],
+    ) -> RoleAccount {
+        let s = role.scope();
+        let list = row.get(role.index()).map_or(&[][..], Vec::as_slice);
         let holds = |rule: usize| {
             self.policy
                 .rules

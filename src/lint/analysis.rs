@@ -116,27 +116,11 @@ pub fn deciding_rules(table: &DecisionTable) -> Vec<bool> {
 
 pub use crate::decision::combine::{Candidate, deciding};
 
-/// Every rule naming `action` and `role` or one of its ancestors, in the order
-/// the combination rule tries them (distance, deny first, declaration), uncut:
-/// the decision core's `combine::candidates`.
-pub fn candidates(
-    table: &DecisionTable,
-    scope: usize,
-    action: usize,
-    role: usize,
-) -> Vec<Candidate> {
-    crate::decision::combine::candidates(table, scope, action, role, None)
-}
-
-/// Same, as if rule `without.0` did not name role `without.1` for this action.
-pub fn candidates_without(
-    table: &DecisionTable,
-    scope: usize,
-    action: usize,
-    role: usize,
-    without: Option<(usize, usize)>,
-) -> Vec<Candidate> {
-    crate::decision::combine::candidates(table, scope, action, role, without)
+/// Every role's candidates for one action, in the order the combination
+/// rule tries them (distance, deny first, declaration), uncut: the decision
+/// core's `combine::row`, the pass the table was compiled with.
+pub fn candidate_row(table: &DecisionTable, scope: usize, action: usize) -> Vec<Vec<Candidate>> {
+    crate::decision::combine::row(table, scope, action, None)
 }
 
 /// When the cell allows, from its candidates (the core's fold).
@@ -200,14 +184,14 @@ pub fn remove_pair(
     let scope = table.policy.rules.get(rule)?.scope;
     let mut unchanged = true;
     let mut then = Vec::new();
+    // The role's row recomputed once without the pair, not once per descendant.
+    let row = crate::decision::combine::row(table, scope, action, Some((rule, role)));
     for d in descendants(table, scope, role) {
-        let list = deciding(candidates_without(
-            table,
-            scope,
-            action,
-            d,
-            Some((rule, role)),
-        ));
+        // The row has every role of the scope; a missing one counts as a change.
+        let Some(list) = row.get(d).cloned().map(deciding) else {
+            unchanged = false;
+            break;
+        };
         let same = equivalent(
             &allow_when_of(table, &list),
             &allow_when(table, scope, action, d),

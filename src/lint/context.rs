@@ -1,6 +1,8 @@
 //! What every rule reads: the files, the table, and analyses shared by rules.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::analysis::{self, Candidate};
@@ -9,6 +11,9 @@ use crate::resolve::Policy;
 use crate::source::{Loc, SourceFile};
 use crate::syntax::ParsedFile;
 use crate::syntax::ast::{self, Effect, Item, ScopeItem};
+
+/// Every role's uncut candidates for one action, shared by the rules asking.
+type Row = Rc<Vec<Vec<Candidate>>>;
 
 /// A rule's view of the policy being linted.
 pub struct Context<'a> {
@@ -23,6 +28,9 @@ pub struct Context<'a> {
     deciding: OnceCell<Vec<bool>>,
     conflicts: OnceCell<Vec<Conflict>>,
     roles: OnceCell<Vec<Vec<RoleFacts>>>,
+    /// Candidate rows met so far, by (scope, action): rules ask cell by cell,
+    /// a row is computed in one pass.
+    rows: RefCell<HashMap<(usize, usize), Row>>,
 }
 
 /// An allow and an unconditional deny that reach a cell at the same distance,
@@ -100,6 +108,7 @@ impl<'a> Context<'a> {
             deciding: OnceCell::new(),
             conflicts: OnceCell::new(),
             roles: OnceCell::new(),
+            rows: RefCell::default(),
         }
     }
 
@@ -168,6 +177,18 @@ impl<'a> Context<'a> {
             .get_or_init(|| analysis::deciding_rules(self.table))
     }
 
+    /// The uncut candidates of a cell (the core's row, computed once per
+    /// scope and action).
+    pub fn candidates(&self, scope: usize, action: usize, role: usize) -> Vec<Candidate> {
+        let row = Rc::clone(
+            self.rows
+                .borrow_mut()
+                .entry((scope, action))
+                .or_insert_with(|| Rc::new(analysis::candidate_row(self.table, scope, action))),
+        );
+        row.get(role).cloned().unwrap_or_default()
+    }
+
     /// Every allow/deny conflict, one per (deny, allow) pair, in table order.
     pub fn conflicts(&self) -> &[Conflict] {
         self.conflicts.get_or_init(|| find_conflicts(self.table))
@@ -188,8 +209,8 @@ fn find_conflicts(table: &DecisionTable) -> Vec<Conflict> {
     let mut found: Vec<Conflict> = Vec::new();
     for (s, scope) in table.policy.scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
-            for r in 0..scope.roles.len() {
-                let list = analysis::candidates(table, s, a, r);
+            let row = analysis::candidate_row(table, s, a);
+            for (r, list) in row.iter().enumerate() {
                 let Some(first_fixed) = list.iter().find(|c| !c.conditional) else {
                     continue;
                 };

@@ -1,6 +1,6 @@
 //! `redundant-allow`: an allow the role already has.
 
-use crate::lint::analysis::{candidates, named_ancestor, names, remove_pair};
+use crate::lint::analysis::{named_ancestor, names, remove_pair};
 use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 use crate::syntax::ast::Effect;
 
@@ -69,7 +69,8 @@ impl Rule for RedundantAllow {
                 // (action, granting rule, role it is written for), in the rule's order.
                 let mut redundant: Vec<(usize, usize, usize)> = Vec::new();
                 for &x in &rule.actions {
-                    let other_allow = candidates(cx.table, s, x, r)
+                    let other_allow = cx
+                        .candidates(s, x, r)
                         .iter()
                         .any(|c| c.effect == Effect::Allow && c.rule != id);
                     if !other_allow {

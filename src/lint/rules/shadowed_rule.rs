@@ -1,6 +1,5 @@
 //! `shadowed-rule`: a rule that decides no cell.
 
-use crate::lint::analysis::candidates;
 use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 
 /// Flags a rule that never decides any cell: nearer or earlier rules always decide first.
@@ -63,7 +62,8 @@ impl Rule for ShadowedRule {
             let mut winners: Vec<usize> = Vec::new();
             for &r in &rule.roles {
                 for &a in &rule.actions {
-                    let first = candidates(cx.table, rule.scope, a, r)
+                    let first = cx
+                        .candidates(rule.scope, a, r)
                         .into_iter()
                         .take_while(|c| c.rule != id)
                         .find(|c| !c.conditional);
