@@ -39,12 +39,7 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
             continue;
         };
         let names: Vec<&str> = held.roles.iter().map(|&r| role_name(r)).collect();
-        let how = match held.source {
-            RoleSource::Assigned => "assigned",
-            RoleSource::KindDefault => "default for the principal's kind",
-            RoleSource::ScopeDefault => "scope default",
-            RoleSource::Nothing => "none assigned, no default",
-        };
+        let how = source_text(held.source);
         let shown = if names.is_empty() {
             "(none)".to_string()
         } else {
@@ -109,7 +104,7 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
                 out,
                 "  no rule names {action_name} for this role or a role it inherits"
             );
-            let _ = writeln!(out, "  outcome: deny (default deny: nothing allows it)");
+            let _ = writeln!(out, "  outcome: {}", why_text(Why::NoRule));
             continue;
         }
         for c in &account.candidates {
@@ -135,27 +130,7 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
                 c.distance
             );
         }
-        let why = match account.why {
-            Why::NoRule | Why::NoConditionHolds => {
-                "deny (no matching rule's condition holds: default deny)".to_string()
-            }
-            Why::OnlyMatching(effect) => format!("{} (the only matching rule)", effect.as_str()),
-            Why::DenyBeatsAllow(d) => format!(
-                "deny (nearest rules are at distance {d}; at equal distance deny beats allow)"
-            ),
-            Why::EarliestDeclared(effect, d) => format!(
-                "{} (at distance {d} and equal effect the earliest declared rule is reported)",
-                effect.as_str()
-            ),
-            Why::NearestHolding(effect, d) => format!(
-                "{} (the nearest rule whose condition holds (distance {d}))",
-                effect.as_str()
-            ),
-            Why::Nearest(effect, d) => format!(
-                "{} (the nearest rule (distance {d}): a rule for a role beats one inherited from farther away)",
-                effect.as_str()
-            ),
-        };
+        let why = why_text(account.why);
         let _ = writeln!(out, "  outcome: {why}");
     }
 
@@ -181,4 +156,41 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
         let _ = writeln!(out, "would change if true: {}", names.join(", "));
     }
     out
+}
+
+/// Where held roles come from, in words (the text and JSON renderers' one copy).
+pub(super) fn source_text(source: RoleSource) -> &'static str {
+    match source {
+        RoleSource::Assigned => "assigned",
+        RoleSource::KindDefault => "default for the principal's kind",
+        RoleSource::ScopeDefault => "scope default",
+        RoleSource::Nothing => "none assigned, no default",
+    }
+}
+
+/// A role's outcome and the part of the combination rule that gave it, in
+/// words (the text and JSON renderers' one copy).
+pub(super) fn why_text(why: Why) -> String {
+    match why {
+        Why::NoRule => "deny (default deny: nothing allows it)".to_string(),
+        Why::NoConditionHolds => {
+            "deny (no matching rule's condition holds: default deny)".to_string()
+        }
+        Why::OnlyMatching(effect) => format!("{} (the only matching rule)", effect.as_str()),
+        Why::DenyBeatsAllow(d) => {
+            format!("deny (nearest rules are at distance {d}; at equal distance deny beats allow)")
+        }
+        Why::EarliestDeclared(effect, d) => format!(
+            "{} (at distance {d} and equal effect the earliest declared rule is reported)",
+            effect.as_str()
+        ),
+        Why::NearestHolding(effect, d) => format!(
+            "{} (the nearest rule whose condition holds (distance {d}))",
+            effect.as_str()
+        ),
+        Why::Nearest(effect, d) => format!(
+            "{} (the nearest rule (distance {d}): a rule for a role beats one inherited from farther away)",
+            effect.as_str()
+        ),
+    }
 }

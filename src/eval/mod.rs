@@ -6,6 +6,7 @@
 
 mod errors;
 mod explain;
+mod explain_json;
 mod lines;
 pub(crate) mod reader;
 mod request;
@@ -14,6 +15,7 @@ mod shape;
 pub use crate::decision::explanation::{Considered, Explanation, Held, RoleAccount, Status, Why};
 pub use errors::{JsonError, ShapeError};
 pub use explain::{explain, render as render_explanation};
+pub use explain_json::render_json as render_explanation_json;
 pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
 pub use request::{Request, ResolvedRequest};
 

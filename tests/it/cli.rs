@@ -201,6 +201,61 @@ fn explain_shows_the_whole_chain() {
     assert!(run.stderr.contains("unknown action `nope`"));
 }
 
+/// `explain --format json` is the same explanation as the text: its answer
+/// is what `eval` answers, and each role's outcome is the text's sentence.
+#[test]
+fn explain_json_is_the_explanation_for_tools() {
+    for (policy, request) in [
+        (
+            "policies/goto_webinar.policy",
+            r#"{"principal": {"session": "attendee"}, "action": "session:chat"}"#,
+        ),
+        (
+            LIVESTORM,
+            r#"{"principal": {"workspace": "owner", "session": "viewer"}, "action": "session:start_end_session"}"#,
+        ),
+    ] {
+        let json = cli(&["explain", policy, request, "--format", "json"], "");
+        assert_eq!(json.code, 0, "{}", json.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        let eval = cli(&["eval", policy], &format!("{request}\n"));
+        let answer: serde_json::Value = serde_json::from_str(eval.stdout.trim()).unwrap();
+        assert_eq!(doc["answer"], answer, "{policy}");
+        let text = cli(&["explain", policy, request], "").stdout;
+        let roles = doc["roles"].as_array().unwrap();
+        assert!(!roles.is_empty());
+        for role in roles {
+            let outcome = format!("  outcome: {}", role["text"].as_str().unwrap());
+            assert!(text.contains(&outcome), "{outcome} not in\n{text}");
+            let decided = role["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["status"] == "decides")
+                .count();
+            assert!(decided <= 1, "{role}");
+        }
+    }
+    let run = cli(
+        &[
+            "explain",
+            "policies/goto_webinar.policy",
+            r#"{"principal": {"session": "attendee"}, "action": "session:chat"}"#,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    insta::assert_snapshot!("explain_conditional_json", run.stdout);
+    let run = cli(&["explain", LIVESTORM, "{}", "--format", "yaml"], "");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("possible values: text, json"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn the_binary_runs() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolecall"))
