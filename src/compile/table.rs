@@ -680,11 +680,7 @@ impl DecisionTable {
             } else {
                 // The first parent, in declaration order, nearest to the rule:
                 // the breadth-first search of `inheritance_path` takes it too.
-                let parents = sc
-                    .roles
-                    .get_index(role)
-                    .map(|(_, r)| r.parents.as_slice())
-                    .unwrap_or_default();
+                let parents = sc.parents_of(role);
                 let mut best: Option<(usize, Origin)> = None;
                 for &p in parents {
                     let same_rule =
@@ -721,12 +717,7 @@ impl DecisionTable {
         let mut i = 0;
         while let Some(&(current, d)) = out.get(i) {
             i += 1;
-            for &parent in sc
-                .roles
-                .get_index(current)
-                .map(|(_, r)| r.parents.as_slice())
-                .unwrap_or_default()
-            {
+            for &parent in sc.parents_of(current) {
                 if let Some(s) = seen.get_mut(parent) {
                     if !*s {
                         *s = true;

@@ -104,11 +104,7 @@ pub(crate) fn pass(
                 });
             }
         }
-        let parents = scope
-            .roles
-            .get_index(role)
-            .map(|(_, r)| r.parents.as_slice())
-            .unwrap_or_default();
+        let parents = scope.parents_of(role);
         for &p in parents {
             if let Some(parent_list) = lists.get(p) {
                 list.extend(parent_list.iter().map(|c| Candidate {

@@ -352,11 +352,7 @@ impl DecisionTable {
                 path.reverse();
                 return;
             }
-            let parents = sc
-                .roles
-                .get_index(current)
-                .map(|(_, r)| r.parents.as_slice())
-                .unwrap_or_default();
+            let parents = sc.parents_of(current);
             for &parent in parents {
                 if s.visit(parent, Some(current)) {
                     s.queue.push_back(parent);

@@ -940,11 +940,7 @@ impl Resolver {
                     *c = 1;
                 }
                 while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                    let parents = scope
-                        .roles
-                        .get_index(node)
-                        .map(|(_, r)| r.parents.as_slice())
-                        .unwrap_or_default();
+                    let parents = scope.parents_of(node);
                     if let Some(&parent) = parents.get(*next) {
                         *next += 1;
                         match color.get(parent) {

@@ -286,6 +286,15 @@ pub struct Override {
 }
 
 impl Scope {
+    /// The parents of role `r` (none for an index outside the scope: every
+    /// walk over inheritance reads them here).
+    pub fn parents_of(&self, r: usize) -> &[usize] {
+        self.roles
+            .get_index(r)
+            .map(|(_, role)| role.parents.as_slice())
+            .unwrap_or_default()
+    }
+
     /// The name of role `r`; resolve made every index, so a missing one is
     /// a broken invariant (`invariant::name_or_missing`), not an empty name.
     pub fn role_name(&self, r: usize) -> String {
