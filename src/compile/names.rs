@@ -106,10 +106,11 @@ impl Map {
         let mut table = HashTable::new();
         for (i, name) in names.enumerate() {
             let Ok(index) = u32::try_from(i) else { break };
+            let h = hash(name);
             table.insert_unique(
-                hash(name),
+                h,
                 Entry {
-                    hash: hash(name),
+                    hash: h,
                     name: name.as_str().into(),
                     index,
                 },

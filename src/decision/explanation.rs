@@ -98,6 +98,30 @@ pub enum Why {
     Nearest(Effect, usize),
 }
 
+impl Why {
+    /// The role's outcome.
+    pub fn effect(self) -> Effect {
+        match self {
+            Why::NoRule | Why::NoConditionHolds | Why::DenyBeatsAllow(_) => Effect::Deny,
+            Why::OnlyMatching(e)
+            | Why::EarliestDeclared(e, _)
+            | Why::NearestHolding(e, _)
+            | Why::Nearest(e, _) => e,
+        }
+    }
+
+    /// The distance of the rules that decided, when distance is what decided.
+    pub fn distance(self) -> Option<usize> {
+        match self {
+            Why::NoRule | Why::NoConditionHolds | Why::OnlyMatching(_) => None,
+            Why::DenyBeatsAllow(d)
+            | Why::EarliestDeclared(_, d)
+            | Why::NearestHolding(_, d)
+            | Why::Nearest(_, d) => Some(d),
+        }
+    }
+}
+
 impl DecisionTable {
     /// The whole account of `e`, the evaluation of `request`.
     pub fn explanation(&self, request: &ResolvedRequest, e: &Evaluation) -> Explanation {

@@ -50,9 +50,9 @@ pub fn render_json(
             .iter()
             .map(|account| RoleJson {
                 role: role_name(account.role),
-                outcome: why_effect(account.why),
+                outcome: account.why.effect().as_str(),
                 why: why_key(account.why),
-                distance: why_distance(account.why),
+                distance: account.why.distance(),
                 text: why_text(account.why),
                 candidates: account
                     .candidates
@@ -134,25 +134,5 @@ fn why_key(why: Why) -> &'static str {
         Why::EarliestDeclared(..) => "earliest_declared",
         Why::NearestHolding(..) => "nearest_holding",
         Why::Nearest(..) => "nearest",
-    }
-}
-
-fn why_effect(why: Why) -> &'static str {
-    match why {
-        Why::NoRule | Why::NoConditionHolds | Why::DenyBeatsAllow(_) => "deny",
-        Why::OnlyMatching(e)
-        | Why::EarliestDeclared(e, _)
-        | Why::NearestHolding(e, _)
-        | Why::Nearest(e, _) => e.as_str(),
-    }
-}
-
-fn why_distance(why: Why) -> Option<usize> {
-    match why {
-        Why::NoRule | Why::NoConditionHolds | Why::OnlyMatching(_) => None,
-        Why::DenyBeatsAllow(d)
-        | Why::EarliestDeclared(_, d)
-        | Why::NearestHolding(_, d)
-        | Why::Nearest(_, d) => Some(d),
     }
 }
