@@ -38,6 +38,8 @@ pub mod code {
         RESOLVE_UNKNOWN_KIND = "rolecall::resolve::unknown_kind";
         RESOLVE_UNKNOWN_ROLE = "rolecall::resolve::unknown_role";
         RESOLVE_UNKNOWN_SCOPE = "rolecall::resolve::unknown_scope";
+        RESOLVE_UNKNOWN_SETTING = "rolecall::resolve::unknown_setting";
+        RESOLVE_UNKNOWN_VALUE = "rolecall::resolve::unknown_value";
         RESOLVE_WRONG_SCOPE = "rolecall::resolve::wrong_scope";
         SYNTAX_ATTRIBUTE_IN_CONDITION = "rolecall::syntax::attribute_in_condition";
         SYNTAX_BAD_ESCAPE = "rolecall::syntax::bad_escape";

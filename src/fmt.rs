@@ -49,6 +49,10 @@ pub fn format_tree(text: &str, tree: &File) -> String {
 enum Element<'a> {
     Top(&'a Item),
     Scope(&'a ScopeItem),
+    /// `value v "Label"` in a setting.
+    Value(&'a Decl),
+    /// `default v` in a setting.
+    Default(&'a Ident),
 }
 
 impl Element<'_> {
@@ -66,6 +70,7 @@ impl Element<'_> {
                 Item::Policy(t) | Item::Note(t) | Item::Include(t) => &t.loc,
                 Item::Source(s) => &s.loc,
                 Item::Fact(d) | Item::Kind(d) => &d.loc,
+                Item::Setting(s) => &s.loc,
                 Item::Scope(s) => &s.loc,
                 Item::Override(o) => &o.loc,
             },
@@ -80,13 +85,15 @@ impl Element<'_> {
                 ScopeItem::Advise(a) => &a.loc,
                 ScopeItem::Note(t) => &t.loc,
             },
+            Element::Value(d) => &d.loc,
+            Element::Default(i) => &i.loc,
         }
     }
 
     fn is_block(&self) -> bool {
         matches!(
             self,
-            Element::Top(Item::Scope(_)) | Element::Scope(ScopeItem::Section(_))
+            Element::Top(Item::Scope(_) | Item::Setting(_)) | Element::Scope(ScopeItem::Section(_))
         )
     }
 }
@@ -207,6 +214,8 @@ impl Printer<'_> {
         match element {
             Element::Top(item) => self.top_item(item, indent),
             Element::Scope(item) => self.scope_item(item, indent),
+            Element::Value(decl) => self.push_line(indent, &decl_line("value", decl)),
+            Element::Default(value) => self.push_line(indent, &format!("default {}", value.name)),
         }
     }
 
@@ -226,19 +235,39 @@ impl Printer<'_> {
             }
             Item::Fact(decl) => self.push_line(indent, &decl_line("fact", decl)),
             Item::Kind(decl) => self.push_line(indent, &decl_line("kind", decl)),
+            Item::Setting(setting) => {
+                let header = decl_line(
+                    "setting",
+                    &Decl {
+                        name: setting.name.clone(),
+                        label: setting.label.clone(),
+                        loc: setting.loc.clone(),
+                    },
+                );
+                let mut elements: Vec<Element<'_>> = setting
+                    .values
+                    .iter()
+                    .map(Element::Value)
+                    .chain(setting.defaults.iter().map(Element::Default))
+                    .collect();
+                // As written: comments between the lines stay between them.
+                elements.sort_by_key(Element::start);
+                self.open_block(
+                    &header,
+                    setting.loc.start,
+                    elements,
+                    setting.loc.end,
+                    indent,
+                );
+            }
             Item::Scope(scope) => {
                 let mut header = format!("scope {}", scope.name.name);
                 if let Some(label) = &scope.label {
                     header.push(' ');
                     header.push_str(&quote(&label.value));
                 }
-                self.open_block(
-                    &header,
-                    scope.loc.start,
-                    &scope.items,
-                    scope.loc.end,
-                    indent,
-                );
+                let elements = scope.items.iter().map(Element::Scope).collect();
+                self.open_block(&header, scope.loc.start, elements, scope.loc.end, indent);
             }
             Item::Override(o) => {
                 let mut line = format!(
@@ -261,13 +290,13 @@ impl Printer<'_> {
         &mut self,
         header: &str,
         start: usize,
-        items: &[ScopeItem],
+        elements: Vec<Element<'_>>,
         end: usize,
         indent: usize,
     ) {
         let close = end.saturating_sub(1);
         let has_comments = self.peek_comment().is_some_and(|c| c.loc.start < close);
-        if items.is_empty() && !has_comments {
+        if elements.is_empty() && !has_comments {
             self.push_line(indent, &format!("{header} {{}}"));
             return;
         }
@@ -283,7 +312,6 @@ impl Printer<'_> {
                 self.last_end = start;
             }
         }
-        let elements: Vec<Element<'_>> = items.iter().map(Element::Scope).collect();
         self.block(&elements, close, indent + 1);
         self.push_line(indent, "}");
     }
@@ -313,10 +341,11 @@ impl Printer<'_> {
             }
             ScopeItem::Section(section) => {
                 let header = format!("section {}", quote(&section.label.value));
+                let elements = section.items.iter().map(Element::Scope).collect();
                 self.open_block(
                     &header,
                     section.loc.start,
-                    &section.items,
+                    elements,
                     section.loc.end,
                     indent,
                 );

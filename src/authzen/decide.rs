@@ -81,6 +81,12 @@ impl PdpError {
                 EvalError::UnknownAction { action, .. } => format!("unknown action `{action}`"),
                 EvalError::UnknownFact { fact, .. } => format!("unknown fact `{fact}`"),
                 EvalError::UnknownKind { kind, .. } => format!("unknown kind `{kind}`"),
+                EvalError::UnknownSetting { setting, .. } => {
+                    format!("unknown setting `{setting}`")
+                }
+                EvalError::UnknownSettingValue { .. }
+                | EvalError::SettingNotString { .. }
+                | EvalError::Internal(_) => e.to_string(),
                 EvalError::NotAssignable { kind, role, .. } => {
                     format!("a {kind} cannot be assigned role `{role}`")
                 }
@@ -263,11 +269,28 @@ impl Pdp {
                 }
             }
         }
+        // A setting is read from `context` by its name, as a string.
+        let mut settings = IndexMap::new();
+        for name in table.policy.settings.keys() {
+            match e.context.and_then(|c| c.get(name)) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(value)) => {
+                    settings.insert(name.clone(), value.clone());
+                }
+                Some(other) => {
+                    return Err(PdpError::Attribute(format!(
+                        "`context.{name}` is the setting `{name}`: it must be a string, found {}",
+                        kind(other)
+                    )));
+                }
+            }
+        }
         Ok(Request {
             principal,
             kind: principal_kind,
             action: format!("{scope}:{}", e.action_name),
             context,
+            settings,
         })
     }
 }

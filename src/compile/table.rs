@@ -310,12 +310,14 @@ impl DecisionTable {
             .map(|(n, _)| n.as_str())
     }
 
-    /// The fact's name.
+    /// The fact's name; for a setting's value or a kind (the other
+    /// condition variables), the assignment that makes it true:
+    /// `plan=team`, `kind=guest`.
     pub fn fact_name(&self, fact: FactId) -> Option<&str> {
         self.policy
-            .facts
-            .get_index(fact.index())
-            .map(|(n, _)| n.as_str())
+            .atoms
+            .get(fact.index())
+            .map(|a| a.assignment.as_str())
     }
 
     /// The scope's name.

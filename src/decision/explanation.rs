@@ -24,12 +24,25 @@ pub struct Explanation {
     pub held: Vec<Held>,
     /// The facts the request made true, in declaration order.
     pub true_facts: Vec<FactId>,
+    /// Every setting's value for this request, in declaration order.
+    pub settings: Vec<SettingValueUsed>,
     /// How many overrides into the action's scope were considered.
     pub overrides_considered: usize,
     /// Per effective role, its candidate rules and its outcome.
     pub roles: Vec<RoleAccount>,
     /// Facts missing from the request that, set true alone, would change it.
     pub would_change: Vec<FactId>,
+}
+
+/// The value a setting had for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingValueUsed {
+    /// Setting index (in `Policy::settings`).
+    pub setting: usize,
+    /// Value index (in the setting's `values`).
+    pub value: usize,
+    /// `false`: the request did not give it, so it has its default value.
+    pub given: bool,
 }
 
 /// Roles held in one scope.
@@ -160,6 +173,24 @@ impl DecisionTable {
             .filter(|&f| request.facts.get(f))
             .map(FactId::at)
             .collect();
+        let settings = policy
+            .settings
+            .values()
+            .enumerate()
+            .map(|(setting, declared)| {
+                let chosen = declared
+                    .atoms
+                    .iter()
+                    .position(|a| a.is_some_and(|a| request.facts.get(a)));
+                SettingValueUsed {
+                    setting,
+                    value: chosen.unwrap_or(declared.default),
+                    given: policy
+                        .setting_atoms(setting)
+                        .any(|a| request.given.contains(&a)),
+                }
+            })
+            .collect();
         // Every effective role is of the action's scope: one row serves them all.
         let row = combine::row(self, s, request.action.index(), None);
         let roles = e
@@ -172,6 +203,7 @@ impl DecisionTable {
             evaluation: e.clone(),
             held,
             true_facts,
+            settings,
             overrides_considered: policy.overrides.iter().filter(|o| o.scope == s).count(),
             roles,
             would_change: self.facts_that_would_change(request, e.effect),

@@ -283,6 +283,8 @@ impl DecisionTable {
 
     /// The facts of `relevant` the request did not give (so false) that, set
     /// true one at a time, would change the decision from `current`; pushed to `out`.
+    /// A setting's variable set true is that setting given that value (the
+    /// request did not give it, so none of its variables was true).
     #[expect(
         clippy::too_many_arguments,
         reason = "the request's parts and the reused buffers of a fast caller"
@@ -300,7 +302,13 @@ impl DecisionTable {
     ) {
         let (trial_facts, trial_roles) = trial;
         for &f in relevant {
-            if given.contains(&f) {
+            // A kind also picks defaults and assignability, which a trial of
+            // its variable alone would not: kinds are not offered here.
+            let is_kind = matches!(
+                self.policy.atoms.get(f).map(|a| a.var),
+                Some(crate::resolve::Var::Kind(_))
+            );
+            if is_kind || given.contains(&f) {
                 continue;
             }
             trial_facts.copy_from(facts);

@@ -20,6 +20,10 @@ impl EvalError {
             EvalError::UnknownAction { .. } => "rolecall::eval::unknown_action",
             EvalError::UnknownFact { .. } => "rolecall::eval::unknown_fact",
             EvalError::UnknownKind { .. } => "rolecall::eval::unknown_kind",
+            EvalError::Internal(_) => "rolecall::eval::internal",
+            EvalError::UnknownSetting { .. } => "rolecall::eval::unknown_setting",
+            EvalError::UnknownSettingValue { .. } => "rolecall::eval::unknown_setting_value",
+            EvalError::SettingNotString { .. } => "rolecall::eval::setting_not_string",
             EvalError::NotAssignable { .. } => "rolecall::eval::not_assignable",
         }
     }
@@ -120,7 +124,7 @@ pub enum ShapeError {
     #[error("missing field `action`")]
     MissingAction,
     /// A fact whose value is not a boolean.
-    #[error("context.{fact}: a fact is true or false")]
+    #[error("context.{fact}: a fact is true or false, a setting a string")]
     FactNotBool {
         /// The fact.
         fact: String,

@@ -62,6 +62,19 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
         }
     );
 
+    if !x.settings.is_empty() {
+        let shown: Vec<String> = x
+            .settings
+            .iter()
+            .map(|u| {
+                let (setting, value) = setting_value_names(table, u);
+                let how = if u.given { "given" } else { "default" };
+                format!("{setting} is {value} ({how})")
+            })
+            .collect();
+        let _ = writeln!(out, "settings: {}", shown.join(", "));
+    }
+
     match x
         .evaluation
         .override_applied
@@ -153,7 +166,7 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
             .iter()
             .map(|&f| name_or_missing(table.fact_name(f), "fact"))
             .collect();
-        let _ = writeln!(out, "would change if true: {}", names.join(", "));
+        let _ = writeln!(out, "would change with: {}", names.join(", "));
     }
     out
 }
@@ -193,4 +206,17 @@ pub(super) fn why_text(why: Why) -> String {
             effect.as_str()
         ),
     }
+}
+
+/// The names of a setting and of the value it had.
+pub(crate) fn setting_value_names<'t>(
+    table: &'t DecisionTable,
+    used: &crate::decision::explanation::SettingValueUsed,
+) -> (&'t str, &'t str) {
+    let setting = table.policy().settings.get_index(used.setting);
+    let value = setting.and_then(|(_, s)| s.values.get_index(used.value));
+    (
+        name_or_missing(setting.map(|(n, _)| n.as_str()), "setting"),
+        name_or_missing(value.map(|(n, _)| n.as_str()), "setting value"),
+    )
 }

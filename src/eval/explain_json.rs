@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::explain::{source_text, why_text};
+use super::explain::{setting_value_names, source_text, why_text};
 use super::{Answer, EvalError, RoleSource};
 use crate::compile::{DecisionTable, RoleId};
 use crate::decision::explanation::{Explanation, Status, Why};
@@ -43,6 +43,18 @@ pub fn render_json(
             .true_facts
             .iter()
             .map(|&f| name_or_missing(table.fact_name(f), "fact"))
+            .collect(),
+        settings: x
+            .settings
+            .iter()
+            .map(|u| {
+                let (setting, value) = setting_value_names(table, u);
+                SettingJson {
+                    setting,
+                    value,
+                    given: u.given,
+                }
+            })
             .collect(),
         overrides_considered: x.overrides_considered,
         roles: x
@@ -84,8 +96,17 @@ struct Doc<'a> {
     answer: serde_json::Value,
     held: Vec<HeldJson<'a>>,
     true_facts: Vec<&'a str>,
+    settings: Vec<SettingJson<'a>>,
     overrides_considered: usize,
     roles: Vec<RoleJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SettingJson<'a> {
+    setting: &'a str,
+    value: &'a str,
+    /// `false`: not in the request, so its default value.
+    given: bool,
 }
 
 #[derive(Serialize)]

@@ -79,6 +79,42 @@ pub enum EvalError {
         /// Suggestion.
         help: String,
     },
+    /// A string in `context` for a name that is no setting.
+    #[error("unknown setting `{setting}` ({help})")]
+    UnknownSetting {
+        /// As written.
+        setting: String,
+        /// Suggestion, or what the name is instead.
+        help: String,
+    },
+    /// A setting given a value it does not have.
+    #[error(
+        "setting `{setting}` has no value `{value}` (it takes {})",
+        quoted(allowed)
+    )]
+    UnknownSettingValue {
+        /// The setting.
+        setting: String,
+        /// As written.
+        value: String,
+        /// Its values.
+        allowed: Vec<String>,
+    },
+    /// A boolean in `context` for a setting.
+    #[error(
+        "context.{setting}: setting `{setting}` takes a string, one of {}",
+        quoted(allowed)
+    )]
+    SettingNotString {
+        /// The setting.
+        setting: String,
+        /// Its values.
+        allowed: Vec<String>,
+    },
+    /// A broken invariant of the compiled table (a bug in rolecall): never
+    /// answered as a decision.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     /// The kind of principal may not be assigned this role.
     #[error("a {kind} cannot be assigned role `{role}` in scope `{scope}` (assignable: {})", if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") })]
     NotAssignable {
@@ -91,6 +127,15 @@ pub enum EvalError {
         /// What the kind may be assigned there.
         allowed: Vec<String>,
     },
+}
+
+/// `` `a`, `b`, `c` ``
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Where the effective roles came from.

@@ -72,6 +72,10 @@ pub(crate) trait RequestSink {
     fn fact(&mut self, name: &str) -> Result<(), Stop>;
     /// The value of the fact given last.
     fn truth(&mut self, value: bool) -> Result<(), Stop>;
+    /// A string value for the name given last by [`fact`](Self::fact): the
+    /// name is a setting's, and this its value (which it is, and whether the
+    /// name is a setting at all, is for the sink to say).
+    fn choice(&mut self, value: &str) -> Result<(), Stop>;
     /// The request is not of the shape. `Ok` reads on (to find the error
     /// of lowest [`Invalid::rank`]), `Err` stops.
     fn invalid(&mut self, error: Invalid<'_>) -> Result<(), Stop>;
@@ -125,6 +129,9 @@ impl RequestSink for Roles {
     fn truth(&mut self, _: bool) -> Result<(), Stop> {
         Err(Stop)
     }
+    fn choice(&mut self, _: &str) -> Result<(), Stop> {
+        Err(Stop)
+    }
 }
 
 /// The error a sink's [`Stop`] ends the reading with.
@@ -144,7 +151,7 @@ enum Slot {
     Action,    // a string
     Context,   // an object of facts, or `null`
     Fact,      // a key of `context`
-    Truth,     // a fact's value: a boolean
+    Truth,     // a fact's value (a boolean) or a setting's (a string)
 }
 
 /// A value at `at`, given to `sink`.
@@ -261,6 +268,7 @@ impl<'de, S: RequestSink> Visitor<'de> for Reader<'_, S> {
             Slot::Roles | Slot::Role => self.sink.role(v).map_err(stopped),
             Slot::Kind => self.sink.kind(v).map_err(stopped),
             Slot::Action => self.sink.action(v).map_err(stopped),
+            Slot::Truth => self.sink.choice(v).map_err(stopped),
             _ => self.wrong(),
         }
     }

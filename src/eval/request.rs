@@ -22,6 +22,9 @@ pub struct Request {
     pub action: String,
     /// Facts supplied; missing means false.
     pub context: IndexMap<String, bool>,
+    /// Settings supplied (a string in `context`), by name; a missing one
+    /// has its default value.
+    pub settings: IndexMap<String, String>,
 }
 
 impl Request {
@@ -107,6 +110,11 @@ impl RequestSink for Owned {
     fn truth(&mut self, value: bool) -> Result<(), Stop> {
         let (_, truth) = self.request.context.last_mut().ok_or(Stop)?;
         *truth = value;
+        Ok(())
+    }
+    fn choice(&mut self, value: &str) -> Result<(), Stop> {
+        let (name, _) = self.request.context.pop().ok_or(Stop)?;
+        self.request.settings.insert(name, value.to_string());
         Ok(())
     }
     fn invalid(&mut self, error: Invalid<'_>) -> Result<(), Stop> {
@@ -218,6 +226,7 @@ pub(crate) enum Unknown<'a> {
     Role(usize, &'a str),
     Kind(&'a str),
     Fact(&'a str),
+    Setting(&'a str),
 }
 
 /// The names of a map of declarations, in declaration order.
@@ -250,7 +259,19 @@ impl DecisionTable {
                 suggest(name, &roles, "role", &format!("scope `{scope_name}`"))
             }
             Unknown::Kind(name) => suggest(name, &keys(&policy.kinds), "kind", "the policy"),
+            Unknown::Fact(name) if policy.kinds.contains_key(name) => format!(
+                "`{name}` is a kind of principal: give it as the request's `kind`, not in `context`"
+            ),
             Unknown::Fact(name) => suggest(name, &keys(&policy.facts), "fact", "the policy"),
+            Unknown::Setting(name) if policy.facts.contains_key(name) => {
+                format!("`{name}` is a fact: give it `true` or `false`, not a string")
+            }
+            Unknown::Setting(name) if policy.kinds.contains_key(name) => format!(
+                "`{name}` is a kind of principal: give it as the request's `kind`, not in `context`"
+            ),
+            Unknown::Setting(name) => {
+                suggest(name, &keys(&policy.settings), "setting", "the policy")
+            }
         }
     }
 
@@ -358,13 +379,52 @@ impl DecisionTable {
             }
             lookup.scopes.push((s, start, lookup.roles.len()));
         }
+        if let Some(k) = kind {
+            // Conditions read the kind as a variable (`kind is …`).
+            let atom = policy
+                .kind_atom(k)
+                .ok_or(EvalError::Internal("a kind without its condition variable"))?;
+            lookup.facts.set(atom, true);
+        }
         for (fact, value) in &request.context {
-            let f = names.fact(fact).ok_or_else(|| EvalError::UnknownFact {
-                fact: fact.clone(),
-                help: help(Unknown::Fact(fact)),
-            })?;
+            let Some(f) = names.fact(fact) else {
+                if let Some(setting) = policy.settings.get(fact.as_str()) {
+                    return Err(EvalError::SettingNotString {
+                        setting: fact.clone(),
+                        allowed: setting.values.keys().cloned().collect(),
+                    });
+                }
+                return Err(EvalError::UnknownFact {
+                    fact: fact.clone(),
+                    help: help(Unknown::Fact(fact)),
+                });
+            };
             lookup.facts.set(f, *value);
             lookup.given.push(f);
+        }
+        for (name, value) in &request.settings {
+            if policy.facts.contains_key(name.as_str()) {
+                return Err(EvalError::Shape(ShapeError::FactNotBool {
+                    fact: name.clone(),
+                }));
+            }
+            let Some((s, _, setting)) = policy.settings.get_full(name.as_str()) else {
+                return Err(EvalError::UnknownSetting {
+                    setting: name.clone(),
+                    help: help(Unknown::Setting(name)),
+                });
+            };
+            let v = setting.values.get_index_of(value.as_str()).ok_or_else(|| {
+                EvalError::UnknownSettingValue {
+                    setting: name.clone(),
+                    value: value.clone(),
+                    allowed: setting.values.keys().cloned().collect(),
+                }
+            })?;
+            if let Some(atom) = setting.atoms.get(v).copied().flatten() {
+                lookup.facts.set(atom, true);
+            }
+            lookup.given.extend(policy.setting_atoms(s));
         }
         Ok(lookup)
     }

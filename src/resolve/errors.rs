@@ -86,6 +86,10 @@ pub enum NameKind {
     Kind,
     /// A scope.
     Scope,
+    /// A setting.
+    Setting,
+    /// A value of a setting.
+    SettingValue,
 }
 
 impl NameKind {
@@ -97,6 +101,8 @@ impl NameKind {
             NameKind::Fact => "fact",
             NameKind::Kind => "kind",
             NameKind::Scope => "scope",
+            NameKind::Setting => "setting",
+            NameKind::SettingValue => "value",
         }
     }
 
@@ -108,6 +114,8 @@ impl NameKind {
             NameKind::Fact => crate::diagnostic::code::RESOLVE_UNKNOWN_FACT,
             NameKind::Kind => crate::diagnostic::code::RESOLVE_UNKNOWN_KIND,
             NameKind::Scope => crate::diagnostic::code::RESOLVE_UNKNOWN_SCOPE,
+            NameKind::Setting => crate::diagnostic::code::RESOLVE_UNKNOWN_SETTING,
+            NameKind::SettingValue => crate::diagnostic::code::RESOLVE_UNKNOWN_VALUE,
         }
     }
 
@@ -119,6 +127,8 @@ impl NameKind {
             NameKind::Fact => "unknown facts",
             NameKind::Kind => "unknown kinds",
             NameKind::Scope => "unknown scopes",
+            NameKind::Setting => "unknown settings",
+            NameKind::SettingValue => "unknown setting values",
         }
     }
 }

@@ -31,6 +31,8 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
             notes: Vec::new(),
             facts: IndexMap::new(),
             kinds: IndexMap::new(),
+            settings: IndexMap::new(),
+            atoms: Vec::new(),
             scopes: IndexMap::new(),
             rules: Vec::new(),
             overrides: Vec::new(),
@@ -41,6 +43,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
         tally: IndexMap::new(),
     };
     r.declare(&items);
+    r.number_atoms();
     r.bind(&items);
     r.check_cycles();
     r.check_size();
@@ -57,6 +60,16 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
         sort_by_position(&mut diagnostics, files);
         Err(diagnostics)
     }
+}
+
+/// One condition, or their disjunction.
+fn any_of(mut items: Vec<Cond>) -> Cond {
+    if items.len() == 1 {
+        if let Some(only) = items.pop() {
+            return only;
+        }
+    }
+    Cond::Or(items)
 }
 
 /// Orders diagnostics as a reader meets them: by file (in load order), then offset.
@@ -262,10 +275,188 @@ impl Resolver {
                         );
                     }
                 }
+                Item::Setting(setting) => self.declare_setting(setting),
                 Item::Scope(scope) => self.declare_scope(scope),
                 Item::Include(_) | Item::Override(_) => {}
             }
         }
+        self.check_shared_names();
+    }
+
+    fn declare_setting(&mut self, decl: &ast::SettingDecl) {
+        if let Some(first) = self.policy.settings.get(&decl.name.name) {
+            self.report(duplicate("setting", &decl.name, &first.loc));
+            return;
+        }
+        let mut values: IndexMap<String, SettingValue> = IndexMap::new();
+        for v in &decl.values {
+            if let Some(first) = values.get(&v.name.name) {
+                let first = first.loc.clone();
+                self.report(duplicate("setting value", &v.name, &first));
+                continue;
+            }
+            values.insert(
+                v.name.name.clone(),
+                SettingValue {
+                    label: v.label.as_ref().map(|l| l.value.clone()),
+                    loc: v.name.loc.clone(),
+                },
+            );
+        }
+        if values.len() < 2 {
+            self.report(ResolveError::Invalid {
+                message: format!(
+                    "setting `{}` has {} value{}: a setting chooses one of at least two",
+                    decl.name.name,
+                    values.len(),
+                    if values.len() == 1 { "" } else { "s" }
+                ),
+                loc: decl.name.loc.clone(),
+                label: "declared here".to_string(),
+                help: "list its values, one `value NAME \"Label\"` line each; for a yes/no switch declare a `fact`".to_string(),
+            });
+            return;
+        }
+        let mut defaults = decl.defaults.iter();
+        let Some(default) = defaults.next() else {
+            self.report(ResolveError::Invalid {
+                message: format!("setting `{}` has no default value", decl.name.name),
+                loc: decl.name.loc.clone(),
+                label: "declared here".to_string(),
+                help: format!(
+                    "add `default VALUE` inside its braces: the value a request that does not give `{}` has",
+                    decl.name.name
+                ),
+            });
+            return;
+        };
+        for again in defaults {
+            self.report(ResolveError::Invalid {
+                message: format!("setting `{}` has a second default", decl.name.name),
+                loc: again.loc.clone(),
+                label: "second default".to_string(),
+                help: format!(
+                    "keep one `default` line (the first is `default {}`)",
+                    default.name
+                ),
+            });
+        }
+        let Some(default_index) = values.get_index_of(&default.name) else {
+            let help = suggest_within(
+                &default.name,
+                values.keys().map(String::as_str),
+                "value",
+                &format!("setting `{}`", decl.name.name),
+                &self.suggestions,
+            );
+            self.report(ResolveError::Unknown {
+                what: NameKind::SettingValue,
+                name: default.name.clone(),
+                context: format!(" of setting `{}`", decl.name.name),
+                loc: default.loc.clone(),
+                help,
+            });
+            return;
+        };
+        self.policy.settings.insert(
+            decl.name.name.clone(),
+            Setting {
+                label: decl.label.as_ref().map(|l| l.value.clone()),
+                atoms: vec![None; values.len()],
+                values,
+                default: default_index,
+                loc: decl.name.loc.clone(),
+            },
+        );
+    }
+
+    /// Facts, kinds and settings are named alike in a request's `context`
+    /// and in conditions: one name may be only one of them.
+    fn check_shared_names(&mut self) {
+        let mut clashes = Vec::new();
+        for (name, setting) in &self.policy.settings {
+            if let Some(fact) = self.policy.facts.get(name) {
+                clashes.push((
+                    name.clone(),
+                    "setting",
+                    setting.loc.clone(),
+                    "fact",
+                    fact.loc.clone(),
+                ));
+            }
+            if let Some(kind) = self.policy.kinds.get(name) {
+                clashes.push((
+                    name.clone(),
+                    "setting",
+                    setting.loc.clone(),
+                    "kind",
+                    kind.loc.clone(),
+                ));
+            }
+        }
+        for (name, kind) in &self.policy.kinds {
+            if let Some(fact) = self.policy.facts.get(name) {
+                clashes.push((
+                    name.clone(),
+                    "kind",
+                    kind.loc.clone(),
+                    "fact",
+                    fact.loc.clone(),
+                ));
+            }
+        }
+        for (name, what, loc, other, first) in clashes {
+            self.report(ResolveError::Invalid {
+                message: format!("`{name}` is declared as a {what} and as a {other}"),
+                loc,
+                label: format!("{what} `{name}`"),
+                help: format!(
+                    "a name is one thing in a request and in conditions: rename the {what} or the {other} (declared at {})",
+                    first.file_line()
+                ),
+            });
+        }
+    }
+
+    /// Numbers the condition variables: facts, then settings' values, then kinds.
+    fn number_atoms(&mut self) {
+        let policy = &mut self.policy;
+        let mut atoms: Vec<Atom> = policy
+            .facts
+            .keys()
+            .enumerate()
+            .map(|(f, name)| Atom {
+                var: Var::Fact(f),
+                text: name.clone(),
+                assignment: name.clone(),
+            })
+            .collect();
+        for (s, (name, setting)) in policy.settings.iter_mut().enumerate() {
+            for (v, value) in setting.values.keys().enumerate() {
+                if v == setting.default {
+                    continue;
+                }
+                if let Some(slot) = setting.atoms.get_mut(v) {
+                    *slot = Some(atoms.len());
+                }
+                atoms.push(Atom {
+                    var: Var::Value {
+                        setting: s,
+                        value: v,
+                    },
+                    text: format!("{name} is {value}"),
+                    assignment: format!("{name}={value}"),
+                });
+            }
+        }
+        for (k, name) in policy.kinds.keys().enumerate() {
+            atoms.push(Atom {
+                var: Var::Kind(k),
+                text: format!("kind is {name}"),
+                assignment: format!("kind={name}"),
+            });
+        }
+        policy.atoms = atoms;
     }
 
     fn declare_scope(&mut self, decl: &ast::ScopeDecl) {
@@ -630,6 +821,17 @@ impl Resolver {
                     None
                 }
             },
+            Expr::Setting(setting, values, _) => self.setting_test(setting, values),
+            Expr::Kind(kinds, _) => {
+                let atoms: Option<Vec<Cond>> = kinds
+                    .iter()
+                    .map(|k| {
+                        let k = self.kind(k)?;
+                        self.policy.kind_atom(k).map(Cond::Fact)
+                    })
+                    .collect();
+                Some(any_of(atoms?))
+            }
             Expr::Bool(b, _) => Some(Cond::Const(*b)),
             Expr::Not(inner, _) => Some(Cond::Not(Box::new(self.expr(inner)?))),
             Expr::And(items, _) | Expr::Or(items, _) => {
@@ -642,6 +844,89 @@ impl Resolver {
                     Cond::Or(resolved)
                 })
             }
+        }
+    }
+
+    /// `setting is v1, v2`: one of the values' variables, the default's being
+    /// "none of the others".
+    fn setting_test(&mut self, setting: &ast::Ident, values: &[ast::Ident]) -> Option<Cond> {
+        let Some(s) = self.policy.settings.get_index_of(&setting.name) else {
+            let help = if self.policy.facts.contains_key(&setting.name) {
+                format!(
+                    "`{}` is a fact, true or false: test it alone (`when {}`), not with `is`",
+                    setting.name, setting.name
+                )
+            } else {
+                let candidates = self.policy.settings.keys().map(String::as_str);
+                let offered = suggestion_within(&setting.name, candidates, &self.suggestions);
+                if offered.is_match() {
+                    offered.render("setting", "the policy")
+                } else {
+                    format!(
+                        "declare it at the top level: `setting {} {{ value a  value b  default a }}`",
+                        setting.name
+                    )
+                }
+            };
+            self.report(ResolveError::Unknown {
+                what: NameKind::Setting,
+                name: setting.name.clone(),
+                context: String::new(),
+                loc: setting.loc.clone(),
+                help,
+            });
+            return None;
+        };
+        let declared = self.policy.settings.get_index(s)?.1.clone();
+        let mut picked: Vec<usize> = Vec::new();
+        let mut unknown = Vec::new();
+        for v in values {
+            match declared.values.get_index_of(&v.name) {
+                Some(i) => picked.push(i),
+                None => unknown.push(v.clone()),
+            }
+        }
+        for v in unknown {
+            let help = format!(
+                "setting `{}` takes one of: {}",
+                setting.name,
+                declared
+                    .values
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            self.report(ResolveError::Unknown {
+                what: NameKind::SettingValue,
+                name: v.name.clone(),
+                context: format!(" of setting `{}`", setting.name),
+                loc: v.loc.clone(),
+                help,
+            });
+        }
+        if picked.len() != values.len() {
+            return None;
+        }
+        let atom = |v: usize| declared.atoms.get(v).copied().flatten();
+        if picked.contains(&declared.default) {
+            // The default holds when no value outside `picked` does.
+            let others: Vec<Cond> = (0..declared.values.len())
+                .filter(|v| !picked.contains(v))
+                .filter_map(|v| atom(v).map(Cond::Fact))
+                .collect();
+            Some(if others.is_empty() {
+                Cond::Const(true)
+            } else {
+                Cond::Not(Box::new(any_of(others)))
+            })
+        } else {
+            Some(any_of(
+                picked
+                    .into_iter()
+                    .filter_map(|v| atom(v).map(Cond::Fact))
+                    .collect(),
+            ))
         }
     }
 

@@ -22,6 +22,14 @@ pub struct Policy {
     pub facts: IndexMap<String, Fact>,
     /// Kinds of principal, by name.
     pub kinds: IndexMap<String, Kind>,
+    /// Settings (per event or account, one value each), by name.
+    pub settings: IndexMap<String, Setting>,
+    /// What each condition variable (`Cond::Fact(i)`) stands for: the facts
+    /// first (variable `i` is fact `i`), then each setting's values other
+    /// than its default, then each kind. A setting is at its default when
+    /// none of its variables is true, so a request or a `FactSet` that says
+    /// nothing of a setting reads its default, as a missing fact reads false.
+    pub atoms: Vec<Atom>,
     /// Scopes, by name.
     pub scopes: IndexMap<String, Scope>,
     /// Every rule, in declaration order; a rule's id is its position.
@@ -59,6 +67,59 @@ pub struct Kind {
     pub label: Option<String>,
     /// Declaration.
     pub loc: Loc,
+}
+
+/// A declared setting: one value out of several per request (a meeting's
+/// "who can present", an account's type, a plan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// Display label.
+    pub label: Option<String>,
+    /// Its values, by name, in declaration order.
+    pub values: IndexMap<String, SettingValue>,
+    /// The value a request that does not give the setting has.
+    pub default: usize,
+    /// Per value, its condition variable (`None` for the default, which
+    /// holds when no other value's does).
+    pub atoms: Vec<Option<usize>>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// One value of a setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingValue {
+    /// Display label.
+    pub label: Option<String>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
+/// A condition variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Atom {
+    /// What it reads.
+    pub var: Var,
+    /// As a condition writes it: `live`, `plan is team`, `kind is guest`.
+    pub text: String,
+    /// As `--set` and `would_change` write it: `live`, `plan=team`, `kind=guest`.
+    pub assignment: String,
+}
+
+/// What a condition variable reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Var {
+    /// Fact `i` is true.
+    Fact(usize),
+    /// The setting has this value (never its default).
+    Value {
+        /// Setting index.
+        setting: usize,
+        /// Value index.
+        value: usize,
+    },
+    /// The principal is of this kind.
+    Kind(usize),
 }
 
 /// A scope: its roles, actions, and who may hold what.
@@ -313,11 +374,26 @@ impl Policy {
         name_or_missing(self.kinds.get_index(k).map(|(n, _)| n.as_str()), "kind").to_string()
     }
 
-    /// The display name of a fact.
+    /// The display name of a condition variable: a fact's name, or
+    /// `plan is team`, `kind is guest`.
     pub fn fact_name(&self, fact: usize) -> String {
-        self.facts
-            .get_index(fact)
-            .map_or_else(|| format!("#{fact}"), |(name, _)| name.clone())
+        self.atoms
+            .get(fact)
+            .map_or_else(|| format!("#{fact}"), |a| a.text.clone())
+    }
+
+    /// The variables of setting `s`'s values other than its default.
+    pub fn setting_atoms(&self, s: usize) -> impl Iterator<Item = usize> + '_ {
+        self.settings
+            .get_index(s)
+            .into_iter()
+            .flat_map(|(_, setting)| setting.atoms.iter().flatten().copied())
+    }
+
+    /// The variable of kind `k`: the kinds' variables come last, in order.
+    pub fn kind_atom(&self, k: usize) -> Option<usize> {
+        let atom = (self.atoms.len().checked_sub(self.kinds.len())?).checked_add(k)?;
+        (self.atoms.get(atom)?.var == Var::Kind(k)).then_some(atom)
     }
 
     /// `scope.role`

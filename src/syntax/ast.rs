@@ -77,6 +77,8 @@ pub enum Item {
     Fact(Decl),
     /// `kind name "Label"`
     Kind(Decl),
+    /// `setting name "Label" { value v "Label" … default v }`
+    Setting(SettingDecl),
     /// `scope name "Label" { … }`
     Scope(ScopeDecl),
     /// `workspace.admin joins session as organizer`
@@ -90,6 +92,21 @@ pub struct Decl {
     pub name: Ident,
     /// The display label.
     pub label: Option<Text>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `setting name "Label" { value v "Label" … default v }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingDecl {
+    /// The setting's name.
+    pub name: Ident,
+    /// The display label.
+    pub label: Option<Text>,
+    /// Its values, as written.
+    pub values: Vec<Decl>,
+    /// Each `default v` line, as written (resolve wants exactly one).
+    pub defaults: Vec<Ident>,
     /// The whole declaration.
     pub loc: Loc,
 }
@@ -200,11 +217,15 @@ pub struct Rule {
     pub loc: Loc,
 }
 
-/// A boolean condition over facts.
+/// A boolean condition over facts, settings and the principal's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
     /// A fact's name.
     Fact(Ident),
+    /// `setting is v1, v2`: the setting has one of these values.
+    Setting(Ident, Vec<Ident>, Loc),
+    /// `kind is k1, k2`: the principal is of one of these kinds.
+    Kind(Vec<Ident>, Loc),
     /// `true` or `false`.
     Bool(bool, Loc),
     /// `not e`
@@ -232,6 +253,10 @@ impl Expr {
         };
         let (text, prec) = match self {
             Expr::Fact(ident) => (ident.name.clone(), 3),
+            Expr::Setting(setting, values, _) => {
+                (format!("{} is {}", setting.name, names(values)), 3)
+            }
+            Expr::Kind(kinds, _) => (format!("kind is {}", names(kinds)), 3),
             Expr::Bool(b, _) => (b.to_string(), 3),
             Expr::Not(inner, _) => (format!("not {}", inner.canonical_prec(3)), 3),
             Expr::And(items, _) => (join(items, " and ", 3), 2),
@@ -248,9 +273,23 @@ impl Expr {
     pub fn loc(&self) -> &Loc {
         match self {
             Expr::Fact(ident) => &ident.loc,
-            Expr::Bool(_, loc) | Expr::Not(_, loc) | Expr::And(_, loc) | Expr::Or(_, loc) => loc,
+            Expr::Setting(_, _, loc)
+            | Expr::Kind(_, loc)
+            | Expr::Bool(_, loc)
+            | Expr::Not(_, loc)
+            | Expr::And(_, loc)
+            | Expr::Or(_, loc) => loc,
         }
     }
+}
+
+/// `a, b, c`
+fn names(idents: &[Ident]) -> String {
+    idents
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `default [kind:] role|none`

@@ -221,6 +221,32 @@ impl Builder<'_> {
             }
             Rule::fact_decl => Item::Fact(self.decl(inner, loc)?),
             Rule::kind_decl => Item::Kind(self.decl(inner, loc)?),
+            Rule::setting_decl => {
+                let name = self.ident(inner.next()?);
+                let mut setting = SettingDecl {
+                    name,
+                    label: None,
+                    values: Vec::new(),
+                    defaults: Vec::new(),
+                    loc,
+                };
+                for p in inner {
+                    let at = self.loc(&p);
+                    match p.as_rule() {
+                        Rule::label => setting.label = Some(self.text(p)),
+                        Rule::setting_value => {
+                            let parts = children(p).filter(|p| !is_keyword(p.as_rule()));
+                            setting.values.extend(self.decl(parts, at));
+                        }
+                        Rule::setting_default => {
+                            let mut parts = children(p).filter(|p| !is_keyword(p.as_rule()));
+                            setting.defaults.extend(parts.next().map(|p| self.ident(p)));
+                        }
+                        _ => {}
+                    }
+                }
+                Item::Setting(setting)
+            }
             Rule::scope_decl => {
                 let name = self.ident(inner.next()?);
                 let mut label = None;
@@ -436,6 +462,19 @@ impl Builder<'_> {
                 }
                 Rule::bool_lit => break Expr::Bool(pair.as_str() == "true", self.loc(&pair)),
                 Rule::fact_ref => break Expr::Fact(self.ident(children(pair).next()?)),
+                Rule::setting_test => {
+                    let loc = self.loc(&pair);
+                    let mut parts = children(pair).filter(|p| !is_keyword(p.as_rule()));
+                    let setting = self.ident(parts.next()?);
+                    let values = children(parts.next()?).map(|i| self.ident(i)).collect();
+                    break Expr::Setting(setting, values, loc);
+                }
+                Rule::kind_test => {
+                    let loc = self.loc(&pair);
+                    let mut parts = children(pair).filter(|p| !is_keyword(p.as_rule()));
+                    let kinds = children(parts.next()?).map(|i| self.ident(i)).collect();
+                    break Expr::Kind(kinds, loc);
+                }
                 _ => return None,
             }
         };
@@ -475,6 +514,9 @@ fn is_keyword(kind: Rule) -> bool {
             | Rule::kw_include
             | Rule::kw_fact
             | Rule::kw_kind
+            | Rule::kw_setting
+            | Rule::kw_value
+            | Rule::kw_is
             | Rule::kw_scope
             | Rule::kw_role
             | Rule::kw_action

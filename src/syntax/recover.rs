@@ -134,7 +134,7 @@ impl Part {
     pub fn starters(self) -> &'static [&'static str] {
         match self {
             Part::Top | Part::ScopeHead => &[
-                "policy", "source", "note", "include", "fact", "kind", "scope",
+                "policy", "source", "note", "include", "fact", "kind", "setting", "scope",
             ],
             Part::Scope | Part::SectionHead => &[
                 "role",

@@ -69,6 +69,7 @@ impl TestCase {
             kind: self.kind.clone(),
             action: self.action.clone(),
             context: self.facts.iter().map(|f| (f.clone(), true)).collect(),
+            settings: IndexMap::new(),
         }
     }
 }

@@ -31,6 +31,7 @@ fn check_agrees_with_evaluate_on_the_reference_policies() {
                                 kind: kind.clone(),
                                 action: format!("{scope_name}:{action}"),
                                 context: fact.map(|f| (f.clone(), true)).into_iter().collect(),
+                                settings: Default::default(),
                             };
                             let verdict = table.check(&request);
                             match table.evaluate(&request) {

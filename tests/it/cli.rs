@@ -269,3 +269,72 @@ fn the_binary_runs() {
         .expect("run the binary");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Settings and kinds in conditions: a missing setting reads its default,
+/// `would_change` names the value that would change the answer, `explain`
+/// says which values were given and which defaulted, `fmt` keeps the block.
+#[test]
+fn settings_and_kinds_decide_through_the_table() {
+    let policy = "policies/examples/settings.policy";
+    let requests = concat!(
+        r#"{"principal":{"session":"attendee"},"action":"session:present","context":{"who_can_present":"everyone"}}"#,
+        "\n",
+        r#"{"principal":{"session":"attendee"},"action":"session:present"}"#,
+        "\n",
+        r#"{"principal":{"session":"presenter"},"kind":"anonymous","action":"session:mute"}"#,
+        "\n",
+        r#"{"principal":{"session":"presenter"},"kind":"team_member","action":"session:mute"}"#,
+        "\n",
+    );
+    let run = cli(&["eval", policy], requests);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answers: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let decisions: Vec<&str> = answers
+        .iter()
+        .map(|a| a["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["allow", "deny", "deny", "allow"]);
+    assert_eq!(
+        answers[1]["would_change"],
+        serde_json::json!(["who_can_present=everyone"])
+    );
+    assert_eq!(answers[3]["would_change"], serde_json::json!([]));
+
+    let run = cli(
+        &[
+            "explain",
+            policy,
+            r#"{"principal":{"session":"attendee"},"action":"session:present"}"#,
+        ],
+        "",
+    );
+    assert!(
+        run.stdout
+            .contains("settings: who_can_present is only_me (default)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("would change with: who_can_present=everyone\n")
+    );
+
+    let run = cli(&["table", policy], "");
+    assert!(
+        run.stdout
+            .contains("? present × attendee: allowed when who_can_present is everyone"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("? mute × presenter: allowed when not kind is anonymous")
+    );
+
+    let run = cli(&["fmt", "--check", policy], "");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}

@@ -16,6 +16,10 @@ use rolecall::{Request, compile_str};
 #[derive(Debug, Clone)]
 enum CondSpec {
     Fact(u8),
+    /// `g{setting} is v…, v…`
+    Setting(u8, Vec<u8>),
+    /// `kind is k…, k…`
+    Kind(Vec<u8>),
     Bool(bool),
     Not(Box<CondSpec>),
     And(Vec<CondSpec>),
@@ -54,6 +58,8 @@ struct OverrideSpec {
 struct Spec {
     facts: u8,
     kinds: u8,
+    /// Each setting's default value (of `SETTING_VALUES`), as a raw number.
+    settings: Vec<u8>,
     scopes: Vec<ScopeSpec>,
     overrides: Vec<OverrideSpec>,
 }
@@ -65,10 +71,20 @@ struct RequestSpec {
     scope: u8,
     action: u8,
     facts: Vec<(u8, bool)>,
+    /// (setting, value), raw numbers.
+    settings: Vec<(u8, u8)>,
 }
 
+/// Values of each generated setting: `v0`, `v1`, `v2`.
+const SETTING_VALUES: usize = 3;
+
 fn cond() -> impl Strategy<Value = CondSpec> {
-    let leaf = prop_oneof![4 => any::<u8>().prop_map(CondSpec::Fact), 1 => any::<bool>().prop_map(CondSpec::Bool)];
+    let leaf = prop_oneof![
+        4 => any::<u8>().prop_map(CondSpec::Fact),
+        2 => (any::<u8>(), vec(any::<u8>(), 1..3)).prop_map(|(s, v)| CondSpec::Setting(s, v)),
+        1 => vec(any::<u8>(), 1..3).prop_map(CondSpec::Kind),
+        1 => any::<bool>().prop_map(CondSpec::Bool),
+    ];
     leaf.prop_recursive(3, 10, 3, |inner| {
         prop_oneof![
             inner.clone().prop_map(|c| CondSpec::Not(Box::new(c))),
@@ -121,6 +137,7 @@ fn spec() -> impl Strategy<Value = Spec> {
     (
         0u8..4,
         0u8..3,
+        vec(any::<u8>(), 0..3),
         vec(scope(), 1..4),
         vec(
             (
@@ -141,9 +158,10 @@ fn spec() -> impl Strategy<Value = Spec> {
             0..3,
         ),
     )
-        .prop_map(|(facts, kinds, scopes, overrides)| Spec {
+        .prop_map(|(facts, kinds, settings, scopes, overrides)| Spec {
             facts,
             kinds,
+            settings,
             scopes,
             overrides,
         })
@@ -156,34 +174,54 @@ fn request() -> impl Strategy<Value = RequestSpec> {
         any::<u8>(),
         any::<u8>(),
         vec((any::<u8>(), any::<bool>()), 0..4),
+        vec((any::<u8>(), any::<u8>()), 0..3),
     )
-        .prop_map(|(principal, kind, scope, action, facts)| RequestSpec {
-            principal,
-            kind,
-            scope,
-            action,
-            facts,
-        })
+        .prop_map(
+            |(principal, kind, scope, action, facts, settings)| RequestSpec {
+                principal,
+                kind,
+                scope,
+                action,
+                facts,
+                settings,
+            },
+        )
 }
 
 fn pick(raw: u8, n: usize) -> usize {
     raw as usize % n.max(1)
 }
 
-fn render_cond(c: &CondSpec, facts: u8) -> String {
+fn render_cond(c: &CondSpec, spec: &Spec) -> String {
+    let list = |prefix: &str, raw: &[u8], n: usize| {
+        let mut names: Vec<String> = raw
+            .iter()
+            .map(|x| format!("{prefix}{}", pick(*x, n)))
+            .collect();
+        names.dedup();
+        names.join(", ")
+    };
     match c {
-        CondSpec::Fact(f) if facts > 0 => format!("f{}", pick(*f, facts as usize)),
-        CondSpec::Fact(_) => "true".to_string(),
+        CondSpec::Fact(f) if spec.facts > 0 => format!("f{}", pick(*f, spec.facts as usize)),
+        CondSpec::Setting(g, values) if !spec.settings.is_empty() => format!(
+            "g{} is {}",
+            pick(*g, spec.settings.len()),
+            list("v", values, SETTING_VALUES)
+        ),
+        CondSpec::Kind(kinds) if spec.kinds > 0 => {
+            format!("kind is {}", list("k", kinds, spec.kinds as usize))
+        }
+        CondSpec::Fact(_) | CondSpec::Setting(..) | CondSpec::Kind(_) => "true".to_string(),
         CondSpec::Bool(b) => b.to_string(),
-        CondSpec::Not(inner) => format!("not ({})", render_cond(inner, facts)),
+        CondSpec::Not(inner) => format!("not ({})", render_cond(inner, spec)),
         CondSpec::And(items) => items
             .iter()
-            .map(|c| format!("({})", render_cond(c, facts)))
+            .map(|c| format!("({})", render_cond(c, spec)))
             .collect::<Vec<_>>()
             .join(" and "),
         CondSpec::Or(items) => items
             .iter()
-            .map(|c| format!("({})", render_cond(c, facts)))
+            .map(|c| format!("({})", render_cond(c, spec)))
             .collect::<Vec<_>>()
             .join(" or "),
     }
@@ -197,6 +235,16 @@ fn render(spec: &Spec) -> String {
     }
     for k in 0..spec.kinds {
         out.push_str(&format!("kind k{k}\n"));
+    }
+    for (g, default) in spec.settings.iter().enumerate() {
+        out.push_str(&format!("setting g{g} {{\n"));
+        for v in 0..SETTING_VALUES {
+            out.push_str(&format!("    value v{v}\n"));
+        }
+        out.push_str(&format!(
+            "    default v{}\n}}\n",
+            pick(*default, SETTING_VALUES)
+        ));
     }
     for (s, scope) in spec.scopes.iter().enumerate() {
         out.push_str(&format!("scope s{s} {{\n"));
@@ -238,7 +286,7 @@ fn render(spec: &Spec) -> String {
             let when = rule
                 .cond
                 .as_ref()
-                .map(|c| format!(" when {}", render_cond(c, spec.facts)))
+                .map(|c| format!(" when {}", render_cond(c, spec)))
                 .unwrap_or_default();
             let effect = if rule.deny { "deny" } else { "allow" };
             out.push_str(&format!(
@@ -299,7 +347,7 @@ fn render(spec: &Spec) -> String {
         let when = o
             .cond
             .as_ref()
-            .map(|c| format!(" when {}", render_cond(c, spec.facts)))
+            .map(|c| format!(" when {}", render_cond(c, spec)))
             .unwrap_or_default();
         out.push_str(&format!("{subject} joins s{target} as r{role}{when}\n"));
     }
@@ -327,11 +375,21 @@ fn request_json(spec: &Spec, r: &RequestSpec) -> String {
             request["kind"] = format!("k{}", pick(k, spec.kinds as usize)).into();
         }
     }
+    let mut context = serde_json::Map::new();
     if spec.facts > 0 {
-        let mut context = serde_json::Map::new();
         for (f, v) in &r.facts {
             context.insert(format!("f{}", pick(*f, spec.facts as usize)), (*v).into());
         }
+    }
+    if !spec.settings.is_empty() {
+        for (g, v) in &r.settings {
+            context.insert(
+                format!("g{}", pick(*g, spec.settings.len())),
+                format!("v{}", pick(*v, SETTING_VALUES)).into(),
+            );
+        }
+    }
+    if !context.is_empty() {
         request["context"] = context.into();
     }
     request.to_string()
@@ -382,16 +440,39 @@ impl RefScope<'_> {
     }
 }
 
-fn eval_expr(e: &Expr, facts: &serde_json::Map<String, serde_json::Value>) -> bool {
+/// What a condition reads: the request's `context` (facts and settings),
+/// each setting's default as declared, the request's kind.
+struct Env<'a> {
+    context: &'a serde_json::Map<String, serde_json::Value>,
+    defaults: Vec<(&'a str, &'a str)>,
+    kind: Option<&'a str>,
+}
+
+fn eval_expr(e: &Expr, env: &Env<'_>) -> bool {
     match e {
-        Expr::Fact(f) => facts
+        Expr::Fact(f) => env
+            .context
             .get(&f.name)
             .and_then(|v| v.as_bool())
             .unwrap_or(false),
+        Expr::Setting(setting, values, _) => {
+            let value = env
+                .context
+                .get(&setting.name)
+                .and_then(|v| v.as_str())
+                .or_else(|| {
+                    env.defaults
+                        .iter()
+                        .find(|(s, _)| *s == setting.name)
+                        .map(|(_, d)| *d)
+                });
+            values.iter().any(|v| Some(v.name.as_str()) == value)
+        }
+        Expr::Kind(kinds, _) => kinds.iter().any(|k| Some(k.name.as_str()) == env.kind),
         Expr::Bool(b, _) => *b,
-        Expr::Not(inner, _) => !eval_expr(inner, facts),
-        Expr::And(items, _) => items.iter().all(|i| eval_expr(i, facts)),
-        Expr::Or(items, _) => items.iter().any(|i| eval_expr(i, facts)),
+        Expr::Not(inner, _) => !eval_expr(inner, env),
+        Expr::And(items, _) => items.iter().all(|i| eval_expr(i, env)),
+        Expr::Or(items, _) => items.iter().any(|i| eval_expr(i, env)),
     }
 }
 
@@ -441,6 +522,18 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
     let empty = serde_json::Map::new();
     let facts = request["context"].as_object().unwrap_or(&empty);
     let kind = request["kind"].as_str();
+    let env = Env {
+        context: facts,
+        defaults: tree
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Setting(g) => Some((g.name.name.as_str(), g.defaults.first()?.name.as_str())),
+                _ => None,
+            })
+            .collect(),
+        kind,
+    };
     let (action_scope, action) = request["action"]
         .as_str()
         .and_then(|a| a.split_once(':'))
@@ -508,7 +601,7 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false),
         };
-        if subject && o.condition.as_ref().is_none_or(|c| eval_expr(c, facts)) {
+        if subject && o.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
             effective = vec![o.role.name.as_str()];
             break;
         }
@@ -531,7 +624,7 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
             else {
                 continue;
             };
-            if !rule.condition.as_ref().is_none_or(|c| eval_expr(c, facts)) {
+            if !rule.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
                 continue;
             }
             let better = match best {

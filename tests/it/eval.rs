@@ -218,7 +218,7 @@ fn unknown_names_and_unassignable_roles_are_errors() {
         ),
         (
             r#"{"principal": {}, "action": "session:start", "context": {"event_owner": "yes"}}"#,
-            "invalid request: context.event_owner: a fact is true or false",
+            "invalid request: context.event_owner: a fact is true or false, a setting a string",
         ),
         (
             r#"{"principal": {"session": 3}, "action": "session:start"}"#,
@@ -291,7 +291,7 @@ fn of_several_faults_the_same_one_is_reported_wherever_it_is() {
         ),
         (
             r#"{"context": {"x": 1, "y": null}, "principal": {"ghost": "nobody"}, "action": "s:x"}"#,
-            "invalid request: context.x: a fact is true or false",
+            "invalid request: context.x: a fact is true or false, a setting a string",
         ),
     ];
     for (json, expected) in cases {

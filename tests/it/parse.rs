@@ -55,6 +55,7 @@ fn top_level_declarations() {
             Item::Include(_) => "include",
             Item::Fact(_) => "fact",
             Item::Kind(_) => "kind",
+            Item::Setting(_) => "setting",
             Item::Scope(_) => "scope",
             Item::Override(_) => "override",
         })

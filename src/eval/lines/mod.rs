@@ -98,6 +98,7 @@ impl Helps {
             Unknown::Role(scope, name) => (2, scope, name),
             Unknown::Kind(name) => (3, 0, name),
             Unknown::Fact(name) => (4, 0, name),
+            Unknown::Setting(name) => (5, 0, name),
         };
         if name.len() > MAX_CACHED_NAME {
             return table.unknown_help(unknown);
@@ -394,7 +395,7 @@ impl Texts {
                 .values()
                 .map(|s| names(s.actions.keys()))
                 .collect(),
-            fact_names: names(policy.facts.keys()),
+            fact_names: names(policy.atoms.iter().map(|a| &a.assignment)),
             rule_at: policy
                 .rules
                 .iter()

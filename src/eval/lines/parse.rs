@@ -111,7 +111,12 @@ impl RequestSink for Ids<'_> {
         Ok(())
     }
     fn kind(&mut self, name: &str) -> Result<(), Stop> {
-        self.out.kind = Some(self.table.kind_index(name).ok_or(Stop)?);
+        let kind = self.table.kind_index(name).ok_or(Stop)?;
+        self.out.kind = Some(kind);
+        // Conditions read the kind as a variable (`kind is …`).
+        self.out
+            .facts
+            .set(self.table.policy.kind_atom(kind).ok_or(Stop)?, true);
         Ok(())
     }
     fn action(&mut self, action: &str) -> Result<(), Stop> {
@@ -132,6 +137,10 @@ impl RequestSink for Ids<'_> {
         let &fact = self.out.given.last().ok_or(Stop)?;
         self.out.facts.set(fact, value);
         Ok(())
+    }
+    // Settings go the general path, which checks their values.
+    fn choice(&mut self, _: &str) -> Result<(), Stop> {
+        Err(Stop)
     }
     fn invalid(&mut self, _: Invalid<'_>) -> Result<(), Stop> {
         Err(Stop)
