@@ -204,6 +204,7 @@ pub(crate) fn describe_override(policy: &Policy, o: usize) -> String {
     let subject = match ov.subject {
         Subject::Role { scope, role } => policy.role_name(scope, role),
         Subject::Fact(f) => policy.fact_name(f),
+        Subject::Everyone => crate::resolve::EVERYONE.to_string(),
     };
     // Resolve made these indices: a missing one is a bug, not a name `?`.
     let scope = name_or_missing(
@@ -211,7 +212,8 @@ pub(crate) fn describe_override(policy: &Policy, o: usize) -> String {
         "scope",
     );
     let role = role_name(policy, ov.scope, ov.role);
-    let mut text = format!("{subject} joins {scope} as {role}");
+    let also = if ov.adds { " also" } else { "" };
+    let mut text = format!("{subject}{also} joins {scope} as {role}");
     if let Some(c) = &ov.condition {
         text.push_str(" when ");
         text.push_str(&render_cond(&c.expr, policy));

@@ -84,6 +84,7 @@ impl Element<'_> {
                 ScopeItem::Limit(l) => &l.loc,
                 ScopeItem::Advise(a) => &a.loc,
                 ScopeItem::Note(t) => &t.loc,
+                ScopeItem::Group(g) => &g.loc,
             },
             Element::Value(d) => &d.loc,
             Element::Default(i) => &i.loc,
@@ -271,8 +272,9 @@ impl Printer<'_> {
             }
             Item::Override(o) => {
                 let mut line = format!(
-                    "{} joins {} as {}",
+                    "{}{} joins {} as {}",
                     o.subject.display(),
+                    if o.adds { " also" } else { "" },
                     o.scope.name,
                     o.role.name
                 );
@@ -336,11 +338,26 @@ impl Printer<'_> {
                 }
             }
             ScopeItem::Action(decl) => self.push_line(indent, &decl_line("action", decl)),
+            ScopeItem::Group(g) => {
+                let head = decl_line(
+                    "group",
+                    &Decl {
+                        name: g.name.clone(),
+                        label: g.label.clone(),
+                        loc: g.loc.clone(),
+                    },
+                ) + " =";
+                let actions: Vec<String> = g.actions.iter().map(|a| a.name.clone()).collect();
+                self.filled(indent, &head, &actions, None);
+            }
             ScopeItem::Note(note) => {
                 self.push_line(indent, &format!("note {}", quote(&note.value)))
             }
             ScopeItem::Section(section) => {
-                let header = format!("section {}", quote(&section.label.value));
+                let header = match &section.name {
+                    Some(name) => format!("section {} {}", name.name, quote(&section.label.value)),
+                    None => format!("section {}", quote(&section.label.value)),
+                };
                 let elements = section.items.iter().map(Element::Scope).collect();
                 self.open_block(
                     &header,
@@ -359,19 +376,29 @@ impl Printer<'_> {
             }
             ScopeItem::Default(d) => {
                 let role = d.role.as_ref().map_or("none", |r| r.name.as_str());
-                let line = match &d.kind {
+                let mut line = match &d.kind {
                     Some(kind) => format!("default {}: {role}", kind.name),
                     None => format!("default {role}"),
                 };
+                if let Some(c) = &d.condition {
+                    line.push_str(" when ");
+                    line.push_str(&expr(c));
+                }
                 self.push_line(indent, &line);
             }
             ScopeItem::Assignable(a) => {
                 let head = format!("assignable {}:", a.kind.name);
+                let when = a.condition.as_ref().map(|c| format!("when {}", expr(c)));
                 if a.roles.is_empty() {
-                    self.push_line(indent, &format!("{head} none"));
+                    let mut line = format!("{head} none");
+                    if let Some(when) = &when {
+                        line.push(' ');
+                        line.push_str(when);
+                    }
+                    self.push_line(indent, &line);
                 } else {
                     let roles: Vec<String> = a.roles.iter().map(|r| r.name.clone()).collect();
-                    self.filled(indent, &head, &roles, None);
+                    self.filled(indent, &head, &roles, when.as_deref());
                 }
             }
             ScopeItem::Limit(l) => {

@@ -109,27 +109,41 @@ impl DecisionTable {
 
         let default_text = |d: Option<usize>| d.map_or_else(|| "none".to_string(), role);
         let mut settings = Vec::new();
-        if let Some(d) = &scope.default {
-            settings.push(format!("default {name} = {}", default_text(d.role)));
-        }
-        for (k, d) in &scope.kind_defaults {
+        let when = |c: &Option<crate::resolve::Condition>| {
+            c.as_ref()
+                .map_or_else(String::new, |c| format!(" when {}", c.text))
+        };
+        for d in &scope.defaults {
             settings.push(format!(
-                "default {name} for {} = {}",
-                policy.kind_name(*k),
+                "default {name}{} = {}",
+                when(&d.condition),
                 default_text(d.role)
             ));
         }
-        for (k, a) in &scope.assignable {
-            let roles = sorted(a.roles.iter().map(|&r| role(r)));
-            let roles = if roles.is_empty() {
-                "none".to_string()
-            } else {
-                roles.join(", ")
-            };
-            settings.push(format!(
-                "assignable {name} for {} = {roles}",
-                policy.kind_name(*k)
-            ));
+        for (k, list) in &scope.kind_defaults {
+            for d in list {
+                settings.push(format!(
+                    "default {name} for {}{} = {}",
+                    policy.kind_name(*k),
+                    when(&d.condition),
+                    default_text(d.role)
+                ));
+            }
+        }
+        for (k, list) in &scope.assignable {
+            for a in list {
+                let roles = sorted(a.roles.iter().map(|&r| role(r)));
+                let roles = if roles.is_empty() {
+                    "none".to_string()
+                } else {
+                    roles.join(", ")
+                };
+                settings.push(format!(
+                    "assignable {name} for {}{} = {roles}",
+                    policy.kind_name(*k),
+                    when(&a.condition)
+                ));
+            }
         }
         let mut limits: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for l in &scope.limits {

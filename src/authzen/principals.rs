@@ -201,7 +201,8 @@ impl Principals {
                 };
                 let role_names: Vec<&str> = sc.roles.keys().map(String::as_str).collect();
                 for role in roles {
-                    let Some(r) = sc.roles.get_index_of(role) else {
+                    let Some(r) = sc.roles.get_index_of(role).filter(|&r| !sc.is_everyone(r))
+                    else {
                         errors.push(self.error(
                             BindError::UnknownRole,
                             format!("subject `{id}`: unknown role `{role}` in scope `{scope}`"),
@@ -210,11 +211,13 @@ impl Principals {
                         ));
                         continue;
                     };
-                    let allowed = kind_index.and_then(|k| sc.assignable.get(&k));
+                    // The file holds no request: a role is an error here when no
+                    // request could let the kind hold it; each request is checked
+                    // again against the line its context picks.
+                    let allowed = kind_index.and_then(|k| sc.assignable_ever(k));
                     if let (Some(allowed), Some(k)) = (allowed, &entry.kind) {
-                        if !allowed.roles.contains(&r) {
+                        if !allowed.contains(&r) {
                             let names: Vec<String> = allowed
-                                .roles
                                 .iter()
                                 .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
                                 .collect();

@@ -38,8 +38,13 @@ pub struct ConditionalCell {
     /// The condition to show: as written when one rule's condition is the
     /// whole story, otherwise `allow_when` rendered.
     pub text: String,
-    /// `Some` when the outcome does not in fact depend on the facts.
+    /// `Some` when the outcome does not in fact depend on the facts, for
+    /// every assignment that can occur (one value per setting, one kind,
+    /// only kinds that may hold the role).
     pub fixed: Option<Effect>,
+    /// The rule that decides a fixed cell, when it is the same one for
+    /// every such assignment.
+    pub fixed_rule: Option<usize>,
     /// `allow_when` as a truth table when it reads few facts, so the allow /
     /// deny answer is a few bit reads instead of a walk over the candidates.
     pub truth: Option<TruthTable>,
@@ -583,7 +588,7 @@ impl DecisionTable {
                 };
                 Cell {
                     decision,
-                    rule: None,
+                    rule: c.and_then(|c| c.fixed_rule).map(RuleId::at),
                     conditional: c,
                 }
             }

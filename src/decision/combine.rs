@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use crate::compile::table::*;
-use crate::resolve::{Cond, Policy, Scope, Subject};
+use crate::resolve::{Cond, Policy, Scope, Subject, Var};
 use crate::syntax::ast::Effect;
 
 /// A rule bearing on a cell, at its distance from the cell's role.
@@ -108,7 +108,17 @@ pub(crate) fn pass(
         for &p in parents {
             if let Some(parent_list) = lists.get(p) {
                 list.extend(parent_list.iter().map(|c| Candidate {
-                    distance: c.distance + 1,
+                    distance: c.distance.saturating_add(1),
+                    ..*c
+                }));
+            }
+        }
+        // Every role inherits `everyone`'s rules, farther than any declared
+        // ancestor (`everyone` comes first in `order`: its list is complete).
+        if let Some(e) = scope.everyone.filter(|&e| e != role) {
+            if let Some(everyone) = lists.get(e) {
+                list.extend(everyone.iter().map(|c| Candidate {
+                    distance: crate::resolve::EVERYONE_DISTANCE,
                     ..*c
                 }));
             }
@@ -188,7 +198,20 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
     }
     let mut cells = vec![TAG_DEFAULT; base];
     let mut conditional = Vec::new();
-    let mut shared: HashMap<Vec<(Effect, usize)>, u32> = HashMap::new();
+    let mut shared: HashMap<(Vec<(Effect, usize)>, Option<Vec<bool>>), u32> = HashMap::new();
+    // Whether each rule's condition reads the principal's kind.
+    let reads_kind: Vec<bool> = policy
+        .rules
+        .iter()
+        .map(|r| {
+            let mut read = Vec::new();
+            if let Some(c) = &r.condition {
+                c.expr.facts(&mut read);
+            }
+            read.iter()
+                .any(|&a| matches!(policy.atoms.get(a).map(|a| a.var), Some(Var::Kind(_))))
+        })
+        .collect();
     // Each scope reads its own rules only: a scan of every rule per scope made
     // compiling quadratic in the number of scopes.
     let mut rules_of_scope: Vec<Vec<usize>> = vec![Vec::new(); policy.scopes.len()];
@@ -220,6 +243,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
                 }
             }
         }
+        let may_hold = crate::decision::holders::kinds_that_may_hold(&policy, s, scope);
         let mut lists: Vec<Vec<Candidate>> = vec![Vec::new(); roles];
         for (a, own_rules) in own.iter_mut().enumerate() {
             if own_rules.is_empty() {
@@ -250,9 +274,20 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
                             // cells alike, and sharing keeps the table near 4 bytes a cell.
                             let key: Vec<(Effect, usize)> =
                                 list.iter().map(|c| (c.effect, c.rule)).collect();
-                            let index = *shared.entry(key).or_insert_with(|| {
+                            // Roles whose holders' kinds differ may not share a
+                            // cell whose conditions read the kind.
+                            let kinds = list
+                                .iter()
+                                .any(|c| reads_kind.get(c.rule) == Some(&true))
+                                .then(|| may_hold.get(role).cloned())
+                                .flatten();
+                            let index = *shared.entry((key, kinds)).or_insert_with(|| {
                                 let index = conditional.len() as u32;
-                                conditional.push(conditional_cell(&policy, list));
+                                let feasible = Feasible {
+                                    policy: &policy,
+                                    kinds: may_hold.get(role).map(Vec::as_slice),
+                                };
+                                conditional.push(conditional_cell(&policy, list, &feasible));
                                 index
                             });
                             (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK)
@@ -277,7 +312,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
                     descendants_or_self(sc.roles.values().map(|r| r.parents.as_slice()), role)
                 })
                 .unwrap_or_default(),
-            Subject::Fact(_) => Vec::new(),
+            Subject::Fact(_) | Subject::Everyone => Vec::new(),
         })
         .collect();
 
@@ -364,7 +399,49 @@ fn descendants_or_self<'a>(parents: impl Iterator<Item = &'a [usize]>, target: u
 /// Facts beyond which the outcome is not enumerated to prove it fixed.
 const MAX_ENUMERATED_FACTS: usize = 16;
 
-fn conditional_cell(policy: &Policy, list: &[Candidate]) -> ConditionalCell {
+/// The assignments of condition variables that can occur in one cell: a
+/// setting has one value, a principal one kind, and only a kind that may
+/// hold the cell's role ([`holders`](crate::decision::holders)).
+pub(crate) struct Feasible<'a> {
+    pub policy: &'a Policy,
+    /// Per kind, whether it may hold the role (`None`: any kind).
+    pub kinds: Option<&'a [bool]>,
+}
+
+impl Feasible<'_> {
+    /// Whether variable `read[j]` true exactly for the bits of `bits` can occur.
+    fn allows(&self, read: &[usize], bits: u64) -> bool {
+        let mut kind_seen = false;
+        let mut settings_seen: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        for (j, &atom) in read.iter().enumerate() {
+            if bits & (1 << j) == 0 {
+                continue;
+            }
+            match self.policy.atoms.get(atom).map(|a| a.var) {
+                Some(Var::Value { setting, .. }) => {
+                    if settings_seen.contains(&setting) {
+                        return false;
+                    }
+                    settings_seen.push(setting);
+                }
+                Some(Var::Kind(k)) => {
+                    if kind_seen || self.kinds.is_some_and(|m| m.get(k) != Some(&true)) {
+                        return false;
+                    }
+                    kind_seen = true;
+                }
+                Some(Var::Fact(_)) | None => {}
+            }
+        }
+        true
+    }
+}
+
+fn conditional_cell(
+    policy: &Policy,
+    list: &[Candidate],
+    feasible: &Feasible<'_>,
+) -> ConditionalCell {
     let candidates: Vec<(Effect, usize)> = list.iter().map(|c| (c.effect, c.rule)).collect();
     let condition_of = |rule: usize| policy.rules.get(rule).and_then(|r| r.condition.as_ref());
     let allow_when = allow_when(policy, list);
@@ -373,41 +450,51 @@ fn conditional_cell(policy: &Policy, list: &[Candidate]) -> ConditionalCell {
         _ => None,
     }
     .unwrap_or_else(|| allow_when.render(&|f| policy.fact_name(f)));
-    let fixed = fixed_outcome(&allow_when);
+    let fixed = fixed_outcome(policy, &candidates, &allow_when, feasible);
     let truth = TruthTable::of(&allow_when);
     ConditionalCell {
         candidates,
         allow_when,
         text,
-        fixed,
+        fixed: fixed.map(|(effect, _)| effect),
+        fixed_rule: fixed.and_then(|(_, rule)| rule),
         truth,
     }
 }
 
-/// The outcome when it is the same for every assignment of the facts read.
-fn fixed_outcome(allow_when: &Cond) -> Option<Effect> {
+/// The outcome when it is the same for every assignment of the variables
+/// read that can occur, with the rule deciding it when that is one rule too.
+fn fixed_outcome(
+    policy: &Policy,
+    candidates: &[(Effect, usize)],
+    allow_when: &Cond,
+    feasible: &Feasible<'_>,
+) -> Option<(Effect, Option<usize>)> {
     let mut facts = Vec::new();
     allow_when.facts(&mut facts);
     if facts.len() > MAX_ENUMERATED_FACTS {
         return None;
     }
-    let mut seen_allow = false;
-    let mut seen_deny = false;
+    let condition_of = |rule: usize| policy.rules.get(rule).and_then(|r| r.condition.as_ref());
+    let mut seen: Option<(Effect, Option<usize>)> = None;
     for bits in 0u64..(1 << facts.len()) {
-        if eval_assignment(allow_when, &facts, bits) {
-            seen_allow = true;
-        } else {
-            seen_deny = true;
+        if !feasible.allows(&facts, bits) {
+            continue;
         }
-        if seen_allow && seen_deny {
-            return None;
-        }
+        let decided = candidates
+            .iter()
+            .find(|&&(_, rule)| {
+                condition_of(rule).is_none_or(|c| eval_assignment(&c.expr, &facts, bits))
+            })
+            .map_or((Effect::Deny, None), |&(effect, rule)| (effect, Some(rule)));
+        seen = match seen {
+            None => Some(decided),
+            Some((effect, _)) if effect != decided.0 => return None,
+            Some((effect, rule)) if rule != decided.1 => Some((effect, None)),
+            same => same,
+        };
     }
-    Some(if seen_allow {
-        Effect::Allow
-    } else {
-        Effect::Deny
-    })
+    seen
 }
 
 /// The fold's accumulator. Each step puts one condition in front of what was

@@ -146,7 +146,7 @@ impl DecisionTable {
             .filter(|o| o.scope == s)
             .filter_map(|o| match o.subject {
                 Subject::Role { scope, .. } => Some(scope),
-                Subject::Fact(_) => None,
+                Subject::Fact(_) | Subject::Everyone => None,
             })
             .collect();
         touched.push(s);
@@ -161,7 +161,7 @@ impl DecisionTable {
         let held = touched
             .into_iter()
             .map(|t| {
-                let (roles, source) = self.held(request, t);
+                let (roles, source) = self.held(request, t, &request.facts);
                 Held {
                     scope: ScopeId::at(t),
                     roles: ids(t, roles),

@@ -13,13 +13,14 @@
 
 pub(crate) mod combine;
 pub mod explanation;
+pub(crate) mod holders;
 pub(crate) mod reason;
 
 use std::collections::VecDeque;
 
 use crate::compile::{ActionId, DecisionTable, FactSet};
 use crate::eval::RoleSource;
-use crate::resolve::Subject;
+use crate::resolve::{Assignable, DefaultRole, Override, Subject};
 use crate::syntax::ast::Effect;
 
 /// What the core reads of a request's principal, whoever parsed it.
@@ -43,8 +44,10 @@ pub(crate) struct Decision {
     pub source: RoleSource,
     /// The first held role of the action's scope (a default's role).
     pub held_first: Option<usize>,
-    /// The override applied, by index.
+    /// The replacing override applied, by index.
     pub override_applied: Option<usize>,
+    /// The first adding override that applied (`also joins`), by index.
+    pub added_by: Option<usize>,
     /// The rule that decided (`None`: default deny).
     pub rule: Option<usize>,
     /// The effective role whose cell decided.
@@ -130,24 +133,85 @@ impl DecisionTable {
         &'a self,
         principal: &'a (impl Principal + ?Sized),
         scope: usize,
+        facts: &FactSet,
     ) -> (&'a [usize], RoleSource) {
         let assigned = principal.assigned(scope);
         if !assigned.is_empty() {
             return (assigned, RoleSource::Assigned);
         }
-        let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
-            return (&[], RoleSource::Nothing);
-        };
-        if let Some(d) = principal.kind().and_then(|k| sc.kind_defaults.get(&k)) {
-            return (d.role.as_slice(), RoleSource::KindDefault);
-        }
-        match &sc.default {
-            Some(d) => (d.role.as_slice(), RoleSource::ScopeDefault),
+        match self.default_for(scope, principal.kind(), facts) {
+            Some((d, source)) => (d.role.as_slice(), source),
             None => (&[], RoleSource::Nothing),
         }
     }
 
-    /// The first override of `scope` that applies, in declaration order.
+    /// The default that applies in `scope` to an unassigned principal of
+    /// `kind` under `facts`: the kind's defaults in order, then the plain
+    /// ones; the first whose condition holds.
+    pub(crate) fn default_for(
+        &self,
+        scope: usize,
+        kind: Option<usize>,
+        facts: &FactSet,
+    ) -> Option<(&DefaultRole, RoleSource)> {
+        let (_, sc) = self.policy.scopes.get_index(scope)?;
+        let holds = |d: &&DefaultRole| {
+            d.condition
+                .as_ref()
+                .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
+        };
+        kind.and_then(|k| sc.kind_defaults.get(&k))
+            .and_then(|list| list.iter().find(holds))
+            .map(|d| (d, RoleSource::KindDefault))
+            .or_else(|| {
+                sc.defaults
+                    .iter()
+                    .find(holds)
+                    .map(|d| (d, RoleSource::ScopeDefault))
+            })
+    }
+
+    /// The `assignable` list of `kind` in `scope` under `facts`: the first
+    /// of the kind's lines whose condition holds (`None`: no list, so any
+    /// role may be assigned).
+    pub(crate) fn assignable_list(
+        &self,
+        scope: usize,
+        kind: usize,
+        facts: &FactSet,
+    ) -> Option<&Assignable> {
+        let (_, sc) = self.policy.scopes.get_index(scope)?;
+        sc.assignable.get(&kind)?.iter().find(|a| {
+            a.condition
+                .as_ref()
+                .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
+        })
+    }
+
+    /// Whether override `i` applies to `principal` under `facts`.
+    fn override_applies(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        i: usize,
+        o: &Override,
+        facts: &FactSet,
+    ) -> bool {
+        let subject = match o.subject {
+            Subject::Role { scope, .. } => self
+                .held(principal, scope, facts)
+                .0
+                .iter()
+                .any(|&r| self.override_triggered_by_role(i, r)),
+            Subject::Fact(f) => facts.get(f),
+            Subject::Everyone => true,
+        };
+        subject
+            && o.condition
+                .as_ref()
+                .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
+    }
+
+    /// The first replacing override of `scope` that applies, in declaration order.
     pub(crate) fn applying_override(
         &self,
         principal: &(impl Principal + ?Sized),
@@ -158,22 +222,25 @@ impl DecisionTable {
             .overrides
             .iter()
             .enumerate()
-            .filter(|(_, o)| o.scope == scope)
-            .find(|&(i, o)| {
-                let subject = match o.subject {
-                    Subject::Role { scope, .. } => self
-                        .held(principal, scope)
-                        .0
-                        .iter()
-                        .any(|&r| self.override_triggered_by_role(i, r)),
-                    Subject::Fact(f) => facts.get(f),
-                };
-                subject
-                    && o.condition
-                        .as_ref()
-                        .is_none_or(|c| c.expr.eval(&|f| facts.get(f)))
-            })
+            .filter(|(_, o)| o.scope == scope && !o.adds)
+            .find(|&(i, o)| self.override_applies(principal, i, o, facts))
             .map(|(i, _)| i)
+    }
+
+    /// Every adding override (`also joins`) of `scope` that applies, in
+    /// declaration order, into `out`.
+    pub(crate) fn adding_overrides(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        scope: usize,
+        facts: &FactSet,
+        mut out: impl FnMut(usize, &Override),
+    ) {
+        for (i, o) in self.policy.overrides.iter().enumerate() {
+            if o.scope == scope && o.adds && self.override_applies(principal, i, o, facts) {
+                out(i, o);
+            }
+        }
     }
 
     /// Decides `action` for `principal` under `facts`, leaving the effective
@@ -186,20 +253,37 @@ impl DecisionTable {
         roles: &mut Roles,
     ) -> Decision {
         let scope = action.scope();
-        let (held, source) = self.held(principal, scope);
+        let (held, source) = self.held(principal, scope, facts);
         let override_applied = self.applying_override(principal, scope, facts);
         roles.clear();
         match override_applied.and_then(|o| self.policy.overrides.get(o)) {
             Some(o) => roles.push(o.role),
             None => roles.extend_from_slice(held),
         }
+        let mut added = None;
+        self.adding_overrides(principal, scope, facts, |i, o| {
+            added.get_or_insert(i);
+            roles.push(o.role);
+        });
         roles.sort_unstable();
         roles.dedup();
+        if roles.is_empty() {
+            // A principal with no role here is still one of `everyone`.
+            if let Some(e) = self
+                .policy
+                .scopes
+                .get_index(scope)
+                .and_then(|(_, s)| s.everyone)
+            {
+                roles.push(e);
+            }
+        }
         let mut decision = Decision {
             effect: Effect::Deny,
             source,
             held_first: held.first().copied(),
             override_applied,
+            added_by: added,
             rule: None,
             deciding_role: None,
         };
@@ -344,6 +428,9 @@ impl DecisionTable {
             path.push(role);
             return;
         }
+        // A rule for `everyone` reaches every role directly, unless it also
+        // names an ancestor (then the walk below finds that nearer one).
+        let for_everyone = sc.everyone.filter(|e| rule.roles.contains(e));
         let s = scratch;
         s.start(sc.roles.len());
         s.name(&rule.roles);
@@ -366,6 +453,9 @@ impl DecisionTable {
                     s.queue.push_back(parent);
                 }
             }
+        }
+        if let Some(e) = for_everyone {
+            path.extend([role, e]);
         }
     }
 }

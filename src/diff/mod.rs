@@ -577,24 +577,43 @@ fn settings(policy: &Policy, s: usize) -> IndexMap<String, String> {
     };
     let role = |r: usize| role_name(policy, s, r);
     let default_text = |d: Option<usize>| d.map_or_else(|| "none".to_string(), role);
-    if let Some(d) = &scope.default {
-        out.insert("default".to_string(), default_text(d.role));
-    }
-    for (k, d) in &scope.kind_defaults {
+    // A conditional line is its own setting, keyed by its condition.
+    let when = |c: &Option<crate::resolve::Condition>| {
+        c.as_ref()
+            .map_or_else(String::new, |c| format!(" when {}", c.text))
+    };
+    for d in &scope.defaults {
         out.insert(
-            format!("default for {}", policy.kind_name(*k)),
+            format!("default{}", when(&d.condition)),
             default_text(d.role),
         );
     }
-    for (k, a) in &scope.assignable {
-        let mut roles: Vec<String> = a.roles.iter().map(|&r| role(r)).collect();
-        roles.sort();
-        let roles = if roles.is_empty() {
-            "none".to_string()
-        } else {
-            roles.join(", ")
-        };
-        out.insert(format!("assignable for {}", policy.kind_name(*k)), roles);
+    for (k, list) in &scope.kind_defaults {
+        for d in list {
+            out.insert(
+                format!("default for {}{}", policy.kind_name(*k), when(&d.condition)),
+                default_text(d.role),
+            );
+        }
+    }
+    for (k, list) in &scope.assignable {
+        for a in list {
+            let mut roles: Vec<String> = a.roles.iter().map(|&r| role(r)).collect();
+            roles.sort();
+            let roles = if roles.is_empty() {
+                "none".to_string()
+            } else {
+                roles.join(", ")
+            };
+            out.insert(
+                format!(
+                    "assignable for {}{}",
+                    policy.kind_name(*k),
+                    when(&a.condition)
+                ),
+                roles,
+            );
+        }
     }
     let mut grouped: IndexMap<String, Vec<String>> = IndexMap::new();
     for l in &scope.limits {
@@ -623,8 +642,10 @@ fn overrides_diff(po: &Policy, pn: &Policy, compared: &mut Compared) -> Override
             let subject = match o.subject {
                 Subject::Role { scope, role } => p.role_name(scope, role),
                 Subject::Fact(f) => p.fact_name(f),
+                Subject::Everyone => crate::resolve::EVERYONE.to_string(),
             };
-            (subject, p.role_name(o.scope, o.role))
+            let strength = if o.adds { "also " } else { "" };
+            (format!("{strength}{subject}"), p.role_name(o.scope, o.role))
         })
     };
     let mut same = |i: usize, j: usize| {

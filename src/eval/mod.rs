@@ -164,8 +164,10 @@ pub struct Evaluation {
     pub held: Vec<RoleId>,
     /// Where `held` came from.
     pub source: RoleSource,
-    /// The override applied, by its position in the policy's overrides.
+    /// The replacing override applied, by its position in the policy's overrides.
     pub override_applied: Option<usize>,
+    /// The first adding override (`also joins`) that applied, by position.
+    pub added_by: Option<usize>,
     /// The rule that decided.
     pub rule: Option<RuleId>,
     /// The effective role whose cell decided.
@@ -190,7 +192,7 @@ impl DecisionTable {
         request: &ResolvedRequest,
         scope: ScopeId,
     ) -> (Vec<RoleId>, RoleSource) {
-        let (held, source) = self.held(request, scope.index());
+        let (held, source) = self.held(request, scope.index(), &request.facts);
         (self.role_ids(scope.index(), held), source)
     }
 
@@ -211,9 +213,10 @@ impl DecisionTable {
             effect: d.effect,
             scope: request.action.scope_id(),
             roles: self.role_ids(scope, &roles),
-            held: self.role_ids(scope, self.held(request, scope).0),
+            held: self.role_ids(scope, self.held(request, scope, &request.facts).0),
             source: d.source,
             override_applied: d.override_applied,
+            added_by: d.added_by,
             rule: d.rule.map(RuleId::at),
             deciding_role: d.deciding_role.and_then(|r| self.role_at_index(scope, r)),
         }
@@ -370,6 +373,7 @@ impl DecisionTable {
             source: e.source,
             held_first: e.held.first().map(|r| r.index()),
             override_applied: e.override_applied,
+            added_by: e.added_by,
             rule: e.rule.map(RuleId::index),
             deciding_role: e.deciding_role.map(|r| r.index()),
         };

@@ -347,28 +347,14 @@ impl DecisionTable {
             };
             let start = lookup.roles.len();
             for role in roles {
-                let r = names.role(s, role).ok_or_else(|| EvalError::UnknownRole {
-                    scope: scope.clone(),
-                    role: role.clone(),
-                    help: help(Unknown::Role(s, role)),
-                })?;
-                if let (Some(k), Some(kind_name)) = (kind, &request.kind) {
-                    if let Some(allowed) = sc.assignable.get(&k) {
-                        if !allowed.roles.contains(&r) {
-                            let allowed: Vec<String> = allowed
-                                .roles
-                                .iter()
-                                .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
-                                .collect();
-                            return Err(EvalError::NotAssignable {
-                                kind: kind_name.clone(),
-                                scope: scope.clone(),
-                                role: role.clone(),
-                                allowed,
-                            });
-                        }
-                    }
-                }
+                let r = names
+                    .role(s, role)
+                    .filter(|&r| !sc.is_everyone(r))
+                    .ok_or_else(|| EvalError::UnknownRole {
+                        scope: scope.clone(),
+                        role: role.clone(),
+                        help: help(Unknown::Role(s, role)),
+                    })?;
                 if !lookup
                     .roles
                     .get(start..)
@@ -425,6 +411,26 @@ impl DecisionTable {
                 lookup.facts.set(atom, true);
             }
             lookup.given.extend(policy.setting_atoms(s));
+        }
+        // After the context: an `assignable` line's condition may read it.
+        if let (Some(k), Some(kind_name)) = (kind, &request.kind) {
+            for &(s, start, end) in &lookup.scopes {
+                let Some(allowed) = self.assignable_list(s, k, &lookup.facts) else {
+                    continue;
+                };
+                let held = lookup.roles.get(start..end).unwrap_or_default();
+                if let Some(&r) = held.iter().find(|r| !allowed.roles.contains(r)) {
+                    let sc = policy.scopes.get_index(s);
+                    let (scope_name, sc) =
+                        sc.ok_or(EvalError::Internal("an assigned scope the policy lacks"))?;
+                    return Err(EvalError::NotAssignable {
+                        kind: kind_name.clone(),
+                        scope: scope_name.clone(),
+                        role: sc.role_name(r),
+                        allowed: allowed.roles.iter().map(|&i| sc.role_name(i)).collect(),
+                    });
+                }
+            }
         }
         Ok(lookup)
     }

@@ -73,6 +73,12 @@ fn extras(policy: &Policy) -> Extras {
     for o in &policy.overrides {
         let from = match o.subject {
             Subject::Role { scope, role } => Node::Role(scope, role),
+            Subject::Everyone => {
+                if let Some(a) = x.anyone.get_mut(o.scope) {
+                    *a = true;
+                }
+                Node::Anyone(o.scope)
+            }
             Subject::Fact(f) => {
                 if !x.facts.contains(&f) {
                     x.facts.push(f);
@@ -96,7 +102,7 @@ fn extras(policy: &Policy) -> Extras {
                 Node::Nobody(s)
             }
         };
-        if let Some(d) = &scope.default {
+        for d in &scope.defaults {
             if let Some(a) = x.anyone.get_mut(s) {
                 *a = true;
             }
@@ -107,7 +113,11 @@ fn extras(policy: &Policy) -> Extras {
                 kind: EdgeKind::Default,
             });
         }
-        for (&k, d) in &scope.kind_defaults {
+        for (&k, d) in scope
+            .kind_defaults
+            .iter()
+            .flat_map(|(k, list)| list.iter().map(move |d| (k, d)))
+        {
             if !x.kinds.contains(&k) {
                 x.kinds.push(k);
             }

@@ -288,6 +288,7 @@ fn subject_text(policy: &Policy, subject: Subject) -> String {
             .get_index(f)
             .map(|(name, fact)| fact.label.clone().unwrap_or_else(|| name.clone()))
             .unwrap_or_default(),
+        Subject::Everyone => "Everyone".to_string(),
     }
 }
 
@@ -458,20 +459,29 @@ fn about(out: &mut String, table: &DecisionTable, s: usize, scope: &Scope) {
     }
 
     let mut defaults = String::new();
-    if let Some(d) = &scope.default {
+    let when = |d: &crate::resolve::DefaultRole| {
+        d.condition.as_ref().map_or_else(String::new, |c| {
+            format!(" <i>when {}</i>", escape_html(&c.text))
+        })
+    };
+    for d in &scope.defaults {
         let _ = write!(
             defaults,
-            "<dt>Anyone without a role here</dt><dd>{}</dd>",
-            role_or_none(d.role)
+            "<dt>Anyone without a role here</dt><dd>{}{}</dd>",
+            role_or_none(d.role),
+            when(d)
         );
     }
-    for (&k, d) in &scope.kind_defaults {
-        let _ = write!(
-            defaults,
-            "<dt>{}</dt><dd>{}</dd>",
-            kind_label(k),
-            role_or_none(d.role)
-        );
+    for (&k, list) in &scope.kind_defaults {
+        for d in list {
+            let _ = write!(
+                defaults,
+                "<dt>{}</dt><dd>{}{}</dd>",
+                kind_label(k),
+                role_or_none(d.role),
+                when(d)
+            );
+        }
     }
     if !defaults.is_empty() {
         blocks.push(("Default roles", format!("<dl>{defaults}</dl>")));
@@ -499,6 +509,12 @@ fn about(out: &mut String, table: &DecisionTable, s: usize, scope: &Scope) {
                     esc(&subject_text(policy, o.subject)),
                     esc(&policy.fact_name(f))
                 ),
+                Subject::Everyone => "Everyone joins".to_string(),
+            };
+            // "… join" / "… joins" at the end: an adding override "also" joins.
+            let who = match (o.adds, who.rfind(" join")) {
+                (true, Some(at)) => format!("{} also{}", &who[..at], &who[at..]),
+                _ => who,
             };
             let when = o
                 .condition
@@ -517,14 +533,25 @@ fn about(out: &mut String, table: &DecisionTable, s: usize, scope: &Scope) {
     }
 
     let mut assignable = String::new();
-    for (&k, list) in &scope.assignable {
+    for (&k, list) in scope
+        .assignable
+        .iter()
+        .flat_map(|(k, lines)| lines.iter().map(move |l| (k, l)))
+    {
         let roles: Vec<String> = list.roles.iter().map(|&r| role_html(scope, r)).collect();
         let roles = if roles.is_empty() {
             "none".to_string()
         } else {
             roles.join(", ")
         };
-        let _ = write!(assignable, "<dt>{}</dt><dd>{roles}</dd>", kind_label(k));
+        let when = list.condition.as_ref().map_or_else(String::new, |c| {
+            format!(" <i>when {}</i>", escape_html(&c.text))
+        });
+        let _ = write!(
+            assignable,
+            "<dt>{}</dt><dd>{roles}{when}</dd>",
+            kind_label(k)
+        );
     }
     if !assignable.is_empty() {
         blocks.push(("Assignable roles", format!("<dl>{assignable}</dl>")));

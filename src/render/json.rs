@@ -81,28 +81,59 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
                 }));
             }
         }
-        let default = scope
-            .default
-            .as_ref()
-            .map(|d| d.role.map_or_else(|| "none".to_string(), role_name));
+        // `default`, `kind_defaults` and `assignable` keep their shape: the
+        // lines without `when`. Conditional lines are listed beside them, in
+        // the order they are tried.
+        let default_role =
+            |d: &crate::resolve::DefaultRole| d.role.map_or_else(|| "none".to_string(), role_name);
+        let default = scope.fallback_default(None).map(default_role);
         let kind_defaults: serde_json::Map<String, Value> = scope
             .kind_defaults
-            .iter()
-            .map(|(k, d)| {
-                (
-                    kind_name(*k),
-                    json!(d.role.map_or_else(|| "none".to_string(), role_name)),
-                )
+            .keys()
+            .filter_map(|&k| {
+                Some((
+                    kind_name(k),
+                    json!(default_role(scope.fallback_default(Some(k))?)),
+                ))
             })
             .collect();
         let assignable: serde_json::Map<String, Value> = scope
             .assignable
-            .iter()
-            .map(|(k, a)| {
-                (
-                    kind_name(*k),
+            .keys()
+            .filter_map(|&k| {
+                let a = scope.fallback_assignable(k)?;
+                Some((
+                    kind_name(k),
                     json!(a.roles.iter().map(|&r| role_name(r)).collect::<Vec<_>>()),
-                )
+                ))
+            })
+            .collect();
+        let conditional_defaults: Vec<Value> = scope
+            .defaults
+            .iter()
+            .map(|d| (None, d))
+            .chain(
+                scope
+                    .kind_defaults
+                    .iter()
+                    .flat_map(|(k, list)| list.iter().map(move |d| (Some(*k), d))),
+            )
+            .filter_map(|(k, d)| {
+                let c = d.condition.as_ref()?;
+                Some(json!({"kind": k.map(kind_name), "role": default_role(d), "when": c.text}))
+            })
+            .collect();
+        let conditional_assignable: Vec<Value> = scope
+            .assignable
+            .iter()
+            .flat_map(|(k, list)| list.iter().map(move |a| (*k, a)))
+            .filter_map(|(k, a)| {
+                let c = a.condition.as_ref()?;
+                Some(json!({
+                    "kind": kind_name(k),
+                    "roles": a.roles.iter().map(|&r| role_name(r)).collect::<Vec<_>>(),
+                    "when": c.text,
+                }))
             })
             .collect();
         let limits: Vec<Value> = scope
@@ -127,6 +158,8 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
             "default": default,
             "kind_defaults": kind_defaults,
             "assignable": assignable,
+            "conditional_defaults": conditional_defaults,
+            "conditional_assignable": conditional_assignable,
             "limits": limits,
             "advice": advice,
             "notes": scope.notes,
@@ -140,10 +173,12 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
             let subject = match o.subject {
                 Subject::Role { scope, role } => json!({"role": name_of(scope, role)}),
                 Subject::Fact(f) => json!({"fact": policy.fact_name(f)}),
+                Subject::Everyone => json!({"everyone": true}),
             };
             json!({
                 "subject": subject,
                 "joins": name_of(o.scope, o.role),
+                "adds": o.adds,
                 "when": o.condition.as_ref().map(|c| c.text.clone()),
                 "at": o.loc.file_line(),
             })

@@ -675,14 +675,22 @@ fn roles(table: &crate::DecisionTable, only: Option<usize>, out: &mut String) {
                 role.label.as_deref().unwrap_or("")
             );
         }
-        let shown = |d: &crate::resolve::DefaultRole| d.role.map_or("none", role_name).to_string();
+        let shown = |d: &crate::resolve::DefaultRole| {
+            let role = d.role.map_or("none", role_name).to_string();
+            match &d.condition {
+                Some(c) => format!("{role} when {}", c.text),
+                None => role,
+            }
+        };
         let mut defaults = Vec::new();
-        if let Some(d) = &scope.default {
+        for d in &scope.defaults {
             defaults.push(shown(d));
         }
-        for (k, d) in &scope.kind_defaults {
+        for (k, list) in &scope.kind_defaults {
             let kind = name_or_missing(policy.kinds.get_index(*k).map(|(n, _)| n.as_str()), "kind");
-            defaults.push(format!("{kind}: {}", shown(d)));
+            for d in list {
+                defaults.push(format!("{kind}: {}", shown(d)));
+            }
         }
         if !defaults.is_empty() {
             let _ = writeln!(out, "  default: {}", defaults.join("; "));

@@ -250,7 +250,9 @@ impl Resolver {
                 }
                 Item::Note(note) => self.policy.notes.push(note.value.clone()),
                 Item::Fact(decl) => {
-                    if let Some(first) = self.policy.facts.get(&decl.name.name) {
+                    if decl.name.name == EVERYONE {
+                        self.report(reserved_everyone("fact", &decl.name.loc));
+                    } else if let Some(first) = self.policy.facts.get(&decl.name.name) {
                         self.report(duplicate("fact", &decl.name, &first.loc));
                     } else {
                         self.policy.facts.insert(
@@ -470,13 +472,33 @@ impl Resolver {
             roles: IndexMap::new(),
             actions: IndexMap::new(),
             sections: Vec::new(),
-            default: None,
+            defaults: Vec::new(),
             kind_defaults: IndexMap::new(),
             assignable: IndexMap::new(),
+            groups: IndexMap::new(),
+            everyone: None,
             limits: Vec::new(),
             advice: Vec::new(),
             notes: Vec::new(),
         };
+        let names_everyone = scope_items(decl).iter().any(|(_, item)| {
+            matches!(item, ScopeItem::Rule(rule)
+                if rule.roles.iter().any(|r| r.scope.is_none() && r.name.name == EVERYONE))
+        });
+        if names_everyone {
+            // Index 0, so that the table shows the no-role column first and
+            // the gathering pass (parents first) reaches it before any role.
+            scope.roles.insert(
+                EVERYONE.to_string(),
+                Role {
+                    label: Some("Everyone (no role)".to_string()),
+                    parents: Vec::new(),
+                    parent_locs: Vec::new(),
+                    loc: decl.name.loc.clone(),
+                },
+            );
+            scope.everyone = Some(0);
+        }
         let mut section_locs: Vec<Loc> = Vec::new();
         for item in &decl.items {
             if let ScopeItem::Section(section) = item {
@@ -502,7 +524,9 @@ impl Resolver {
         for (section, item) in scope_items(decl) {
             match item {
                 ScopeItem::Role(role) => {
-                    if let Some(first) = scope.roles.get(&role.name.name) {
+                    if role.name.name == EVERYONE {
+                        self.report(reserved_everyone("role", &role.name.loc));
+                    } else if let Some(first) = scope.roles.get(&role.name.name) {
                         self.report(duplicate("role", &role.name, &first.loc));
                     } else {
                         scope.roles.insert(
@@ -565,6 +589,31 @@ impl Resolver {
         let Some(scope_index) = self.policy.scopes.get_index_of(&decl.name.name) else {
             return;
         };
+        // Groups first: a rule may name a group declared after it.
+        for item in &decl.items {
+            match item {
+                ScopeItem::Group(g) => {
+                    let actions: Vec<ast::Ident> = g.actions.clone();
+                    let label = g.label.as_ref().map(|l| l.value.clone());
+                    self.bind_group(scope_index, &g.name, label, &actions, &g.loc);
+                }
+                ScopeItem::Section(section) => {
+                    if let Some(name) = &section.name {
+                        let actions: Vec<ast::Ident> = section
+                            .items
+                            .iter()
+                            .filter_map(|i| match i {
+                                ScopeItem::Action(a) => Some(a.name.clone()),
+                                _ => None,
+                            })
+                            .collect();
+                        let label = Some(section.label.value.clone());
+                        self.bind_group(scope_index, name, label, &actions, &section.loc);
+                    }
+                }
+                _ => {}
+            }
+        }
         for (_, item) in scope_items(decl) {
             match item {
                 ScopeItem::Role(role) => {
@@ -592,7 +641,10 @@ impl Resolver {
                 ScopeItem::Assignable(a) => self.bind_assignable(scope_index, a),
                 ScopeItem::Limit(limit) => self.bind_limit(scope_index, limit),
                 ScopeItem::Advise(advise) => self.bind_advise(scope_index, advise),
-                ScopeItem::Action(_) | ScopeItem::Note(_) | ScopeItem::Section(_) => {}
+                ScopeItem::Action(_)
+                | ScopeItem::Note(_)
+                | ScopeItem::Section(_)
+                | ScopeItem::Group(_) => {}
             }
         }
     }
@@ -607,7 +659,88 @@ impl Resolver {
 
     /// Binds a role reference made inside `scope`; `verb` says what for.
     fn role_in(&mut self, scope: usize, r: &NameRef, verb: Use) -> Option<usize> {
+        if r.name.name == EVERYONE && verb != Use::Rule {
+            self.report(ResolveError::Invalid {
+                message: "`everyone` is not a role one can inherit, hold or join as".to_string(),
+                loc: r.loc.clone(),
+                label: "only a rule's roles may name `everyone`".to_string(),
+                help: "every role already inherits the rules for `everyone`; name a declared role here"
+                    .to_string(),
+            });
+            return None;
+        }
         self.member_in(scope, r, Member::Role, verb)
+    }
+
+    /// Binds `group NAME = actions` (or a named section) of `scope`.
+    fn bind_group(
+        &mut self,
+        scope: usize,
+        name: &ast::Ident,
+        label: Option<String>,
+        actions: &[ast::Ident],
+        loc: &Loc,
+    ) {
+        let Some((_, sc)) = self.policy.scopes.get_index(scope) else {
+            return;
+        };
+        if let Some(first) = sc.groups.get(&name.name) {
+            self.report(duplicate("group", name, &first.loc));
+            return;
+        }
+        if let Some(action) = sc.actions.get(&name.name) {
+            self.report(ResolveError::Duplicate {
+                what: "action or group",
+                name: name.name.clone(),
+                loc: name.loc.clone(),
+                first: action.loc.clone(),
+            });
+            return;
+        }
+        if actions.is_empty() {
+            self.report(ResolveError::Invalid {
+                message: format!("group `{}` has no action", name.name),
+                loc: loc.clone(),
+                label: "an empty group".to_string(),
+                help: "a group names at least one action of its scope".to_string(),
+            });
+            return;
+        }
+        let mut indexes = Vec::with_capacity(actions.len());
+        let mut ok = true;
+        for a in actions {
+            if let Some(first) = actions
+                .iter()
+                .take_while(|x| !std::ptr::eq(*x, a))
+                .find(|x| x.name == a.name)
+            {
+                self.report(duplicate("group member", a, &first.loc));
+                ok = false;
+                continue;
+            }
+            let r = NameRef {
+                scope: None,
+                name: a.clone(),
+                loc: a.loc.clone(),
+            };
+            match self.member_in(scope, &r, Member::Action, Use::Other) {
+                Some(i) => indexes.push(i),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return;
+        }
+        if let Some((_, sc)) = self.policy.scopes.get_index_mut(scope) {
+            sc.groups.insert(
+                name.name.clone(),
+                Group {
+                    label,
+                    actions: indexes,
+                    loc: name.loc.clone(),
+                },
+            );
+        }
     }
 
     fn member_in(&mut self, scope: usize, r: &NameRef, member: Member, verb: Use) -> Option<usize> {
@@ -766,11 +899,30 @@ impl Resolver {
             .iter()
             .map(|r| self.role_in(scope, r, Use::Rule))
             .collect();
-        let actions: Vec<Option<usize>> = rule
-            .actions
-            .iter()
-            .map(|a| self.member_in(scope, a, Member::Action, Use::Rule))
-            .collect();
+        let mut actions: Vec<Option<usize>> = Vec::with_capacity(rule.actions.len());
+        for a in &rule.actions {
+            let group = (a.scope.is_none()
+                || a.scope.as_ref().map(|q| &q.name) == Some(&self.scope_name(scope)))
+            .then(|| {
+                self.policy
+                    .scopes
+                    .get_index(scope)
+                    .and_then(|(_, s)| s.groups.get(&a.name.name))
+                    .map(|g| g.actions.clone())
+            })
+            .flatten();
+            match group {
+                // A group means its actions written out, each once.
+                Some(members) => {
+                    for m in members {
+                        if !actions.contains(&Some(m)) {
+                            actions.push(Some(m));
+                        }
+                    }
+                }
+                None => actions.push(self.member_in(scope, a, Member::Action, Use::Rule)),
+            }
+        }
         let condition = rule.condition.as_ref().and_then(|c| self.condition(c));
         if roles.iter().chain(&actions).any(Option::is_none)
             || (rule.condition.is_some() && condition.is_none())
@@ -949,39 +1101,49 @@ impl Resolver {
             },
             None => None,
         };
+        let condition = match &d.condition {
+            Some(c) => match self.condition(c) {
+                Some(c) => Some(c),
+                None => return,
+            },
+            None => None,
+        };
         let value = DefaultRole {
             role,
+            condition,
             loc: d.loc.clone(),
         };
         let Some(s) = self.scope_mut(scope) else {
             return;
         };
-        let previous = match kind {
-            Some(k) => s.kind_defaults.get(&k).map(|p| p.loc.clone()),
-            None => s.default.as_ref().map(|p| p.loc.clone()),
+        let list = match kind {
+            Some(k) => s.kind_defaults.entry(k).or_default(),
+            None => &mut s.defaults,
         };
-        if let Some(first) = previous {
-            let what = if kind.is_some() {
-                "default for this kind"
-            } else {
-                "default"
-            };
-            self.report(ResolveError::Duplicate {
-                what,
-                name: d
-                    .kind
-                    .as_ref()
-                    .map_or_else(|| "role".to_string(), |k| k.name.clone()),
-                loc: d.loc.clone(),
-                first,
-            });
-            return;
-        }
-        match kind {
-            Some(k) => {
-                s.kind_defaults.insert(k, value);
+        let fallback = list
+            .iter()
+            .find(|p| p.condition.is_none())
+            .map(|p| p.loc.clone());
+        match fallback {
+            // Two unconditional defaults: the duplicate it always was.
+            Some(first) if value.condition.is_none() => {
+                let what = if kind.is_some() {
+                    "default for this kind"
+                } else {
+                    "default"
+                };
+                self.report(ResolveError::Duplicate {
+                    what,
+                    name: d
+                        .kind
+                        .as_ref()
+                        .map_or_else(|| "role".to_string(), |k| k.name.clone()),
+                    loc: d.loc.clone(),
+                    first,
+                });
             }
-            None => s.default = Some(value),
+            Some(first) => self.report(unreachable_after("default", &d.loc, &first)),
+            None => list.push(value),
         }
     }
 
@@ -992,25 +1154,35 @@ impl Resolver {
         else {
             return;
         };
+        let condition = match &a.condition {
+            Some(c) => match self.condition(c) {
+                Some(c) => Some(c),
+                None => return,
+            },
+            None => None,
+        };
         let Some(s) = self.scope_mut(scope) else {
             return;
         };
-        if let Some(first) = s.assignable.get(&kind).map(|p| p.loc.clone()) {
-            self.report(ResolveError::Duplicate {
+        let list = s.assignable.entry(kind).or_default();
+        let fallback = list
+            .iter()
+            .find(|p| p.condition.is_none())
+            .map(|p| p.loc.clone());
+        match fallback {
+            Some(first) if condition.is_none() => self.report(ResolveError::Duplicate {
                 what: "assignable list for kind",
                 name: a.kind.name.clone(),
                 loc: a.loc.clone(),
                 first,
-            });
-            return;
-        }
-        s.assignable.insert(
-            kind,
-            Assignable {
+            }),
+            Some(first) => self.report(unreachable_after("assignable list", &a.loc, &first)),
+            None => list.push(Assignable {
                 roles,
+                condition,
                 loc: a.loc.clone(),
-            },
-        );
+            }),
+        }
     }
 
     fn bind_limit(&mut self, scope: usize, l: &ast::LimitDecl) {
@@ -1119,6 +1291,7 @@ impl Resolver {
                         .map(|role| Subject::Role { scope: s, role })
                 }
             },
+            None if o.subject.name.name == EVERYONE => Some(Subject::Everyone),
             None => match self.policy.facts.get_index_of(&o.subject.name.name) {
                 Some(f) => Some(Subject::Fact(f)),
                 None => {
@@ -1173,6 +1346,7 @@ impl Resolver {
             subject,
             scope,
             role,
+            adds: o.adds,
             condition,
             loc: o.loc.clone(),
         });
@@ -1358,6 +1532,29 @@ impl Member {
             Member::Role => NameKind::Role,
             Member::Action => NameKind::Action,
         }
+    }
+}
+
+/// A role or fact named `everyone`: the word stands for every principal.
+fn reserved_everyone(what: &str, loc: &Loc) -> ResolveError {
+    ResolveError::Invalid {
+        message: format!("a {what} cannot be named `everyone`"),
+        loc: loc.clone(),
+        label: "`everyone` is taken".to_string(),
+        help: "in a rule, `everyone` stands for every principal of the scope, with or without a role; choose another name".to_string(),
+    }
+}
+
+/// A `default` or `assignable` line after an unconditional one of the same
+/// key: it could never apply.
+fn unreachable_after(what: &str, loc: &Loc, first: &Loc) -> ResolveError {
+    ResolveError::Invalid {
+        message: format!("this {what} can never apply"),
+        loc: loc.clone(),
+        label: format!("after the {what} without `when` at line {}", first.line()),
+        help: format!(
+            "the lines of one kind are tried in order and the one without `when` always applies: put this {what} before it, or remove it"
+        ),
     }
 }
 

@@ -135,12 +135,21 @@ pub struct Scope {
     pub actions: IndexMap<String, Action>,
     /// Section headings, in order; actions point to them.
     pub sections: Vec<String>,
-    /// The role of a principal holding none here (and no kind default).
-    pub default: Option<DefaultRole>,
-    /// Per-kind defaults, by kind index.
-    pub kind_defaults: IndexMap<usize, DefaultRole>,
-    /// Per-kind assignable roles, by kind index.
-    pub assignable: IndexMap<usize, Assignable>,
+    /// The defaults of a principal holding no role here (when no kind
+    /// default applies), in declaration order: the first whose condition
+    /// holds applies. Only the last may be unconditional (resolve checks).
+    pub defaults: Vec<DefaultRole>,
+    /// Per-kind defaults, by kind index, tried like `defaults`.
+    pub kind_defaults: IndexMap<usize, Vec<DefaultRole>>,
+    /// Per-kind assignable lists, by kind index, in declaration order: the
+    /// first whose condition holds is the kind's list; none holding, no list.
+    pub assignable: IndexMap<usize, Vec<Assignable>>,
+    /// Groups of actions (`group` and named sections), by name.
+    pub groups: IndexMap<String, Group>,
+    /// The role that stands for `everyone` (index 0), when the scope's
+    /// rules name `everyone`: every role inherits its rules at
+    /// [`EVERYONE_DISTANCE`], and a principal holding no role here holds it.
+    pub everyone: Option<usize>,
     /// Cardinality constraints.
     pub limits: Vec<Limit>,
     /// Staffing advice.
@@ -173,11 +182,31 @@ pub struct Action {
     pub loc: Loc,
 }
 
+/// How far a rule for `everyone` is from every declared role: farther
+/// than any inheritance path, so a rule naming a declared role beats it.
+pub const EVERYONE_DISTANCE: usize = usize::MAX / 4;
+
+/// The name `everyone` stands for in rules, overrides and the table.
+pub const EVERYONE: &str = "everyone";
+
+/// A named group of actions of one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Display label (a named section's heading).
+    pub label: Option<String>,
+    /// Action indexes, in the group's order, each once.
+    pub actions: Vec<usize>,
+    /// Declaration.
+    pub loc: Loc,
+}
+
 /// A default role, or `none` (no access).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefaultRole {
     /// Role index, `None` for `none`.
     pub role: Option<usize>,
+    /// `when …`: it applies only when this holds.
+    pub condition: Option<Condition>,
     /// Declaration.
     pub loc: Loc,
 }
@@ -187,6 +216,8 @@ pub struct DefaultRole {
 pub struct Assignable {
     /// Role indexes (empty for `none`).
     pub roles: Vec<usize>,
+    /// `when …`: it is the kind's list only when this holds.
+    pub condition: Option<Condition>,
     /// Declaration.
     pub loc: Loc,
 }
@@ -329,6 +360,8 @@ pub enum Subject {
     },
     /// Principals for whom this fact is true.
     Fact(usize),
+    /// Every principal.
+    Everyone,
 }
 
 /// `subject joins scope as role [when condition]`
@@ -340,6 +373,8 @@ pub struct Override {
     pub scope: usize,
     /// Role index it sets.
     pub role: usize,
+    /// `also joins`: adds the role to the held ones instead of replacing them.
+    pub adds: bool,
     /// Extra condition.
     pub condition: Option<Condition>,
     /// The declaration.
@@ -347,6 +382,42 @@ pub struct Override {
 }
 
 impl Scope {
+    /// The default without `when` of `kind` (`None`: the plain ones): the
+    /// one that applies when no conditional one before it does.
+    pub fn fallback_default(&self, kind: Option<usize>) -> Option<&DefaultRole> {
+        let list = match kind {
+            Some(k) => self.kind_defaults.get(&k)?,
+            None => &self.defaults,
+        };
+        list.iter().find(|d| d.condition.is_none())
+    }
+
+    /// The `assignable` line without `when` of `kind`.
+    pub fn fallback_assignable(&self, kind: usize) -> Option<&Assignable> {
+        self.assignable
+            .get(&kind)?
+            .iter()
+            .find(|a| a.condition.is_none())
+    }
+
+    /// The roles `kind` may ever be assigned here, whatever the request:
+    /// `None` when some request leaves the kind without a list (no line, or
+    /// only conditional ones), else the union of its lines.
+    pub fn assignable_ever(&self, kind: usize) -> Option<Vec<usize>> {
+        let lines = self.assignable.get(&kind)?;
+        if lines.iter().all(|a| a.condition.is_some()) {
+            return None;
+        }
+        let mut roles: Vec<usize> = lines.iter().flat_map(|a| a.roles.iter().copied()).collect();
+        roles.sort_unstable();
+        roles.dedup();
+        Some(roles)
+    }
+
+    /// Whether role `r` is the one standing for `everyone`.
+    pub fn is_everyone(&self, r: usize) -> bool {
+        self.everyone == Some(r)
+    }
     /// The parents of role `r` (none for an index outside the scope: every
     /// walk over inheritance reads them here).
     pub fn parents_of(&self, r: usize) -> &[usize] {
@@ -412,10 +483,12 @@ impl Policy {
         let subject = match o.subject {
             Subject::Role { scope, role } => self.role_name(scope, role),
             Subject::Fact(f) => self.fact_name(f),
+            Subject::Everyone => EVERYONE.to_string(),
         };
         let target = self.role_name(o.scope, o.role);
         let (scope, role) = target.split_once('.').unwrap_or((&target, ""));
-        let mut text = format!("{subject} joins {scope} as {role}");
+        let also = if o.adds { " also" } else { "" };
+        let mut text = format!("{subject}{also} joins {scope} as {role}");
         if let Some(c) = &o.condition {
             text.push_str(" when ");
             text.push_str(&c.text);

@@ -156,6 +156,21 @@ pub enum ScopeItem {
     Advise(AdviseDecl),
     /// `note "…"`
     Note(Text),
+    /// `group billing "Billing" = view_invoices, change_plan`
+    Group(GroupDecl),
+}
+
+/// `group name "Label" = action, …`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDecl {
+    /// The group's name.
+    pub name: Ident,
+    /// Display label.
+    pub label: Option<Text>,
+    /// Its actions, as written.
+    pub actions: Vec<Ident>,
+    /// The whole declaration.
+    pub loc: Loc,
 }
 
 /// `role name "Label" : parent, …`
@@ -174,6 +189,8 @@ pub struct RoleDecl {
 /// `section "Label" { … }`: a group of actions for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionDecl {
+    /// The name that makes the section a group, if any.
+    pub name: Option<Ident>,
     /// The section heading.
     pub label: Text,
     /// Actions, rules and notes in order.
@@ -299,6 +316,8 @@ pub struct DefaultDecl {
     pub kind: Option<Ident>,
     /// The role, or `None` for `none` (no access).
     pub role: Option<Ident>,
+    /// `when …`: the default applies only when it holds.
+    pub condition: Option<Expr>,
     /// The whole declaration.
     pub loc: Loc,
 }
@@ -310,6 +329,8 @@ pub struct AssignableDecl {
     pub kind: Ident,
     /// The roles it may be assigned (empty for `none`).
     pub roles: Vec<Ident>,
+    /// `when …`: the list applies only when it holds.
+    pub condition: Option<Expr>,
     /// The whole declaration.
     pub loc: Loc,
 }
@@ -406,6 +427,8 @@ pub struct OverrideDecl {
     pub scope: Ident,
     /// The role it sets.
     pub role: Ident,
+    /// `also joins`: adds the role instead of replacing the held roles.
+    pub adds: bool,
     /// An extra condition.
     pub condition: Option<Expr>,
     /// The whole declaration.

@@ -472,7 +472,7 @@ fn special_case(
             ),
         );
     }
-    // `default presenter when x`
+    // `limit presenter at most 1 when x`
     if found == "when"
         || found.starts_with("when") && !found.chars().nth(4).is_some_and(is_name_char)
     {
@@ -490,9 +490,9 @@ fn special_case(
                     "`when` is not allowed here",
                 )
                 .with_help(
-                    "only rules (`allow`/`deny`) and overrides (`… joins … as …`) take a `when` \
-                     condition; to give a role only when a fact holds, write an override: \
-                     `FACT joins SCOPE as ROLE when …`",
+                    "only rules (`allow`/`deny`), overrides (`… joins … as …`), `default` and \
+                     `assignable` lines take a `when` condition; a limit or advice holds whatever \
+                     the request; see docs/language.md#412-conditions",
                 ),
             );
         }

@@ -267,13 +267,19 @@ impl Builder<'_> {
             }
             Rule::override_decl => {
                 let subject = self.name_ref(inner.next()?);
-                let scope = self.ident(inner.next()?);
+                let mut next = inner.next()?;
+                let adds = next.as_rule() == Rule::also;
+                if adds {
+                    next = inner.next()?;
+                }
+                let scope = self.ident(next);
                 let role = self.ident(inner.next()?);
                 let condition = inner.next().and_then(|w| self.when_clause(w));
                 Item::Override(OverrideDecl {
                     subject,
                     scope,
                     role,
+                    adds,
                     condition,
                     loc,
                 })
@@ -319,13 +325,43 @@ impl Builder<'_> {
                 })
             }
             Rule::section_decl => {
-                let label = self.text(inner.next()?);
+                let mut first = inner.next()?;
+                let mut name = None;
+                if first.as_rule() == Rule::ident {
+                    name = Some(self.ident(first));
+                    first = inner.next()?;
+                }
+                let label = self.text(first);
                 let items = inner.filter_map(|p| self.scope_item(p)).collect();
-                ScopeItem::Section(SectionDecl { label, items, loc })
+                ScopeItem::Section(SectionDecl {
+                    name,
+                    label,
+                    items,
+                    loc,
+                })
+            }
+            Rule::group_decl => {
+                let name = self.ident(inner.next()?);
+                let mut label = None;
+                let mut actions = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::label => label = Some(self.text(p)),
+                        Rule::ident_list => actions = children(p).map(|i| self.ident(i)).collect(),
+                        _ => {}
+                    }
+                }
+                ScopeItem::Group(GroupDecl {
+                    name,
+                    label,
+                    actions,
+                    loc,
+                })
             }
             Rule::default_decl => {
                 let mut kind = None;
                 let mut role = None;
+                let mut condition = None;
                 for p in inner {
                     match p.as_rule() {
                         Rule::ident => kind = Some(self.ident(p)),
@@ -334,18 +370,34 @@ impl Builder<'_> {
                                 .find(|i| i.as_rule() == Rule::ident)
                                 .map(|i| self.ident(i));
                         }
+                        Rule::when_clause => condition = self.when_clause(p),
                         _ => {}
                     }
                 }
-                ScopeItem::Default(DefaultDecl { kind, role, loc })
+                ScopeItem::Default(DefaultDecl {
+                    kind,
+                    role,
+                    condition,
+                    loc,
+                })
             }
             Rule::assignable_decl => {
                 let kind = self.ident(inner.next()?);
-                let roles = inner
-                    .find(|p| p.as_rule() == Rule::ident_list)
-                    .map(|list| children(list).map(|i| self.ident(i)).collect())
-                    .unwrap_or_default();
-                ScopeItem::Assignable(AssignableDecl { kind, roles, loc })
+                let mut roles = Vec::new();
+                let mut condition = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::ident_list => roles = children(p).map(|i| self.ident(i)).collect(),
+                        Rule::when_clause => condition = self.when_clause(p),
+                        _ => {}
+                    }
+                }
+                ScopeItem::Assignable(AssignableDecl {
+                    kind,
+                    roles,
+                    condition,
+                    loc,
+                })
             }
             Rule::limit_decl => {
                 let role = self.ident(inner.next()?);
@@ -517,6 +569,8 @@ fn is_keyword(kind: Rule) -> bool {
             | Rule::kw_setting
             | Rule::kw_value
             | Rule::kw_is
+            | Rule::kw_also
+            | Rule::kw_group
             | Rule::kw_scope
             | Rule::kw_role
             | Rule::kw_action

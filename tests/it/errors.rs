@@ -208,8 +208,8 @@ fn diagnostic_catalog() -> Vec<Diag> {
         ),
         diag(
             "rolecall::syntax::condition_not_allowed",
-            "fact x\nscope s {\n role r\n default r when x\n}\n",
-            "a `default` declaration takes no condition",
+            "fact x\nscope s {\n role r\n limit r at most 1 when x\n}\n",
+            "a `limit` declaration takes no condition",
         ),
         diag(
             "rolecall::syntax::unexpected",

@@ -160,11 +160,11 @@ fn a_missing_comma_in_a_list_that_spans_lines() {
 #[test]
 fn a_condition_where_none_is_allowed() {
     assert_eq!(
-        one(&in_scope("    default viewer when signed_in")),
+        one(&in_scope("    limit viewer at most 1 when signed_in")),
         tuple(
             "rolecall::syntax::condition_not_allowed",
-            "a `default` declaration takes no condition",
-            "only rules (`allow`/`deny`) and overrides (`… joins … as …`) take a `when` condition; to give a role only when a fact holds, write an override: `FACT joins SCOPE as ROLE when …`",
+            "a `limit` declaration takes no condition",
+            "only rules (`allow`/`deny`), overrides (`… joins … as …`), `default` and `assignable` lines take a `when` condition; a limit or advice holds whatever the request; see docs/language.md#412-conditions",
             "when"
         )
     );
@@ -175,7 +175,7 @@ fn every_syntax_error_of_a_file_is_reported() {
     let text = "fact signed_in\nscope s {\n    role viewer\n    role co-organizer\n    action chat\n    \
                 allw viewer to chat\n    allow viewer to chat if signed_in\n    allow viewer to *\n    \
                 allow viewer to chat when r.sub == \"alice\"\n    allow viewer, speaker\n        moderator to chat\n    \
-                default viewer when signed_in\n    allow viewer to chat when (signed_in\n}\nscope t {\n    role\n}\n\
+                limit viewer at most 1 when signed_in\n    allow viewer to chat when (signed_in\n}\nscope t {\n    role\n}\n\
                 fact\n";
     let found: Vec<(String, String)> = check(text)
         .into_iter()

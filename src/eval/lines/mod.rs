@@ -426,10 +426,16 @@ impl Texts {
                 .values()
                 .map(|s| {
                     (0..kinds)
-                        .map(|k| {
-                            s.assignable
-                                .get(&k)
-                                .map(|a| (0..s.roles.len()).map(|r| a.roles.contains(&r)).collect())
+                        .map(|k| match s.assignable.get(&k).map(Vec::as_slice) {
+                            None | Some([]) => None,
+                            Some([only]) if only.condition.is_none() => Some(
+                                (0..s.roles.len())
+                                    .map(|r| only.roles.contains(&r))
+                                    .collect(),
+                            ),
+                            // Conditional lines read the request: no role passes
+                            // here, so every assignment goes to the general path.
+                            Some(_) => Some(vec![false; s.roles.len()]),
                         })
                         .collect()
                 })

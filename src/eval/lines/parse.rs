@@ -100,6 +100,16 @@ impl RequestSink for Ids<'_> {
         let out = &mut *self.out;
         let &mut (scope, start, ref mut end) = out.scopes.last_mut().ok_or(Stop)?;
         let role = self.table.role_id_at(scope, name).ok_or(Stop)?.index();
+        // `everyone` is a column, not a role one holds: the general path says so.
+        let everyone = self
+            .table
+            .policy
+            .scopes
+            .get_index(scope)
+            .and_then(|(_, s)| s.everyone);
+        if everyone == Some(role) {
+            return Err(Stop);
+        }
         if !out
             .roles
             .get(start..)

@@ -72,8 +72,14 @@ impl Rule for DefaultNotAssignable {
             )
         };
         for (s, (scope_name, scope)) in policy.scopes.iter().enumerate() {
-            for (&kind, default) in &scope.kind_defaults {
-                let (Some(role), Some(list)) = (default.role, scope.assignable.get(&kind)) else {
+            // Only the lines without `when`: a conditional default or list
+            // may never meet the other, which this rule cannot tell.
+            for &kind in scope.kind_defaults.keys() {
+                let Some(default) = scope.fallback_default(Some(kind)) else {
+                    continue;
+                };
+                let (Some(role), Some(list)) = (default.role, scope.fallback_assignable(kind))
+                else {
                     continue;
                 };
                 if list.roles.contains(&role) {
@@ -96,7 +102,7 @@ impl Rule for DefaultNotAssignable {
                     .with_note(&list.loc, "the roles this kind may be assigned"),
                 );
             }
-            let Some(default) = &scope.default else {
+            let Some(default) = scope.fallback_default(None) else {
                 continue;
             };
             let Some(role) = default.role else {
@@ -105,10 +111,11 @@ impl Rule for DefaultNotAssignable {
             let reached: Vec<usize> = scope
                 .assignable
                 .iter()
-                .filter(|(kind, list)| {
-                    !scope.kind_defaults.contains_key(*kind) && !list.roles.contains(&role)
+                .filter_map(|(&kind, _)| Some((kind, scope.fallback_assignable(kind)?)))
+                .filter(|&(kind, list)| {
+                    scope.fallback_default(Some(kind)).is_none() && !list.roles.contains(&role)
                 })
-                .map(|(&kind, _)| kind)
+                .map(|(kind, _)| kind)
                 .collect();
             if reached.is_empty() {
                 continue;
@@ -129,7 +136,7 @@ impl Rule for DefaultNotAssignable {
                 ),
             );
             for kind in &reached {
-                if let Some(list) = scope.assignable.get(kind) {
+                if let Some(list) = scope.fallback_assignable(*kind) {
                     finding = finding.with_note(
                         &list.loc,
                         format!("`{role_name}` is not assignable to `{}`", kind_name(*kind)),

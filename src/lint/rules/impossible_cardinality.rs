@@ -89,13 +89,14 @@ impl Rule for ImpossibleCardinality {
                         scope
                             .assignable
                             .values()
+                            .flatten()
                             .find(|a| a.roles.contains(&role))
                             .map(|a| Some(a.loc.clone()))
                     },
                     default: scope
-                        .default
+                        .defaults
                         .iter()
-                        .chain(scope.kind_defaults.values())
+                        .chain(scope.kind_defaults.values().flatten())
                         .find(|d| d.role == Some(role))
                         .map(|d| d.loc.clone()),
                     by_override: policy
@@ -128,7 +129,7 @@ impl Rule for ImpossibleCardinality {
                             "add `{role_name}` to the `assignable` list of the kinds that may hold it, or remove the limit"
                         ),
                     );
-                    for a in scope.assignable.values() {
+                    for a in scope.assignable.values().flatten() {
                         finding = finding.with_note(&a.loc, "does not name it");
                     }
                     out.push(finding);

@@ -102,6 +102,7 @@ impl Rule for OverrideChangesNothing {
             }
             let atom = match ov.subject {
                 Subject::Fact(f) => Cond::Fact(f),
+                Subject::Everyone => Cond::Const(true),
                 Subject::Role { .. } => Cond::Fact(facts + o),
             };
             let Some(mine) = applies(o, atom.clone()) else {
@@ -117,12 +118,16 @@ impl Rule for OverrideChangesNothing {
                 ));
                 continue;
             }
+            if ov.adds {
+                continue; // every adding override that applies adds: none hides another
+            }
             let earlier = policy.overrides.iter().enumerate().take(o).find(|(e, eo)| {
-                if eo.scope != ov.scope {
+                if eo.scope != ov.scope || eo.adds {
                     return false;
                 }
                 let their_atom = match (eo.subject, ov.subject) {
                     (Subject::Fact(f), _) => Cond::Fact(f),
+                    (Subject::Everyone, _) => Cond::Const(true),
                     (
                         Subject::Role { scope, role },
                         Subject::Role {
