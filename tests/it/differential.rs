@@ -32,6 +32,10 @@ struct RuleSpec {
     roles: Vec<u8>,
     actions: Vec<u8>,
     cond: Option<CondSpec>,
+    /// The rule also names `everyone`.
+    everyone: bool,
+    /// The rule also names the scope's group.
+    group: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -43,15 +47,24 @@ struct ScopeSpec {
     default: Option<Option<u8>>,
     kind_defaults: Vec<(u8, Option<u8>)>,
     assignable: Vec<(u8, Vec<u8>)>,
+    /// Conditional lines, written before the unconditional ones:
+    /// `default r when …`, `default k: r when …`, `assignable k: … when …`.
+    cond_defaults: Vec<(Option<u8>, Option<u8>, CondSpec)>,
+    cond_assignable: Vec<(u8, Vec<u8>, CondSpec)>,
+    /// `group grp = …` of these actions (none when empty).
+    group: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
 struct OverrideSpec {
-    /// `Ok((scope, role))` for a role subject, `Err(fact)` for a fact subject.
-    subject: Result<(u8, u8), u8>,
+    /// `Ok((scope, role))` for a role subject, `Err(Some(fact))` for a fact
+    /// subject, `Err(None)` for `everyone`.
+    subject: Result<(u8, u8), Option<u8>>,
     scope: u8,
     role: u8,
     cond: Option<CondSpec>,
+    /// `also joins`
+    adds: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -100,12 +113,16 @@ fn rule() -> impl Strategy<Value = RuleSpec> {
         vec(any::<u8>(), 1..3),
         vec(any::<u8>(), 1..3),
         proptest::option::weighted(0.4, cond()),
+        proptest::bool::weighted(0.15),
+        proptest::bool::weighted(0.15),
     )
-        .prop_map(|(deny, roles, actions, cond)| RuleSpec {
+        .prop_map(|(deny, roles, actions, cond, everyone, group)| RuleSpec {
             deny,
             roles,
             actions,
             cond,
+            everyone,
+            group,
         })
 }
 
@@ -120,15 +137,38 @@ fn scope() -> impl Strategy<Value = ScopeSpec> {
             0..2,
         ),
         vec((any::<u8>(), vec(any::<u8>(), 0..3)), 0..2),
+        (
+            vec(
+                (
+                    proptest::option::weighted(0.5, any::<u8>()),
+                    proptest::option::weighted(0.8, any::<u8>()),
+                    cond(),
+                ),
+                0..3,
+            ),
+            vec((any::<u8>(), vec(any::<u8>(), 0..3), cond()), 0..2),
+            vec(any::<u8>(), 0..3),
+        ),
     )
         .prop_map(
-            |(roles, actions, rules, default, kind_defaults, assignable)| ScopeSpec {
+            |(
                 roles,
                 actions,
                 rules,
                 default,
                 kind_defaults,
                 assignable,
+                (cond_defaults, cond_assignable, group),
+            )| ScopeSpec {
+                roles,
+                actions,
+                rules,
+                default,
+                kind_defaults,
+                assignable,
+                cond_defaults,
+                cond_assignable,
+                group,
             },
         )
 }
@@ -142,18 +182,21 @@ fn spec() -> impl Strategy<Value = Spec> {
         vec(
             (
                 prop_oneof![
-                    (any::<u8>(), any::<u8>()).prop_map(Ok),
-                    any::<u8>().prop_map(Err)
+                    4 => (any::<u8>(), any::<u8>()).prop_map(Ok),
+                    3 => any::<u8>().prop_map(|f| Err(Some(f))),
+                    1 => Just(Err(None)),
                 ],
                 any::<u8>(),
                 any::<u8>(),
                 proptest::option::weighted(0.3, cond()),
+                any::<bool>(),
             )
-                .prop_map(|(subject, scope, role, cond)| OverrideSpec {
+                .prop_map(|(subject, scope, role, cond, adds)| OverrideSpec {
                     subject,
                     scope,
                     role,
                     cond,
+                    adds,
                 }),
             0..3,
         ),
@@ -271,18 +314,35 @@ fn render(spec: &Spec) -> String {
         for a in 0..scope.actions {
             out.push_str(&format!("    action a{a}\n"));
         }
+        let mut group: Vec<usize> = Vec::new();
+        for a in &scope.group {
+            let a = pick(*a, scope.actions as usize);
+            if !group.contains(&a) {
+                group.push(a);
+            }
+        }
+        if !group.is_empty() {
+            let list: Vec<String> = group.iter().map(|a| format!("a{a}")).collect();
+            out.push_str(&format!("    group grp = {}\n", list.join(", ")));
+        }
         let n_roles = scope.roles.len();
         for rule in &scope.rules {
-            let roles: Vec<String> = rule
+            let mut roles: Vec<String> = rule
                 .roles
                 .iter()
                 .map(|r| format!("r{}", pick(*r, n_roles)))
                 .collect();
-            let actions: Vec<String> = rule
+            if rule.everyone {
+                roles.push("everyone".to_string());
+            }
+            let mut actions: Vec<String> = rule
                 .actions
                 .iter()
                 .map(|a| format!("a{}", pick(*a, scope.actions as usize)))
                 .collect();
+            if rule.group && !group.is_empty() {
+                actions.push("grp".to_string());
+            }
             let when = rule
                 .cond
                 .as_ref()
@@ -297,6 +357,35 @@ fn render(spec: &Spec) -> String {
         }
         let role_or_none =
             |r: &Option<u8>| r.map_or("none".to_string(), |r| format!("r{}", pick(r, n_roles)));
+        for (k, d, c) in &scope.cond_defaults {
+            let kind = match k {
+                Some(k) if spec.kinds > 0 => format!("k{}: ", pick(*k, spec.kinds as usize)),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "    default {kind}{} when {}\n",
+                role_or_none(d),
+                render_cond(c, spec)
+            ));
+        }
+        if spec.kinds > 0 {
+            for (k, roles, c) in &scope.cond_assignable {
+                let list = if roles.is_empty() {
+                    "none".to_string()
+                } else {
+                    roles
+                        .iter()
+                        .map(|r| format!("r{}", pick(*r, n_roles)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                out.push_str(&format!(
+                    "    assignable k{}: {list} when {}\n",
+                    pick(*k, spec.kinds as usize),
+                    render_cond(c, spec)
+                ));
+            }
+        }
         if let Some(d) = &scope.default {
             out.push_str(&format!("    default {}\n", role_or_none(d)));
         }
@@ -340,16 +429,20 @@ fn render(spec: &Spec) -> String {
                 }
                 format!("s{s}.r{}", pick(r, spec.scopes[s].roles.len()))
             }
-            Err(_) if spec.facts == 0 => continue,
-            Err(f) => format!("f{}", pick(f, spec.facts as usize)),
+            Err(None) => "everyone".to_string(),
+            Err(Some(_)) if spec.facts == 0 => continue,
+            Err(Some(f)) => format!("f{}", pick(f, spec.facts as usize)),
         };
+        let also = if o.adds { " also" } else { "" };
         let role = pick(o.role, spec.scopes[target].roles.len());
         let when = o
             .cond
             .as_ref()
             .map(|c| format!(" when {}", render_cond(c, spec)))
             .unwrap_or_default();
-        out.push_str(&format!("{subject} joins s{target} as r{role}{when}\n"));
+        out.push_str(&format!(
+            "{subject}{also} joins s{target} as r{role}{when}\n"
+        ));
     }
     out
 }
@@ -405,14 +498,59 @@ struct RefScope<'a> {
     roles: Vec<(&'a str, Vec<&'a str>)>,
     actions: Vec<&'a str>,
     rules: Vec<&'a ast::Rule>,
-    default: Option<Option<&'a str>>,
-    kind_defaults: Vec<(&'a str, Option<&'a str>)>,
-    assignable: Vec<(&'a str, Vec<&'a str>)>,
+    /// (kind or plain, role or none, condition), in declaration order.
+    defaults: Vec<(Option<&'a str>, Option<&'a str>, Option<&'a Expr>)>,
+    assignable: Vec<(&'a str, Vec<&'a str>, Option<&'a Expr>)>,
+    groups: Vec<(&'a str, Vec<&'a str>)>,
 }
+
+/// A rule for `everyone` is farther from a declared role than any ancestor.
+const EVERYONE_FAR: usize = 1_000_000;
 
 impl RefScope<'_> {
     fn role_index(&self, name: &str) -> Option<usize> {
-        self.roles.iter().position(|(n, _)| *n == name)
+        // `everyone` (a principal with no role) comes before every role.
+        if name == "everyone" {
+            return Some(0);
+        }
+        self.roles
+            .iter()
+            .position(|(n, _)| *n == name)
+            .map(|i| i + 1)
+    }
+
+    fn names_everyone(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.roles.iter().any(|n| n.name.name == "everyone"))
+    }
+
+    /// Whether `rule` names `action`, directly or through a group.
+    fn names_action(&self, rule: &ast::Rule, action: &str) -> bool {
+        rule.actions.iter().any(|a| {
+            a.name.name == action
+                || self
+                    .groups
+                    .iter()
+                    .any(|(g, members)| *g == a.name.name && members.contains(&action))
+        })
+    }
+
+    /// A rule's distance from `role`: the nearest role it names, `everyone`
+    /// farthest of all (or 0 from the `everyone` column itself).
+    fn rule_distance(&self, role: &str, rule: &ast::Rule) -> Option<usize> {
+        rule.roles
+            .iter()
+            .filter_map(|r| {
+                let named = r.name.name.as_str();
+                match (role, named) {
+                    ("everyone", "everyone") => Some(0),
+                    ("everyone", _) => None,
+                    (_, "everyone") => Some(EVERYONE_FAR),
+                    _ => self.distance(role, named),
+                }
+            })
+            .min()
     }
 
     /// Shortest inheritance distance from `from` to `to`.
@@ -487,28 +625,31 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
                     roles: Vec::new(),
                     actions: Vec::new(),
                     rules: Vec::new(),
-                    default: None,
-                    kind_defaults: Vec::new(),
+                    defaults: Vec::new(),
                     assignable: Vec::new(),
+                    groups: Vec::new(),
                 };
                 for si in &s.items {
                     match si {
+                        ScopeItem::Group(g) => scope.groups.push((
+                            &g.name.name,
+                            g.actions.iter().map(|a| a.name.as_str()).collect(),
+                        )),
                         ScopeItem::Role(r) => scope.roles.push((
                             &r.name.name,
                             r.parents.iter().map(|p| p.name.name.as_str()).collect(),
                         )),
                         ScopeItem::Action(a) => scope.actions.push(&a.name.name),
                         ScopeItem::Rule(r) => scope.rules.push(r),
-                        ScopeItem::Default(d) => {
-                            let role = d.role.as_ref().map(|r| r.name.as_str());
-                            match &d.kind {
-                                Some(k) => scope.kind_defaults.push((&k.name, role)),
-                                None => scope.default = Some(role),
-                            }
-                        }
+                        ScopeItem::Default(d) => scope.defaults.push((
+                            d.kind.as_ref().map(|k| k.name.as_str()),
+                            d.role.as_ref().map(|r| r.name.as_str()),
+                            d.condition.as_ref(),
+                        )),
                         ScopeItem::Assignable(a) => scope.assignable.push((
                             &a.kind.name,
                             a.roles.iter().map(|r| r.name.as_str()).collect(),
+                            a.condition.as_ref(),
                         )),
                         _ => {}
                     }
@@ -547,8 +688,16 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
             .ok_or("scope")?;
         for role in roles.as_array().ok_or("roles")? {
             let role = role.as_str().ok_or("role")?;
+            if role == "everyone" {
+                return Err("everyone is not a role one holds".to_string());
+            }
             if let Some(k) = kind {
-                if let Some((_, allowed)) = scopes[s].assignable.iter().find(|(kk, _)| *kk == k) {
+                // The kind's first line whose condition holds is its list.
+                let line = scopes[s]
+                    .assignable
+                    .iter()
+                    .find(|(kk, _, c)| *kk == k && c.is_none_or(|c| eval_expr(c, &env)));
+                if let Some((_, allowed, _)) = line {
                     if !allowed.contains(&role) {
                         return Err(format!("not assignable: {role}"));
                     }
@@ -567,12 +716,25 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
             if !a.is_empty() {
                 return a.clone();
             }
+            // The kind's defaults in order, then the plain ones: the first
+            // whose condition holds.
+            let holds = |c: &Option<&Expr>| c.is_none_or(|c| eval_expr(c, &env));
             if let Some(k) = kind {
-                if let Some((_, d)) = scope.kind_defaults.iter().find(|(kk, _)| *kk == k) {
+                if let Some((_, d, _)) = scope
+                    .defaults
+                    .iter()
+                    .find(|(kk, _, c)| *kk == Some(k) && holds(c))
+                {
                     return d.iter().copied().collect();
                 }
             }
-            scope.default.flatten().into_iter().collect()
+            scope
+                .defaults
+                .iter()
+                .find(|(kk, _, c)| kk.is_none() && holds(c))
+                .and_then(|(_, d, _)| *d)
+                .into_iter()
+                .collect()
         })
         .collect();
     let s = scopes
@@ -580,10 +742,13 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
         .position(|sc| sc.name == action_scope)
         .ok_or("action scope")?;
     let scope = &scopes[s];
-    // The first applying override replaces the held roles.
+    // The first applying replacing override replaces the held roles; every
+    // applying adding one adds its role.
     let mut effective = held[s].clone();
+    let mut replaced = false;
+    let mut added = Vec::new();
     for o in &overrides {
-        if o.scope.name != action_scope {
+        if o.scope.name != action_scope || (replaced && !o.adds) {
             continue;
         }
         let subject = match &o.subject.scope {
@@ -596,32 +761,36 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
                     .iter()
                     .any(|r| scopes[ss].distance(r, &o.subject.name.name).is_some())
             }
+            None if o.subject.name.name == "everyone" => true,
             None => facts
                 .get(&o.subject.name.name)
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false),
         };
         if subject && o.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
-            effective = vec![o.role.name.as_str()];
-            break;
+            if o.adds {
+                added.push(o.role.name.as_str());
+            } else {
+                effective = vec![o.role.name.as_str()];
+                replaced = true;
+            }
         }
     }
+    effective.extend(added);
     effective.sort_by_key(|r| scope.role_index(r));
     effective.dedup();
+    if effective.is_empty() && scope.names_everyone() {
+        effective.push("everyone");
+    }
     // Each role: the nearest rules whose condition holds; deny beats allow at equal distance.
     let mut first_deny = None;
     for role in effective {
         let mut best: Option<(usize, Effect, usize)> = None; // (distance, effect, line)
         for rule in &scope.rules {
-            if !rule.actions.iter().any(|a| a.name.name == action) {
+            if !scope.names_action(rule, action) {
                 continue;
             }
-            let Some(d) = rule
-                .roles
-                .iter()
-                .filter_map(|r| scope.distance(role, &r.name.name))
-                .min()
-            else {
+            let Some(d) = scope.rule_distance(role, rule) else {
                 continue;
             };
             if !rule.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
