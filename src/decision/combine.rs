@@ -184,6 +184,10 @@ pub fn allow_when(policy: &Policy, list: &[Candidate]) -> Cond {
     allow_when.finish()
 }
 
+/// What conditional cells share an entry by: their candidates and, when a
+/// candidate reads the kind, the kinds that may hold the role.
+type SharedKey = (Vec<(Effect, usize)>, Option<Vec<bool>>);
+
 /// Builds the decision table: the combination rule applied to every cell.
 pub(crate) fn build(policy: Policy) -> DecisionTable {
     let mut layout = Vec::with_capacity(policy.scopes.len());
@@ -198,7 +202,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
     }
     let mut cells = vec![TAG_DEFAULT; base];
     let mut conditional = Vec::new();
-    let mut shared: HashMap<(Vec<(Effect, usize)>, Option<Vec<bool>>), u32> = HashMap::new();
+    let mut shared: HashMap<SharedKey, u32> = HashMap::new();
     // Whether each rule's condition reads the principal's kind.
     let reads_kind: Vec<bool> = policy
         .rules
