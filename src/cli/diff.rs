@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FAILURE, Io, OK, PolicyArgs, USAGE, load};
+use super::{FAILURE, Io, OK, PinArgs, PolicyArgs, USAGE, load, pin};
 use crate::diff::{DiffFormat, diff};
 
 /// Show what changed in meaning between two policies.
@@ -22,6 +22,9 @@ pub struct Args {
     format: Format,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// Pinned on both sides.
+    #[command(flatten)]
+    pins: PinArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -36,6 +39,9 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let old = load(&args.old, &args.policy, io);
     let new = load(&args.new, &args.policy, io);
     let (Some(old), Some(new)) = (old, new) else {
+        return USAGE;
+    };
+    let (Some(old), Some(new)) = (pin(old, &args.pins, io), pin(new, &args.pins, io)) else {
         return USAGE;
     };
     let format = match args.format {

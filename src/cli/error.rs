@@ -50,6 +50,12 @@ pub enum CommandError {
         /// Why.
         source: io::Error,
     },
+    /// A `--set` that cannot be applied.
+    #[error("--set: {error}{}", help_suffix(error))]
+    Pin {
+        /// What is wrong with it.
+        error: crate::resolve::PinError,
+    },
     /// Standard output cannot be written.
     #[error("cannot write standard output: {0}")]
     Stdout(io::Error),
@@ -150,4 +156,14 @@ fn plural(n: usize) -> &'static str {
 /// Prints `error` as the one line `error: …`.
 pub(crate) fn report(stderr: &mut dyn io::Write, error: &CommandError) {
     let _ = writeln!(stderr, "error: {error}");
+}
+
+/// "; HELP" after a `--set` error, when it has one.
+fn help_suffix(e: &crate::resolve::PinError) -> String {
+    let help = e.help();
+    if help.is_empty() {
+        String::new()
+    } else {
+        format!("; {help}")
+    }
 }

@@ -49,6 +49,32 @@ pub(crate) struct PolicyArgs {
     pub(crate) include_root: Vec<PathBuf>,
 }
 
+/// `--set NAME=VALUE`, for the commands that show a table.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct PinArgs {
+    /// Pin a setting (`who_can_present=everyone`), a fact
+    /// (`organizer_permission=true`) or the principal's kind (`kind=guest`,
+    /// `kind=none`) before compiling: cells that only depended on it become
+    /// plain allow or deny (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub(crate) set: Vec<String>,
+}
+
+/// The table with `pins` applied (itself when there are none); `None`
+/// after printing the error.
+pub(crate) fn pin(table: DecisionTable, pins: &PinArgs, io: &mut Io<'_>) -> Option<DecisionTable> {
+    if pins.set.is_empty() {
+        return Some(table);
+    }
+    match crate::resolve::Pins::parse(&table.policy, &pins.set) {
+        Ok(p) => Some(table.pinned(&p)),
+        Err(e) => {
+            io.error(CommandError::Pin { error: e });
+            None
+        }
+    }
+}
+
 /// rolecall: role-and-permission policies compiled to decision tables.
 #[derive(Debug, Parser)]
 #[command(name = "rolecall", version, about, long_about = None)]

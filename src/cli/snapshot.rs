@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CommandError, FAILURE, Io, OK, PolicyArgs, load};
+use super::{CommandError, FAILURE, Io, OK, PinArgs, PolicyArgs, load, pin};
 use crate::snapshot::compare_snapshots;
 
 /// Write, check or update the snapshot of a compiled policy.
@@ -26,11 +26,16 @@ pub struct Args {
     update: Option<PathBuf>,
     #[command(flatten)]
     policy: PolicyArgs,
+    #[command(flatten)]
+    pins: PinArgs,
 }
 
 /// Writes, checks or updates; exit 1 when the check fails or a file cannot be used.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let Some(table) = load(&args.file, &args.policy, io) else {
+        return FAILURE;
+    };
+    let Some(table) = pin(table, &args.pins, io) else {
         return FAILURE;
     };
     let snapshot = table.to_snapshot();

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{CommandError, FAILURE, Io, OK, PolicyArgs, USAGE, load};
+use super::{CommandError, FAILURE, Io, OK, PinArgs, PolicyArgs, USAGE, load, pin};
 use crate::render::{Format, render};
 
 /// Print the compiled decision table.
@@ -21,6 +21,8 @@ pub struct Args {
     format: TableFormat,
     #[command(flatten)]
     policy: PolicyArgs,
+    #[command(flatten)]
+    pins: PinArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -36,6 +38,9 @@ enum TableFormat {
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     let Some(table) = load(&args.file, &args.policy, io) else {
         return FAILURE;
+    };
+    let Some(table) = pin(table, &args.pins, io) else {
+        return USAGE;
     };
     let scope = match &args.scope {
         None => None,

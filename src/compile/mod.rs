@@ -23,3 +23,11 @@ use crate::resolve::Policy;
 pub fn compile(policy: Policy) -> DecisionTable {
     crate::decision::combine::build(policy)
 }
+
+impl DecisionTable {
+    /// The table of this policy with some settings, facts or the kind fixed
+    /// (`--set`): see [`Policy::pinned`].
+    pub fn pinned(&self, pins: &crate::resolve::Pins) -> DecisionTable {
+        compile(self.policy.pinned(pins))
+    }
+}

@@ -4,6 +4,7 @@
 
 mod errors;
 mod model;
+mod pin;
 
 use std::cell::Cell;
 
@@ -11,6 +12,7 @@ use indexmap::IndexMap;
 
 pub use errors::{NameKind, ResolveError};
 pub use model::*;
+pub use pin::{PinError, Pins};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::Loc;
