@@ -46,7 +46,8 @@ pub(crate) struct Decision {
     pub held_first: Option<usize>,
     /// The replacing override applied, by index.
     pub override_applied: Option<usize>,
-    /// The first adding override that applied (`also joins`), by index.
+    /// The adding override (`also joins`) that gave the deciding role, when
+    /// neither the held roles nor a replacing override did, by index.
     pub added_by: Option<usize>,
     /// The rule that decided (`None`: default deny).
     pub rule: Option<usize>,
@@ -260,9 +261,9 @@ impl DecisionTable {
             Some(o) => roles.push(o.role),
             None => roles.extend_from_slice(held),
         }
-        let mut added = None;
+        let mut added: smallvec::SmallVec<[(usize, usize); 2]> = smallvec::SmallVec::new();
         self.adding_overrides(principal, scope, facts, |i, o| {
-            added.get_or_insert(i);
+            added.push((i, o.role));
             roles.push(o.role);
         });
         roles.sort_unstable();
@@ -283,7 +284,7 @@ impl DecisionTable {
             source,
             held_first: held.first().copied(),
             override_applied,
-            added_by: added,
+            added_by: None,
             rule: None,
             deciding_role: None,
         };
@@ -297,7 +298,7 @@ impl DecisionTable {
                     decision.effect = Effect::Allow;
                     decision.rule = rule.map(|r| r.index());
                     decision.deciding_role = Some(role);
-                    return decision;
+                    break;
                 }
                 (Effect::Deny, Some(rule)) if decision.rule.is_none() => {
                     decision.rule = Some(rule.index());
@@ -308,6 +309,18 @@ impl DecisionTable {
         }
         if decision.deciding_role.is_none() {
             decision.deciding_role = roles.first().copied();
+        }
+        if !added.is_empty() {
+            let replaced_by = override_applied.and_then(|o| self.policy.overrides.get(o));
+            let in_base = |r: &usize| match replaced_by {
+                Some(o) => o.role == *r,
+                None => held.contains(r),
+            };
+            decision.added_by = decision
+                .deciding_role
+                .filter(|r| !in_base(r))
+                .and_then(|r| added.iter().find(|&&(_, role)| role == r))
+                .map(|&(i, _)| i);
         }
         decision
     }

@@ -74,7 +74,11 @@ pub(crate) fn write(
     });
     if let Some(role) = decision.deciding_role {
         sink.role_name(scope, role);
-        if let Some(o) = decision.override_applied {
+        if let Some(o) = decision.added_by {
+            sink.words(" (added by override `");
+            sink.override_text(o);
+            sink.words("`)");
+        } else if let Some(o) = decision.override_applied {
             sink.words(" (by override `");
             sink.override_text(o);
             sink.words("`)");

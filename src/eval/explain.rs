@@ -90,7 +90,7 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
                 name_or_missing(target.and_then(|r| table.role_name(r)), "role")
             );
         }
-        None if x.overrides_considered > 0 => {
+        None if x.overrides_considered > 0 && x.evaluation.added.is_empty() => {
             let _ = writeln!(
                 out,
                 "override: none of the {} override(s) into {scope_name} applies",
@@ -99,7 +99,38 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
         }
         None => {}
     }
-    let effective: Vec<&str> = x.evaluation.roles.iter().map(|&r| role_name(r)).collect();
+    for o in x
+        .evaluation
+        .added
+        .iter()
+        .filter_map(|&i| policy.overrides.get(i))
+    {
+        let target = table.role_at(x.action.scope_id(), o.role);
+        let _ = writeln!(
+            out,
+            "override: `{}` at {} applies, so {} is added to the roles held in {scope_name}",
+            policy.describe_override(o),
+            o.loc.file_line(),
+            name_or_missing(target.and_then(|r| table.role_name(r)), "role")
+        );
+    }
+    let everyone = table
+        .policy
+        .scopes
+        .get_index(x.action.scope())
+        .and_then(|(_, s)| s.everyone);
+    let effective: Vec<String> = x
+        .evaluation
+        .roles
+        .iter()
+        .map(|&r| {
+            if Some(r.index()) == everyone {
+                format!("{} (holds no role here)", role_name(r))
+            } else {
+                role_name(r).to_string()
+            }
+        })
+        .collect();
     let _ = writeln!(
         out,
         "effective roles in {scope_name}: {}",
@@ -137,10 +168,10 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
             };
             let _ = writeln!(
                 out,
-                "  `{}` at {} (distance {}{via}){status}",
+                "  `{}` at {} ({}{via}){status}",
                 policy.rule_for_action(rule, x.action.index()),
                 rule.loc.file_line(),
-                c.distance
+                distance_text(c.distance)
             );
         }
         let why = why_text(account.why);
@@ -190,21 +221,33 @@ pub(super) fn why_text(why: Why) -> String {
             "deny (no matching rule's condition holds: default deny)".to_string()
         }
         Why::OnlyMatching(effect) => format!("{} (the only matching rule)", effect.as_str()),
-        Why::DenyBeatsAllow(d) => {
-            format!("deny (nearest rules are at distance {d}; at equal distance deny beats allow)")
-        }
+        Why::DenyBeatsAllow(d) => format!(
+            "deny (nearest rules are at {}; at equal distance deny beats allow)",
+            distance_text(d)
+        ),
         Why::EarliestDeclared(effect, d) => format!(
-            "{} (at distance {d} and equal effect the earliest declared rule is reported)",
-            effect.as_str()
+            "{} (at {} and equal effect the earliest declared rule is reported)",
+            effect.as_str(),
+            distance_text(d)
         ),
         Why::NearestHolding(effect, d) => format!(
-            "{} (the nearest rule whose condition holds (distance {d}))",
-            effect.as_str()
+            "{} (the nearest rule whose condition holds ({}))",
+            effect.as_str(),
+            distance_text(d)
         ),
         Why::Nearest(effect, d) => format!(
-            "{} (the nearest rule (distance {d}): a rule for a role beats one inherited from farther away)",
-            effect.as_str()
+            "{} (the nearest rule ({}): a rule for a role beats one inherited from farther away)",
+            effect.as_str(),
+            distance_text(d)
         ),
+    }
+}
+
+/// `distance 2`, or `for everyone` for a rule every role inherits from `everyone`.
+fn distance_text(d: usize) -> String {
+    match crate::resolve::shown_distance(d) {
+        Some(d) => format!("distance {d}"),
+        None => "for everyone, farther than any ancestor".to_string(),
     }
 }
 

@@ -64,7 +64,10 @@ pub fn render_json(
                 role: role_name(account.role),
                 outcome: account.why.effect().as_str(),
                 why: why_key(account.why),
-                distance: account.why.distance(),
+                distance: account
+                    .why
+                    .distance()
+                    .and_then(crate::resolve::shown_distance),
                 text: why_text(account.why),
                 candidates: account
                     .candidates
@@ -75,7 +78,7 @@ pub fn render_json(
                             rule: rule.loc.file_line(),
                             text: policy.rule_for_action(rule, x.action.index()),
                             effect: rule.effect.as_str(),
-                            distance: c.distance,
+                            distance: crate::resolve::shown_distance(c.distance),
                             path: names(&c.path),
                             status: match c.status {
                                 Status::Decides => "decides",
@@ -132,7 +135,7 @@ struct CandidateJson<'a> {
     rule: String,
     text: String,
     effect: &'static str,
-    distance: usize,
+    distance: Option<usize>,
     path: Vec<&'a str>,
     status: &'static str,
 }

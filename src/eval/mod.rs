@@ -166,7 +166,9 @@ pub struct Evaluation {
     pub source: RoleSource,
     /// The replacing override applied, by its position in the policy's overrides.
     pub override_applied: Option<usize>,
-    /// The first adding override (`also joins`) that applied, by position.
+    /// Every adding override (`also joins`) that applied, by position.
+    pub added: Vec<usize>,
+    /// The one of them that gave the deciding role, if any.
     pub added_by: Option<usize>,
     /// The rule that decided.
     pub rule: Option<RuleId>,
@@ -216,6 +218,11 @@ impl DecisionTable {
             held: self.role_ids(scope, self.held(request, scope, &request.facts).0),
             source: d.source,
             override_applied: d.override_applied,
+            added: {
+                let mut added = Vec::new();
+                self.adding_overrides(request, scope, &request.facts, |i, _| added.push(i));
+                added
+            },
             added_by: d.added_by,
             rule: d.rule.map(RuleId::at),
             deciding_role: d.deciding_role.and_then(|r| self.role_at_index(scope, r)),
@@ -392,6 +399,15 @@ impl DecisionTable {
             assigned: request.assigned(s).iter().map(|&r| role_name(r)).collect(),
             default,
             override_applied: override_info,
+            added: e
+                .added
+                .iter()
+                .filter_map(|&i| policy.overrides.get(i))
+                .map(|o| OverrideInfo {
+                    at: o.loc.file_line(),
+                    text: policy.describe_override(o),
+                })
+                .collect(),
             via,
             would_change,
         }
@@ -499,6 +515,9 @@ pub struct Answer {
     pub default: Option<String>,
     /// The override that replaced the assigned roles.
     pub override_applied: Option<OverrideInfo>,
+    /// The adding overrides (`also joins`) that added a role; written as
+    /// `"added"` only when there is one.
+    pub added: Vec<OverrideInfo>,
     /// The inheritance path from the deciding role to the role the rule names.
     pub via: Option<Vec<String>>,
     /// Facts that were missing (so false) and would change the decision if true.
@@ -521,6 +540,7 @@ impl Answer {
                 .override_applied
                 .as_ref()
                 .map(|o| (&o.at as &dyn shape::Text, &o.text as &dyn shape::Text)),
+            added: &self.added,
             via: self.via.as_ref().map(|v| v as &dyn shape::TextList),
             would_change: &self.would_change,
         }

@@ -253,9 +253,24 @@ impl DecisionTable {
             Unknown::Role(s, name) => {
                 // The scope was resolved before the name in it was looked up.
                 let (scope_name, roles) = match scope(s) {
-                    Some((n, sc)) => (n.as_str(), keys(&sc.roles)),
+                    Some((n, sc)) => (
+                        n.as_str(),
+                        sc.roles
+                            .keys()
+                            .enumerate()
+                            .filter(|&(r, _)| !sc.is_everyone(r))
+                            .map(|(_, n)| n.as_str())
+                            .collect(),
+                    ),
                     None => (crate::invariant::name_or_missing(None, "scope"), Vec::new()),
                 };
+                if name == crate::resolve::EVERYONE
+                    && scope(s).is_some_and(|(_, sc)| sc.everyone.is_some())
+                {
+                    return format!(
+                        "`everyone` is every principal of scope `{scope_name}`, not a role one holds: to ask for a principal holding no role there, leave the scope out of `principal`"
+                    );
+                }
                 suggest(name, &roles, "role", &format!("scope `{scope_name}`"))
             }
             Unknown::Kind(name) => suggest(name, &keys(&policy.kinds), "kind", "the policy"),

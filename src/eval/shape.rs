@@ -93,6 +93,8 @@ pub(crate) struct AnswerJson<'a> {
     pub default: Option<&'a dyn Text>,
     /// Where, and as written.
     pub override_applied: Option<(&'a dyn Text, &'a dyn Text)>,
+    /// The adding overrides that applied (the key is left out when none).
+    pub added: &'a [super::OverrideInfo],
     pub via: Option<&'a dyn TextList>,
     pub would_change: &'a dyn TextList,
 }
@@ -124,6 +126,20 @@ impl AnswerJson<'_> {
                 out.push(b'}');
             }
             None => out.extend_from_slice(b"null"),
+        }
+        if !self.added.is_empty() {
+            out.extend_from_slice(b",\"added\":[");
+            for (i, o) in self.added.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"at\":");
+                string(out, &o.at);
+                out.extend_from_slice(b",\"text\":");
+                string(out, &o.text);
+                out.push(b'}');
+            }
+            out.push(b']');
         }
         out.extend_from_slice(b",\"via\":");
         match self.via {

@@ -53,7 +53,7 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
                 // has the same rule, so the path is read by following it.
                 let origin = origins.get(r).copied().flatten();
                 let from = origin.map(|o| role_name(o.from));
-                let distance = origin.map(|o| o.distance);
+                let distance = origin.and_then(|o| crate::resolve::shown_distance(o.distance));
                 let through = origin.and_then(|o| o.through).map(role_name);
                 let candidates: Option<Vec<Value>> = cell.and_then(|c| c.conditional).map(|c| {
                     c.candidates

@@ -186,6 +186,12 @@ pub struct Action {
 /// than any inheritance path, so a rule naming a declared role beats it.
 pub const EVERYONE_DISTANCE: usize = usize::MAX / 4;
 
+/// A distance as shown to a person and in JSON: `None` for a rule that
+/// reaches the role through `everyone` (no inheritance path has that length).
+pub fn shown_distance(distance: usize) -> Option<usize> {
+    (distance < EVERYONE_DISTANCE).then_some(distance)
+}
+
 /// The name `everyone` stands for in rules, overrides and the table.
 pub const EVERYONE: &str = "everyone";
 

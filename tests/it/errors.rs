@@ -1048,6 +1048,7 @@ census!(fn command_variant, const COMMAND_VARIANTS: CommandError {
     History,
     PublicUrl,
     Start,
+    Pin,
 });
 
 /// The errors of the line editor, which needs the process's own terminal:
@@ -1166,6 +1167,14 @@ fn every_command_error_is_printed_by_a_command() {
             CommandError::Read {
                 path: "no/such.jsonl".into(),
                 source: enoent(),
+            },
+        ),
+        (
+            args(&["table", &ok_s, "--set", "x"]),
+            Input::Bytes(b""),
+            2,
+            CommandError::Pin {
+                error: rolecall::resolve::PinError::Format("x".to_string()),
             },
         ),
         (

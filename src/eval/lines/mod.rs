@@ -217,6 +217,17 @@ impl<'t> LineEvaluator<'t> {
             return false;
         };
         let table = self.table;
+        // An answer with added roles lists its adding overrides: the general
+        // path writes those.
+        let scope = action.scope();
+        if table
+            .policy
+            .overrides
+            .iter()
+            .any(|o| o.adds && o.scope == scope)
+        {
+            return false;
+        }
         let (t, parsed, s) = (&self.texts, &self.parsed, &mut self.scratch);
         let found = table.decide_for(parsed, action, &parsed.facts, &mut s.roles);
         let rule = found.rule.filter(|&r| r < table.policy.rules.len());
@@ -287,6 +298,7 @@ impl<'t> LineEvaluator<'t> {
         };
         let via = names(&s.path);
         AnswerJson {
+            added: &[],
             decision: found.effect,
             action: &EscapedAction(scope_name, action_name),
             roles: &names(&s.roles),
