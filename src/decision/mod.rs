@@ -367,12 +367,30 @@ impl DecisionTable {
         relevant
     }
 
+    /// What else an action of `scope` can turn on: its overrides' subjects
+    /// and conditions, and the conditions of the defaults of the scope and
+    /// of the scopes an override's subject role is held in.
     fn add_override_facts(&self, scope: usize, facts: &mut Vec<usize>) {
+        let mut scopes = vec![scope];
         for o in self.policy.overrides.iter().filter(|o| o.scope == scope) {
-            if let Subject::Fact(f) = o.subject {
-                facts.push(f);
+            match o.subject {
+                Subject::Fact(f) => facts.push(f),
+                Subject::Role { scope, .. } => scopes.push(scope),
+                Subject::Everyone => {}
             }
             if let Some(c) = &o.condition {
+                c.expr.facts(facts);
+            }
+        }
+        for (_, sc) in scopes
+            .iter()
+            .filter_map(|&s| self.policy.scopes.get_index(s))
+        {
+            let defaults = sc
+                .defaults
+                .iter()
+                .chain(sc.kind_defaults.values().flatten());
+            for c in defaults.filter_map(|d| d.condition.as_ref()) {
                 c.expr.facts(facts);
             }
         }

@@ -385,10 +385,11 @@ impl DecisionTable {
             deciding_role: e.deciding_role.map(|r| r.index()),
         };
         crate::decision::reason::write(&mut reason, &decision, request.action, &roles, &path);
+        // As `eval`'s fast path writes them: `live`, `plan=team`.
         let would_change = self
             .fact_positions_that_would_change(request, e.effect)
             .into_iter()
-            .map(|f| policy.fact_name(f))
+            .map(|f| name_or_missing(self.fact_name(FactId::at(f)), "fact").to_string())
             .collect();
         Answer {
             decision: e.effect,

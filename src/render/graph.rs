@@ -46,9 +46,26 @@ enum Node {
 }
 
 enum EdgeKind {
-    /// Override, with its condition text.
-    Joins(Option<String>),
-    Default,
+    /// Override: whether it adds the role, and its condition text.
+    Joins(bool, Option<String>),
+    /// Default role, with its condition text.
+    Default(Option<String>),
+}
+
+impl EdgeKind {
+    /// The edge's label, one line per item.
+    fn label(&self) -> Vec<String> {
+        let (head, when) = match self {
+            EdgeKind::Joins(false, when) => ("joins as", when),
+            EdgeKind::Joins(true, when) => ("also joins as", when),
+            EdgeKind::Default(when) => ("default", when),
+        };
+        let mut lines = vec![head.to_string()];
+        if let Some(when) = when {
+            lines.push(format!("when {when}"));
+        }
+        lines
+    }
 }
 
 /// What both formats draw outside the scopes' own roles and inheritance.
@@ -89,7 +106,7 @@ fn extras(policy: &Policy) -> Extras {
         x.edges.push(Edge {
             from,
             to: Node::Role(o.scope, o.role),
-            kind: EdgeKind::Joins(o.condition.as_ref().map(|c| c.text.clone())),
+            kind: EdgeKind::Joins(o.adds, o.condition.as_ref().map(|c| c.text.clone())),
         });
     }
     for (s, scope) in policy.scopes.values().enumerate() {
@@ -110,7 +127,7 @@ fn extras(policy: &Policy) -> Extras {
             x.edges.push(Edge {
                 from: Node::Anyone(s),
                 to,
-                kind: EdgeKind::Default,
+                kind: EdgeKind::Default(d.condition.as_ref().map(|c| c.text.clone())),
             });
         }
         for (&k, d) in scope
@@ -125,7 +142,7 @@ fn extras(policy: &Policy) -> Extras {
             x.edges.push(Edge {
                 from: Node::Kind(k),
                 to,
-                kind: EdgeKind::Default,
+                kind: EdgeKind::Default(d.condition.as_ref().map(|c| c.text.clone())),
             });
         }
     }
@@ -292,12 +309,10 @@ pub fn to_dot(table: &DecisionTable) -> String {
     }
     for edge in &x.edges {
         let attrs = match &edge.kind {
-            EdgeKind::Joins(None) => "style=dashed, label=\"joins as\"".to_string(),
-            EdgeKind::Joins(Some(when)) => format!(
-                "style=dashed, label={}",
-                dot_quote(&["joins as".to_string(), format!("when {when}")])
-            ),
-            EdgeKind::Default => "style=dotted, label=\"default\"".to_string(),
+            EdgeKind::Joins(..) => format!("style=dashed, label={}", dot_quote(&edge.kind.label())),
+            EdgeKind::Default(_) => {
+                format!("style=dotted, label={}", dot_quote(&edge.kind.label()))
+            }
         };
         let _ = writeln!(
             out,
@@ -426,12 +441,12 @@ pub fn to_mermaid(table: &DecisionTable) -> String {
     }
     for edge in &x.edges {
         let arrow = match &edge.kind {
-            EdgeKind::Joins(None) => "-.->|\"joins as\"|".to_string(),
-            EdgeKind::Joins(Some(when)) => format!(
-                "-.->|{}|",
-                mermaid_quote(&[format!("joins as when {when}")])
-            ),
-            EdgeKind::Default => "==>|\"default\"|".to_string(),
+            EdgeKind::Joins(..) => {
+                format!("-.->|{}|", mermaid_quote(&[edge.kind.label().join(" ")]))
+            }
+            EdgeKind::Default(_) => {
+                format!("==>|{}|", mermaid_quote(&[edge.kind.label().join(" ")]))
+            }
         };
         let _ = writeln!(
             out,

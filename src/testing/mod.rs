@@ -45,6 +45,8 @@ pub struct TestCase {
     pub action: String,
     /// Facts true for the request (the others are false).
     pub facts: Vec<String>,
+    /// Settings given, as (setting, value) (the others at their defaults).
+    pub settings: Vec<(String, String)>,
     /// The statement it comes from.
     pub loc: Loc,
 }
@@ -69,7 +71,7 @@ impl TestCase {
             kind: self.kind.clone(),
             action: self.action.clone(),
             context: self.facts.iter().map(|f| (f.clone(), true)).collect(),
-            settings: IndexMap::new(),
+            settings: self.settings.iter().cloned().collect(),
         }
     }
 }
@@ -94,8 +96,14 @@ impl fmt::Display for TestCase {
             write!(f, " {}", roles.join(", "))?;
         }
         write!(f, " -> {}", self.action)?;
-        if !self.facts.is_empty() {
-            write!(f, " with {}", self.facts.join(", "))?;
+        let with: Vec<String> = self
+            .facts
+            .iter()
+            .cloned()
+            .chain(self.settings.iter().map(|(s, v)| format!("{s}={v}")))
+            .collect();
+        if !with.is_empty() {
+            write!(f, " with {}", with.join(", "))?;
         }
         Ok(())
     }

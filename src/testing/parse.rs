@@ -30,6 +30,8 @@ enum Tok {
     /// A double-quoted string, unescaped.
     Str(String),
     Comma,
+    /// `=` between a setting and its value.
+    Eq,
     Arrow,
     Newline,
 }
@@ -61,6 +63,7 @@ fn lex(src: &Arc<SourceFile>) -> Result<Vec<Token>, Box<Diagnostic>> {
             c if c.is_whitespace() => {}
             '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
             ',' => tokens.push(token(Tok::Comma, start + 1)),
+            '=' => tokens.push(token(Tok::Eq, start + 1)),
             '-' if chars.next_if(|&(_, c)| c == '>').is_some() => {
                 tokens.push(token(Tok::Arrow, start + 2));
             }
@@ -437,22 +440,46 @@ fn parse_statement(
         }
     }
 
-    // The facts: `with a, b` (the others are false).
+    // The facts and settings: `with a, b, plan=team` (the other facts are
+    // false, the other settings at their defaults).
     let mut facts = Vec::new();
+    let mut settings = Vec::new();
     if let Some(t) = it.next() {
         match &t.tok {
             Tok::Name(w) if w == "with" => loop {
                 match it.next() {
                     Some(Token {
                         tok: Tok::Name(f), ..
-                    }) if !f.contains(['.', ':']) => facts.push(f.clone()),
+                    }) if !f.contains(['.', ':']) => {
+                        if it.peek().map(|t| &t.tok) == Some(&Tok::Eq) {
+                            let eq = it.next();
+                            match it.next() {
+                                Some(Token {
+                                    tok: Tok::Name(v), ..
+                                }) if !v.contains(['.', ':']) => {
+                                    settings.push((f.clone(), v.clone()));
+                                }
+                                other => {
+                                    let at = other.or(eq).unwrap_or(t);
+                                    return Err(err(
+                                        at,
+                                        format!("expected a value of setting `{f}` after `=`"),
+                                        "here",
+                                        "`with plan=team` gives setting plan the value team",
+                                    ));
+                                }
+                            }
+                        } else {
+                            facts.push(f.clone());
+                        }
+                    }
                     other => {
                         let at = other.unwrap_or(t);
                         return Err(err(
                             at,
-                            "expected a fact after `with`".to_string(),
+                            "expected a fact or `setting=value` after `with`".to_string(),
                             "here",
-                            "`with a, b` makes facts a and b true; the others are false",
+                            "`with a, b, plan=team` makes facts a and b true and gives setting plan the value team; the other facts are false, the other settings at their defaults",
                         ));
                     }
                 }
@@ -490,6 +517,7 @@ fn parse_statement(
             roles: roles.clone(),
             action,
             facts: facts.clone(),
+            settings: settings.clone(),
             loc: statement_loc.clone(),
         })
         .collect())
@@ -500,6 +528,7 @@ fn describe(tok: &Tok) -> String {
         Tok::Name(w) => format!("`{w}`"),
         Tok::Str(s) => format!("the string {s:?}"),
         Tok::Comma => "`,`".to_string(),
+        Tok::Eq => "`=`".to_string(),
         Tok::Arrow => "`->`".to_string(),
         Tok::Newline => "the end of the line".to_string(),
     }

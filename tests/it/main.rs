@@ -28,6 +28,7 @@ mod lines;
 mod lint;
 mod parse;
 mod policy_tests;
+mod product;
 mod reference;
 mod regressions;
 mod repl;

@@ -14,7 +14,7 @@ fn shipped_policy_tests_pass() {
     let run = cli(&["test", "policies"], "");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.stderr, "");
-    insta::assert_snapshot!(run.stdout, @"441 passed, 0 failed");
+    insta::assert_snapshot!(run.stdout, @"484 passed, 0 failed");
     // `policies/` is the default path.
     assert_eq!(cli(&["test"], "").stdout, run.stdout);
 }
@@ -27,6 +27,7 @@ fn reference_tests_cover_every_cell_and_rule() {
         ("policies/goto_webinar.policy.test", 140),
         ("policies/livestorm.policy.test", 236),
         ("policies/examples/webinar.policy.test", 9),
+        ("policies/examples/product.policy.test", 36),
     ] {
         let file = load(&root().join(test_file)).unwrap_or_else(|e| panic!("{}", render_all(&e)));
         let table = rolecall::compile_file(&file.policy_path()).unwrap();
@@ -49,10 +50,11 @@ fn reference_tests_cover_every_cell_and_rule() {
     let run = cli(&["test", "policies", "--coverage"], "");
     assert_eq!(run.code, 0);
     insta::assert_snapshot!(run.stdout, @r"
+    coverage of policies/examples/product.policy: 36/36 cells, 9/9 rules
     coverage of policies/examples/webinar.policy: 9/9 cells, 3/3 rules
     coverage of policies/goto_webinar.policy: 140/140 cells, 11/11 rules
     coverage of policies/livestorm.policy: 236/236 cells, 7/7 rules
-    441 passed, 0 failed
+    484 passed, 0 failed
     ");
 }
 

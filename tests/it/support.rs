@@ -142,3 +142,13 @@ impl ByPosition for DecisionTable {
 pub fn rule_id(table: &DecisionTable, index: usize) -> Option<rolecall::compile::RuleId> {
     table.rule_ids().nth(index)
 }
+
+/// A fresh directory for one case of `module`.
+pub fn case_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("rolecall-tests-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
