@@ -62,6 +62,7 @@ fn words(text: &str) -> Vec<&str> {
             match chars.next() {
                 Some('+') => out.push("+"),
                 Some(',') => out.push(","),
+                Some('=') => out.push("="),
                 Some(_) | None => {}
             }
             rest = chars.as_str();
@@ -178,16 +179,22 @@ fn question_candidates(words: &[&str], prefix: &str, session: &Session) -> Vec<S
     match last {
         "as" => return kinds(session),
         "in" => return policy_names(session),
+        "=" | "is" if in_facts => {
+            let setting = words.len().checked_sub(2).and_then(|i| words.get(i));
+            return setting.map_or_else(Vec::new, |s| setting_values(session, s));
+        }
         "with" | "without" | "not" => {
             let mut c = facts(session);
             if last != "not" {
                 c.insert(0, "not".to_string());
+                c.extend(settings(session));
             }
             return c;
         }
         "and" | "," if in_facts => {
             let mut c = facts(session);
             c.insert(0, "not".to_string());
+            c.extend(settings(session));
             return c;
         }
         _ => {}
@@ -282,6 +289,23 @@ fn facts(session: &Session) -> Vec<String> {
         .policies_current_first()
         .flat_map(|p| p.table.policy.facts.keys().cloned())
         .collect()
+}
+
+/// Setting names, written `name=` so the value completes next.
+fn settings(session: &Session) -> Vec<String> {
+    session
+        .policies_current_first()
+        .flat_map(|p| p.table.policy.settings.keys().map(|s| format!("{s}=")))
+        .collect()
+}
+
+/// The values of setting `name`, in the first loaded policy declaring it.
+fn setting_values(session: &Session, name: &str) -> Vec<String> {
+    session
+        .policies_current_first()
+        .find_map(|p| p.table.policy.settings.get(name))
+        .map(|s| s.values.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn kinds(session: &Session) -> Vec<String> {

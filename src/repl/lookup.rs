@@ -190,6 +190,6 @@ pub fn request(
         kind: query.kind.clone(),
         action: format!("{action_scope_name}:{action_name}"),
         context,
-        settings: IndexMap::new(),
+        settings: query.settings.iter().cloned().collect(),
     })
 }

@@ -363,7 +363,7 @@ impl Session {
         ));
         if !answer.would_change.is_empty() {
             out.push_str(&format!(
-                "  would change if true: {}\n",
+                "  would change with: {}\n",
                 answer.would_change.join(", ")
             ));
         }

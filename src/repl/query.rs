@@ -74,6 +74,8 @@ pub struct Query {
     pub action: Option<Name>,
     /// Facts given with `with` / `without`, in order.
     pub facts: Vec<(String, bool)>,
+    /// Settings given with `with NAME=VALUE` or `with NAME is VALUE`, in order.
+    pub settings: Vec<(String, String)>,
     /// `in POLICY`: which loaded policy to ask.
     pub policy: Option<String>,
 }
@@ -117,15 +119,17 @@ impl QueryError {
 }
 
 /// How a question reads, shown with syntax errors.
-pub const QUESTION_FORM: &str = "a question reads `can [ROLE + ROLE …] ACTION [with FACT, not FACT] [in POLICY]`; `:help` shows more";
+pub const QUESTION_FORM: &str = "a question reads `can [ROLE + ROLE …] ACTION [with FACT, not FACT, SETTING=VALUE] [in POLICY]`; `:help` shows more";
 
-/// A token: a word, or one of `+ , ?`.
+/// A token: a word, or one of `+ , ? =`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {
     Word(&'a str),
     Plus,
     Comma,
     Question,
+    /// Between a setting and its value.
+    Eq,
 }
 
 impl fmt::Display for Token<'_> {
@@ -135,6 +139,7 @@ impl fmt::Display for Token<'_> {
             Token::Plus => f.write_str("+"),
             Token::Comma => f.write_str(","),
             Token::Question => f.write_str("?"),
+            Token::Eq => f.write_str("="),
         }
     }
 }
@@ -156,6 +161,7 @@ fn tokenize(text: &str) -> Result<Vec<Token<'_>>, QueryError> {
             '+' => (Token::Plus, 1),
             ',' => (Token::Comma, 1),
             '?' => (Token::Question, 1),
+            '=' => (Token::Eq, 1),
             c if is_word_char(c) => {
                 let len = rest.find(|c| !is_word_char(c)).unwrap_or(rest.len());
                 (Token::Word(rest.get(..len).unwrap_or(rest)), len)
@@ -356,11 +362,24 @@ impl<'a> Parser<'a> {
                     self.at += 1;
                     fact_value = !fact_value;
                 }
-                let fact = self.name("a fact")?;
+                let fact = self.name("a fact or setting")?;
                 if fact.scope.is_some() {
                     return Err(QueryError::new(format!("`{fact}`: a fact has no scope")));
                 }
-                query.facts.push((fact.name, fact_value));
+                // `with plan=team` or `with plan is team`: a setting's value.
+                if matches!(self.peek(), Some(Token::Eq | Token::Word("is"))) {
+                    self.at += 1;
+                    if !fact_value {
+                        return Err(QueryError::new(format!(
+                            "`{}`: a setting takes a value (`with {}=VALUE`), it is not negated",
+                            fact.name, fact.name
+                        )));
+                    }
+                    let value = self.name("the setting's value")?;
+                    query.settings.push((fact.name, value.to_string()));
+                } else {
+                    query.facts.push((fact.name, fact_value));
+                }
                 match self.peek() {
                     Some(Token::Comma) | Some(Token::Word("and")) => self.at += 1,
                     _ => break,

@@ -32,7 +32,10 @@ pub enum PinError {
         help: String,
     },
     /// A value the setting does not declare.
-    #[error("setting `{setting}` has no value `{value}` (its values: {})", allowed.join(", "))]
+    #[error(
+        "setting `{setting}` has no value `{value}` (it takes {})",
+        quoted(allowed)
+    )]
     UnknownValue {
         /// The setting.
         setting: String,
@@ -60,6 +63,15 @@ pub enum PinError {
     /// The same name pinned twice.
     #[error("`{0}` is pinned twice")]
     Twice(String),
+}
+
+/// `` `a`, `b` ``, as the request errors list values.
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl PinError {

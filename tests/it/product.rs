@@ -551,7 +551,7 @@ fn set_errors_name_what_is_declared() {
         ),
         (
             "account=x",
-            "error: --set: setting `account` has no value `x` (its values: multi_user, single_user)\n",
+            "error: --set: setting `account` has no value `x` (it takes `multi_user`, `single_user`)\n",
         ),
         (
             "kind=x",

@@ -90,7 +90,7 @@ fn script_prints_one_answer_per_question_and_no_prompt() {
         "\
 DENY session:chat
   denied: no rule allows `chat` for attendee (default deny)
-  would change if true: organizer_permission
+  would change with: organizer_permission
 ALLOW session:start
   allowed: organizer matches `allow organizer to start` at policies/examples/webinar.policy:15
 "
@@ -303,6 +303,7 @@ fn parses_questions() {
                 ("g".to_string(), false),
                 ("h".to_string(), false)
             ],
+            settings: vec![],
             policy: Some("p".to_string()),
         }
     );
@@ -340,7 +341,7 @@ fn syntax_errors_say_what_was_expected() {
     assert!(error("can").starts_with("expected a role or an action after `can`;"));
     assert!(error("can r + s").starts_with("expected the action after `r + s`;"));
     assert!(error("can r b c").starts_with("unexpected `c` at the end of the question;"));
-    assert!(error("can a b with").starts_with("expected a fact;"));
+    assert!(error("can a b with").starts_with("expected a fact or setting;"));
     assert!(error("can a b with x.f").starts_with("`x.f`: a fact has no scope"));
     assert!(error("can a b in").starts_with("expected a policy name after `in`;"));
     assert!(error("can a.b.c d").starts_with("`a.b.c` is not a name"));
@@ -506,4 +507,106 @@ fn hints_show_the_only_completion() {
         "cursor not at the end"
     );
     assert_eq!(hint("", 0, &s), None);
+}
+
+/// A session on the product example (settings, kinds, everyone).
+fn product_session() -> Session {
+    let mut s = Session::new();
+    let path = super::support::root().join("policies/examples/product.policy");
+    s.load(Origin::File(path)).unwrap();
+    s
+}
+
+#[test]
+fn questions_give_settings_and_kinds() {
+    let q = |line: &str| match parse(line) {
+        Ok(Input::Ask(q)) => q,
+        other => panic!("{line}: {other:?}"),
+    };
+    let query = q(
+        "as anonymous can presenter mute with who_can_present=everyone, account is single_user, f",
+    );
+    assert_eq!(query.kind.as_deref(), Some("anonymous"));
+    assert_eq!(
+        query.settings,
+        [
+            ("who_can_present".to_string(), "everyone".to_string()),
+            ("account".to_string(), "single_user".to_string())
+        ]
+    );
+    assert_eq!(query.facts, [("f".to_string(), true)]);
+    let err = parse("can mute without who_can_present=everyone").unwrap_err();
+    assert!(err.to_string().contains("a setting takes a value"), "{err}");
+
+    let mut s = product_session();
+    let (out, _) = session_lines(
+        &mut s,
+        &[
+            "can present",
+            "can present with who_can_present=everyone",
+            "as team_member can present with who_can_present is organization",
+            "as anonymous can presenter mute with who_can_present=everyone",
+            "as anonymous can presenter mute",
+            "can present with who_can_present=nobody",
+        ],
+    );
+    let answers: Vec<&str> = out.lines().filter(|l| !l.starts_with("  ")).collect();
+    assert_eq!(
+        answers,
+        [
+            "DENY session:present",
+            "ALLOW session:present",
+            "ALLOW session:present",
+            "DENY session:mute",
+            "error: a anonymous cannot be assigned role `presenter` in scope `session` (assignable: attendee)",
+            "error: setting `who_can_present` has no value `nobody` (it takes `everyone`, `organization`, `only_me`)",
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("  would change with: who_can_present=everyone, account=single_user\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn completes_setting_names_and_values() {
+    let s = product_session();
+    let (_, after_with) = candidates(&s, "can present with ");
+    assert!(
+        after_with.contains(&"who_can_present=".to_string()),
+        "{after_with:?}"
+    );
+    assert!(
+        after_with.contains(&"account=".to_string()),
+        "{after_with:?}"
+    );
+    assert_eq!(
+        candidates(&s, "can present with who").1,
+        ["who_can_present="]
+    );
+    let line = "can present with who_can_present=";
+    assert_eq!(
+        candidates(&s, line),
+        (
+            line.len(),
+            vec![
+                "everyone".to_string(),
+                "organization".to_string(),
+                "only_me".to_string()
+            ]
+        )
+    );
+    assert_eq!(
+        candidates(&s, "can present with who_can_present is o").1,
+        ["organization", "only_me"]
+    );
+    assert_eq!(
+        candidates(&s, "can present with account=single_user, acc").1,
+        ["account="]
+    );
+    assert_eq!(
+        candidates(&s, "as ").1,
+        ["team_member", "registrant", "anonymous"]
+    );
 }
