@@ -387,6 +387,27 @@ fn many_facts_are_decided_exactly() {
     assert_eq!(ids(&report), Vec::<&str>::new());
 }
 
+/// An override's role subject is a condition variable of its own for the
+/// analyses: numbered after the facts only, it was the variable of the first
+/// kind (or setting value), so `when not kind is guest` read as "never applies".
+#[test]
+fn override_subjects_are_not_taken_for_kinds_or_settings() {
+    let scopes = "scope workspace {\n    role admin \"Admin\"\n    action configure \"Configure\"\n    allow admin to configure\n}\nscope session {\n    role host \"Host\"\n    action start \"Start\"\n    allow host to start\n}\n";
+    for (declarations, condition) in [
+        ("kind guest \"Guest\"\n", "not kind is guest"),
+        (
+            "setting plan \"Plan\" {\n    value team \"Team\"\n    value free \"Free\"\n    default free\n}\n",
+            "not plan is team",
+        ),
+    ] {
+        let text = format!(
+            "{declarations}{scopes}workspace.admin joins session as host when {condition}\n"
+        );
+        let report = lint_text("o.policy", &text);
+        assert_eq!(ids(&report), Vec::<&str>::new(), "{condition}");
+    }
+}
+
 // ---------------------------------------------------------------- command line
 
 const GOTO: &str = "policies/goto_webinar.policy";

@@ -82,8 +82,10 @@ impl Rule for OverrideChangesNothing {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let policy = cx.policy;
-        // Role subjects become variables numbered after the facts.
-        let facts = policy.facts.len();
+        // Role subjects become variables of their own, numbered after every
+        // condition variable (facts, settings' values, kinds): numbered after
+        // the facts alone, they were taken for a setting's value or a kind.
+        let subjects = policy.atoms.len();
         let applies = |o: usize, atom: Cond| {
             let ov = policy.overrides.get(o)?;
             let mut parts = vec![atom];
@@ -102,7 +104,7 @@ impl Rule for OverrideChangesNothing {
             }
             let atom = match ov.subject {
                 Subject::Fact(f) => Cond::Fact(f),
-                Subject::Role { .. } => Cond::Fact(facts + o),
+                Subject::Role { .. } => Cond::Fact(subjects + o),
             };
             let Some(mine) = applies(o, atom.clone()) else {
                 continue;
@@ -132,7 +134,7 @@ impl Rule for OverrideChangesNothing {
                     ) if scope == my_scope && inherits(cx.table, scope, my_role, role) => {
                         atom.clone()
                     }
-                    (Subject::Role { .. }, _) => Cond::Fact(facts + e),
+                    (Subject::Role { .. }, _) => Cond::Fact(subjects + e),
                 };
                 applies(*e, their_atom)
                     .and_then(|theirs| implies(&mine, &theirs))
