@@ -96,6 +96,7 @@ rule_tests! {
     override_changes_nothing => "override-changes-nothing",
     role_adds_nothing => "role-adds-nothing",
     unused_fact => "unused-fact",
+    unused_kind => "unused-kind",
     missing_label => "missing-label",
     non_snake_case => "non-snake-case",
     empty_section => "empty-section",
@@ -173,16 +174,40 @@ fn lint_docs_are_generated_from_the_rules() {
     }
 }
 
+/// The findings a shipped policy is known to have, by rule and line: real
+/// ones, reported to the policy's owner and left for them to settle.
+const KNOWN_FINDINGS: &[(&str, &str, usize)] = &[
+    // `kind team_member` is declared and nothing names it.
+    ("policies/examples/settings.policy", "unused-kind", 3),
+];
+
 #[test]
 fn reference_policies_lint_clean_with_justified_suppressions() {
-    for policy in [
-        "policies/goto_webinar.policy",
-        "policies/livestorm.policy",
-        "policies/examples/webinar.policy",
-    ] {
+    let mut policies = Vec::new();
+    for dir in ["policies", "policies/examples"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".policy") {
+                policies.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    policies.sort();
+    assert!(policies.len() >= 5, "{policies:?}");
+    for policy in &policies {
         let report = lint::lint_file(&root().join(policy)).unwrap();
+        let found: Vec<(&str, usize)> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule.id, f.loc.line()))
+            .collect();
+        let known: Vec<(&str, usize)> = KNOWN_FINDINGS
+            .iter()
+            .filter(|(p, _, _)| p == policy)
+            .map(|&(_, rule, line)| (rule, line))
+            .collect();
         assert!(
-            report.findings.is_empty(),
+            found == known,
             "{policy}:\n{}",
             rendered(&report.findings.iter().collect::<Vec<_>>())
         );

@@ -19,4 +19,5 @@ pub mod role_adds_nothing;
 pub mod role_grants_nothing;
 pub mod shadowed_rule;
 pub mod unused_fact;
+pub mod unused_kind;
 pub mod unused_suppression;
