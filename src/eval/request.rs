@@ -353,20 +353,20 @@ impl DecisionTable {
                     help: help(Unknown::Role(s, role)),
                 })?;
                 if let (Some(k), Some(kind_name)) = (kind, &request.kind) {
-                    if let Some(allowed) = sc.assignable.get(&k) {
-                        if !allowed.roles.contains(&r) {
-                            let allowed: Vec<String> = allowed
-                                .roles
-                                .iter()
-                                .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
-                                .collect();
-                            return Err(EvalError::NotAssignable {
-                                kind: kind_name.clone(),
-                                scope: scope.clone(),
-                                role: role.clone(),
-                                allowed,
-                            });
-                        }
+                    if !sc.may_assign(Some(k), r) {
+                        let allowed: Vec<String> = sc
+                            .assignable
+                            .get(&k)
+                            .into_iter()
+                            .flat_map(|a| &a.roles)
+                            .filter_map(|&i| sc.roles.get_index(i).map(|(n, _)| n.clone()))
+                            .collect();
+                        return Err(EvalError::NotAssignable {
+                            kind: kind_name.clone(),
+                            scope: scope.clone(),
+                            role: role.clone(),
+                            allowed,
+                        });
                     }
                 }
                 if !lookup

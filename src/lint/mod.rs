@@ -115,6 +115,7 @@ pub const RULES: &[&dyn Rule] = &[
     &rules::role_grants_nothing::RoleGrantsNothing,
     &rules::allow_deny_conflict::AllowDenyConflict,
     &rules::constant_condition::ConstantCondition,
+    &rules::conditional_deny_inherited::ConditionalDenyInherited,
     &rules::identical_roles::IdenticalRoles,
     &rules::shadowed_rule::ShadowedRule,
     &rules::redundant_allow::RedundantAllow,

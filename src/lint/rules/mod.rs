@@ -3,6 +3,7 @@
 
 pub mod action_never_mentioned;
 pub mod allow_deny_conflict;
+pub mod conditional_deny_inherited;
 pub mod constant_condition;
 pub mod default_not_assignable;
 pub mod deny_overrides_nothing;
