@@ -117,6 +117,7 @@ pub const RULES: &[&dyn Rule] = &[
     &rules::constant_condition::ConstantCondition,
     &rules::conditional_deny_inherited::ConditionalDenyInherited,
     &rules::identical_roles::IdenticalRoles,
+    &rules::override_demotes::OverrideDemotes,
     &rules::shadowed_rule::ShadowedRule,
     &rules::redundant_allow::RedundantAllow,
     &rules::deny_overrides_nothing::DenyOverridesNothing,

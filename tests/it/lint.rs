@@ -91,6 +91,7 @@ rule_tests! {
     constant_condition => "constant-condition",
     conditional_deny_inherited => "conditional-deny-inherited",
     identical_roles => "identical-roles",
+    override_demotes => "override-demotes",
     shadowed_rule => "shadowed-rule",
     redundant_allow => "redundant-allow",
     deny_overrides_nothing => "deny-overrides-nothing",
@@ -541,6 +542,84 @@ fn a_conditional_deny_lists_a_bounded_number_of_cells() {
     );
     assert_eq!(found[0].label, "inherited by 10 roles above");
     assert_eq!(found[0].notes.len(), 6);
+}
+
+/// Whom an override demotes: principals who can hold a higher role (by
+/// assignment or default) and be its subject, by kind; an override that is
+/// never the one applied demotes nobody.
+#[test]
+fn an_override_demotes_only_whom_it_can_apply_to() {
+    let policy = |workspace: &str, session: &str, overrides: &str| {
+        format!(
+            "kind guest \"Guest\"\nfact link \"Link\"\nscope workspace {{\n    role staff \"Staff\"\n    role admin \"Admin\" : staff\n    action read \"Read\"\n    action configure \"Configure\"\n    allow staff to read\n    allow admin to configure\n{workspace}}}\nscope session {{\n    role presenter \"Presenter\"\n    role organizer \"Organizer\" : presenter\n    action present \"Present\"\n    action start \"Start\"\n    allow presenter to present\n    allow organizer to start\n{session}}}\n{overrides}"
+        )
+    };
+    let demoting = |workspace: &str, session: &str, overrides: &str| -> Vec<String> {
+        let report = lint_text("d.policy", &policy(workspace, session, overrides));
+        of_rule(&report, "override-demotes")
+            .iter()
+            .map(|f| f.loc.text().to_string())
+            .collect()
+    };
+    let by_guests = "workspace.admin joins session as presenter when kind is guest\n";
+    // Guests may be workspace admins and session organizers.
+    assert_eq!(demoting("", "", by_guests), [by_guests.trim_end()]);
+    // Guests may not be organizers: nobody to demote.
+    assert_eq!(
+        demoting("", "    assignable guest: presenter\n", by_guests),
+        Vec::<String>::new()
+    );
+    // Guests may be organizers but not workspace admins: not its subject.
+    assert_eq!(
+        demoting("    assignable guest: staff\n", "", by_guests),
+        Vec::<String>::new()
+    );
+    // ... unless a default makes them admins.
+    assert_eq!(
+        demoting(
+            "    assignable guest: staff\n    default guest: admin\n",
+            "",
+            by_guests
+        ),
+        [by_guests.trim_end()]
+    );
+    // The second override never applies first: the first one reports.
+    assert_eq!(
+        demoting(
+            "",
+            "",
+            "link joins session as presenter\nlink joins session as presenter when kind is guest\n"
+        ),
+        ["link joins session as presenter"]
+    );
+}
+
+/// The roles and actions an override takes away are listed, bounded.
+#[test]
+fn an_override_lists_a_bounded_number_of_losses() {
+    let mut text = String::from(
+        "fact link \"Link\"\nscope s {\n    role base \"Base\"\n    action watch \"Watch\"\n    allow base to watch\n",
+    );
+    for i in 0..6 {
+        text.push_str(&format!("    role r{i} \"R\" : base\n"));
+        for j in 0..6 {
+            text.push_str(&format!("    action a{i}_{j} \"A\"\n"));
+        }
+        text.push_str(&format!(
+            "    allow r{i} to a{i}_0, a{i}_1, a{i}_2, a{i}_3, a{i}_4, a{i}_5\n"
+        ));
+    }
+    text.push_str("}\nlink joins s as base\n");
+    let report = lint_text("b.policy", &text);
+    let found = of_rule(&report, "override-demotes");
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].message.ends_with(
+            "`r3` loses `a3_0`, `a3_1`, `a3_2`, `a3_3` and 2 more; 2 more roles lose actions"
+        ),
+        "{}",
+        found[0].message
+    );
 }
 
 // ---------------------------------------------------------------- command line

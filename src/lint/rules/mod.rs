@@ -15,6 +15,7 @@ pub mod invalid_suppression;
 pub mod missing_label;
 pub mod non_snake_case;
 pub mod override_changes_nothing;
+pub mod override_demotes;
 pub mod redundant_allow;
 pub mod role_adds_nothing;
 pub mod role_grants_nothing;

@@ -38,7 +38,7 @@ scope workspace {
 scope session {
     role viewer "Viewer"
     role moderator "Moderator" : viewer
-    role organizer "Organizer" : moderator
+    role organizer "Organizer" : viewer
     action watch "Watch"
     action mute "Mute"
     action start "Start"
@@ -61,7 +61,7 @@ scope workspace {
 scope session {
     role viewer "Viewer"
     role moderator "Moderator" : viewer
-    role organizer "Organizer" : moderator
+    role organizer "Organizer" : viewer
     action watch "Watch"
     action mute "Mute"
     action start "Start"
