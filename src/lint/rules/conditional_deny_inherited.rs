@@ -138,11 +138,8 @@ impl Rule for ConditionalDenyInherited {
                     }
                 }
             }
-            if hit.is_empty() {
-                continue;
-            }
             hit.sort_unstable_keys();
-            out.push(finding(cx, id, rule, &hit));
+            out.extend(finding(cx, id, rule, &hit));
         }
     }
 }
@@ -168,9 +165,13 @@ fn finding(
     id: usize,
     rule: &crate::resolve::Rule,
     hit: &IndexMap<usize, Vec<usize>>,
-) -> Finding {
+) -> Option<Finding> {
     let policy = cx.policy;
     let s = rule.scope;
+    // Nothing reached, nothing to say.
+    let (&first, first_actions) = hit.first()?;
+    let first_action = cx.action_name(s, *first_actions.first()?);
+    let first = cx.role_name(s, first);
     let cells: Vec<String> = hit
         .iter()
         .flat_map(|(&d, actions)| {
@@ -206,11 +207,6 @@ fn finding(
         [one] => format!("inherited by `{one}`"),
         more => format!("inherited by {} roles above", more.len()),
     };
-    let (first, first_action) = hit
-        .iter()
-        .next()
-        .and_then(|(&d, actions)| Some((cx.role_name(s, d), cx.action_name(s, *actions.first()?))))
-        .unwrap_or(("ROLE", "ACTION"));
     let help = format!(
         "if the deny is meant for {} alone, give the roles above their own allow (`allow {first} to {first_action}`), or restrict the condition to principals who cannot hold them (`kind is …` for a kind their `assignable` lists leave out)",
         names(&named)
@@ -232,5 +228,5 @@ fn finding(
             format!("`{}` inherits the deny{via}", cx.role_name(s, d)),
         );
     }
-    f
+    Some(f)
 }
