@@ -1,4 +1,4 @@
-//! `rolecall test [PATH...] [--coverage] [--verbose]`
+//! `rolecall test [PATH...] [--coverage] [--verbose] [--format text|json]`
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -26,11 +26,53 @@ pub struct Args {
     /// that no test exercised.
     #[arg(long)]
     coverage: bool,
-    /// Print every test, not only the failures.
+    /// Print every test, not only the failures (text output only).
     #[arg(short, long)]
     verbose: bool,
+    /// Output format: `text` for people, `json` for tools (one document:
+    /// the counts, the failures, and with `--coverage` each policy's report).
+    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    format: TestFormat,
     #[command(flatten)]
     policy: PolicyArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TestFormat {
+    Text,
+    Json,
+}
+
+/// A failure: where, the test (none for a file or policy that failed as a
+/// whole), and why, line by line.
+struct Failure {
+    at: String,
+    test: Option<String>,
+    why: Vec<String>,
+}
+
+impl Failure {
+    fn text(&self) -> String {
+        let mut text = format!("FAIL {}", self.at);
+        match &self.test {
+            Some(test) => {
+                text.push_str(&format!(": {test}"));
+                for line in &self.why {
+                    text.push_str(&format!("\n  {line}"));
+                }
+            }
+            None => {
+                for line in &self.why {
+                    text.push_str(&format!(": {line}"));
+                }
+            }
+        }
+        text
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({"at": self.at, "test": self.test, "why": self.why})
+    }
 }
 
 struct PolicyRun {
@@ -60,20 +102,34 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     }
 
     let mut policies: IndexMap<PathBuf, PolicyRun> = IndexMap::new();
-    let (mut passed, mut failed) = (0usize, 0usize);
+    let json = args.format == TestFormat::Json;
+    let mut passed = 0usize;
+    let mut failures: Vec<Failure> = Vec::new();
+    // Text is written as it comes; JSON is one document at the end.
+    let mut fail = |io: &mut Io<'_>, failure: Failure| {
+        if !json {
+            let _ = writeln!(io.stdout, "{}", failure.text());
+        }
+        failures.push(failure);
+    };
     for file in &files {
         let test_file = match load(file) {
             Ok(t) => t,
             Err(diagnostics) => {
                 io.diagnostics(&diagnostics);
-                let _ = writeln!(
-                    io.stdout,
-                    "FAIL {}: not a valid test file ({} error{})",
-                    file.display(),
+                let why = format!(
+                    "not a valid test file ({} error{})",
                     diagnostics.len(),
                     if diagnostics.len() == 1 { "" } else { "s" }
                 );
-                failed += 1;
+                fail(
+                    io,
+                    Failure {
+                        at: file.display().to_string(),
+                        test: None,
+                        why: vec![why],
+                    },
+                );
                 continue;
             }
         };
@@ -111,13 +167,15 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             }
         });
         let Some(table) = &run.table else {
-            let _ = writeln!(
-                io.stdout,
-                "FAIL {}: policy {} cannot be compiled",
-                test_file.policy_loc.file_line(),
-                run.name
+            let why = format!("policy {} cannot be compiled", run.name);
+            fail(
+                io,
+                Failure {
+                    at: test_file.policy_loc.file_line(),
+                    test: None,
+                    why: vec![why],
+                },
             );
-            failed += 1;
             continue;
         };
         for case in &test_file.cases {
@@ -125,28 +183,51 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
             let at = case.loc.file_line();
             if result.passed {
                 passed += 1;
-                if args.verbose {
+                if args.verbose && !json {
                     let _ = writeln!(io.stdout, "ok   {at}: {case}");
                 }
             } else {
-                failed += 1;
-                let _ = writeln!(
-                    io.stdout,
-                    "FAIL {at}: {case}\n{}",
-                    result.explain_failure(case)
+                let why = result.explain_failure(case);
+                fail(
+                    io,
+                    Failure {
+                        at,
+                        test: Some(case.to_string()),
+                        why: why.lines().map(|l| l.trim_start().to_string()).collect(),
+                    },
                 );
             }
         }
     }
 
-    if args.coverage {
-        for run in policies.values() {
-            if let (Some(table), Some(coverage)) = (&run.table, &run.coverage) {
-                let _ = write!(io.stdout, "{}", coverage.report(table, &run.name));
-            }
+    let failed = failures.len();
+    let reports = policies
+        .values()
+        .filter(|_| args.coverage)
+        .filter_map(|run| Some((run.table.as_ref()?, run.coverage.as_ref()?, &run.name)));
+    if json {
+        let mut document = serde_json::Map::new();
+        document.insert("passed".into(), passed.into());
+        document.insert("failed".into(), failed.into());
+        document.insert(
+            "failures".into(),
+            failures.iter().map(Failure::json).collect(),
+        );
+        if args.coverage {
+            let coverage = reports
+                .map(|(table, coverage, name)| coverage.report_json(table, name))
+                .collect();
+            document.insert("coverage".into(), coverage);
         }
+        let document = serde_json::Value::Object(document);
+        // A `Value`'s alternate Display is its pretty JSON, with no error to lose.
+        let _ = writeln!(io.stdout, "{document:#}");
+    } else {
+        for (table, coverage, name) in reports {
+            let _ = write!(io.stdout, "{}", coverage.report(table, name));
+        }
+        let _ = writeln!(io.stdout, "{passed} passed, {failed} failed");
     }
-    let _ = writeln!(io.stdout, "{passed} passed, {failed} failed");
     if failed == 0 { OK } else { FAILURE }
 }
 

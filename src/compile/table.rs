@@ -563,7 +563,7 @@ impl DecisionTable {
     }
 
     /// The cell of (scope, action, role), by positions.
-    pub(crate) fn cell_at(&self, scope: usize, action: usize, role: usize) -> Option<Cell<'_>> {
+    pub fn cell_at(&self, scope: usize, action: usize, role: usize) -> Option<Cell<'_>> {
         let a = self.action_at_index(scope, action)?;
         let r = self.role_at_index(scope, role)?;
         let word = self.word(a, r);

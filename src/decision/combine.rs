@@ -134,14 +134,35 @@ pub(crate) fn pass(
     }
 }
 
+/// What a hypothetical [`row`] leaves out of the policy, for lint's what-ifs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Omit {
+    /// Nothing: the row the table was compiled with.
+    Nothing,
+    /// One (rule, named role) pair: the rule as if it did not name the role.
+    Pair(usize, usize),
+    /// A whole rule.
+    Rule(usize),
+}
+
+impl Omit {
+    fn leaves_out(self, rule: usize, role: usize) -> bool {
+        match self {
+            Omit::Nothing => false,
+            Omit::Pair(r, named) => r == rule && named == role,
+            Omit::Rule(r) => r == rule,
+        }
+    }
+}
+
 /// Every role's uncut candidates for one action of a scope, by role: the
-/// [`pass`] the table was compiled with, uncut; `without` leaves out one
-/// (rule, named role) pair, for the what-ifs of lint.
+/// [`pass`] the table was compiled with, uncut, with what `omit` says left
+/// out of the policy.
 pub(crate) fn row(
     table: &DecisionTable,
     scope: usize,
     action: usize,
-    without: Option<(usize, usize)>,
+    omit: Omit,
 ) -> Vec<Vec<Candidate>> {
     let policy = &table.policy;
     let Some((_, sc)) = policy.scopes.get_index(scope) else {
@@ -156,7 +177,7 @@ pub(crate) fn row(
                 .rules
                 .get(id)
                 .is_some_and(|rule| rule.actions.contains(&action));
-            if names_action && without != Some((id, r)) {
+            if names_action && !omit.leaves_out(id, r) {
                 own.push((r, id));
             }
         }

@@ -192,7 +192,7 @@ impl DecisionTable {
             })
             .collect();
         // Every effective role is of the action's scope: one row serves them all.
-        let row = combine::row(self, s, request.action.index(), None);
+        let row = combine::row(self, s, request.action.index(), combine::Omit::Nothing);
         let roles = e
             .roles
             .iter()

@@ -9,7 +9,20 @@
 //! are never checked against `assignable`) gives `r`. A principal of no kind
 //! may hold every role, and everyone holds the `everyone` column.
 
-use crate::resolve::{Policy, Scope};
+use crate::resolve::{DefaultRole, Policy, Scope};
+
+/// The defaults that can apply to an unassigned principal of kind `k`: the
+/// kind's own, then the plain ones unless one of its own always applies.
+pub(crate) fn defaults_reaching(scope: &Scope, k: usize) -> impl Iterator<Item = &DefaultRole> {
+    let own = scope
+        .kind_defaults
+        .get(&k)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let plain_reaches = scope.fallback_default(Some(k)).is_none();
+    own.iter()
+        .chain(scope.defaults.iter().filter(move |_| plain_reaches))
+}
 
 /// For each role of `scope` (index `s`), the kinds that may hold it.
 pub(crate) fn kinds_that_may_hold(policy: &Policy, s: usize, scope: &Scope) -> Vec<Vec<bool>> {
@@ -32,17 +45,7 @@ pub(crate) fn kinds_that_may_hold(policy: &Policy, s: usize, scope: &Scope) -> V
             None => (0..scope.roles.len()).for_each(|r| give(r, Some(k))),
             Some(roles) => roles.into_iter().for_each(|r| give(r, Some(k))),
         }
-        // The plain defaults reach `k` unless one of its own always applies.
-        let own = scope
-            .kind_defaults
-            .get(&k)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let plain_reaches = scope.fallback_default(Some(k)).is_none();
-        let reaching = own
-            .iter()
-            .chain(scope.defaults.iter().filter(|_| plain_reaches));
-        for d in reaching {
+        for d in defaults_reaching(scope, k) {
             if let Some(r) = d.role {
                 give(r, Some(k));
             }

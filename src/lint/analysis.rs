@@ -3,7 +3,8 @@
 
 use crate::bdd::{Bdd, Ref, order_of};
 use crate::compile::{CellDecision, DecisionTable};
-use crate::resolve::Cond;
+use crate::decision::combine::Omit;
+use crate::resolve::{Cond, Policy, Subject, Var};
 
 /// The decision diagrams of some conditions over one policy's facts, in one
 /// manager; `None` past its budget ([`crate::bdd::MAX_BDD_STEPS`]).
@@ -120,7 +121,18 @@ pub use crate::decision::combine::{Candidate, deciding};
 /// rule tries them (distance, deny first, declaration), uncut: the decision
 /// core's `combine::row`, the pass the table was compiled with.
 pub fn candidate_row(table: &DecisionTable, scope: usize, action: usize) -> Vec<Vec<Candidate>> {
-    crate::decision::combine::row(table, scope, action, None)
+    crate::decision::combine::row(table, scope, action, Omit::Nothing)
+}
+
+/// Every role's candidates for one action as if rule `rule` were not
+/// written: the core's `combine::row` with the rule left out.
+pub fn candidate_row_without(
+    table: &DecisionTable,
+    scope: usize,
+    action: usize,
+    rule: usize,
+) -> Vec<Vec<Candidate>> {
+    crate::decision::combine::row(table, scope, action, Omit::Rule(rule))
 }
 
 /// When the cell allows, from its candidates (the core's fold).
@@ -185,7 +197,7 @@ pub fn remove_pair(
     let mut unchanged = true;
     let mut then = Vec::new();
     // The role's row recomputed once without the pair, not once per descendant.
-    let row = crate::decision::combine::row(table, scope, action, Some((rule, role)));
+    let row = crate::decision::combine::row(table, scope, action, Omit::Pair(rule, role));
     for d in descendants(table, scope, role) {
         // The row has every role of the scope; a missing one counts as a change.
         let Some(list) = row.get(d).cloned().map(deciding) else {
@@ -237,4 +249,204 @@ pub fn names<S: AsRef<str>>(items: &[S]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+// ------------------------------------------------------- overrides
+
+/// Whether an override can be the one applied into its scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideReach {
+    /// It is the first applying override for some request (or that is unknown).
+    Applies,
+    /// Its subject and its condition can never both hold.
+    Never,
+    /// This earlier override into the same scope applies whenever it would.
+    After(usize),
+}
+
+/// Whether override `o` can be the first applying override into its scope,
+/// decided on its subject and condition and the earlier overrides': the
+/// first applying override wins.
+pub fn override_reach(table: &DecisionTable, o: usize) -> OverrideReach {
+    let policy = &table.policy;
+    let Some(ov) = policy.overrides.get(o) else {
+        return OverrideReach::Applies;
+    };
+    // Role subjects become variables of their own, numbered after every
+    // condition variable (facts, settings' values, kinds): numbered after the
+    // facts alone, they were taken for a setting's value or a kind.
+    let subjects = policy.atoms.len();
+    let applies = |o: usize, atom: Cond| {
+        let ov = policy.overrides.get(o)?;
+        let mut parts = vec![atom];
+        if let Some(c) = &ov.condition {
+            parts.push(c.expr.clone());
+        }
+        Some(Cond::And(parts))
+    };
+    let atom = match ov.subject {
+        Subject::Fact(f) => Cond::Fact(f),
+        Subject::Everyone => Cond::Const(true),
+        Subject::Role { .. } => Cond::Fact(subjects + o),
+    };
+    let Some(mine) = applies(o, atom.clone()) else {
+        return OverrideReach::Applies;
+    };
+    if truth(&mine) == Truth::Always(false) {
+        return OverrideReach::Never;
+    }
+    if ov.adds {
+        return OverrideReach::Applies; // every adding override that applies adds
+    }
+    let earlier = policy.overrides.iter().enumerate().take(o).find(|(e, eo)| {
+        if eo.scope != ov.scope || eo.adds {
+            return false;
+        }
+        let their_atom = match (eo.subject, ov.subject) {
+            (Subject::Fact(f), _) => Cond::Fact(f),
+            (Subject::Everyone, _) => Cond::Const(true),
+            (
+                Subject::Role { scope, role },
+                Subject::Role {
+                    scope: my_scope,
+                    role: my_role,
+                },
+            ) if scope == my_scope && inherits(table, scope, my_role, role) => atom.clone(),
+            (Subject::Role { .. }, _) => Cond::Fact(subjects + e),
+        };
+        applies(*e, their_atom)
+            .and_then(|theirs| implies(&mine, &theirs))
+            .unwrap_or(false)
+    });
+    match earlier {
+        Some((e, _)) => OverrideReach::After(e),
+        None => OverrideReach::Applies,
+    }
+}
+
+// ------------------------------------------------------- requests and holders
+
+/// What is known of the principal's kind in a question about requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindOf {
+    /// Any kind, or none.
+    Any,
+    /// The request gives no kind.
+    None,
+    /// The request gives this kind.
+    Kind(usize),
+}
+
+impl KindOf {
+    /// No kind, then each kind of the policy in declaration order.
+    pub fn each(policy: &Policy) -> impl Iterator<Item = KindOf> {
+        std::iter::once(KindOf::None).chain((0..policy.kinds.len()).map(KindOf::Kind))
+    }
+
+    fn index(self) -> Option<usize> {
+        match self {
+            KindOf::Kind(k) => Some(k),
+            KindOf::Any | KindOf::None => None,
+        }
+    }
+}
+
+/// What a request can say of the variables `conds` read: the diagrams read
+/// every variable as free, but a setting has one value (at most one of its
+/// variables is true), a principal at most one kind, and `kind` pins it.
+fn request_constraint(policy: &Policy, conds: &[&Cond], kind: KindOf) -> Cond {
+    let mut read = Vec::new();
+    for c in conds {
+        c.facts(&mut read);
+    }
+    let mut parts = Vec::new();
+    let mut at_most_one = |vars: &[usize]| {
+        for (i, &a) in vars.iter().enumerate() {
+            for &b in vars.get(i + 1..).unwrap_or_default() {
+                parts.push(Cond::Not(Box::new(Cond::And(vec![
+                    Cond::Fact(a),
+                    Cond::Fact(b),
+                ]))));
+            }
+        }
+    };
+    for s in 0..policy.settings.len() {
+        let values: Vec<usize> = policy
+            .setting_atoms(s)
+            .filter(|a| read.contains(a))
+            .collect();
+        at_most_one(&values);
+    }
+    let kinds: Vec<(usize, usize)> = read
+        .iter()
+        .filter_map(|&a| match policy.atoms.get(a).map(|x| x.var) {
+            Some(Var::Kind(k)) => Some((k, a)),
+            _ => None,
+        })
+        .collect();
+    match kind {
+        KindOf::Any => at_most_one(&kinds.iter().map(|&(_, a)| a).collect::<Vec<_>>()),
+        KindOf::None | KindOf::Kind(_) => {
+            for &(k, a) in &kinds {
+                let is = Cond::Fact(a);
+                parts.push(if Some(k) == kind.index() {
+                    is
+                } else {
+                    Cond::Not(Box::new(is))
+                });
+            }
+        }
+    }
+    Cond::And(parts)
+}
+
+/// Whether `c` holds for every request whose principal is `kind`; `None`
+/// when unknown (too large to decide).
+pub fn always_for(policy: &Policy, c: &Cond, kind: KindOf) -> Option<bool> {
+    implies(&request_constraint(policy, &[c], kind), c)
+}
+
+/// Whether `c` holds for some request whose principal is `kind`; `None`
+/// when unknown.
+pub fn possible_for(policy: &Policy, c: &Cond, kind: KindOf) -> Option<bool> {
+    let both = Cond::And(vec![request_constraint(policy, &[c], kind), c.clone()]);
+    implies(&both, &Cond::Const(false)).map(|never| !never)
+}
+
+/// Whether `c` reads the principal's kind.
+pub fn reads_kind(policy: &Policy, c: &Cond) -> bool {
+    let mut read = Vec::new();
+    c.facts(&mut read);
+    read.iter()
+        .any(|&a| matches!(policy.atoms.get(a).map(|x| x.var), Some(Var::Kind(_))))
+}
+
+/// Whether a principal of `kind` can hold `role` of `scope` before
+/// overrides: assigned it (a request giving no kind is not checked, a kind
+/// may be assigned what its `assignable` list allows), or by the default the
+/// core gives such a principal when nothing is assigned.
+pub fn can_hold(table: &DecisionTable, scope: usize, role: usize, kind: KindOf) -> bool {
+    let Some((_, sc)) = table.policy.scopes.get_index(scope) else {
+        return false;
+    };
+    match kind {
+        // A request giving no kind may assign any role.
+        KindOf::Any | KindOf::None => true,
+        KindOf::Kind(k) => {
+            sc.may_assign(Some(k), role)
+                || crate::decision::holders::defaults_reaching(sc, k).any(|d| d.role == Some(role))
+        }
+    }
+}
+
+/// Whether the cell of `role` can decide for a principal of `kind`: the
+/// role can be held ([`can_hold`]) or an override into the scope gives it
+/// (to anyone, as far as this says).
+pub fn can_act_as(table: &DecisionTable, scope: usize, role: usize, kind: KindOf) -> bool {
+    can_hold(table, scope, role, kind)
+        || table
+            .policy
+            .overrides
+            .iter()
+            .any(|o| o.scope == scope && o.role == role)
 }

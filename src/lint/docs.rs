@@ -6,7 +6,8 @@ use super::RULES;
 
 const INTRO: &str = r#"`rolecall lint` checks a policy that is valid (it resolves and compiles) for the mistakes
 that still make it wrong: rules that never decide anything, allows and denies settled only by the
-tie-break, roles granted nothing, defaults nobody may be assigned.
+tie-break, roles granted nothing, defaults nobody may be assigned, conditional denies and overrides
+that reach roles above the ones they name.
 
 ```sh
 rolecall lint policies/livestorm.policy                   # miette diagnostics; exit 1 on an error-level finding

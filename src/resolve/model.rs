@@ -433,6 +433,14 @@ impl Scope {
             .unwrap_or_default()
     }
 
+    /// Whether a principal of kind `kind` may be assigned role `r` here by
+    /// some request: a request giving no kind is not checked (`None`), and a
+    /// kind without a list that always applies may be assigned any role.
+    pub fn may_assign(&self, kind: Option<usize>, r: usize) -> bool {
+        kind.and_then(|k| self.assignable_ever(k))
+            .is_none_or(|roles| roles.contains(&r))
+    }
+
     /// The name of role `r`; resolve made every index, so a missing one is
     /// a broken invariant (`invariant::name_or_missing`), not an empty name.
     pub fn role_name(&self, r: usize) -> String {

@@ -16,7 +16,7 @@ pub use parse::parse;
 
 use crate::compile::DecisionTable;
 use crate::diagnostic::{Diagnostic, Level};
-use crate::eval::{Answer, EvalError, Evaluation, Request};
+use crate::eval::{Answer, EvalError, Evaluation, Request, ResolvedRequest};
 use crate::resolve::rule_summary;
 use crate::source::{Loc, SourceFile};
 use crate::syntax::ast::Effect;
@@ -177,6 +177,7 @@ pub fn run_case(
         let evaluation = table.evaluate_resolved(&resolved);
         if let Some(c) = coverage {
             c.record(&evaluation, resolved.action.index());
+            c.record_facts(&resolved);
         }
         table.answer(&resolved, &evaluation)
     });
@@ -224,11 +225,13 @@ impl CaseResult {
     }
 }
 
-/// Which cells and rules a set of cases exercised, for one policy.
+/// Which cells, rules and facts a set of cases exercised, for one policy.
 ///
 /// A case exercises, in the action's scope: when allowed, the cell of the
 /// role that allowed it; when denied, the cell of every effective role (each
-/// was consulted and denied). It exercises the rule that decided it, if any.
+/// was consulted and denied). It exercises the rule that decided it, if any,
+/// and gives the facts its request gives. A case expecting an error (or
+/// whose request cannot be evaluated) exercises nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
     /// Per scope, per action × role (row-major), whether exercised.
@@ -237,6 +240,8 @@ pub struct Coverage {
     roles: Vec<usize>,
     /// Per rule, whether it decided a tested request.
     rules: Vec<bool>,
+    /// Per fact, whether a tested request gave it.
+    facts: Vec<bool>,
 }
 
 impl Coverage {
@@ -250,6 +255,18 @@ impl Coverage {
                 .collect(),
             roles: scopes.map(|s| s.roles.len()).collect(),
             rules: vec![false; table.policy.rules.len()],
+            facts: vec![false; table.policy.facts.len()],
+        }
+    }
+
+    /// Records the facts an evaluated request gave. Without them a test
+    /// file can exercise every cell and rule and still never ask what the
+    /// policy decides when a fact holds (a deny `when` it never applied).
+    pub fn record_facts(&mut self, request: &ResolvedRequest) {
+        for &f in &request.given {
+            if let Some(given) = self.facts.get_mut(f) {
+                *given = true;
+            }
         }
     }
 
@@ -284,6 +301,9 @@ impl Coverage {
         for (m, t) in self.rules.iter_mut().zip(&other.rules) {
             *m |= *t;
         }
+        for (m, t) in self.facts.iter_mut().zip(&other.facts) {
+            *m |= *t;
+        }
     }
 
     /// (cells exercised, cells in all).
@@ -295,6 +315,18 @@ impl Coverage {
     /// (rules that decided a tested request, rules in all).
     pub fn rule_count(&self) -> (usize, usize) {
         (self.rules.iter().filter(|r| **r).count(), self.rules.len())
+    }
+
+    /// (facts a tested request gave, facts in all).
+    pub fn fact_count(&self) -> (usize, usize) {
+        (self.facts.iter().filter(|f| **f).count(), self.facts.len())
+    }
+
+    /// Facts no tested request gave, by index, in declaration order.
+    pub fn facts_never_given(&self) -> Vec<usize> {
+        (0..self.facts.len())
+            .filter(|&f| self.facts.get(f) == Some(&false))
+            .collect()
     }
 
     /// Cells no case exercised, as (scope, action, role) indexes in table order.
@@ -324,8 +356,10 @@ impl Coverage {
         let policy = &table.policy;
         let (cells, all_cells) = self.cell_count();
         let (rules, all_rules) = self.rule_count();
-        let mut out =
-            format!("coverage of {name}: {cells}/{all_cells} cells, {rules}/{all_rules} rules\n");
+        let (facts, all_facts) = self.fact_count();
+        let mut out = format!(
+            "coverage of {name}: {cells}/{all_cells} cells, {rules}/{all_rules} rules, {facts}/{all_facts} facts\n"
+        );
         let uncovered = self.uncovered_cells();
         if !uncovered.is_empty() {
             out.push_str("  cells no test exercised:\n");
@@ -363,6 +397,60 @@ impl Coverage {
                 }
             }
         }
+        let never = self.facts_never_given();
+        if !never.is_empty() {
+            out.push_str("  facts no test gives:\n");
+            for f in never {
+                if let Some((name, fact)) = policy.facts.get_index(f) {
+                    out.push_str(&format!("    {}: {name}\n", fact.loc.file_line()));
+                }
+            }
+        }
         out
+    }
+
+    /// The same report as one JSON object (`rolecall test --format json`):
+    /// `{"policy", "cells": {"exercised", "total", "not_exercised": [{"scope",
+    /// "action", "role"}]}, "rules": {"exercised", "total", "not_exercised":
+    /// [{"at", "rule"}]}, "facts": {"given", "total", "never_given": [{"fact",
+    /// "at"}]}}`, lists in declaration order.
+    pub fn report_json(&self, table: &DecisionTable, name: &str) -> serde_json::Value {
+        use serde_json::json;
+        let policy = &table.policy;
+        let (cells, all_cells) = self.cell_count();
+        let (rules, all_rules) = self.rule_count();
+        let (facts, all_facts) = self.fact_count();
+        let uncovered: Vec<serde_json::Value> = self
+            .uncovered_cells()
+            .into_iter()
+            .map(|(s, a, r)| {
+                let (scope, action) = match policy.scopes.get_index(s) {
+                    Some((sn, sc)) => (sn.clone(), sc.action_name(a)),
+                    None => (
+                        crate::invariant::name_or_missing(None, "scope").to_string(),
+                        crate::invariant::name_or_missing(None, "action").to_string(),
+                    ),
+                };
+                json!({"scope": scope, "action": action, "role": crate::canon::role_name(policy, s, r)})
+            })
+            .collect();
+        let unused: Vec<serde_json::Value> = self
+            .unused_rules()
+            .into_iter()
+            .filter_map(|r| policy.rules.get(r))
+            .map(|rule| json!({"at": rule.loc.file_line(), "rule": rule_summary(rule)}))
+            .collect();
+        let never: Vec<serde_json::Value> = self
+            .facts_never_given()
+            .into_iter()
+            .filter_map(|f| policy.facts.get_index(f))
+            .map(|(name, fact)| json!({"fact": name, "at": fact.loc.file_line()}))
+            .collect();
+        json!({
+            "policy": name,
+            "cells": {"exercised": cells, "total": all_cells, "not_exercised": uncovered},
+            "rules": {"exercised": rules, "total": all_rules, "not_exercised": unused},
+            "facts": {"given": facts, "total": all_facts, "never_given": never},
+        })
     }
 }

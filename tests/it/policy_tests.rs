@@ -14,7 +14,7 @@ fn shipped_policy_tests_pass() {
     let run = cli(&["test", "policies"], "");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.stderr, "");
-    insta::assert_snapshot!(run.stdout, @"484 passed, 0 failed");
+    insta::assert_snapshot!(run.stdout, @"487 passed, 0 failed");
     // `policies/` is the default path.
     assert_eq!(cli(&["test"], "").stdout, run.stdout);
 }
@@ -27,7 +27,7 @@ fn reference_tests_cover_every_cell_and_rule() {
         ("policies/goto_webinar.policy.test", 140),
         ("policies/livestorm.policy.test", 236),
         ("policies/examples/webinar.policy.test", 9),
-        ("policies/examples/product.policy.test", 36),
+        ("policies/examples/product.policy.test", 39),
     ] {
         let file = load(&root().join(test_file)).unwrap_or_else(|e| panic!("{}", render_all(&e)));
         let table = rolecall::compile_file(&file.policy_path()).unwrap();
@@ -43,6 +43,11 @@ fn reference_tests_cover_every_cell_and_rule() {
         assert_eq!(coverage.cell_count(), (cells, cells), "{test_file}");
         assert_eq!(coverage.uncovered_cells(), vec![], "{test_file}");
         assert_eq!(coverage.unused_rules(), Vec::<usize>::new(), "{test_file}");
+        assert_eq!(
+            coverage.facts_never_given(),
+            Vec::<usize>::new(),
+            "{test_file}"
+        );
         let (used, rules) = coverage.rule_count();
         assert_eq!(used, rules);
         assert_eq!(rules, table.policy().rules.len());
@@ -50,11 +55,11 @@ fn reference_tests_cover_every_cell_and_rule() {
     let run = cli(&["test", "policies", "--coverage"], "");
     assert_eq!(run.code, 0);
     insta::assert_snapshot!(run.stdout, @r"
-    coverage of policies/examples/product.policy: 36/36 cells, 9/9 rules
-    coverage of policies/examples/webinar.policy: 9/9 cells, 3/3 rules
-    coverage of policies/goto_webinar.policy: 140/140 cells, 11/11 rules
-    coverage of policies/livestorm.policy: 236/236 cells, 7/7 rules
-    484 passed, 0 failed
+    coverage of policies/examples/product.policy: 39/39 cells, 11/11 rules, 0/0 facts
+    coverage of policies/examples/webinar.policy: 9/9 cells, 3/3 rules, 1/1 facts
+    coverage of policies/goto_webinar.policy: 140/140 cells, 11/11 rules, 4/4 facts
+    coverage of policies/livestorm.policy: 236/236 cells, 7/7 rules, 1/1 facts
+    487 passed, 0 failed
     ");
 }
 
@@ -82,6 +87,127 @@ fn coverage_lists_cells_and_rules_no_test_exercised() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     insta::assert_snapshot!(run.stdout);
+}
+
+/// Every cell and rule exercised, and two facts never given: one read by a
+/// condition that another fact satisfies in every test, one that triggers an
+/// override. A request that cannot be evaluated gives nothing.
+#[test]
+fn coverage_lists_facts_no_test_gives() {
+    let file = "tests/fixtures/testing/facts.policy.test";
+    let run = cli(&["test", "--coverage", file], "");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    insta::assert_snapshot!(run.stdout, @r"
+    coverage of tests/fixtures/testing/facts.policy: 4/4 cells, 2/2 rules, 1/3 facts
+      facts no test gives:
+        tests/fixtures/testing/facts.policy:4: organizer_permission
+        tests/fixtures/testing/facts.policy:5: event_owner
+    5 passed, 0 failed
+    ");
+
+    let loaded = load(&root().join(file)).unwrap_or_else(|e| panic!("{}", render_all(&e)));
+    let table = rolecall::compile_file(&loaded.policy_path()).unwrap();
+    let mut coverage = Coverage::new(&table);
+    for case in &loaded.cases {
+        assert!(run_case(&table, case, Some(&mut coverage)).passed, "{case}");
+    }
+    assert_eq!(coverage.fact_count(), (1, 3));
+    assert_eq!(coverage.facts_never_given(), [1, 2]);
+    // Merging another run adds what it gave.
+    let mut other = Coverage::new(&table);
+    let case = parse(&SourceFile::new(
+        "more.policy.test",
+        "policy \"facts.policy\"\nallow session.attendee -> session:chat with organizer_permission\n",
+    ))
+    .unwrap();
+    assert!(run_case(&table, &case.cases[0], Some(&mut other)).passed);
+    coverage.merge(&other);
+    assert_eq!(coverage.facts_never_given(), [2]);
+}
+
+/// `--format json`: one document with the counts, the failures (a file
+/// that fails as a whole has no test) and, with `--coverage`, each policy's
+/// report, the same as the text's.
+#[test]
+fn test_results_and_coverage_as_json() {
+    let args = [
+        "test",
+        "--coverage",
+        "--format",
+        "json",
+        "tests/fixtures/testing/facts.policy.test",
+        "tests/fixtures/testing/failing.policy.test",
+        "tests/fixtures/testing/broken.policy.test",
+    ];
+    let run = cli(&args, "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["passed", "failed", "failures", "coverage"]);
+    let text = cli(&["test", "--coverage", args[4], args[5], args[6]], "");
+    assert!(
+        text.stdout.ends_with(&format!(
+            "\n{} passed, {} failed\n",
+            doc["passed"], doc["failed"]
+        )),
+        "{}",
+        text.stdout
+    );
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len() as u64, doc["failed"].as_u64().unwrap());
+    assert_eq!(
+        failures[2],
+        serde_json::json!({
+            "at": "tests/fixtures/testing/failing.policy.test:5",
+            "test": "deny session.panelist -> session:present",
+            "why": [
+                "expected deny, got allow by the rule at tests/fixtures/testing/webinar.policy:15",
+                "allowed: panelist matches `allow panelist to present, …` at tests/fixtures/testing/webinar.policy:15"
+            ]
+        })
+    );
+    assert_eq!(
+        failures.last().unwrap(),
+        &serde_json::json!({
+            "at": "tests/fixtures/testing/broken.policy.test",
+            "test": null,
+            "why": ["not a valid test file (5 errors)"]
+        })
+    );
+    let coverage = doc["coverage"].as_array().unwrap();
+    assert_eq!(coverage.len(), 2);
+    assert_eq!(
+        coverage[0]["facts"],
+        serde_json::json!({
+            "given": 1,
+            "total": 3,
+            "never_given": [
+                {"fact": "organizer_permission", "at": "tests/fixtures/testing/facts.policy:4"},
+                {"fact": "event_owner", "at": "tests/fixtures/testing/facts.policy:5"}
+            ]
+        })
+    );
+    let webinar = &coverage[1];
+    assert_eq!(webinar["policy"], "tests/fixtures/testing/webinar.policy");
+    assert_eq!(webinar["cells"]["total"], 9);
+    assert_eq!(
+        webinar["cells"]["not_exercised"][0],
+        serde_json::json!({"scope": "session", "action": "chat", "role": "panelist"})
+    );
+    assert_eq!(webinar["rules"]["not_exercised"], serde_json::json!([]));
+    // Without --coverage there is no coverage key; --verbose changes nothing.
+    let run = cli(&["test", "--format", "json", "--verbose", args[4]], "");
+    assert_eq!(run.code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        doc,
+        serde_json::json!({"passed": 5, "failed": 0, "failures": []})
+    );
 }
 
 #[test]

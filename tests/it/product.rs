@@ -502,7 +502,7 @@ fn set_pins_settings_kinds_and_facts_in_every_format() {
         mute["rule"]
             .as_str()
             .unwrap()
-            .ends_with("product.policy:53"),
+            .ends_with("product.policy:54"),
         "{mute}"
     );
     // Markdown and HTML render the pinned table too.
@@ -555,7 +555,7 @@ fn set_errors_name_what_is_declared() {
         ),
         (
             "kind=x",
-            "error: --set: unknown kind `x` (kinds: team_member, registrant, anonymous); `kind=none` pins a principal of no kind\n",
+            "error: --set: unknown kind `x` (kinds: team_member, anonymous); `kind=none` pins a principal of no kind\n",
         ),
         (
             "accountsingle",
@@ -692,7 +692,7 @@ fn the_product_test_file_passes_and_reads_settings() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.stdout.ends_with("43 passed, 0 failed\n"),
+        run.stdout.ends_with("46 passed, 0 failed\n"),
         "{}",
         run.stdout
     );

@@ -607,6 +607,6 @@ fn completes_setting_names_and_values() {
     );
     assert_eq!(
         candidates(&s, "as ").1,
-        ["team_member", "registrant", "anonymous"]
+        ["team_member", "anonymous"]
     );
 }

@@ -1,8 +1,7 @@
 //! `override-changes-nothing`: an override that never takes effect.
 
-use crate::lint::analysis::{Truth, implies, inherits, truth};
+use crate::lint::analysis::{OverrideReach, Truth, override_reach, truth};
 use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
-use crate::resolve::{Cond, Subject};
 
 /// Flags an override that can never be the one applied.
 pub struct OverrideChangesNothing;
@@ -39,7 +38,7 @@ scope workspace {
 scope session {
     role viewer "Viewer"
     role moderator "Moderator" : viewer
-    role organizer "Organizer" : moderator
+    role organizer "Organizer" : viewer
     action watch "Watch"
     action mute "Mute"
     action start "Start"
@@ -62,7 +61,7 @@ scope workspace {
 scope session {
     role viewer "Viewer"
     role moderator "Moderator" : viewer
-    role organizer "Organizer" : moderator
+    role organizer "Organizer" : viewer
     action watch "Watch"
     action mute "Mute"
     action start "Start"
@@ -82,16 +81,6 @@ impl Rule for OverrideChangesNothing {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let policy = cx.policy;
-        // Role subjects become variables numbered after the facts.
-        let facts = policy.facts.len();
-        let applies = |o: usize, atom: Cond| {
-            let ov = policy.overrides.get(o)?;
-            let mut parts = vec![atom];
-            if let Some(c) = &ov.condition {
-                parts.push(c.expr.clone());
-            }
-            Some(Cond::And(parts))
-        };
         for (o, ov) in policy.overrides.iter().enumerate() {
             if ov
                 .condition
@@ -100,64 +89,34 @@ impl Rule for OverrideChangesNothing {
             {
                 continue; // constant-condition says it
             }
-            let atom = match ov.subject {
-                Subject::Fact(f) => Cond::Fact(f),
-                Subject::Everyone => Cond::Const(true),
-                Subject::Role { .. } => Cond::Fact(facts + o),
-            };
-            let Some(mine) = applies(o, atom.clone()) else {
-                continue;
-            };
-            if truth(&mine) == Truth::Always(false) {
-                out.push(Finding::new(
+            match override_reach(cx.table, o) {
+                OverrideReach::Applies => {}
+                OverrideReach::Never => out.push(Finding::new(
                     &META,
                     &ov.loc,
                     "this override never applies: its subject and its condition cannot both hold",
                     "never applies",
                     "fix the condition, or remove the override",
-                ));
-                continue;
-            }
-            if ov.adds {
-                continue; // every adding override that applies adds: none hides another
-            }
-            let earlier = policy.overrides.iter().enumerate().take(o).find(|(e, eo)| {
-                if eo.scope != ov.scope || eo.adds {
-                    return false;
+                )),
+                OverrideReach::After(e) => {
+                    let Some(eo) = policy.overrides.get(e) else {
+                        continue;
+                    };
+                    out.push(
+                        Finding::new(
+                            &META,
+                            &ov.loc,
+                            format!(
+                                "`{}` changes nothing: `{}` applies first whenever it would",
+                                policy.describe_override(ov),
+                                policy.describe_override(eo)
+                            ),
+                            "never the first to apply",
+                            "the first applying override wins: move the narrower override before the broader one, or remove it",
+                        )
+                        .with_note(&eo.loc, "applies first"),
+                    );
                 }
-                let their_atom = match (eo.subject, ov.subject) {
-                    (Subject::Fact(f), _) => Cond::Fact(f),
-                    (Subject::Everyone, _) => Cond::Const(true),
-                    (
-                        Subject::Role { scope, role },
-                        Subject::Role {
-                            scope: my_scope,
-                            role: my_role,
-                        },
-                    ) if scope == my_scope && inherits(cx.table, scope, my_role, role) => {
-                        atom.clone()
-                    }
-                    (Subject::Role { .. }, _) => Cond::Fact(facts + e),
-                };
-                applies(*e, their_atom)
-                    .and_then(|theirs| implies(&mine, &theirs))
-                    .unwrap_or(false)
-            });
-            if let Some((_, eo)) = earlier {
-                out.push(
-                    Finding::new(
-                        &META,
-                        &ov.loc,
-                        format!(
-                            "`{}` changes nothing: `{}` applies first whenever it would",
-                            policy.describe_override(ov),
-                            policy.describe_override(eo)
-                        ),
-                        "never the first to apply",
-                        "the first applying override wins: move the narrower override before the broader one, or remove it",
-                    )
-                    .with_note(&eo.loc, "applies first"),
-                );
             }
         }
     }
