@@ -605,8 +605,5 @@ fn completes_setting_names_and_values() {
         candidates(&s, "can present with account=single_user, acc").1,
         ["account="]
     );
-    assert_eq!(
-        candidates(&s, "as ").1,
-        ["team_member", "anonymous"]
-    );
+    assert_eq!(candidates(&s, "as ").1, ["team_member", "anonymous"]);
 }
