@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{CommandError, FAILURE, Io, OK, PolicyArgs, USAGE};
-use crate::serve::{Config, Server, StartError};
+use crate::serve::{Config, PublicUrl, Server, StartError};
 
 /// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0.
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,10 @@ pub struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Public base URL announced in the metadata (default: http:// and the request's Host).
+    /// The PDP identifier announced in the metadata (default: http(s):// and the
+    /// request's Host); a path in it (https://pdp.example.com/tenant1) is the
+    /// prefix the endpoints are served under, the metadata then at
+    /// /.well-known/authzen-configuration/tenant1.
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
     /// Add the reason, deciding rule and roles to each decision's context.
@@ -63,20 +66,24 @@ pub struct Args {
 
 /// Serves until SIGINT or SIGTERM; exit 1 when it cannot start.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    if let Some(url) = &args.public_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(['?', '#'])
-        {
-            io.error(CommandError::PublicUrl(url.clone()));
+    let public_url = match args.public_url.as_deref().map(PublicUrl::parse) {
+        None => None,
+        Some(Ok(url)) => Some(url),
+        Some(Err(source)) => {
+            io.error(CommandError::PublicUrl {
+                url: args.public_url.clone().unwrap_or_default(),
+                source,
+            });
             return USAGE;
         }
-    }
+    };
     let mut config = Config::new(&args.policy);
     config.principals.clone_from(&args.principals);
     config
         .include_roots
         .clone_from(&args.policy_args.include_root);
     config.listen = args.listen;
-    config.public_url.clone_from(&args.public_url);
+    config.public_url = public_url;
     config.explain = args.explain;
     config.trust_claimed_roles = args.trust_claimed_roles;
     config.token_file.clone_from(&args.token_file);

@@ -13,7 +13,10 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::auth::Verdict;
-use crate::authzen::{Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
+use super::public_url::PublicUrl;
+use crate::authzen::{
+    BadRequest, Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations,
+};
 use crate::serve::state::Loaded;
 
 /// The path of the PDP metadata.
@@ -37,27 +40,61 @@ pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<R
     Ok(reply)
 }
 
+/// What a request path names, once the public URL's path prefix is taken off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Metadata,
+    Health,
+    Evaluation,
+    Evaluations,
+    Unknown,
+}
+
+/// The route of `path`: the AuthZEN endpoints under the public URL's path
+/// (`/tenant1/access/v1/evaluation`), the metadata at the well-known path
+/// with that path appended (`/.well-known/authzen-configuration/tenant1`),
+/// `/health` at the root whatever the prefix (load balancers probe the host).
+fn route_of(shared: &Shared, path: &str) -> Route {
+    if path == HEALTH {
+        return Route::Health;
+    }
+    let prefix = shared
+        .config
+        .public_url
+        .as_ref()
+        .map_or("", PublicUrl::path);
+    if path.strip_prefix(METADATA) == Some(prefix) {
+        return Route::Metadata;
+    }
+    match path.strip_prefix(prefix) {
+        Some(EVALUATION) => Route::Evaluation,
+        Some(EVALUATIONS) => Route::Evaluations,
+        _ => Route::Unknown,
+    }
+}
+
 async fn route(
     shared: &Shared,
     request: Request<Incoming>,
     request_id: Option<&HeaderValue>,
 ) -> Reply {
     let path = request.uri().path();
+    let route = route_of(shared, path);
     let method = request.method().clone();
     // Discovery and liveness stay open (a PEP reads the metadata before it
     // has anything to present, a load balancer probes without a token);
     // everything else needs a token when tokens are configured.
-    if path != METADATA && path != HEALTH {
+    if route != Route::Metadata && route != Route::Health {
         if let Some(reply) = unauthorized(shared, &request) {
             return reply;
         }
     }
-    match path {
-        METADATA | HEALTH => {
+    match route {
+        Route::Metadata | Route::Health => {
             if method != Method::GET && method != Method::HEAD {
                 return not_allowed("GET, HEAD");
             }
-            let body = if path == METADATA {
+            let body = if route == Route::Metadata {
                 metadata(shared, &request)
             } else {
                 let loaded = shared.current.get();
@@ -68,7 +105,7 @@ async fn route(
                 })
             };
             let mut reply = json_reply(StatusCode::OK, &body);
-            if path == METADATA {
+            if route == Route::Metadata {
                 reply.headers_mut().insert(
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("max-age=300"),
@@ -83,18 +120,17 @@ async fn route(
             }
             reply
         }
-        EVALUATION | EVALUATIONS => {
+        Route::Evaluation | Route::Evaluations => {
             if method != Method::POST {
                 return not_allowed("POST");
             }
-            let single = path == EVALUATION;
             let body = match read_json(shared, request).await {
                 Ok(body) => body,
                 Err(reply) => return reply,
             };
             let loaded = shared.current.get();
             let id = request_id.and_then(|v| v.to_str().ok()).unwrap_or("");
-            if single {
+            if route == Route::Evaluation {
                 match parse_evaluation(&body) {
                     Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
                     Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
@@ -108,12 +144,19 @@ async fn route(
                 }
             }
         }
-        _ => error(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "no such endpoint `{path}`: the PDP serves POST {EVALUATION}, POST {EVALUATIONS} and GET {METADATA}"
-            ),
-        ),
+        Route::Unknown => {
+            let prefix = shared
+                .config
+                .public_url
+                .as_ref()
+                .map_or("", PublicUrl::path);
+            error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS} and GET {METADATA}{prefix}"
+                ),
+            )
+        }
     }
 }
 
@@ -144,7 +187,7 @@ fn unauthorized(shared: &Shared, request: &Request<Incoming>) -> Option<Reply> {
 /// The PDP metadata document.
 fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
     let base = match &shared.config.public_url {
-        Some(url) => url.trim_end_matches('/').to_string(),
+        Some(url) => url.identifier(),
         None => {
             let host = request
                 .headers()
@@ -175,9 +218,10 @@ fn is_authority(host: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
 }
 
-/// Reads the body as JSON, or the error reply: 415 for another content
-/// type, 413 past the size limit, 408 when it is too slow, 400 when it is
-/// not JSON.
+/// Reads the body as JSON, or the error reply: 400 for another content
+/// type (the spec's transport section and the certification scenario,
+/// §2.4.3, want 400 rather than HTTP's 415), 413 past the size limit, 408
+/// when it is too slow, 400 when it is not JSON.
 async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value, Reply> {
     let limit = shared.config.max_body;
     let content_type = request
@@ -193,7 +237,7 @@ async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value,
         .to_ascii_lowercase();
     if essence != "application/json" {
         return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
             &format!(
                 "the request body must be JSON sent with `Content-Type: application/json`{}",
                 if content_type.is_empty() {
@@ -271,18 +315,25 @@ fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str
     decided.to_json(explain)
 }
 
-/// Runs a batch with its semantic: all, until the first deny, or until the first permit.
+/// Runs a batch with its semantic: all, until the first deny, or until the
+/// first permit. An item that is not a valid evaluation is a denial with its
+/// error in the context, like one that names something the policy does not
+/// know (so it also ends a `deny_on_first_deny` batch).
 fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id: &str) -> Value {
     if batch.single {
         // No `evaluations`: a single evaluation, answered like one.
         return match batch.evaluations.first() {
-            Some(e) => decide(shared, loaded, e, request_id),
+            Some(Ok(e)) => decide(shared, loaded, e, request_id),
+            Some(Err(bad)) => item_error(bad, request_id),
             None => json!({"decision": false}),
         };
     }
     let mut results = Vec::with_capacity(batch.evaluations.len());
-    for e in &batch.evaluations {
-        let mut decided = decide(shared, loaded, e, request_id);
+    for item in &batch.evaluations {
+        let mut decided = match item {
+            Ok(e) => decide(shared, loaded, e, request_id),
+            Err(bad) => item_error(bad, request_id),
+        };
         let permit = decided.get("decision") == Some(&Value::Bool(true));
         match batch.semantic {
             Semantic::DenyOnFirstDeny if !permit => {
@@ -307,6 +358,19 @@ fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id:
         }
     }
     json!({ "evaluations": results })
+}
+
+/// The Decision of a batch item that is not a valid evaluation: a denial
+/// whose context carries the error, as the spec's batch example shows.
+fn item_error(bad: &BadRequest, request_id: &str) -> Value {
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        decision = false,
+        error = bad.0.as_str(),
+        "decision"
+    );
+    json!({"decision": false, "context": {"error": {"status": 400, "message": bad.0}}})
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {

@@ -10,6 +10,7 @@
 
 pub mod auth;
 mod http;
+mod public_url;
 pub mod state;
 mod tls;
 
@@ -25,6 +26,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{Notify, watch};
 
 pub use http::{EVALUATION, EVALUATIONS, HEALTH, METADATA};
+pub use public_url::{PublicUrl, PublicUrlError};
 pub use state::{LoadError, Loaded, load};
 
 use state::{Current, stamps};
@@ -40,8 +42,10 @@ pub struct Config {
     pub include_roots: Vec<PathBuf>,
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// The PDP's public base URL for the metadata; by default `http://` and the request's Host.
-    pub public_url: Option<String>,
+    /// The PDP identifier announced in the metadata, and the path prefix
+    /// the endpoints are served under; by default `http(s)://` and the
+    /// request's Host, no prefix.
+    pub public_url: Option<PublicUrl>,
     /// Add the reason, rule and roles to each decision's context.
     pub explain: bool,
     /// Take the roles and kind of a subject the principals file does not list

@@ -157,7 +157,10 @@ fn batches_take_top_level_defaults_and_semantics() {
     let names: Vec<_> = batch
         .evaluations
         .iter()
-        .map(|e| (e.action_name, e.resource_id, e.context.is_some()))
+        .map(|e| {
+            let e = e.as_ref().unwrap();
+            (e.action_name, e.resource_id, e.context.is_some())
+        })
         .collect();
     assert_eq!(names, [("read", "1", false), ("update", "2", true)]);
     let body = json!({"subject": {"type": "u", "id": "a"},
@@ -165,11 +168,35 @@ fn batches_take_top_level_defaults_and_semantics() {
     let single = parse_evaluations(&body).unwrap();
     assert!(single.single);
     assert_eq!(single.evaluations.len(), 1);
-    let error = parse_evaluations(&json!({"evaluations": [{"subject": {"type": "u", "id": "a"}}]}))
-        .unwrap_err();
+    // An item's own fault is that item's error; the others are read.
+    let body = json!({
+        "action": {"name": "read"}, "resource": {"type": "todo", "id": "1"},
+        "evaluations": [{"subject": {"type": "u", "id": "a"}}, {}, 7,
+                        {"subject": {"type": "u"}}, {"subject": {"type": "u", "id": "b"}}]});
+    let batch = parse_evaluations(&body).unwrap();
+    let errors: Vec<String> = batch
+        .evaluations
+        .iter()
+        .map(|e| {
+            e.as_ref()
+                .map_or_else(ToString::to_string, |e| e.subject_id.to_string())
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "a",
+            "`evaluations[1].subject` is required: give it in the evaluation or as a top-level default",
+            "`evaluations[2]` must be an object, found a number",
+            "`evaluations[3].subject.id` is required (a string)",
+            "b",
+        ]
+    );
+    // The payload's own faults are still the whole request's.
+    let error = parse_evaluations(&json!({"action": 1, "evaluations": [{}]})).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`evaluations[0].action` is required: give it in the evaluation or as a top-level default"
+        "`action` must be an object, found a number"
     );
 }
 

@@ -190,7 +190,7 @@ fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
     assert_eq!((head.status, head.body.as_str()), (200, ""));
 
     let mut config = todo_config();
-    config.public_url = Some("https://pdp.example.com/".to_string());
+    config.public_url = Some("https://pdp.example.com/".parse().unwrap());
     let public = start(config);
     let reply = request(
         public.local_addr(),
@@ -230,7 +230,7 @@ fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
         &[("X-Request-ID", "r-2")],
         "{",
     );
-    assert_eq!(reply.status, 415);
+    assert_eq!(reply.status, 400);
     assert_eq!(reply.header("x-request-id"), Some("r-2"));
     let reply = request(addr, "GET", "/health", &[], "");
     assert_eq!(reply.json()["generation"], 1);
@@ -327,6 +327,127 @@ fn batches_apply_defaults_and_each_evaluation_semantic() {
             .unwrap()
             .contains("unknown action `can_fly`"),
         "{error}"
+    );
+}
+
+#[test]
+fn a_malformed_item_of_a_batch_is_its_own_denial_and_the_others_are_decided() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let rick = json!({"type": "user", "id": "rick@the-citadel.com"});
+    let items = json!([
+        {"resource": {"type": "todo", "id": "1"}},
+        {},
+        {"resource": {"type": "todo"}},
+        "todo",
+        {"resource": {"type": "todo", "id": "2"}},
+    ]);
+    let body = |semantic: &str| {
+        json!({"subject": rick, "action": {"name": "can_read_todos"},
+               "options": {"evaluations_semantic": semantic}, "evaluations": items})
+    };
+    let reply = post(addr, "/access/v1/evaluations", &body("execute_all"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let error = |message: &str| json!({"decision": false, "context": {"error": {"status": 400, "message": message}}});
+    assert_eq!(
+        reply.json(),
+        json!({"evaluations": [
+            {"decision": true},
+            error("`evaluations[1].resource` is required: give it in the evaluation or as a top-level default"),
+            error("`evaluations[2].resource.id` is required (a string)"),
+            error("`evaluations[3]` must be an object, found a string"),
+            {"decision": true},
+        ]})
+    );
+    // A malformed item is a failure, which ends a deny_on_first_deny batch.
+    let reply = post(addr, "/access/v1/evaluations", &body("deny_on_first_deny"));
+    assert_eq!(decisions(&reply), [true, false]);
+    assert_eq!(
+        reply.json()["evaluations"][1]["context"]["reason"],
+        "deny_on_first_deny"
+    );
+    let reply = post(
+        addr,
+        "/access/v1/evaluations",
+        &body("permit_on_first_permit"),
+    );
+    assert_eq!(decisions(&reply), [true]);
+}
+
+#[test]
+fn a_public_url_with_a_path_serves_under_it_and_the_metadata_at_the_inserted_path() {
+    let mut config = todo_config();
+    config.public_url = Some("HTTPS://PDP.Example.com/tenant1/".parse().unwrap());
+    let server = start(config);
+    let addr = server.local_addr();
+    let reply = request(
+        addr,
+        "GET",
+        "/.well-known/authzen-configuration/tenant1",
+        &[],
+        "",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json(),
+        json!({
+            "policy_decision_point": "https://pdp.example.com/tenant1",
+            "access_evaluation_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluation",
+            "access_evaluations_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluations",
+        })
+    );
+    let ask = json!({"subject": {"type": "user", "id": "rick@the-citadel.com"},
+                     "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}});
+    for path in [
+        "/tenant1/access/v1/evaluation",
+        "/tenant1/access/v1/evaluations",
+    ] {
+        let reply = post(addr, path, &ask);
+        assert_eq!(
+            (reply.status, reply.json()),
+            (200, json!({"decision": true})),
+            "{path}"
+        );
+    }
+    // Only there: the root paths, another tenant, a longer prefix are not the PDP's.
+    for path in [
+        "/access/v1/evaluation",
+        "/tenant2/access/v1/evaluation",
+        "/tenant1x/access/v1/evaluation",
+        "/tenant1/tenant1/access/v1/evaluation",
+    ] {
+        let reply = post(addr, path, &ask);
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(
+            reply.body.contains("POST /tenant1/access/v1/evaluation,"),
+            "{}",
+            reply.body
+        );
+    }
+    for path in [
+        "/.well-known/authzen-configuration",
+        "/.well-known/authzen-configuration/tenant2",
+        "/tenant1/.well-known/authzen-configuration",
+    ] {
+        assert_eq!(request(addr, "GET", path, &[], "").status, 404, "{path}");
+    }
+    // Liveness stays at the root, for load balancers.
+    assert_eq!(request(addr, "GET", "/health", &[], "").status, 200);
+
+    // The port is part of the identifier; no path, no prefix.
+    let mut config = todo_config();
+    config.public_url = Some("https://pdp.example.com:8443".parse().unwrap());
+    let server = start(config);
+    let reply = request(
+        server.local_addr(),
+        "GET",
+        "/.well-known/authzen-configuration",
+        &[],
+        "",
+    );
+    assert_eq!(
+        reply.json()["access_evaluation_endpoint"],
+        "https://pdp.example.com:8443/access/v1/evaluation"
     );
 }
 
@@ -478,14 +599,18 @@ fn bad_requests_get_the_spec_error_codes_with_a_message() {
             400, "`subject.properties` must be an object"),
         ("POST", "/access/v1/evaluations", json_type.to_vec(), json!({"evaluations": {}}).to_string(), 400, "`evaluations` must be an array"),
         ("POST", "/access/v1/evaluations", json_type.to_vec(),
-            json!({"subject": {"type": "user", "id": "x"}, "action": {"name": "a"},
-                   "evaluations": [{"resource": {"type": "todo", "id": "1"}}, {}]}).to_string(),
-            400, "`evaluations[1].resource` is required"),
+            json!({"subject": "x", "evaluations": [{}]}).to_string(),
+            400, "`subject` must be an object, found a string"),
+        ("POST", "/access/v1/evaluations", json_type.to_vec(),
+            json!({"subject": {"type": "user"}, "action": {"name": "a"}, "resource": {"type": "todo", "id": "1"}}).to_string(),
+            400, "`subject.id` is required"),
         ("POST", "/access/v1/evaluations", json_type.to_vec(),
             json!({"options": {"evaluations_semantic": "first_deny"}, "evaluations": []}).to_string(),
             400, "unknown `options.evaluations_semantic` `first_deny`"),
-        ("POST", "/access/v1/evaluation", vec![("Content-Type", "text/plain")], "{}".into(), 415, "Content-Type: application/json"),
-        ("POST", "/access/v1/evaluation", vec![], "{}".into(), 415, "Content-Type: application/json"),
+        // 400, not HTTP's 415: the spec's transport rules and the certification scenario.
+        ("POST", "/access/v1/evaluation", vec![("Content-Type", "text/plain")], "{}".into(), 400, "Content-Type: application/json"),
+        ("POST", "/access/v1/evaluation", vec![("Content-Type", "application/jsonl")], "{}".into(), 400, "not `application/jsonl`"),
+        ("POST", "/access/v1/evaluations", vec![], "{}".into(), 400, "Content-Type: application/json"),
         ("GET", "/access/v1/evaluation", vec![], String::new(), 405, "use POST"),
         ("POST", "/.well-known/authzen-configuration", json_type.to_vec(), "{}".into(), 405, "use GET"),
         ("GET", "/access/v1/search/subject", vec![], String::new(), 404, "no such endpoint"),
