@@ -274,7 +274,7 @@ fn a_token_file_makes_every_decision_ask_for_a_bearer_token() {
 // ------------------------------------------------------------ TLS
 
 /// A self-signed certificate for `localhost` and its key, as PEM files in `dir`.
-fn certificate(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf, Vec<u8>) {
+pub(crate) fn certificate(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf, Vec<u8>) {
     let rcgen::CertifiedKey { cert, signing_key } =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert_path, key_path) = (
@@ -288,7 +288,7 @@ fn certificate(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf, Vec<u8>)
 
 /// One request over TLS, trusting only `trusted`; the reply and the
 /// certificate the server presented.
-fn tls_request(addr: SocketAddr, trusted: &[u8], raw: &str) -> (Reply, Vec<u8>) {
+pub(crate) fn tls_request(addr: SocketAddr, trusted: &[u8], raw: &str) -> (Reply, Vec<u8>) {
     use rustls::pki_types::{CertificateDer, ServerName};
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(trusted.to_vec())).unwrap();
