@@ -84,9 +84,14 @@ impl PdpError {
                 EvalError::UnknownSetting { setting, .. } => {
                     format!("unknown setting `{setting}`")
                 }
-                EvalError::UnknownSettingValue { .. }
-                | EvalError::SettingNotString { .. }
-                | EvalError::Internal(_) => e.to_string(),
+                // Without the values the policy gives the setting: they are its names too.
+                EvalError::UnknownSettingValue { setting, value, .. } => {
+                    format!("setting `{setting}` has no value `{value}`")
+                }
+                EvalError::SettingNotString { setting, .. } => {
+                    format!("context.{setting}: setting `{setting}` takes a string")
+                }
+                EvalError::Internal(_) => e.to_string(),
                 EvalError::NotAssignable { kind, role, .. } => {
                     format!("a {kind} cannot be assigned role `{role}`")
                 }

@@ -33,7 +33,9 @@ pub struct Args {
     #[arg(long)]
     explain: bool,
     /// Trust `subject.properties.roles` and `.kind` of a subject the principals
-    /// file does not list (only behind a PEP that puts verified roles there).
+    /// file does not list: any caller that reaches the PDP can then claim any
+    /// role, so only behind a PEP that verified them and overwrites what its
+    /// callers send. Off: such a subject gets the policy's defaults only.
     #[arg(long)]
     trust_claimed_roles: bool,
     /// File of bearer tokens, one per line: PEPs must send `Authorization: Bearer TOKEN`.
