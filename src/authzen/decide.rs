@@ -62,6 +62,19 @@ pub enum PdpError {
 }
 
 impl PdpError {
+    /// The `error` object of an answer's context: the message lists the
+    /// policy's names (suggestions, what a scope declares) only when
+    /// `explain`, or a caller could map the policy by asking for names that
+    /// do not exist.
+    pub fn to_context(&self, explain: bool) -> Value {
+        let message = if explain {
+            self.to_string()
+        } else {
+            self.terse()
+        };
+        json!({"status": 400, "message": message})
+    }
+
     /// The message without suggestions or lists of the policy's names: what
     /// was wrong in the request, in the request's own terms.
     pub fn terse(&self) -> String {
@@ -136,18 +149,7 @@ impl Decided {
         out.insert("decision".to_string(), Value::Bool(self.decision));
         let mut context = Map::new();
         if let Some(error) = &self.error {
-            // The full message lists the policy's names (suggestions, what a
-            // scope declares): only with `--explain`, or a caller could map
-            // the policy by asking for names that do not exist.
-            let message = if explain {
-                error.to_string()
-            } else {
-                error.terse()
-            };
-            context.insert(
-                "error".to_string(),
-                json!({"status": 400, "message": message}),
-            );
+            context.insert("error".to_string(), error.to_context(explain));
         } else if explain {
             if let Some(reason) = &self.reason {
                 context.insert("reason_admin".to_string(), json!({ "en": reason }));

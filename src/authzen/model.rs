@@ -182,7 +182,7 @@ fn batch_item<'a>(
     evaluation(s, a, r, c, &place)
 }
 
-fn body_object(body: &Value) -> Result<&Map<String, Value>, BadRequest> {
+pub(super) fn body_object(body: &Value) -> Result<&Map<String, Value>, BadRequest> {
     match body {
         Value::Object(map) => Ok(map),
         other => Err(BadRequest(format!(
@@ -231,7 +231,7 @@ fn pick<'a>(
 }
 
 /// An entity object at `key`; `None` when absent or null.
-fn entity<'a>(
+pub(super) fn entity<'a>(
     map: &'a Map<String, Value>,
     key: &str,
     place: &str,
@@ -278,7 +278,7 @@ fn evaluation<'a>(
     })
 }
 
-fn string<'a>(
+pub(super) fn string<'a>(
     map: &'a Map<String, Value>,
     key: &str,
     place: &str,
@@ -296,7 +296,11 @@ fn string<'a>(
     }
 }
 
-fn properties(map: &Map<String, Value>, place: &str, entity: &str) -> Result<(), BadRequest> {
+pub(super) fn properties(
+    map: &Map<String, Value>,
+    place: &str,
+    entity: &str,
+) -> Result<(), BadRequest> {
     match map.get("properties") {
         None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
         Some(other) => Err(BadRequest(format!(

@@ -15,7 +15,8 @@ use super::Shared;
 use super::auth::Verdict;
 use super::public_url::PublicUrl;
 use crate::authzen::{
-    BadRequest, Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations,
+    BadRequest, Batch, Evaluation, Semantic, parse_action_search, parse_evaluation,
+    parse_evaluations,
 };
 use crate::serve::state::Loaded;
 
@@ -25,6 +26,8 @@ pub const METADATA: &str = "/.well-known/authzen-configuration";
 pub const EVALUATION: &str = "/access/v1/evaluation";
 /// The Access Evaluations API.
 pub const EVALUATIONS: &str = "/access/v1/evaluations";
+/// The Action Search API.
+pub const SEARCH_ACTION: &str = "/access/v1/search/action";
 /// Liveness and the version in service (not part of AuthZEN).
 pub const HEALTH: &str = "/health";
 
@@ -47,6 +50,7 @@ enum Route {
     Health,
     Evaluation,
     Evaluations,
+    SearchAction,
     Unknown,
 }
 
@@ -69,6 +73,7 @@ fn route_of(shared: &Shared, path: &str) -> Route {
     match path.strip_prefix(prefix) {
         Some(EVALUATION) => Route::Evaluation,
         Some(EVALUATIONS) => Route::Evaluations,
+        Some(SEARCH_ACTION) => Route::SearchAction,
         _ => Route::Unknown,
     }
 }
@@ -120,7 +125,7 @@ async fn route(
             }
             reply
         }
-        Route::Evaluation | Route::Evaluations => {
+        Route::Evaluation | Route::Evaluations | Route::SearchAction => {
             if method != Method::POST {
                 return not_allowed("POST");
             }
@@ -130,7 +135,9 @@ async fn route(
             };
             let loaded = shared.current.get();
             let id = request_id.and_then(|v| v.to_str().ok()).unwrap_or("");
-            if route == Route::Evaluation {
+            if route == Route::SearchAction {
+                search_action(shared, &loaded, &body, id)
+            } else if route == Route::Evaluation {
                 match parse_evaluation(&body) {
                     Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
                     Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
@@ -153,7 +160,7 @@ async fn route(
             error(
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS} and GET {METADATA}{prefix}"
+                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS}, POST {prefix}{SEARCH_ACTION} and GET {METADATA}{prefix}"
                 ),
             )
         }
@@ -207,6 +214,7 @@ fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
         "policy_decision_point": base,
         "access_evaluation_endpoint": format!("{base}{EVALUATION}"),
         "access_evaluations_endpoint": format!("{base}{EVALUATIONS}"),
+        "search_action_endpoint": format!("{base}{SEARCH_ACTION}"),
     })
 }
 
@@ -371,6 +379,73 @@ fn item_error(bad: &BadRequest, request_id: &str) -> Value {
         "decision"
     );
     json!({"decision": false, "context": {"error": {"status": 400, "message": bad.0}}})
+}
+
+/// An Action Search: the actions allowed, a page of them from the offset
+/// the token names, and the token of the next page (empty at the end).
+fn search_action(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &str) -> Reply {
+    let q = match parse_action_search(body) {
+        Ok(q) => q,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
+    };
+    // What must stay the same from page to page (the spec: every entity and
+    // the limit); the token binds it.
+    let fingerprint = json!([q.subject, q.resource, q.context, q.page.limit]).to_string();
+    let offset = match q.page.token {
+        None => 0,
+        Some(token) => match shared.pages.check(token, &loaded.digest, &fingerprint) {
+            Ok(offset) => offset,
+            Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.to_string()),
+        },
+    };
+    let found = loaded.pdp.search_actions(&q);
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        subject_type = q.subject_type,
+        subject = q.subject_id,
+        resource_type = q.resource_type,
+        resource = q.resource_id,
+        actions = ?found.as_ref().ok(),
+        error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+        "action search"
+    );
+    let actions = match found {
+        Ok(actions) => actions,
+        Err(e) => {
+            let body = json!({
+                "page": {"next_token": "", "count": 0, "total": 0},
+                "results": [],
+                "context": {"error": e.to_context(shared.config.explain)},
+            });
+            return json_reply(StatusCode::OK, &body);
+        }
+    };
+    let total = actions.len();
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
+    let end = match q.page.limit {
+        Some(limit) => start
+            .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+            .min(total),
+        None => total,
+    };
+    let results: Vec<Value> = actions
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|name| json!({ "name": name }))
+        .collect();
+    let next_token = if end < total {
+        shared.pages.issue(end as u64, &loaded.digest, &fingerprint)
+    } else {
+        String::new()
+    };
+    // `page` first, as the spec recommends (a PEP may show progress from it).
+    let body = json!({
+        "page": {"next_token": next_token, "count": results.len(), "total": total},
+        "results": results,
+    });
+    json_reply(StatusCode::OK, &body)
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {

@@ -10,6 +10,7 @@
 
 pub mod auth;
 mod http;
+mod page;
 mod public_url;
 pub mod state;
 mod tls;
@@ -25,7 +26,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{Notify, watch};
 
-pub use http::{EVALUATION, EVALUATIONS, HEALTH, METADATA};
+pub use http::{EVALUATION, EVALUATIONS, HEALTH, METADATA, SEARCH_ACTION};
 pub use public_url::{PublicUrl, PublicUrlError};
 pub use state::{LoadError, Loaded, load};
 
@@ -120,6 +121,8 @@ pub(crate) struct Shared {
     current: Current,
     stop: watch::Sender<bool>,
     reload: Notify,
+    /// Signs and checks the search APIs' page tokens (a key per process).
+    pages: page::Tokens,
 }
 
 /// A running server; dropping it stops it.
@@ -159,12 +162,18 @@ impl Server {
             Signals::install(&config).map_err(StartError::Runtime)?
         };
         let (stop, _) = watch::channel(false);
+        let pages = page::Tokens::new().map_err(|_| {
+            StartError::Runtime(std::io::Error::other(
+                "no random key for page tokens: the system's random source failed",
+            ))
+        })?;
         let shared = Arc::new(Shared {
             config,
             addr,
             current: Current::new(loaded),
             stop,
             reload: Notify::new(),
+            pages,
         });
         let listener = {
             let _entered = runtime.enter();

@@ -184,6 +184,7 @@ fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
             "policy_decision_point": base,
             "access_evaluation_endpoint": format!("{base}/access/v1/evaluation"),
             "access_evaluations_endpoint": format!("{base}/access/v1/evaluations"),
+            "search_action_endpoint": format!("{base}/access/v1/search/action"),
         })
     );
     let head = request(addr, "HEAD", "/.well-known/authzen-configuration", &[], "");
@@ -394,6 +395,7 @@ fn a_public_url_with_a_path_serves_under_it_and_the_metadata_at_the_inserted_pat
             "policy_decision_point": "https://pdp.example.com/tenant1",
             "access_evaluation_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluation",
             "access_evaluations_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluations",
+            "search_action_endpoint": "https://pdp.example.com/tenant1/access/v1/search/action",
         })
     );
     let ask = json!({"subject": {"type": "user", "id": "rick@the-citadel.com"},
@@ -409,6 +411,10 @@ fn a_public_url_with_a_path_serves_under_it_and_the_metadata_at_the_inserted_pat
             "{path}"
         );
     }
+    let reply = post(addr, "/tenant1/access/v1/search/action", &ask);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["page"]["total"], 5);
+    assert_eq!(post(addr, "/access/v1/search/action", &ask).status, 404);
     // Only there: the root paths, another tenant, a longer prefix are not the PDP's.
     for path in [
         "/access/v1/evaluation",
@@ -910,4 +916,235 @@ fn the_command_refuses_to_start_on_an_invalid_policy_or_principals_file() {
         "",
     );
     assert_eq!(run.code, 2);
+}
+
+// ------------------------------------------------------------ action search
+
+/// An Action Search for `subject` on a todo owned by `owner`.
+fn action_search(subject: &str, owner: &str) -> Value {
+    json!({"subject": {"type": "user", "id": subject},
+           "resource": {"type": "todo", "id": "7", "properties": {"ownerID": owner}}})
+}
+
+/// The names in an Action Search answer, checking its page object.
+fn names(reply: &Reply) -> Vec<String> {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let json = reply.json();
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(json["page"]["count"], results.len(), "{json}");
+    results
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn action_search_answers_what_an_evaluation_of_each_action_allows_in_declaration_order() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let search = |subject: &str, owner: &str| {
+        names(&post(
+            addr,
+            "/access/v1/search/action",
+            &action_search(subject, owner),
+        ))
+    };
+    let everyone = ["can_read_user", "can_read_todos"];
+    let morty = "morty@the-citadel.com";
+    let rick = "rick@the-citadel.com";
+    assert_eq!(
+        search(morty, morty),
+        [
+            "can_read_user",
+            "can_read_todos",
+            "can_create_todo",
+            "can_update_todo",
+            "can_delete_todo"
+        ]
+    );
+    assert_eq!(
+        search(morty, rick),
+        ["can_read_user", "can_read_todos", "can_create_todo"]
+    );
+    assert_eq!(search("beth@the-smiths.com", morty), everyone);
+    // An unknown subject holds nothing (no defaults in this policy).
+    assert_eq!(search("nobody", morty), Vec::<String>::new());
+    // The same set as an evaluation of every declared action, for each user and owner.
+    let actions = [
+        "can_read_user",
+        "can_read_todos",
+        "can_create_todo",
+        "can_update_todo",
+        "can_delete_todo",
+    ];
+    let users = [
+        rick,
+        morty,
+        "summer@the-smiths.com",
+        "beth@the-smiths.com",
+        "jerry@the-smiths.com",
+        "mallory",
+    ];
+    for subject in users {
+        for owner in [rick, morty] {
+            let allowed: Vec<String> = actions
+                .iter()
+                .filter(|action| {
+                    let mut body = action_search(subject, owner);
+                    body["action"] = json!({"name": action});
+                    let reply = post(addr, "/access/v1/evaluation", &body);
+                    reply.json()["decision"] == json!(true)
+                })
+                .map(|a| a.to_string())
+                .collect();
+            assert_eq!(
+                search(subject, owner),
+                allowed,
+                "{subject} on {owner}'s todo"
+            );
+        }
+    }
+    // An `action` in the request is what is searched: ignored.
+    let mut body = action_search(morty, rick);
+    body["action"] = json!({"name": "can_delete_todo"});
+    assert_eq!(
+        names(&post(addr, "/access/v1/search/action", &body)).len(),
+        3
+    );
+    // An unknown resource type has no actions: empty, not an error.
+    let reply = post(
+        addr,
+        "/access/v1/search/action",
+        &json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "spaceship", "id": "1"}}),
+    );
+    assert_eq!(
+        reply.json(),
+        json!({"page": {"next_token": "", "count": 0, "total": 0}, "results": []})
+    );
+    // Malformed: the input entities must be identified.
+    for (body, message) in [
+        (
+            json!({"subject": {"type": "user", "id": rick}}),
+            "`resource` is required",
+        ),
+        (
+            json!({"resource": {"type": "todo", "id": "1"}}),
+            "`subject` is required",
+        ),
+        (
+            json!({"subject": {"type": "user"}, "resource": {"type": "todo", "id": "1"}}),
+            "`subject.id` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "todo"}}),
+            "`resource.id` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "todo", "id": "1"},
+                   "page": {"limit": -1}}),
+            "`page.limit` must be a non-negative integer, found -1",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "todo", "id": "1"},
+                   "page": {"token": 7}}),
+            "`page.token` must be a string, found a number",
+        ),
+    ] {
+        let reply = post(addr, "/access/v1/search/action", &body);
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(reply.body.contains(message), "{}", reply.body);
+    }
+}
+
+#[test]
+fn action_search_pages_with_tokens_bound_to_the_request_the_policy_and_the_process() {
+    let dir = scratch("search-pages");
+    let server = start(scratch_config(&dir));
+    let addr = server.local_addr();
+    let morty = "morty@the-citadel.com";
+    let paged = |token: Option<&str>, limit: u64| {
+        let mut body = action_search(morty, morty);
+        body["page"] = json!({"limit": limit});
+        if let Some(token) = token {
+            body["page"]["token"] = json!(token);
+        }
+        post(addr, "/access/v1/search/action", &body)
+    };
+    // Five actions two at a time: three pages, the last with an empty token.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let reply = paged(token.as_deref(), 2);
+        seen.extend(names(&reply));
+        pages += 1;
+        let page = &reply.json()["page"];
+        assert_eq!(page["total"], 5);
+        let next = page["next_token"].as_str().unwrap().to_string();
+        if next.is_empty() {
+            break;
+        }
+        token = Some(next);
+        assert!(pages < 10, "pagination does not end");
+    }
+    assert_eq!(pages, 3);
+    let whole = names(&post(
+        addr,
+        "/access/v1/search/action",
+        &action_search(morty, morty),
+    ));
+    assert_eq!(seen, whole);
+    // The same request gives the same token (deterministic).
+    let first = paged(None, 2).json()["page"]["next_token"].clone();
+    assert_eq!(paged(None, 2).json()["page"]["next_token"], first);
+    let token = first.as_str().unwrap().to_string();
+    assert_eq!(names(&paged(Some(&token), 2)), whole[2..4]);
+
+    let refused = |reply: Reply| {
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert!(
+            reply
+                .body
+                .contains("`page.token` is not a token this PDP issued"),
+            "{}",
+            reply.body
+        );
+    };
+    // Forged: one digit of the offset or of the tag changed, upper case, cut short, made up.
+    let mut offset_moved = token.clone().into_bytes();
+    offset_moved[15] = b'3';
+    let mut tag_changed = token.clone().into_bytes();
+    let last = tag_changed.len() - 1;
+    tag_changed[last] = if tag_changed[last] == b'0' {
+        b'1'
+    } else {
+        b'0'
+    };
+    for forged in [
+        String::from_utf8(offset_moved).unwrap(),
+        String::from_utf8(tag_changed).unwrap(),
+        token.to_uppercase(),
+        token[..token.len() - 2].to_string(),
+        "0000000000000002".to_string(),
+        "not a token".to_string(),
+    ] {
+        refused(paged(Some(&forged), 2));
+    }
+    // Another request or limit: refused, as the spec says a changed request should be.
+    refused(paged(Some(&token), 3));
+    let mut other = action_search("rick@the-citadel.com", morty);
+    other["page"] = json!({"limit": 2, "token": token});
+    refused(post(addr, "/access/v1/search/action", &other));
+    // Another process has another key.
+    let twin = start(scratch_config(&dir));
+    let mut body = action_search(morty, morty);
+    body["page"] = json!({"limit": 2, "token": token});
+    refused(post(twin.local_addr(), "/access/v1/search/action", &body));
+    // A reload with a changed policy ends the pages begun before it.
+    let policy = dir.join("authzen_todo.policy");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    rewrite(&policy, &format!("{text}\n# changed\n"));
+    server.reload();
+    eventually("the reload", || server.generation() == 2);
+    refused(paged(Some(&token), 2));
 }

@@ -90,7 +90,30 @@ fn trust_claimed_roles_reads_the_claims_of_unlisted_subjects() {
     // A listed subject still gets the file's roles, not its claims.
     let jerry =
         json!({"type": "user", "id": "jerry@the-smiths.com", "properties": {"roles": ["admin"]}});
-    assert_eq!(delete_ricks_todo(addr, jerry), (false, String::new()));
+    assert_eq!(
+        delete_ricks_todo(addr, jerry.clone()),
+        (false, String::new())
+    );
+    // An action search reports the same error, with no results, in the request's terms.
+    let search = |subject: Value| {
+        let reply = post(
+            addr,
+            "/access/v1/search/action",
+            &json!({"subject": subject, "resource": {"type": "todo", "id": "1"}}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    };
+    let bogus = json!({"type": "user", "id": "mallory", "properties": {"roles": ["admn"]}});
+    assert_eq!(
+        search(bogus),
+        json!({"page": {"next_token": "", "count": 0, "total": 0}, "results": [],
+               "context": {"error": {"status": 400, "message": "unknown role `admn`"}}})
+    );
+    let claimed = search(claimants().remove(0));
+    // Admin: all but updating a todo it does not own.
+    assert_eq!(claimed["page"]["total"], 4, "{claimed}");
+    assert_eq!(search(jerry)["page"]["total"], 2);
 }
 
 #[test]
