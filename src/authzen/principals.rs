@@ -255,6 +255,7 @@ impl Principals {
                 }
             }
             entries.push(BoundEntry {
+                id: id.clone(),
                 subject_type: entry.subject_type.clone(),
                 kind: entry.kind.clone(),
                 roles: entry.roles.clone(),
@@ -328,6 +329,8 @@ pub struct Binding {
 
 #[derive(Debug, Clone)]
 pub(crate) struct BoundEntry {
+    /// The subject's id (its key in the file, not an alias).
+    pub(crate) id: String,
     pub(crate) subject_type: Option<String>,
     pub(crate) kind: Option<String>,
     pub(crate) roles: IndexMap<String, Vec<String>>,
@@ -373,6 +376,15 @@ impl Binding {
     /// Facts the file does not derive: read from `context.<name>`.
     pub(crate) fn context_facts(&self) -> &[(usize, String)] {
         &self.context_facts
+    }
+
+    /// The ids of the subjects an evaluation with `subject_type` can name:
+    /// the entries of that type and those that give none, in file order.
+    pub fn subjects_of_type<'b>(&'b self, subject_type: &str) -> impl Iterator<Item = &'b str> {
+        self.entries
+            .iter()
+            .filter(move |e| e.subject_type.as_deref().is_none_or(|t| t == subject_type))
+            .map(|e| e.id.as_str())
     }
 
     /// How many subjects the file lists.

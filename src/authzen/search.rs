@@ -1,9 +1,11 @@
-//! The Action Search API: every action a subject may perform on a resource.
+//! The Search APIs rolecall serves: every action a subject may perform on a
+//! resource, and every subject of the principals file that may perform an
+//! action on it.
 //!
-//! The answer is one row of decisions: each action the resource's scope
-//! declares, in declaration order, decided by the same path as an Access
-//! Evaluation naming it ([`Pdp::request`], then the decision core), so a
-//! result used in an evaluation is allowed, as the spec asks.
+//! Each candidate (an action the resource's scope declares, in declaration
+//! order; a subject of the file, in file order) is decided by the same path
+//! as an Access Evaluation naming it ([`Pdp::request`], then the decision
+//! core), so a result used in an evaluation is allowed, as the spec asks.
 
 use serde_json::{Map, Value};
 
@@ -64,6 +66,62 @@ pub fn parse_action_search(body: &Value) -> Result<ActionSearch<'_>, BadRequest>
         resource_type,
         resource_id,
         subject,
+        resource,
+        context,
+        page: page(root)?,
+    })
+}
+
+/// A Subject Search request: `subject` with its `type` (an `id` is
+/// ignored: it is what is searched), `action`, `resource` (identified),
+/// `context`, `page`.
+#[derive(Debug, Clone, Copy)]
+pub struct SubjectSearch<'a> {
+    /// `subject.type`: the type of the subjects searched.
+    pub subject_type: &'a str,
+    /// The subject object: its `properties` go with every candidate.
+    pub subject: &'a Map<String, Value>,
+    /// `action.name`
+    pub action_name: &'a str,
+    /// The whole action object.
+    pub action: &'a Map<String, Value>,
+    /// `resource.type`
+    pub resource_type: &'a str,
+    /// `resource.id`
+    pub resource_id: &'a str,
+    /// The whole resource object.
+    pub resource: &'a Map<String, Value>,
+    /// The context object, when given.
+    pub context: Option<&'a Map<String, Value>>,
+    /// Pagination.
+    pub page: Page<'a>,
+}
+
+/// Reads a Subject Search request (`POST /access/v1/search/subject`).
+pub fn parse_subject_search(body: &Value) -> Result<SubjectSearch<'_>, BadRequest> {
+    let root = body_object(body)?;
+    let required = |key: &str| {
+        entity(root, key, "", true)?
+            .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
+    };
+    let subject = required("subject")?;
+    let action = required("action")?;
+    let resource = required("resource")?;
+    let context = entity(root, "context", "", false)?;
+    let subject_type = string(subject, "type", "", "subject")?;
+    properties(subject, "", "subject")?;
+    let action_name = string(action, "name", "", "action")?;
+    properties(action, "", "action")?;
+    let resource_type = string(resource, "type", "", "resource")?;
+    let resource_id = string(resource, "id", "", "resource")?;
+    properties(resource, "", "resource")?;
+    Ok(SubjectSearch {
+        subject_type,
+        subject,
+        action_name,
+        action,
+        resource_type,
+        resource_id,
         resource,
         context,
         page: page(root)?,
@@ -146,6 +204,47 @@ impl Pdp {
             let resolved = table.resolve_request(&request)?;
             if table.decide_ids(&resolved) == Effect::Allow {
                 allowed.push(name.as_str());
+            }
+        }
+        Ok(allowed)
+    }
+
+    /// The subjects of the principals file of type `q.subject_type` (and
+    /// those of no type) that may perform `q.action` on `q.resource`, in
+    /// file order, by their ids. Subjects the file does not list cannot be
+    /// enumerated, so a PDP without a principals file finds none. A
+    /// resource type that names no scope has none; anything an evaluation
+    /// would answer with an error (an action the scope does not declare, a
+    /// fact of the wrong type) is the error.
+    pub fn search_subjects<'t>(&'t self, q: &SubjectSearch<'_>) -> Result<Vec<&'t str>, PdpError> {
+        let table = &self.table;
+        if self.binding.scope_of(table, q.resource_type).is_none() {
+            return Ok(Vec::new());
+        }
+        let mut subject = q.subject.clone();
+        let mut evaluation = |id: &str| {
+            subject.insert("id".to_string(), Value::String(id.to_string()));
+            let e = Evaluation {
+                subject_type: q.subject_type,
+                subject_id: id,
+                action_name: q.action_name,
+                resource_type: q.resource_type,
+                resource_id: q.resource_id,
+                subject: &subject,
+                action: q.action,
+                resource: q.resource,
+                context: q.context,
+            };
+            self.request(&e)
+        };
+        // The request's own faults, whether or not a subject is listed: as
+        // an evaluation of an unlisted subject would report them.
+        evaluation("")?;
+        let mut allowed = Vec::new();
+        for id in self.binding.subjects_of_type(q.subject_type) {
+            let resolved = table.resolve_request(&evaluation(id)?)?;
+            if table.decide_ids(&resolved) == Effect::Allow {
+                allowed.push(id);
             }
         }
         Ok(allowed)

@@ -15,8 +15,8 @@ use super::Shared;
 use super::auth::Verdict;
 use super::public_url::PublicUrl;
 use crate::authzen::{
-    BadRequest, Batch, Evaluation, Semantic, parse_action_search, parse_evaluation,
-    parse_evaluations,
+    BadRequest, Batch, Evaluation, Page, PdpError, Semantic, parse_action_search, parse_evaluation,
+    parse_evaluations, parse_subject_search,
 };
 use crate::serve::state::Loaded;
 
@@ -26,6 +26,8 @@ pub const METADATA: &str = "/.well-known/authzen-configuration";
 pub const EVALUATION: &str = "/access/v1/evaluation";
 /// The Access Evaluations API.
 pub const EVALUATIONS: &str = "/access/v1/evaluations";
+/// The Subject Search API.
+pub const SEARCH_SUBJECT: &str = "/access/v1/search/subject";
 /// The Action Search API.
 pub const SEARCH_ACTION: &str = "/access/v1/search/action";
 /// Liveness and the version in service (not part of AuthZEN).
@@ -50,6 +52,7 @@ enum Route {
     Health,
     Evaluation,
     Evaluations,
+    SearchSubject,
     SearchAction,
     Unknown,
 }
@@ -73,6 +76,7 @@ fn route_of(shared: &Shared, path: &str) -> Route {
     match path.strip_prefix(prefix) {
         Some(EVALUATION) => Route::Evaluation,
         Some(EVALUATIONS) => Route::Evaluations,
+        Some(SEARCH_SUBJECT) => Route::SearchSubject,
         Some(SEARCH_ACTION) => Route::SearchAction,
         _ => Route::Unknown,
     }
@@ -125,7 +129,7 @@ async fn route(
             }
             reply
         }
-        Route::Evaluation | Route::Evaluations | Route::SearchAction => {
+        Route::Evaluation | Route::Evaluations | Route::SearchSubject | Route::SearchAction => {
             if method != Method::POST {
                 return not_allowed("POST");
             }
@@ -137,6 +141,8 @@ async fn route(
             let id = request_id.and_then(|v| v.to_str().ok()).unwrap_or("");
             if route == Route::SearchAction {
                 search_action(shared, &loaded, &body, id)
+            } else if route == Route::SearchSubject {
+                search_subject(shared, &loaded, &body, id)
             } else if route == Route::Evaluation {
                 match parse_evaluation(&body) {
                     Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
@@ -160,7 +166,7 @@ async fn route(
             error(
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS}, POST {prefix}{SEARCH_ACTION} and GET {METADATA}{prefix}"
+                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS}, POST {prefix}{SEARCH_SUBJECT}, POST {prefix}{SEARCH_ACTION} and GET {METADATA}{prefix}"
                 ),
             )
         }
@@ -214,6 +220,7 @@ fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
         "policy_decision_point": base,
         "access_evaluation_endpoint": format!("{base}{EVALUATION}"),
         "access_evaluations_endpoint": format!("{base}{EVALUATIONS}"),
+        "search_subject_endpoint": format!("{base}{SEARCH_SUBJECT}"),
         "search_action_endpoint": format!("{base}{SEARCH_ACTION}"),
     })
 }
@@ -381,22 +388,11 @@ fn item_error(bad: &BadRequest, request_id: &str) -> Value {
     json!({"decision": false, "context": {"error": {"status": 400, "message": bad.0}}})
 }
 
-/// An Action Search: the actions allowed, a page of them from the offset
-/// the token names, and the token of the next page (empty at the end).
+/// An Action Search: the actions allowed on the resource.
 fn search_action(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &str) -> Reply {
     let q = match parse_action_search(body) {
         Ok(q) => q,
         Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
-    };
-    // What must stay the same from page to page (the spec: every entity and
-    // the limit); the token binds it.
-    let fingerprint = json!([q.subject, q.resource, q.context, q.page.limit]).to_string();
-    let offset = match q.page.token {
-        None => 0,
-        Some(token) => match shared.pages.check(token, &loaded.digest, &fingerprint) {
-            Ok(offset) => offset,
-            Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.to_string()),
-        },
     };
     let found = loaded.pdp.search_actions(&q);
     tracing::debug!(
@@ -410,8 +406,69 @@ fn search_action(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &st
         error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
         "action search"
     );
-    let actions = match found {
-        Ok(actions) => actions,
+    let found = found.map(|names| names.iter().map(|name| json!({ "name": name })).collect());
+    // What must stay the same from page to page (the spec: every entity);
+    // the token binds it.
+    let fingerprint = json!(["action", q.subject, q.resource, q.context]).to_string();
+    search_reply(shared, loaded, q.page, &fingerprint, found)
+}
+
+/// A Subject Search: the principals file's subjects allowed the action.
+fn search_subject(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &str) -> Reply {
+    let q = match parse_subject_search(body) {
+        Ok(q) => q,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
+    };
+    let found = loaded.pdp.search_subjects(&q);
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        subject_type = q.subject_type,
+        action = q.action_name,
+        resource_type = q.resource_type,
+        resource = q.resource_id,
+        subjects = ?found.as_ref().ok(),
+        error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+        "subject search"
+    );
+    let found = found.map(|ids| {
+        ids.iter()
+            .map(|id| json!({"type": q.subject_type, "id": id}))
+            .collect()
+    });
+    let mut subject = q.subject.clone();
+    // The id is what is searched, so ignored, here too.
+    subject.remove("id");
+    let fingerprint = json!(["subject", subject, q.action, q.resource, q.context]).to_string();
+    search_reply(shared, loaded, q.page, &fingerprint, found)
+}
+
+/// A search's answer: a page of the results from the offset the token
+/// names, and the token of the next page (empty at the end); an error is
+/// empty results with the error in the context, as a decision carries it.
+fn search_reply(
+    shared: &Shared,
+    loaded: &Loaded,
+    page: Page<'_>,
+    fingerprint: &str,
+    found: Result<Vec<Value>, PdpError>,
+) -> Reply {
+    let (offset, limit) = match page.token {
+        None => (0, page.limit),
+        Some(token) => match shared.pages.check(token, &loaded.digest, fingerprint) {
+            // A later page may repeat the first page's limit or leave it out.
+            Ok((offset, first)) if page.limit.is_none() || page.limit == first => (offset, first),
+            Ok(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "`page.limit` differs from the first page's: keep it, or leave it out",
+                );
+            }
+            Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.to_string()),
+        },
+    };
+    let results = match found {
+        Ok(results) => results,
         Err(e) => {
             let body = json!({
                 "page": {"next_token": "", "count": 0, "total": 0},
@@ -421,22 +478,19 @@ fn search_action(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &st
             return json_reply(StatusCode::OK, &body);
         }
     };
-    let total = actions.len();
+    let total = results.len();
     let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
-    let end = match q.page.limit {
+    let end = match limit {
         Some(limit) => start
             .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
             .min(total),
         None => total,
     };
-    let results: Vec<Value> = actions
-        .get(start..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|name| json!({ "name": name }))
-        .collect();
+    let results = results.get(start..end).unwrap_or_default();
     let next_token = if end < total {
-        shared.pages.issue(end as u64, &loaded.digest, &fingerprint)
+        shared
+            .pages
+            .issue(end as u64, limit, &loaded.digest, fingerprint)
     } else {
         String::new()
     };

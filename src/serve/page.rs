@@ -1,12 +1,15 @@
 //! Page tokens of the search APIs: opaque to the PEP, unforgeable, and
 //! bound to the request and the policy they were issued for.
 //!
-//! A token is the offset of the next result and an HMAC-SHA256, under a key
-//! drawn when the process starts, of that offset, the digest of the policy
-//! in service and the request's fingerprint (its entities and page limit).
-//! So a PEP can neither move within the results by editing a token nor
-//! reuse one for another request (the spec asks for an error then), and a
-//! reload that changes the policy ends the pages begun under the old one.
+//! A token is the offset of the next result, the page limit, and an
+//! HMAC-SHA256, under a key drawn when the process starts, of both, the
+//! digest of the policy in service and the request's fingerprint (its
+//! entities). So a PEP can neither move within the results by editing a
+//! token nor reuse one for another request (the spec asks for an error
+//! then), and a reload that changes the policy ends the pages begun under
+//! the old one. The limit rides in the token because a PEP may leave it out
+//! of the requests after the first (the certification scenario's C.4.5.2
+//! does).
 //! Another process (a restart, another replica) does not know the key: its
 //! tokens are refused there too.
 
@@ -31,8 +34,21 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
-/// Hex digits of an offset: 16, a `u64` big-endian.
-const OFFSET_DIGITS: usize = 16;
+/// Hex digits of an offset or a limit: 16, a `u64` big-endian.
+const NUMBER_DIGITS: usize = 16;
+
+/// The limit of a search without one.
+const NO_LIMIT: u64 = u64::MAX;
+
+/// A `u64` from its 16 hex digits. Parsed as bytes, not with
+/// `from_str_radix`, which would take a `+` or upper case: one number has
+/// one spelling.
+fn number(digits: &str) -> Result<u64, BadToken> {
+    hex(digits)
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(u64::from_be_bytes)
+        .ok_or(BadToken)
+}
 
 impl Tokens {
     /// A fresh random key.
@@ -43,36 +59,42 @@ impl Tokens {
         })
     }
 
-    /// The token for the page starting at `offset`.
-    pub fn issue(&self, offset: u64, policy: &str, request: &str) -> String {
-        let tag = hmac::sign(&self.key, &message(offset, policy, request));
-        let mut out = format!("{offset:016x}");
+    /// The token for the page starting at `offset`, of `limit` results.
+    pub fn issue(&self, offset: u64, limit: Option<u64>, policy: &str, request: &str) -> String {
+        let limit = limit.unwrap_or(NO_LIMIT);
+        let tag = hmac::sign(&self.key, &message(offset, limit, policy, request));
+        let mut out = format!("{offset:016x}{limit:016x}");
         for byte in tag.as_ref() {
             out.push_str(&format!("{byte:02x}"));
         }
         out
     }
 
-    /// The offset a token stands for, when this process issued it for this
-    /// policy and request; compared in constant time (ring's `verify`).
-    pub fn check(&self, token: &str, policy: &str, request: &str) -> Result<u64, BadToken> {
-        let (offset, tag) = token.split_at_checked(OFFSET_DIGITS).ok_or(BadToken)?;
-        // Parsed as bytes, not with `from_str_radix`, which would take a `+`
-        // or upper case: one offset has one spelling.
-        let offset = hex(offset)
-            .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-            .map(u64::from_be_bytes)
-            .ok_or(BadToken)?;
+    /// The offset and limit a token stands for, when this process issued
+    /// it for this policy and request; compared in constant time (ring's
+    /// `verify`).
+    pub fn check(
+        &self,
+        token: &str,
+        policy: &str,
+        request: &str,
+    ) -> Result<(u64, Option<u64>), BadToken> {
+        let (offset, rest) = token.split_at_checked(NUMBER_DIGITS).ok_or(BadToken)?;
+        let (limit, tag) = rest.split_at_checked(NUMBER_DIGITS).ok_or(BadToken)?;
+        let (offset, limit) = (number(offset)?, number(limit)?);
         let tag = hex(tag).ok_or(BadToken)?;
-        hmac::verify(&self.key, &message(offset, policy, request), &tag).map_err(|_| BadToken)?;
-        Ok(offset)
+        hmac::verify(&self.key, &message(offset, limit, policy, request), &tag)
+            .map_err(|_| BadToken)?;
+        Ok((offset, (limit != NO_LIMIT).then_some(limit)))
     }
 }
 
-/// What is signed: lengths first, so no two triples give the same bytes.
-fn message(offset: u64, policy: &str, request: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(24 + policy.len() + request.len());
+/// What is signed: fixed widths and the policy's length first, so no two
+/// inputs give the same bytes.
+fn message(offset: u64, limit: u64, policy: &str, request: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 + policy.len() + request.len());
     out.extend_from_slice(&offset.to_be_bytes());
+    out.extend_from_slice(&limit.to_be_bytes());
     out.extend_from_slice(&(policy.len() as u64).to_be_bytes());
     out.extend_from_slice(policy.as_bytes());
     out.extend_from_slice(request.as_bytes());

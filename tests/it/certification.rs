@@ -24,24 +24,15 @@ use crate::serve_security::{certificate, tls_request};
 use crate::support::root;
 
 /// Cases expected to fail because the endpoint they need is not served:
-/// subject and resource search (rolecall has no directory of resources to
-/// search, and no subject search yet; action search is served). A case here
-/// that passes fails the test, as does any other case that fails.
+/// resource search (rolecall has no directory of resources to search; the
+/// subject and action searches are served). A case here that passes fails
+/// the test, as does any other case that fails.
 const EXPECTED_UNSUPPORTED: &[&str] = &[
-    "C.4.2.1",
-    "C.4.2.2",
-    "C.4.2.3",
-    "C.4.2.4",
     "C.4.3.1",
     "C.4.3.2",
     "C.4.3.3",
     "C.4.3.4",
-    "C.4.5.1",
-    "C.4.5.2",
-    "C.4.6.2",
-    "C.4.7.1/subject",
     "C.4.7.1/resource",
-    "C.4.7.2/subject",
     "C.4.7.2/resource",
 ];
 
@@ -430,7 +421,7 @@ fn run_scenario(fixture: &Value, pdp: &Pdp, path: &str) -> IndexMap<String, Stri
 }
 
 #[test]
-fn the_authzen_certification_scenario_passes_every_level_but_subject_and_resource_search() {
+fn the_authzen_certification_scenario_passes_every_level_but_resource_search() {
     let fixture: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("tests/fixtures/authzen/certification.json")).unwrap(),
     )

@@ -184,6 +184,7 @@ fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
             "policy_decision_point": base,
             "access_evaluation_endpoint": format!("{base}/access/v1/evaluation"),
             "access_evaluations_endpoint": format!("{base}/access/v1/evaluations"),
+            "search_subject_endpoint": format!("{base}/access/v1/search/subject"),
             "search_action_endpoint": format!("{base}/access/v1/search/action"),
         })
     );
@@ -395,6 +396,7 @@ fn a_public_url_with_a_path_serves_under_it_and_the_metadata_at_the_inserted_pat
             "policy_decision_point": "https://pdp.example.com/tenant1",
             "access_evaluation_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluation",
             "access_evaluations_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluations",
+            "search_subject_endpoint": "https://pdp.example.com/tenant1/access/v1/search/subject",
             "search_action_endpoint": "https://pdp.example.com/tenant1/access/v1/search/action",
         })
     );
@@ -619,7 +621,7 @@ fn bad_requests_get_the_spec_error_codes_with_a_message() {
         ("POST", "/access/v1/evaluations", vec![], "{}".into(), 400, "Content-Type: application/json"),
         ("GET", "/access/v1/evaluation", vec![], String::new(), 405, "use POST"),
         ("POST", "/.well-known/authzen-configuration", json_type.to_vec(), "{}".into(), 405, "use GET"),
-        ("GET", "/access/v1/search/subject", vec![], String::new(), 404, "no such endpoint"),
+        ("GET", "/access/v1/search/resource", vec![], String::new(), 404, "no such endpoint"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "x".repeat(5000), 413, "limit of 4096 bytes"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "[".repeat(3000), 400, "recursion limit"),
         // A key given twice, at the top or deep inside: refused, never read as one of them.
@@ -1130,8 +1132,23 @@ fn action_search_pages_with_tokens_bound_to_the_request_the_policy_and_the_proce
     ] {
         refused(paged(Some(&forged), 2));
     }
-    // Another request or limit: refused, as the spec says a changed request should be.
-    refused(paged(Some(&token), 3));
+    // A later page may leave the limit out (the first page's holds), not change it.
+    let mut body = action_search(morty, morty);
+    body["page"] = json!({"token": token});
+    assert_eq!(
+        names(&post(addr, "/access/v1/search/action", &body)),
+        whole[2..4]
+    );
+    let reply = paged(Some(&token), 3);
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply
+            .body
+            .contains("`page.limit` differs from the first page's"),
+        "{}",
+        reply.body
+    );
+    // Another request: refused, as the spec says a changed request should be.
     let mut other = action_search("rick@the-citadel.com", morty);
     other["page"] = json!({"limit": 2, "token": token});
     refused(post(addr, "/access/v1/search/action", &other));
@@ -1147,4 +1164,155 @@ fn action_search_pages_with_tokens_bound_to_the_request_the_policy_and_the_proce
     server.reload();
     eventually("the reload", || server.generation() == 2);
     refused(paged(Some(&token), 2));
+}
+
+// ------------------------------------------------------------ subject search
+
+#[test]
+fn subject_search_answers_the_listed_subjects_an_evaluation_allows_in_file_order() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let search = |body: Value| {
+        let reply = post(addr, "/access/v1/search/subject", &body);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let json = reply.json();
+        for result in json["results"].as_array().unwrap() {
+            assert_eq!(result["type"], body["subject"]["type"], "{json}");
+        }
+        let ids: Vec<String> = json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(json["page"]["count"], ids.len());
+        ids
+    };
+    let ask = |action: &str, owner: &str| {
+        json!({"subject": {"type": "user"}, "action": {"name": action},
+               "resource": {"type": "todo", "id": "7", "properties": {"ownerID": owner}}})
+    };
+    let users = [
+        "rick@the-citadel.com",
+        "morty@the-citadel.com",
+        "summer@the-smiths.com",
+        "beth@the-smiths.com",
+        "jerry@the-smiths.com",
+    ];
+    let morty = users[1];
+    assert_eq!(search(ask("can_read_todos", morty)), users);
+    assert_eq!(
+        search(ask("can_update_todo", morty)),
+        ["rick@the-citadel.com", "morty@the-citadel.com"]
+    );
+    assert_eq!(
+        search(ask("can_create_todo", morty)),
+        [
+            "rick@the-citadel.com",
+            "morty@the-citadel.com",
+            "summer@the-smiths.com"
+        ]
+    );
+    // The same set as an evaluation of each listed subject.
+    for action in [
+        "can_read_user",
+        "can_create_todo",
+        "can_update_todo",
+        "can_delete_todo",
+    ] {
+        for owner in [users[0], morty, "someone else"] {
+            let allowed: Vec<&str> = users
+                .iter()
+                .copied()
+                .filter(|user| {
+                    let mut body = ask(action, owner);
+                    body["subject"]["id"] = json!(user);
+                    post(addr, "/access/v1/evaluation", &body).json()["decision"] == json!(true)
+                })
+                .collect();
+            assert_eq!(
+                search(ask(action, owner)),
+                allowed,
+                "{action} on {owner}'s todo"
+            );
+        }
+    }
+    // A subject id in the request is what is searched: ignored.
+    let mut body = ask("can_update_todo", morty);
+    body["subject"]["id"] = json!("jerry@the-smiths.com");
+    assert_eq!(search(body).len(), 2);
+    // Another subject type lists nobody (every entry of the file is a `user`),
+    // and so does a type that names no scope.
+    assert_eq!(
+        search(
+            json!({"subject": {"type": "robot"}, "action": {"name": "can_read_todos"},
+                             "resource": {"type": "todo", "id": "1"}})
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(
+            json!({"subject": {"type": "user"}, "action": {"name": "can_read_todos"},
+                             "resource": {"type": "spaceship", "id": "1"}})
+        ),
+        Vec::<String>::new()
+    );
+    // An action the scope does not declare is the evaluation's error, in context.
+    let reply = post(addr, "/access/v1/search/subject", &ask("can_fly", morty));
+    assert_eq!(
+        reply.json(),
+        json!({"page": {"next_token": "", "count": 0, "total": 0}, "results": [],
+               "context": {"error": {"status": 400,
+                   "message": "unknown action `can_fly` for resource type `todo`"}}})
+    );
+    // Pages of two, the limit given once.
+    let mut body = ask("can_read_todos", morty);
+    body["page"] = json!({"limit": 2});
+    let mut seen = Vec::new();
+    loop {
+        let reply = post(addr, "/access/v1/search/subject", &body);
+        let json = reply.json();
+        seen.extend(
+            json["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].clone()),
+        );
+        let next = json["page"]["next_token"].as_str().unwrap().to_string();
+        if next.is_empty() {
+            break;
+        }
+        body["page"] = json!({"token": next});
+        assert!(seen.len() <= users.len(), "pagination does not end");
+    }
+    assert_eq!(seen, users.map(|u| json!(u)));
+    // Malformed: the action and an identified resource are required.
+    for (body, message) in [
+        (
+            json!({"subject": {"type": "user"}, "resource": {"type": "todo", "id": "1"}}),
+            "`action` is required",
+        ),
+        (
+            json!({"subject": {"type": "user"}, "action": {"name": "can_read_todos"}, "resource": {"type": "todo"}}),
+            "`resource.id` is required",
+        ),
+        (
+            json!({"subject": {}, "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}}),
+            "`subject.type` is required",
+        ),
+    ] {
+        let reply = post(addr, "/access/v1/search/subject", &body);
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(reply.body.contains(message), "{}", reply.body);
+    }
+    // Without a principals file there is nobody to list.
+    let bare = start(webinar_config());
+    let reply = post(
+        bare.local_addr(),
+        "/access/v1/search/subject",
+        &json!({"subject": {"type": "user"}, "action": {"name": "chat"},
+                "resource": {"type": "session", "id": "1"}, "context": {"organizer_permission": true}}),
+    );
+    assert_eq!(reply.json()["results"], json!([]));
 }
