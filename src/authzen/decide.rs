@@ -211,6 +211,21 @@ impl Pdp {
 
     /// The rolecall request an evaluation stands for (docs/authzen.md, "Mapping").
     pub fn request(&self, e: &Evaluation<'_>) -> Result<Request, PdpError> {
+        // A resource the principals file lists has the file's properties
+        // when the request sends none (so a resource search's results hold
+        // when evaluated); properties sent are the request's, as ever.
+        let listed = match e.resource.get("properties") {
+            None | Some(Value::Null) => self.binding.resource(e.resource_type, e.resource_id),
+            Some(_) => None,
+        };
+        let filled;
+        let e = match listed {
+            Some(resource) => {
+                filled = Evaluation { resource, ..*e };
+                &filled
+            }
+            None => e,
+        };
         let table = &self.table;
         let s = self
             .binding

@@ -1,9 +1,9 @@
-//! The Search APIs rolecall serves: every action a subject may perform on a
-//! resource, and every subject of the principals file that may perform an
-//! action on it.
+//! The Search APIs: every action a subject may perform on a resource, every
+//! subject of the principals file that may perform an action on a
+//! resource, every resource of the file a subject may perform an action on.
 //!
 //! Each candidate (an action the resource's scope declares, in declaration
-//! order; a subject of the file, in file order) is decided by the same path
+//! order; a subject or resource of the file, in file order) is decided by the same path
 //! as an Access Evaluation naming it ([`Pdp::request`], then the decision
 //! core), so a result used in an evaluation is allowed, as the spec asks.
 
@@ -128,6 +128,63 @@ pub fn parse_subject_search(body: &Value) -> Result<SubjectSearch<'_>, BadReques
     })
 }
 
+/// A Resource Search request: `subject` (identified), `action`, `resource`
+/// with its `type` (an `id` is ignored: it is what is searched),
+/// `context`, `page`.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceSearch<'a> {
+    /// `subject.type`
+    pub subject_type: &'a str,
+    /// `subject.id`
+    pub subject_id: &'a str,
+    /// The whole subject object.
+    pub subject: &'a Map<String, Value>,
+    /// `action.name`
+    pub action_name: &'a str,
+    /// The whole action object.
+    pub action: &'a Map<String, Value>,
+    /// `resource.type`: the type of the resources searched.
+    pub resource_type: &'a str,
+    /// The resource object (its `properties` are not read: each candidate
+    /// has its own, from the principals file).
+    pub resource: &'a Map<String, Value>,
+    /// The context object, when given.
+    pub context: Option<&'a Map<String, Value>>,
+    /// Pagination.
+    pub page: Page<'a>,
+}
+
+/// Reads a Resource Search request (`POST /access/v1/search/resource`).
+pub fn parse_resource_search(body: &Value) -> Result<ResourceSearch<'_>, BadRequest> {
+    let root = body_object(body)?;
+    let required = |key: &str| {
+        entity(root, key, "", true)?
+            .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
+    };
+    let subject = required("subject")?;
+    let action = required("action")?;
+    let resource = required("resource")?;
+    let context = entity(root, "context", "", false)?;
+    let subject_type = string(subject, "type", "", "subject")?;
+    let subject_id = string(subject, "id", "", "subject")?;
+    properties(subject, "", "subject")?;
+    let action_name = string(action, "name", "", "action")?;
+    properties(action, "", "action")?;
+    let resource_type = string(resource, "type", "", "resource")?;
+    properties(resource, "", "resource")?;
+    Ok(ResourceSearch {
+        subject_type,
+        subject_id,
+        subject,
+        action_name,
+        action,
+        resource_type,
+        resource,
+        context,
+        page: page(root)?,
+    })
+}
+
 fn page(root: &Map<String, Value>) -> Result<Page<'_>, BadRequest> {
     let Some(page) = entity(root, "page", "", false)? else {
         return Ok(Page::default());
@@ -243,6 +300,46 @@ impl Pdp {
         let mut allowed = Vec::new();
         for id in self.binding.subjects_of_type(q.subject_type) {
             let resolved = table.resolve_request(&evaluation(id)?)?;
+            if table.decide_ids(&resolved) == Effect::Allow {
+                allowed.push(id);
+            }
+        }
+        Ok(allowed)
+    }
+
+    /// The resources of the principals file of type `q.resource_type` that
+    /// `q.subject` may perform `q.action` on, in file order, by their ids;
+    /// each is evaluated with the file's properties. A type that names no
+    /// scope, or that the file lists no resource of, has none; anything an
+    /// evaluation would answer with an error is the error.
+    pub fn search_resources<'t>(
+        &'t self,
+        q: &ResourceSearch<'_>,
+    ) -> Result<Vec<&'t str>, PdpError> {
+        let table = &self.table;
+        if self.binding.scope_of(table, q.resource_type).is_none() {
+            return Ok(Vec::new());
+        }
+        let evaluation = |id: &str, resource: &Map<String, Value>| {
+            self.request(&Evaluation {
+                subject_type: q.subject_type,
+                subject_id: q.subject_id,
+                action_name: q.action_name,
+                resource_type: q.resource_type,
+                resource_id: id,
+                subject: q.subject,
+                action: q.action,
+                resource,
+                context: q.context,
+            })
+        };
+        // The request's own faults, whether or not a resource is listed.
+        let mut unlisted = q.resource.clone();
+        unlisted.insert("id".to_string(), Value::String(String::new()));
+        evaluation("", &unlisted)?;
+        let mut allowed = Vec::new();
+        for (id, resource) in self.binding.resources_of_type(q.resource_type) {
+            let resolved = table.resolve_request(&evaluation(id, resource)?)?;
             if table.decide_ids(&resolved) == Effect::Allow {
                 allowed.push(id);
             }

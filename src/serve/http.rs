@@ -16,7 +16,7 @@ use super::auth::Verdict;
 use super::public_url::PublicUrl;
 use crate::authzen::{
     BadRequest, Batch, Evaluation, Page, PdpError, Semantic, parse_action_search, parse_evaluation,
-    parse_evaluations, parse_subject_search,
+    parse_evaluations, parse_resource_search, parse_subject_search,
 };
 use crate::serve::state::Loaded;
 
@@ -28,6 +28,8 @@ pub const EVALUATION: &str = "/access/v1/evaluation";
 pub const EVALUATIONS: &str = "/access/v1/evaluations";
 /// The Subject Search API.
 pub const SEARCH_SUBJECT: &str = "/access/v1/search/subject";
+/// The Resource Search API.
+pub const SEARCH_RESOURCE: &str = "/access/v1/search/resource";
 /// The Action Search API.
 pub const SEARCH_ACTION: &str = "/access/v1/search/action";
 /// Liveness and the version in service (not part of AuthZEN).
@@ -53,6 +55,7 @@ enum Route {
     Evaluation,
     Evaluations,
     SearchSubject,
+    SearchResource,
     SearchAction,
     Unknown,
 }
@@ -77,6 +80,7 @@ fn route_of(shared: &Shared, path: &str) -> Route {
         Some(EVALUATION) => Route::Evaluation,
         Some(EVALUATIONS) => Route::Evaluations,
         Some(SEARCH_SUBJECT) => Route::SearchSubject,
+        Some(SEARCH_RESOURCE) => Route::SearchResource,
         Some(SEARCH_ACTION) => Route::SearchAction,
         _ => Route::Unknown,
     }
@@ -129,7 +133,11 @@ async fn route(
             }
             reply
         }
-        Route::Evaluation | Route::Evaluations | Route::SearchSubject | Route::SearchAction => {
+        Route::Evaluation
+        | Route::Evaluations
+        | Route::SearchSubject
+        | Route::SearchResource
+        | Route::SearchAction => {
             if method != Method::POST {
                 return not_allowed("POST");
             }
@@ -143,6 +151,8 @@ async fn route(
                 search_action(shared, &loaded, &body, id)
             } else if route == Route::SearchSubject {
                 search_subject(shared, &loaded, &body, id)
+            } else if route == Route::SearchResource {
+                search_resource(shared, &loaded, &body, id)
             } else if route == Route::Evaluation {
                 match parse_evaluation(&body) {
                     Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
@@ -166,7 +176,7 @@ async fn route(
             error(
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS}, POST {prefix}{SEARCH_SUBJECT}, POST {prefix}{SEARCH_ACTION} and GET {METADATA}{prefix}"
+                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS}, POST {prefix}{SEARCH_SUBJECT}, POST {prefix}{SEARCH_RESOURCE}, POST {prefix}{SEARCH_ACTION} and GET {METADATA}{prefix}"
                 ),
             )
         }
@@ -221,6 +231,7 @@ fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
         "access_evaluation_endpoint": format!("{base}{EVALUATION}"),
         "access_evaluations_endpoint": format!("{base}{EVALUATIONS}"),
         "search_subject_endpoint": format!("{base}{SEARCH_SUBJECT}"),
+        "search_resource_endpoint": format!("{base}{SEARCH_RESOURCE}"),
         "search_action_endpoint": format!("{base}{SEARCH_ACTION}"),
     })
 }
@@ -440,6 +451,36 @@ fn search_subject(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &s
     // The id is what is searched, so ignored, here too.
     subject.remove("id");
     let fingerprint = json!(["subject", subject, q.action, q.resource, q.context]).to_string();
+    search_reply(shared, loaded, q.page, &fingerprint, found)
+}
+
+/// A Resource Search: the principals file's resources the action is allowed on.
+fn search_resource(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &str) -> Reply {
+    let q = match parse_resource_search(body) {
+        Ok(q) => q,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
+    };
+    let found = loaded.pdp.search_resources(&q);
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        subject_type = q.subject_type,
+        subject = q.subject_id,
+        action = q.action_name,
+        resource_type = q.resource_type,
+        resources = ?found.as_ref().ok(),
+        error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+        "resource search"
+    );
+    let found = found.map(|ids| {
+        ids.iter()
+            .map(|id| json!({"type": q.resource_type, "id": id}))
+            .collect()
+    });
+    let mut resource = q.resource.clone();
+    // The id is what is searched, so ignored, here too.
+    resource.remove("id");
+    let fingerprint = json!(["resource", q.subject, q.action, resource, q.context]).to_string();
     search_reply(shared, loaded, q.page, &fingerprint, found)
 }
 

@@ -26,7 +26,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{Notify, watch};
 
-pub use http::{EVALUATION, EVALUATIONS, HEALTH, METADATA, SEARCH_ACTION, SEARCH_SUBJECT};
+pub use http::{
+    EVALUATION, EVALUATIONS, HEALTH, METADATA, SEARCH_ACTION, SEARCH_RESOURCE, SEARCH_SUBJECT,
+};
 pub use public_url::{PublicUrl, PublicUrlError};
 pub use state::{LoadError, Loaded, load};
 

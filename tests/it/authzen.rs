@@ -241,3 +241,56 @@ fn the_principals_file_of_the_docs_and_of_the_todo_example_load() {
     let pdp = Pdp::new(table, &principals).unwrap_or_else(|e| panic!("{}", render_all(&e)));
     assert_eq!(pdp.binding.subject_count(), 5);
 }
+
+#[test]
+fn listed_resources_are_checked_and_lend_their_properties_to_requests_that_send_none() {
+    let shape = errors(
+        r#"{"resources": {"todo": {"1": {"properties": []}, "2": {"owner": "ada"}, "3": 7},
+                          "task": []}}"#,
+    );
+    for message in [
+        "resource `1`: `properties` must be an object, found an array",
+        "resource `2`: unknown field `owner`",
+        "resource `3` must be an object, found a number",
+        "`resources.task` must be an object keyed by resource id, found an array",
+    ] {
+        assert!(shape.contains(message), "{message}:\n{shape}");
+    }
+    let unknown = errors(r#"{"resources": {"tood": {"1": {}}}}"#);
+    assert!(
+        unknown.contains("resources of type `tood`, which names no scope"),
+        "{unknown}"
+    );
+    assert!(unknown.contains("declares: `todo`"), "{unknown}");
+    assert!(
+        unknown.contains("rolecall::principals::unknown_resource_type"),
+        "{unknown}"
+    );
+
+    let pdp = pdp(r#"{
+        "facts": {"is_owner": {"equal": ["resource.properties.owner", "subject.id"]}},
+        "subjects": {"ada": {"roles": {"todo": "editor"}}},
+        "resources": {"todo": {"1": {"properties": {"owner": "ada"}}, "2": {}}}
+    }"#);
+    let update = |resource: Value| {
+        decide(
+            &pdp,
+            json!({"subject": {"type": "user", "id": "ada"}, "action": {"name": "update"},
+                   "resource": resource}),
+        )
+        .0
+    };
+    // The file's properties when the request sends none; the request's when it sends some.
+    assert!(update(json!({"type": "todo", "id": "1"})));
+    assert!(update(
+        json!({"type": "todo", "id": "1", "properties": null})
+    ));
+    assert!(!update(
+        json!({"type": "todo", "id": "1", "properties": {}})
+    ));
+    assert!(!update(json!({"type": "todo", "id": "2"})));
+    assert!(update(
+        json!({"type": "todo", "id": "2", "properties": {"owner": "ada"}})
+    ));
+    assert!(!update(json!({"type": "todo", "id": "3"})));
+}

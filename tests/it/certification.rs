@@ -23,18 +23,10 @@ use crate::serve::{Reply, scratch};
 use crate::serve_security::{certificate, tls_request};
 use crate::support::root;
 
-/// Cases expected to fail because the endpoint they need is not served:
-/// resource search (rolecall has no directory of resources to search; the
-/// subject and action searches are served). A case here that passes fails
+/// Cases expected to fail because the endpoint they need is not served.
+/// None is left: every level passes. A case listed here that passes fails
 /// the test, as does any other case that fails.
-const EXPECTED_UNSUPPORTED: &[&str] = &[
-    "C.4.3.1",
-    "C.4.3.2",
-    "C.4.3.3",
-    "C.4.3.4",
-    "C.4.7.1/resource",
-    "C.4.7.2/resource",
-];
+const EXPECTED_UNSUPPORTED: &[&str] = &[];
 
 /// The levels that must pass whole.
 const CERTIFIED: &[&str] = &[
@@ -42,6 +34,8 @@ const CERTIFIED: &[&str] = &[
     "Basic Properties",
     "Batch Core",
     "Batch Properties",
+    "Search Core",
+    "Search Properties",
     "Discovery",
 ];
 
@@ -421,7 +415,7 @@ fn run_scenario(fixture: &Value, pdp: &Pdp, path: &str) -> IndexMap<String, Stri
 }
 
 #[test]
-fn the_authzen_certification_scenario_passes_every_level_but_resource_search() {
+fn the_authzen_certification_scenario_passes_every_level() {
     let fixture: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("tests/fixtures/authzen/certification.json")).unwrap(),
     )

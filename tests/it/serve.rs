@@ -185,6 +185,7 @@ fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
             "access_evaluation_endpoint": format!("{base}/access/v1/evaluation"),
             "access_evaluations_endpoint": format!("{base}/access/v1/evaluations"),
             "search_subject_endpoint": format!("{base}/access/v1/search/subject"),
+            "search_resource_endpoint": format!("{base}/access/v1/search/resource"),
             "search_action_endpoint": format!("{base}/access/v1/search/action"),
         })
     );
@@ -397,6 +398,7 @@ fn a_public_url_with_a_path_serves_under_it_and_the_metadata_at_the_inserted_pat
             "access_evaluation_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluation",
             "access_evaluations_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluations",
             "search_subject_endpoint": "https://pdp.example.com/tenant1/access/v1/search/subject",
+            "search_resource_endpoint": "https://pdp.example.com/tenant1/access/v1/search/resource",
             "search_action_endpoint": "https://pdp.example.com/tenant1/access/v1/search/action",
         })
     );
@@ -621,7 +623,7 @@ fn bad_requests_get_the_spec_error_codes_with_a_message() {
         ("POST", "/access/v1/evaluations", vec![], "{}".into(), 400, "Content-Type: application/json"),
         ("GET", "/access/v1/evaluation", vec![], String::new(), 405, "use POST"),
         ("POST", "/.well-known/authzen-configuration", json_type.to_vec(), "{}".into(), 405, "use GET"),
-        ("GET", "/access/v1/search/resource", vec![], String::new(), 404, "no such endpoint"),
+        ("GET", "/access/v1/search/everything", vec![], String::new(), 404, "no such endpoint"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "x".repeat(5000), 413, "limit of 4096 bytes"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "[".repeat(3000), 400, "recursion limit"),
         // A key given twice, at the top or deep inside: refused, never read as one of them.
@@ -1315,4 +1317,127 @@ fn subject_search_answers_the_listed_subjects_an_evaluation_allows_in_file_order
                 "resource": {"type": "session", "id": "1"}, "context": {"organizer_permission": true}}),
     );
     assert_eq!(reply.json()["results"], json!([]));
+}
+
+// ------------------------------------------------------------ resource search
+
+fn certification_config() -> Config {
+    let mut config = todo_config();
+    config.policy = root().join("policies/examples/authzen_certification.policy");
+    config.principals =
+        Some(root().join("policies/examples/authzen_certification.principals.json"));
+    config
+}
+
+#[test]
+fn resource_search_answers_the_listed_resources_an_evaluation_allows_in_file_order() {
+    let server = start(certification_config());
+    let addr = server.local_addr();
+    let search = |subject: &str, action: &str| {
+        let reply = post(
+            addr,
+            "/access/v1/search/resource",
+            &json!({"subject": {"type": "user", "id": subject}, "action": {"name": action},
+                    "resource": {"type": "record"}}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let json = reply.json();
+        json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["type"], "record", "{json}");
+                r["id"].as_str().unwrap().to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search("alice", "read"), ["record-1", "record-2"]);
+    assert_eq!(search("alice", "write"), ["record-1"]);
+    assert_eq!(search("bob", "write"), ["record-2"]);
+    assert_eq!(search("mallory", "read"), Vec::<String>::new());
+    // The same set as an evaluation of each listed resource, sent without
+    // properties (the file lends its own).
+    for subject in ["alice", "bob", "mallory"] {
+        for action in ["read", "write", "delete"] {
+            let allowed: Vec<&str> = ["record-1", "record-2"]
+                .into_iter()
+                .filter(|id| {
+                    let body = json!({"subject": {"type": "user", "id": subject},
+                                      "action": {"name": action},
+                                      "resource": {"type": "record", "id": id}});
+                    post(addr, "/access/v1/evaluation", &body).json()["decision"] == json!(true)
+                })
+                .collect();
+            assert_eq!(search(subject, action), allowed, "{subject} {action}");
+        }
+    }
+    // A resource id in the request is what is searched: ignored; its
+    // properties too (each resource has the file's).
+    let reply = post(
+        addr,
+        "/access/v1/search/resource",
+        &json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "write"},
+                "resource": {"type": "record", "id": "record-2", "properties": {"status": "archived"}}}),
+    );
+    assert_eq!(
+        reply.json()["results"],
+        json!([{"type": "record", "id": "record-1"}])
+    );
+    // A type with no scope: empty; an undeclared action: the error, in context.
+    let reply = post(
+        addr,
+        "/access/v1/search/resource",
+        &json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+                "resource": {"type": "spaceship"}}),
+    );
+    assert_eq!(reply.json()["results"], json!([]));
+    let reply = post(
+        addr,
+        "/access/v1/search/resource",
+        &json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "fly"},
+                "resource": {"type": "record"}}),
+    );
+    assert_eq!(
+        reply.json()["context"]["error"]["message"],
+        "unknown action `fly` for resource type `record`"
+    );
+    // Pages of one.
+    let mut body = json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+                          "resource": {"type": "record"}, "page": {"limit": 1}});
+    let first = post(addr, "/access/v1/search/resource", &body).json();
+    assert_eq!(
+        first["results"],
+        json!([{"type": "record", "id": "record-1"}])
+    );
+    body["page"] = json!({"token": first["page"]["next_token"]});
+    let second = post(addr, "/access/v1/search/resource", &body).json();
+    assert_eq!(
+        second,
+        json!({"page": {"next_token": "", "count": 1, "total": 2},
+               "results": [{"type": "record", "id": "record-2"}]})
+    );
+    // Malformed: the subject is an input, identified; the action is required.
+    for (body, message) in [
+        (
+            json!({"action": {"name": "read"}, "resource": {"type": "record"}}),
+            "`subject` is required",
+        ),
+        (
+            json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}}),
+            "`subject.id` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": "alice"}, "resource": {"type": "record"}}),
+            "`action` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"}, "resource": {}}),
+            "`resource.type` is required",
+        ),
+    ] {
+        let reply = post(addr, "/access/v1/search/resource", &body);
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(reply.body.contains(message), "{}", reply.body);
+    }
 }
