@@ -62,6 +62,19 @@ pub enum PdpError {
 }
 
 impl PdpError {
+    /// The `error` object of an answer's context: the message lists the
+    /// policy's names (suggestions, what a scope declares) only when
+    /// `explain`, or a caller could map the policy by asking for names that
+    /// do not exist.
+    pub fn to_context(&self, explain: bool) -> Value {
+        let message = if explain {
+            self.to_string()
+        } else {
+            self.terse()
+        };
+        json!({"status": 400, "message": message})
+    }
+
     /// The message without suggestions or lists of the policy's names: what
     /// was wrong in the request, in the request's own terms.
     pub fn terse(&self) -> String {
@@ -84,9 +97,14 @@ impl PdpError {
                 EvalError::UnknownSetting { setting, .. } => {
                     format!("unknown setting `{setting}`")
                 }
-                EvalError::UnknownSettingValue { .. }
-                | EvalError::SettingNotString { .. }
-                | EvalError::Internal(_) => e.to_string(),
+                // Without the values the policy gives the setting: they are its names too.
+                EvalError::UnknownSettingValue { setting, value, .. } => {
+                    format!("setting `{setting}` has no value `{value}`")
+                }
+                EvalError::SettingNotString { setting, .. } => {
+                    format!("context.{setting}: setting `{setting}` takes a string")
+                }
+                EvalError::Internal(_) => e.to_string(),
                 EvalError::NotAssignable { kind, role, .. } => {
                     format!("a {kind} cannot be assigned role `{role}`")
                 }
@@ -131,18 +149,7 @@ impl Decided {
         out.insert("decision".to_string(), Value::Bool(self.decision));
         let mut context = Map::new();
         if let Some(error) = &self.error {
-            // The full message lists the policy's names (suggestions, what a
-            // scope declares): only with `--explain`, or a caller could map
-            // the policy by asking for names that do not exist.
-            let message = if explain {
-                error.to_string()
-            } else {
-                error.terse()
-            };
-            context.insert(
-                "error".to_string(),
-                json!({"status": 400, "message": message}),
-            );
+            context.insert("error".to_string(), error.to_context(explain));
         } else if explain {
             if let Some(reason) = &self.reason {
                 context.insert("reason_admin".to_string(), json!({ "en": reason }));
@@ -204,6 +211,21 @@ impl Pdp {
 
     /// The rolecall request an evaluation stands for (docs/authzen.md, "Mapping").
     pub fn request(&self, e: &Evaluation<'_>) -> Result<Request, PdpError> {
+        // A resource the principals file lists has the file's properties
+        // when the request sends none (so a resource search's results hold
+        // when evaluated); properties sent are the request's, as ever.
+        let listed = match e.resource.get("properties") {
+            None | Some(Value::Null) => self.binding.resource(e.resource_type, e.resource_id),
+            Some(_) => None,
+        };
+        let filled;
+        let e = match listed {
+            Some(resource) => {
+                filled = Evaluation { resource, ..*e };
+                &filled
+            }
+            None => e,
+        };
         let table = &self.table;
         let s = self
             .binding

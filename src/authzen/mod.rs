@@ -4,14 +4,20 @@
 //! This module has no HTTP in it (that is [`crate::serve`]): it turns a parsed
 //! JSON body into evaluations ([`model`]), holds the binding from AuthZEN's
 //! subject, action, resource and context to roles, actions and facts
-//! ([`principals`]), and decides ([`Pdp`]). docs/authzen.md describes the
+//! ([`principals`]), and decides ([`Pdp`]), one evaluation at a time or for
+//! every action of a resource ([`search`]). docs/authzen.md describes the
 //! mapping.
 
 pub mod model;
 pub mod principals;
+pub mod search;
 
 mod decide;
 
 pub use decide::{Decided, Pdp, PdpError};
 pub use model::{BadRequest, Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
 pub use principals::{Binding, Principals};
+pub use search::{
+    ActionSearch, Page, ResourceSearch, SubjectSearch, parse_action_search, parse_resource_search,
+    parse_subject_search,
+};

@@ -77,8 +77,11 @@ impl Semantic {
 /// each evaluation.
 #[derive(Debug, Clone)]
 pub struct Batch<'a> {
-    /// The evaluations, in request order.
-    pub evaluations: Vec<Evaluation<'a>>,
+    /// The evaluations, in request order. An item that is not a valid
+    /// evaluation once the defaults are applied is its own error, answered
+    /// as that item's denial: the spec's "errors in individual evaluations",
+    /// which the certification scenario (§3.4.1) expects under `execute_all`.
+    pub evaluations: Vec<Result<Evaluation<'a>, BadRequest>>,
     /// How to run them.
     pub semantic: Semantic,
     /// No `evaluations` array (or an empty one): the request is a single
@@ -104,7 +107,10 @@ pub fn parse_evaluation(body: &Value) -> Result<Evaluation<'_>, BadRequest> {
 
 /// Reads an Access Evaluations request (`POST /access/v1/evaluations`):
 /// top-level `subject`, `action`, `resource` and `context` are defaults that
-/// a key of an evaluation replaces whole.
+/// a key of an evaluation replaces whole. The error is for the whole
+/// payload (the body, `options`, `evaluations` or a default of the wrong
+/// shape, or a single evaluation's missing field); an item's own fault is
+/// that item's `Err` in [`Batch::evaluations`].
 pub fn parse_evaluations(body: &Value) -> Result<Batch<'_>, BadRequest> {
     let root = body_object(body)?;
     let semantic = semantic(root)?;
@@ -132,31 +138,17 @@ pub fn parse_evaluations(body: &Value) -> Result<Batch<'_>, BadRequest> {
             "",
         )?;
         return Ok(Batch {
-            evaluations: vec![evaluation],
+            evaluations: vec![Ok(evaluation)],
             semantic,
             single: true,
         });
     }
-    let mut evaluations = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let place = format!("evaluations[{i}].");
-        let Value::Object(item) = item else {
-            return Err(BadRequest(format!(
-                "`evaluations[{i}]` must be an object, found {}",
-                kind(item)
-            )));
-        };
-        let missing = |what: &str| {
-            BadRequest(format!(
-                "`{place}{what}` is required: give it in the evaluation or as a top-level default"
-            ))
-        };
-        let s = pick(item, "subject", &place, subject)?.ok_or_else(|| missing("subject"))?;
-        let a = pick(item, "action", &place, action)?.ok_or_else(|| missing("action"))?;
-        let r = pick(item, "resource", &place, resource)?.ok_or_else(|| missing("resource"))?;
-        let c = pick(item, "context", &place, context)?;
-        evaluations.push(evaluation(s, a, r, c, &place)?);
-    }
+    let defaults = [subject, action, resource, context];
+    let evaluations = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| batch_item(i, item, defaults))
+        .collect();
     Ok(Batch {
         evaluations,
         semantic,
@@ -164,7 +156,33 @@ pub fn parse_evaluations(body: &Value) -> Result<Batch<'_>, BadRequest> {
     })
 }
 
-fn body_object(body: &Value) -> Result<&Map<String, Value>, BadRequest> {
+/// One item of `evaluations` with the top-level defaults
+/// (subject, action, resource, context) filled in.
+fn batch_item<'a>(
+    i: usize,
+    item: &'a Value,
+    [subject, action, resource, context]: [Option<&'a Map<String, Value>>; 4],
+) -> Result<Evaluation<'a>, BadRequest> {
+    let place = format!("evaluations[{i}].");
+    let Value::Object(item) = item else {
+        return Err(BadRequest(format!(
+            "`evaluations[{i}]` must be an object, found {}",
+            kind(item)
+        )));
+    };
+    let missing = |what: &str| {
+        BadRequest(format!(
+            "`{place}{what}` is required: give it in the evaluation or as a top-level default"
+        ))
+    };
+    let s = pick(item, "subject", &place, subject)?.ok_or_else(|| missing("subject"))?;
+    let a = pick(item, "action", &place, action)?.ok_or_else(|| missing("action"))?;
+    let r = pick(item, "resource", &place, resource)?.ok_or_else(|| missing("resource"))?;
+    let c = pick(item, "context", &place, context)?;
+    evaluation(s, a, r, c, &place)
+}
+
+pub(super) fn body_object(body: &Value) -> Result<&Map<String, Value>, BadRequest> {
     match body {
         Value::Object(map) => Ok(map),
         other => Err(BadRequest(format!(
@@ -213,7 +231,7 @@ fn pick<'a>(
 }
 
 /// An entity object at `key`; `None` when absent or null.
-fn entity<'a>(
+pub(super) fn entity<'a>(
     map: &'a Map<String, Value>,
     key: &str,
     place: &str,
@@ -260,7 +278,7 @@ fn evaluation<'a>(
     })
 }
 
-fn string<'a>(
+pub(super) fn string<'a>(
     map: &'a Map<String, Value>,
     key: &str,
     place: &str,
@@ -278,7 +296,11 @@ fn string<'a>(
     }
 }
 
-fn properties(map: &Map<String, Value>, place: &str, entity: &str) -> Result<(), BadRequest> {
+pub(super) fn properties(
+    map: &Map<String, Value>,
+    place: &str,
+    entity: &str,
+) -> Result<(), BadRequest> {
     match map.get("properties") {
         None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
         Some(other) => Err(BadRequest(format!(

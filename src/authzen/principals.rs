@@ -1,5 +1,7 @@
 //! The principals file: who holds which roles, which scope a resource type
-//! names, and how facts are derived from a request's attributes.
+//! names, how facts are derived from a request's attributes, and which
+//! resources exist (for resource search, and the properties of a listed
+//! resource a request sends none for).
 //!
 //! ```json
 //! {
@@ -34,6 +36,9 @@ pub struct Principals {
     resource_types: IndexMap<String, String>,
     facts: IndexMap<String, FactSpec>,
     subjects: IndexMap<String, Entry>,
+    /// Resource type → id → the resource as an AuthZEN object (`type`,
+    /// `id`, `properties`): what resource search enumerates.
+    resources: IndexMap<String, IndexMap<String, Map<String, Value>>>,
 }
 
 /// One subject of the file.
@@ -89,6 +94,7 @@ impl Principals {
             resource_types: IndexMap::new(),
             facts: IndexMap::new(),
             subjects: IndexMap::new(),
+            resources: IndexMap::new(),
         }
     }
 
@@ -258,11 +264,36 @@ impl Principals {
                 }
             }
             entries.push(BoundEntry {
+                id: id.clone(),
                 subject_type: entry.subject_type.clone(),
                 kind: entry.kind.clone(),
                 roles: entry.roles.clone(),
                 view: entry.view.clone(),
             });
+        }
+        let mut resources = IndexMap::new();
+        for (ty, listed) in &self.resources {
+            let known = match resource_types.get(ty) {
+                Some(_) => true,
+                None => table.scope_index(ty).is_some(),
+            };
+            if known {
+                resources.insert(ty.clone(), listed.clone());
+            } else {
+                let mut types: Vec<&str> = self.resource_types.keys().map(String::as_str).collect();
+                types.extend(scope_names.iter().copied());
+                errors.push(self.error(
+                    BindError::UnknownResourceType,
+                    format!("resources of type `{ty}`, which names no scope"),
+                    &["resources", ty],
+                    suggest(
+                        ty,
+                        &types,
+                        "resource type",
+                        "the principals file and the policy",
+                    ),
+                ));
+            }
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -273,6 +304,7 @@ impl Principals {
             context_facts,
             by_id,
             entries,
+            resources,
         })
     }
 
@@ -304,6 +336,7 @@ enum BindError {
     UnknownRole,
     NotAssignable,
     DuplicateSubject,
+    UnknownResourceType,
 }
 
 impl BindError {
@@ -315,6 +348,7 @@ impl BindError {
             BindError::UnknownRole => "rolecall::principals::unknown_role",
             BindError::NotAssignable => "rolecall::principals::not_assignable",
             BindError::DuplicateSubject => "rolecall::principals::duplicate_subject",
+            BindError::UnknownResourceType => "rolecall::principals::unknown_resource_type",
         }
     }
 }
@@ -327,10 +361,13 @@ pub struct Binding {
     context_facts: Vec<(usize, String)>,
     by_id: HashMap<String, usize>,
     entries: Vec<BoundEntry>,
+    resources: IndexMap<String, IndexMap<String, Map<String, Value>>>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct BoundEntry {
+    /// The subject's id (its key in the file, not an alias).
+    pub(crate) id: String,
     pub(crate) subject_type: Option<String>,
     pub(crate) kind: Option<String>,
     pub(crate) roles: IndexMap<String, Vec<String>>,
@@ -376,6 +413,33 @@ impl Binding {
     /// Facts the file does not derive: read from `context.<name>`.
     pub(crate) fn context_facts(&self) -> &[(usize, String)] {
         &self.context_facts
+    }
+
+    /// The ids of the subjects an evaluation with `subject_type` can name:
+    /// the entries of that type and those that give none, in file order.
+    pub fn subjects_of_type<'b>(&'b self, subject_type: &str) -> impl Iterator<Item = &'b str> {
+        self.entries
+            .iter()
+            .filter(move |e| e.subject_type.as_deref().is_none_or(|t| t == subject_type))
+            .map(|e| e.id.as_str())
+    }
+
+    /// The resources of `resource_type` the file lists, in file order: each
+    /// as an AuthZEN resource object (`type`, `id`, `properties`).
+    pub fn resources_of_type(
+        &self,
+        resource_type: &str,
+    ) -> impl Iterator<Item = (&str, &Map<String, Value>)> {
+        self.resources
+            .get(resource_type)
+            .into_iter()
+            .flatten()
+            .map(|(id, object)| (id.as_str(), object))
+    }
+
+    /// The file's resource object for a resource, when it lists it.
+    pub(crate) fn resource(&self, resource_type: &str, id: &str) -> Option<&Map<String, Value>> {
+        self.resources.get(resource_type)?.get(id)
     }
 
     /// How many subjects the file lists.
@@ -461,10 +525,11 @@ impl Reader {
                 "resource_types" => out.resource_types = self.resource_types(value),
                 "facts" => out.facts = self.facts(value),
                 "subjects" => out.subjects = self.subjects(value),
+                "resources" => out.resources = self.resources(value),
                 other => self.error(
                     format!("unknown field `{other}` in the principals file"),
                     &[other],
-                    "the principals file has `subjects`, `resource_types` and `facts`",
+                    "the principals file has `subjects`, `resource_types`, `facts` and `resources`",
                 ),
             }
         }
@@ -599,6 +664,83 @@ impl Reader {
                 None
             }
         }
+    }
+
+    fn resources(
+        &mut self,
+        value: &Value,
+    ) -> IndexMap<String, IndexMap<String, Map<String, Value>>> {
+        const HELP: &str = "write {\"<resource type>\": {\"<id>\": {\"properties\": {…}}}}";
+        let mut out = IndexMap::new();
+        let Value::Object(types) = value else {
+            self.error(
+                format!(
+                    "`resources` must be an object keyed by resource type, found {}",
+                    kind(value)
+                ),
+                &["resources"],
+                HELP,
+            );
+            return out;
+        };
+        for (ty, listed) in types {
+            let Value::Object(listed) = listed else {
+                self.error(
+                    format!(
+                        "`resources.{ty}` must be an object keyed by resource id, found {}",
+                        kind(listed)
+                    ),
+                    &["resources", ty],
+                    HELP,
+                );
+                continue;
+            };
+            let mut of_type = IndexMap::new();
+            for (id, entry) in listed {
+                let properties = match entry {
+                    Value::Object(entry) => {
+                        let before = self.errors.len();
+                        let mut properties = Map::new();
+                        for (key, v) in entry {
+                            match (key.as_str(), v) {
+                                ("properties", Value::Object(p)) => properties = p.clone(),
+                                ("properties", other) => self.error(
+                                    format!(
+                                        "resource `{id}`: `properties` must be an object, found {}",
+                                        kind(other)
+                                    ),
+                                    &["resources", ty, id, "properties"],
+                                    HELP,
+                                ),
+                                (other, _) => self.error(
+                                    format!("resource `{id}`: unknown field `{other}`"),
+                                    &["resources", ty, id, other],
+                                    "a resource has `properties` (an object) and nothing else",
+                                ),
+                            }
+                        }
+                        (self.errors.len() == before).then_some(properties)
+                    }
+                    other => {
+                        self.error(
+                            format!("resource `{id}` must be an object, found {}", kind(other)),
+                            &["resources", ty, id],
+                            HELP,
+                        );
+                        None
+                    }
+                };
+                if let Some(properties) = properties {
+                    let mut object = Map::new();
+                    object.insert("type".to_string(), Value::String(ty.clone()));
+                    object.insert("id".to_string(), Value::String(id.clone()));
+                    object.insert("properties".to_string(), Value::Object(properties));
+                    of_type.insert(id.clone(), object);
+                }
+            }
+            out.insert(ty.clone(), of_type);
+        }
+        out
     }
 
     fn subjects(&mut self, value: &Value) -> IndexMap<String, Entry> {

@@ -124,10 +124,15 @@ pub enum CommandError {
         /// Why.
         source: rustyline::error::ReadlineError,
     },
-    /// `serve --public-url` that is not an http(s) URL.
+    /// `serve --public-url` that is not a PDP identifier.
     #[cfg(feature = "serve")]
-    #[error("--public-url `{0}` must be an http(s) URL without query or fragment")]
-    PublicUrl(String),
+    #[error("--public-url `{url}`: {source}")]
+    PublicUrl {
+        /// As given.
+        url: String,
+        /// What is wrong with it.
+        source: crate::serve::PublicUrlError,
+    },
     /// The server cannot start (its files were loaded).
     #[cfg(feature = "serve")]
     #[error(transparent)]

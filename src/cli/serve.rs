@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{CommandError, FAILURE, Io, OK, PolicyArgs, USAGE};
-use crate::serve::{Config, Server, StartError};
+use crate::serve::{Config, PublicUrl, Server, StartError};
 
 /// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Endpoints:\n  POST /access/v1/evaluation             one decision\n  POST /access/v1/evaluations            a batch (options.evaluations_semantic)\n  GET  /.well-known/authzen-configuration   PDP metadata\n  GET  /health                           status and the digest of the policy in service\n\nThe policy is reloaded when one of its files changes and on SIGHUP; a version that does not\ncompile is logged and the previous one stays in service. SIGINT or SIGTERM stops the server\nafter the requests in flight. The mapping from AuthZEN requests to roles, actions and facts is\nin docs/authzen.md.\n\nExample:\n  rolecall serve policies/examples/authzen_todo.policy \\\n      --principals policies/examples/authzen_todo.principals.json --listen 127.0.0.1:8080"
+    after_help = "Endpoints:\n  POST /access/v1/evaluation             one decision\n  POST /access/v1/evaluations            a batch (options.evaluations_semantic)\n  POST /access/v1/search/subject         the listed subjects allowed an action (paged)\n  POST /access/v1/search/resource        the listed resources an action is allowed on (paged)\n  POST /access/v1/search/action          the actions allowed on a resource (paged)\n  GET  /.well-known/authzen-configuration   PDP metadata\n  GET  /health                           status and the digest of the policy in service\n\nThe policy is reloaded when one of its files changes and on SIGHUP; a version that does not\ncompile is logged and the previous one stays in service. SIGINT or SIGTERM stops the server\nafter the requests in flight. The mapping from AuthZEN requests to roles, actions and facts is\nin docs/authzen.md.\n\nExample:\n  rolecall serve policies/examples/authzen_todo.policy \\\n      --principals policies/examples/authzen_todo.principals.json --listen 127.0.0.1:8080"
 )]
 pub struct Args {
     /// Policy file.
@@ -23,14 +23,19 @@ pub struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Public base URL announced in the metadata (default: http:// and the request's Host).
+    /// The PDP identifier announced in the metadata (default: http(s):// and the
+    /// request's Host); a path in it (https://pdp.example.com/tenant1) is the
+    /// prefix the endpoints are served under, the metadata then at
+    /// /.well-known/authzen-configuration/tenant1.
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
     /// Add the reason, deciding rule and roles to each decision's context.
     #[arg(long)]
     explain: bool,
     /// Trust `subject.properties.roles` and `.kind` of a subject the principals
-    /// file does not list (only behind a PEP that puts verified roles there).
+    /// file does not list: any caller that reaches the PDP can then claim any
+    /// role, so only behind a PEP that verified them and overwrites what its
+    /// callers send. Off: such a subject gets the policy's defaults only.
     #[arg(long)]
     trust_claimed_roles: bool,
     /// File of bearer tokens, one per line: PEPs must send `Authorization: Bearer TOKEN`.
@@ -63,20 +68,24 @@ pub struct Args {
 
 /// Serves until SIGINT or SIGTERM; exit 1 when it cannot start.
 pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
-    if let Some(url) = &args.public_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(['?', '#'])
-        {
-            io.error(CommandError::PublicUrl(url.clone()));
+    let public_url = match args.public_url.as_deref().map(PublicUrl::parse) {
+        None => None,
+        Some(Ok(url)) => Some(url),
+        Some(Err(source)) => {
+            io.error(CommandError::PublicUrl {
+                url: args.public_url.clone().unwrap_or_default(),
+                source,
+            });
             return USAGE;
         }
-    }
+    };
     let mut config = Config::new(&args.policy);
     config.principals.clone_from(&args.principals);
     config
         .include_roots
         .clone_from(&args.policy_args.include_root);
     config.listen = args.listen;
-    config.public_url.clone_from(&args.public_url);
+    config.public_url = public_url;
     config.explain = args.explain;
     config.trust_claimed_roles = args.trust_claimed_roles;
     config.token_file.clone_from(&args.token_file);

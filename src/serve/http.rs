@@ -13,7 +13,11 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::auth::Verdict;
-use crate::authzen::{Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
+use super::public_url::PublicUrl;
+use crate::authzen::{
+    BadRequest, Batch, Evaluation, Page, PdpError, Semantic, parse_action_search, parse_evaluation,
+    parse_evaluations, parse_resource_search, parse_subject_search,
+};
 use crate::serve::state::Loaded;
 
 /// The path of the PDP metadata.
@@ -22,6 +26,12 @@ pub const METADATA: &str = "/.well-known/authzen-configuration";
 pub const EVALUATION: &str = "/access/v1/evaluation";
 /// The Access Evaluations API.
 pub const EVALUATIONS: &str = "/access/v1/evaluations";
+/// The Subject Search API.
+pub const SEARCH_SUBJECT: &str = "/access/v1/search/subject";
+/// The Resource Search API.
+pub const SEARCH_RESOURCE: &str = "/access/v1/search/resource";
+/// The Action Search API.
+pub const SEARCH_ACTION: &str = "/access/v1/search/action";
 /// Liveness and the version in service (not part of AuthZEN).
 pub const HEALTH: &str = "/health";
 
@@ -37,27 +47,67 @@ pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<R
     Ok(reply)
 }
 
+/// What a request path names, once the public URL's path prefix is taken off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Metadata,
+    Health,
+    Evaluation,
+    Evaluations,
+    SearchSubject,
+    SearchResource,
+    SearchAction,
+    Unknown,
+}
+
+/// The route of `path`: the AuthZEN endpoints under the public URL's path
+/// (`/tenant1/access/v1/evaluation`), the metadata at the well-known path
+/// with that path appended (`/.well-known/authzen-configuration/tenant1`),
+/// `/health` at the root whatever the prefix (load balancers probe the host).
+fn route_of(shared: &Shared, path: &str) -> Route {
+    if path == HEALTH {
+        return Route::Health;
+    }
+    let prefix = shared
+        .config
+        .public_url
+        .as_ref()
+        .map_or("", PublicUrl::path);
+    if path.strip_prefix(METADATA) == Some(prefix) {
+        return Route::Metadata;
+    }
+    match path.strip_prefix(prefix) {
+        Some(EVALUATION) => Route::Evaluation,
+        Some(EVALUATIONS) => Route::Evaluations,
+        Some(SEARCH_SUBJECT) => Route::SearchSubject,
+        Some(SEARCH_RESOURCE) => Route::SearchResource,
+        Some(SEARCH_ACTION) => Route::SearchAction,
+        _ => Route::Unknown,
+    }
+}
+
 async fn route(
     shared: &Shared,
     request: Request<Incoming>,
     request_id: Option<&HeaderValue>,
 ) -> Reply {
     let path = request.uri().path();
+    let route = route_of(shared, path);
     let method = request.method().clone();
     // Discovery and liveness stay open (a PEP reads the metadata before it
     // has anything to present, a load balancer probes without a token);
     // everything else needs a token when tokens are configured.
-    if path != METADATA && path != HEALTH {
+    if route != Route::Metadata && route != Route::Health {
         if let Some(reply) = unauthorized(shared, &request) {
             return reply;
         }
     }
-    match path {
-        METADATA | HEALTH => {
+    match route {
+        Route::Metadata | Route::Health => {
             if method != Method::GET && method != Method::HEAD {
                 return not_allowed("GET, HEAD");
             }
-            let body = if path == METADATA {
+            let body = if route == Route::Metadata {
                 metadata(shared, &request)
             } else {
                 let loaded = shared.current.get();
@@ -68,7 +118,7 @@ async fn route(
                 })
             };
             let mut reply = json_reply(StatusCode::OK, &body);
-            if path == METADATA {
+            if route == Route::Metadata {
                 reply.headers_mut().insert(
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("max-age=300"),
@@ -83,18 +133,27 @@ async fn route(
             }
             reply
         }
-        EVALUATION | EVALUATIONS => {
+        Route::Evaluation
+        | Route::Evaluations
+        | Route::SearchSubject
+        | Route::SearchResource
+        | Route::SearchAction => {
             if method != Method::POST {
                 return not_allowed("POST");
             }
-            let single = path == EVALUATION;
             let body = match read_json(shared, request).await {
                 Ok(body) => body,
                 Err(reply) => return reply,
             };
             let loaded = shared.current.get();
             let id = request_id.and_then(|v| v.to_str().ok()).unwrap_or("");
-            if single {
+            if route == Route::SearchAction {
+                search_action(shared, &loaded, &body, id)
+            } else if route == Route::SearchSubject {
+                search_subject(shared, &loaded, &body, id)
+            } else if route == Route::SearchResource {
+                search_resource(shared, &loaded, &body, id)
+            } else if route == Route::Evaluation {
                 match parse_evaluation(&body) {
                     Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
                     Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
@@ -108,12 +167,19 @@ async fn route(
                 }
             }
         }
-        _ => error(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "no such endpoint `{path}`: the PDP serves POST {EVALUATION}, POST {EVALUATIONS} and GET {METADATA}"
-            ),
-        ),
+        Route::Unknown => {
+            let prefix = shared
+                .config
+                .public_url
+                .as_ref()
+                .map_or("", PublicUrl::path);
+            error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "no such endpoint `{path}`: the PDP serves POST {prefix}{EVALUATION}, POST {prefix}{EVALUATIONS}, POST {prefix}{SEARCH_SUBJECT}, POST {prefix}{SEARCH_RESOURCE}, POST {prefix}{SEARCH_ACTION} and GET {METADATA}{prefix}"
+                ),
+            )
+        }
     }
 }
 
@@ -144,7 +210,7 @@ fn unauthorized(shared: &Shared, request: &Request<Incoming>) -> Option<Reply> {
 /// The PDP metadata document.
 fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
     let base = match &shared.config.public_url {
-        Some(url) => url.trim_end_matches('/').to_string(),
+        Some(url) => url.identifier(),
         None => {
             let host = request
                 .headers()
@@ -164,6 +230,9 @@ fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
         "policy_decision_point": base,
         "access_evaluation_endpoint": format!("{base}{EVALUATION}"),
         "access_evaluations_endpoint": format!("{base}{EVALUATIONS}"),
+        "search_subject_endpoint": format!("{base}{SEARCH_SUBJECT}"),
+        "search_resource_endpoint": format!("{base}{SEARCH_RESOURCE}"),
+        "search_action_endpoint": format!("{base}{SEARCH_ACTION}"),
     })
 }
 
@@ -175,9 +244,10 @@ fn is_authority(host: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
 }
 
-/// Reads the body as JSON, or the error reply: 415 for another content
-/// type, 413 past the size limit, 408 when it is too slow, 400 when it is
-/// not JSON.
+/// Reads the body as JSON, or the error reply: 400 for another content
+/// type (the spec's transport section and the certification scenario,
+/// §2.4.3, want 400 rather than HTTP's 415), 413 past the size limit, 408
+/// when it is too slow, 400 when it is not JSON.
 async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value, Reply> {
     let limit = shared.config.max_body;
     let content_type = request
@@ -193,7 +263,7 @@ async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value,
         .to_ascii_lowercase();
     if essence != "application/json" {
         return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
             &format!(
                 "the request body must be JSON sent with `Content-Type: application/json`{}",
                 if content_type.is_empty() {
@@ -271,18 +341,25 @@ fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str
     decided.to_json(explain)
 }
 
-/// Runs a batch with its semantic: all, until the first deny, or until the first permit.
+/// Runs a batch with its semantic: all, until the first deny, or until the
+/// first permit. An item that is not a valid evaluation is a denial with its
+/// error in the context, like one that names something the policy does not
+/// know (so it also ends a `deny_on_first_deny` batch).
 fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id: &str) -> Value {
     if batch.single {
         // No `evaluations`: a single evaluation, answered like one.
         return match batch.evaluations.first() {
-            Some(e) => decide(shared, loaded, e, request_id),
+            Some(Ok(e)) => decide(shared, loaded, e, request_id),
+            Some(Err(bad)) => item_error(bad, request_id),
             None => json!({"decision": false}),
         };
     }
     let mut results = Vec::with_capacity(batch.evaluations.len());
-    for e in &batch.evaluations {
-        let mut decided = decide(shared, loaded, e, request_id);
+    for item in &batch.evaluations {
+        let mut decided = match item {
+            Ok(e) => decide(shared, loaded, e, request_id),
+            Err(bad) => item_error(bad, request_id),
+        };
         let permit = decided.get("decision") == Some(&Value::Bool(true));
         match batch.semantic {
             Semantic::DenyOnFirstDeny if !permit => {
@@ -307,6 +384,163 @@ fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id:
         }
     }
     json!({ "evaluations": results })
+}
+
+/// The Decision of a batch item that is not a valid evaluation: a denial
+/// whose context carries the error, as the spec's batch example shows.
+fn item_error(bad: &BadRequest, request_id: &str) -> Value {
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        decision = false,
+        error = bad.0.as_str(),
+        "decision"
+    );
+    json!({"decision": false, "context": {"error": {"status": 400, "message": bad.0}}})
+}
+
+/// An Action Search: the actions allowed on the resource.
+fn search_action(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &str) -> Reply {
+    let q = match parse_action_search(body) {
+        Ok(q) => q,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
+    };
+    let found = loaded.pdp.search_actions(&q);
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        subject_type = q.subject_type,
+        subject = q.subject_id,
+        resource_type = q.resource_type,
+        resource = q.resource_id,
+        actions = ?found.as_ref().ok(),
+        error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+        "action search"
+    );
+    let found = found.map(|names| names.iter().map(|name| json!({ "name": name })).collect());
+    // What must stay the same from page to page (the spec: every entity);
+    // the token binds it.
+    let fingerprint = json!(["action", q.subject, q.resource, q.context]).to_string();
+    search_reply(shared, loaded, q.page, &fingerprint, found)
+}
+
+/// A Subject Search: the principals file's subjects allowed the action.
+fn search_subject(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &str) -> Reply {
+    let q = match parse_subject_search(body) {
+        Ok(q) => q,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
+    };
+    let found = loaded.pdp.search_subjects(&q);
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        subject_type = q.subject_type,
+        action = q.action_name,
+        resource_type = q.resource_type,
+        resource = q.resource_id,
+        subjects = ?found.as_ref().ok(),
+        error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+        "subject search"
+    );
+    let found = found.map(|ids| {
+        ids.iter()
+            .map(|id| json!({"type": q.subject_type, "id": id}))
+            .collect()
+    });
+    let mut subject = q.subject.clone();
+    // The id is what is searched, so ignored, here too.
+    subject.remove("id");
+    let fingerprint = json!(["subject", subject, q.action, q.resource, q.context]).to_string();
+    search_reply(shared, loaded, q.page, &fingerprint, found)
+}
+
+/// A Resource Search: the principals file's resources the action is allowed on.
+fn search_resource(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &str) -> Reply {
+    let q = match parse_resource_search(body) {
+        Ok(q) => q,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
+    };
+    let found = loaded.pdp.search_resources(&q);
+    tracing::debug!(
+        target: "rolecall::decision",
+        request_id,
+        subject_type = q.subject_type,
+        subject = q.subject_id,
+        action = q.action_name,
+        resource_type = q.resource_type,
+        resources = ?found.as_ref().ok(),
+        error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+        "resource search"
+    );
+    let found = found.map(|ids| {
+        ids.iter()
+            .map(|id| json!({"type": q.resource_type, "id": id}))
+            .collect()
+    });
+    let mut resource = q.resource.clone();
+    // The id is what is searched, so ignored, here too.
+    resource.remove("id");
+    let fingerprint = json!(["resource", q.subject, q.action, resource, q.context]).to_string();
+    search_reply(shared, loaded, q.page, &fingerprint, found)
+}
+
+/// A search's answer: a page of the results from the offset the token
+/// names, and the token of the next page (empty at the end); an error is
+/// empty results with the error in the context, as a decision carries it.
+fn search_reply(
+    shared: &Shared,
+    loaded: &Loaded,
+    page: Page<'_>,
+    fingerprint: &str,
+    found: Result<Vec<Value>, PdpError>,
+) -> Reply {
+    let (offset, limit) = match page.token {
+        None => (0, page.limit),
+        Some(token) => match shared.pages.check(token, &loaded.digest, fingerprint) {
+            // A later page may repeat the first page's limit or leave it out.
+            Ok((offset, first)) if page.limit.is_none() || page.limit == first => (offset, first),
+            Ok(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "`page.limit` differs from the first page's: keep it, or leave it out",
+                );
+            }
+            Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.to_string()),
+        },
+    };
+    let results = match found {
+        Ok(results) => results,
+        Err(e) => {
+            let body = json!({
+                "page": {"next_token": "", "count": 0, "total": 0},
+                "results": [],
+                "context": {"error": e.to_context(shared.config.explain)},
+            });
+            return json_reply(StatusCode::OK, &body);
+        }
+    };
+    let total = results.len();
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
+    let end = match limit {
+        Some(limit) => start
+            .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+            .min(total),
+        None => total,
+    };
+    let results = results.get(start..end).unwrap_or_default();
+    let next_token = if end < total {
+        shared
+            .pages
+            .issue(end as u64, limit, &loaded.digest, fingerprint)
+    } else {
+        String::new()
+    };
+    // `page` first, as the spec recommends (a PEP may show progress from it).
+    let body = json!({
+        "page": {"next_token": next_token, "count": results.len(), "total": total},
+        "results": results,
+    });
+    json_reply(StatusCode::OK, &body)
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {

@@ -10,6 +10,8 @@
 
 pub mod auth;
 mod http;
+mod page;
+mod public_url;
 pub mod state;
 mod tls;
 
@@ -24,7 +26,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{Notify, watch};
 
-pub use http::{EVALUATION, EVALUATIONS, HEALTH, METADATA};
+pub use http::{
+    EVALUATION, EVALUATIONS, HEALTH, METADATA, SEARCH_ACTION, SEARCH_RESOURCE, SEARCH_SUBJECT,
+};
+pub use public_url::{PublicUrl, PublicUrlError};
 pub use state::{LoadError, Loaded, load};
 
 use state::{Current, stamps};
@@ -40,8 +45,10 @@ pub struct Config {
     pub include_roots: Vec<PathBuf>,
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// The PDP's public base URL for the metadata; by default `http://` and the request's Host.
-    pub public_url: Option<String>,
+    /// The PDP identifier announced in the metadata, and the path prefix
+    /// the endpoints are served under; by default `http(s)://` and the
+    /// request's Host, no prefix.
+    pub public_url: Option<PublicUrl>,
     /// Add the reason, rule and roles to each decision's context.
     pub explain: bool,
     /// Take the roles and kind of a subject the principals file does not list
@@ -116,6 +123,8 @@ pub(crate) struct Shared {
     current: Current,
     stop: watch::Sender<bool>,
     reload: Notify,
+    /// Signs and checks the search APIs' page tokens (a key per process).
+    pages: page::Tokens,
 }
 
 /// A running server; dropping it stops it.
@@ -155,12 +164,18 @@ impl Server {
             Signals::install(&config).map_err(StartError::Runtime)?
         };
         let (stop, _) = watch::channel(false);
+        let pages = page::Tokens::new().map_err(|_| {
+            StartError::Runtime(std::io::Error::other(
+                "no random key for page tokens: the system's random source failed",
+            ))
+        })?;
         let shared = Arc::new(Shared {
             config,
             addr,
             current: Current::new(loaded),
             stop,
             reload: Notify::new(),
+            pages,
         });
         let listener = {
             let _entered = runtime.enter();

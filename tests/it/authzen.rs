@@ -157,7 +157,10 @@ fn batches_take_top_level_defaults_and_semantics() {
     let names: Vec<_> = batch
         .evaluations
         .iter()
-        .map(|e| (e.action_name, e.resource_id, e.context.is_some()))
+        .map(|e| {
+            let e = e.as_ref().unwrap();
+            (e.action_name, e.resource_id, e.context.is_some())
+        })
         .collect();
     assert_eq!(names, [("read", "1", false), ("update", "2", true)]);
     let body = json!({"subject": {"type": "u", "id": "a"},
@@ -165,11 +168,35 @@ fn batches_take_top_level_defaults_and_semantics() {
     let single = parse_evaluations(&body).unwrap();
     assert!(single.single);
     assert_eq!(single.evaluations.len(), 1);
-    let error = parse_evaluations(&json!({"evaluations": [{"subject": {"type": "u", "id": "a"}}]}))
-        .unwrap_err();
+    // An item's own fault is that item's error; the others are read.
+    let body = json!({
+        "action": {"name": "read"}, "resource": {"type": "todo", "id": "1"},
+        "evaluations": [{"subject": {"type": "u", "id": "a"}}, {}, 7,
+                        {"subject": {"type": "u"}}, {"subject": {"type": "u", "id": "b"}}]});
+    let batch = parse_evaluations(&body).unwrap();
+    let errors: Vec<String> = batch
+        .evaluations
+        .iter()
+        .map(|e| {
+            e.as_ref()
+                .map_or_else(ToString::to_string, |e| e.subject_id.to_string())
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "a",
+            "`evaluations[1].subject` is required: give it in the evaluation or as a top-level default",
+            "`evaluations[2]` must be an object, found a number",
+            "`evaluations[3].subject.id` is required (a string)",
+            "b",
+        ]
+    );
+    // The payload's own faults are still the whole request's.
+    let error = parse_evaluations(&json!({"action": 1, "evaluations": [{}]})).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`evaluations[0].action` is required: give it in the evaluation or as a top-level default"
+        "`action` must be an object, found a number"
     );
 }
 
@@ -213,4 +240,57 @@ fn the_principals_file_of_the_docs_and_of_the_todo_example_load() {
     let principals = Principals::parse("authzen_todo.principals.json", &text).unwrap();
     let pdp = Pdp::new(table, &principals).unwrap_or_else(|e| panic!("{}", render_all(&e)));
     assert_eq!(pdp.binding.subject_count(), 5);
+}
+
+#[test]
+fn listed_resources_are_checked_and_lend_their_properties_to_requests_that_send_none() {
+    let shape = errors(
+        r#"{"resources": {"todo": {"1": {"properties": []}, "2": {"owner": "ada"}, "3": 7},
+                          "task": []}}"#,
+    );
+    for message in [
+        "resource `1`: `properties` must be an object, found an array",
+        "resource `2`: unknown field `owner`",
+        "resource `3` must be an object, found a number",
+        "`resources.task` must be an object keyed by resource id, found an array",
+    ] {
+        assert!(shape.contains(message), "{message}:\n{shape}");
+    }
+    let unknown = errors(r#"{"resources": {"tood": {"1": {}}}}"#);
+    assert!(
+        unknown.contains("resources of type `tood`, which names no scope"),
+        "{unknown}"
+    );
+    assert!(unknown.contains("declares: `todo`"), "{unknown}");
+    assert!(
+        unknown.contains("rolecall::principals::unknown_resource_type"),
+        "{unknown}"
+    );
+
+    let pdp = pdp(r#"{
+        "facts": {"is_owner": {"equal": ["resource.properties.owner", "subject.id"]}},
+        "subjects": {"ada": {"roles": {"todo": "editor"}}},
+        "resources": {"todo": {"1": {"properties": {"owner": "ada"}}, "2": {}}}
+    }"#);
+    let update = |resource: Value| {
+        decide(
+            &pdp,
+            json!({"subject": {"type": "user", "id": "ada"}, "action": {"name": "update"},
+                   "resource": resource}),
+        )
+        .0
+    };
+    // The file's properties when the request sends none; the request's when it sends some.
+    assert!(update(json!({"type": "todo", "id": "1"})));
+    assert!(update(
+        json!({"type": "todo", "id": "1", "properties": null})
+    ));
+    assert!(!update(
+        json!({"type": "todo", "id": "1", "properties": {}})
+    ));
+    assert!(!update(json!({"type": "todo", "id": "2"})));
+    assert!(update(
+        json!({"type": "todo", "id": "2", "properties": {"owner": "ada"}})
+    ));
+    assert!(!update(json!({"type": "todo", "id": "3"})));
 }

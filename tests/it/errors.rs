@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rolecall::cli::{CommandError, Io, run};
 use rolecall::eval::ShapeError;
+use rolecall::serve::PublicUrlError;
 use rolecall::{EvalError, Request};
 
 use super::support::cli;
@@ -955,7 +956,7 @@ fn errors_of_the_other_commands() {
         (
             vec!["serve", ok, "--public-url", "ftp://example.com"],
             2,
-            "error: --public-url `ftp://example.com` must be an http(s) URL without query or fragment\n"
+            "error: --public-url `ftp://example.com`: the scheme must be `https` or `http`, found `ftp`\n"
                 .into(),
         ),
         (
@@ -1050,6 +1051,96 @@ census!(fn command_variant, const COMMAND_VARIANTS: CommandError {
     Start,
     Pin,
 });
+
+census!(fn public_url_variant, const PUBLIC_URL_VARIANTS: PublicUrlError {
+    Scheme,
+    NoHost,
+    UserInfo,
+    Query,
+    Fragment,
+    Host,
+    Port,
+    Segment,
+});
+
+#[test]
+fn every_public_url_error_is_printed_by_serve() {
+    let policy = request_policy();
+    let cases = [
+        (
+            "pdp.example.com",
+            PublicUrlError::Scheme("pdp.example.com".into()),
+        ),
+        (
+            "ftp://pdp.example.com",
+            PublicUrlError::Scheme("ftp".into()),
+        ),
+        ("https://", PublicUrlError::NoHost),
+        ("https://:8443/x", PublicUrlError::NoHost),
+        ("https://admin:pw@pdp.example.com", PublicUrlError::UserInfo),
+        ("https://pdp.example.com/?tenant=1", PublicUrlError::Query),
+        ("https://pdp.example.com/#top", PublicUrlError::Fragment),
+        (
+            "https://pdp_example.com",
+            PublicUrlError::Host("pdp_example.com".into()),
+        ),
+        ("https://pdp..com", PublicUrlError::Host("pdp..com".into())),
+        ("https://[::g]", PublicUrlError::Host("[::g]".into())),
+        (
+            "https://pdp.example.com:0",
+            PublicUrlError::Port("0".into()),
+        ),
+        (
+            "https://pdp.example.com:65536",
+            PublicUrlError::Port("65536".into()),
+        ),
+        (
+            "https://pdp.example.com:",
+            PublicUrlError::Port(String::new()),
+        ),
+        (
+            "https://pdp.example.com//tenant1",
+            PublicUrlError::Segment(String::new()),
+        ),
+        (
+            "https://pdp.example.com/a/../b",
+            PublicUrlError::Segment("..".into()),
+        ),
+        (
+            "https://pdp.example.com/t%201",
+            PublicUrlError::Segment("t%201".into()),
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (url, error) in &cases {
+        assert_eq!(
+            rolecall::serve::PublicUrl::parse(url).as_ref(),
+            Err(error),
+            "{url}"
+        );
+        let (code, stdout, stderr) = cli_bytes(
+            &[
+                "serve",
+                &policy,
+                "--listen",
+                "127.0.0.1:0",
+                "--public-url",
+                url,
+            ],
+            b"",
+        );
+        assert_eq!((code, stdout.as_str()), (2, ""), "{url}: {stderr}");
+        assert_eq!(stderr, format!("error: --public-url `{url}`: {error}\n"));
+        assert!(
+            miette::Diagnostic::code(error).is_some_and(|c| c.to_string() == error.code()),
+            "{url}"
+        );
+        seen.push(public_url_variant(error));
+    }
+    for v in PUBLIC_URL_VARIANTS {
+        assert!(seen.contains(v), "no case for PublicUrlError::{v}");
+    }
+}
 
 /// The errors of the line editor, which needs the process's own terminal:
 /// no test has one, so only their text is checked.
@@ -1268,7 +1359,10 @@ fn every_command_error_is_printed_by_a_command() {
             args(&["serve", &ok_s, "--public-url", "ftp://example.com"]),
             Input::Bytes(b""),
             2,
-            CommandError::PublicUrl("ftp://example.com".to_string()),
+            CommandError::PublicUrl {
+                url: "ftp://example.com".to_string(),
+                source: PublicUrlError::Scheme("ftp".to_string()),
+            },
         ),
         (
             args(&["serve", &ok_s, "--listen", &taken_addr.to_string()]),

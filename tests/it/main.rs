@@ -2,6 +2,8 @@
 
 mod authzen;
 mod batch;
+#[cfg(feature = "serve")]
+mod certification;
 mod check;
 mod cli;
 mod diagnostics;

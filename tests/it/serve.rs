@@ -184,13 +184,16 @@ fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
             "policy_decision_point": base,
             "access_evaluation_endpoint": format!("{base}/access/v1/evaluation"),
             "access_evaluations_endpoint": format!("{base}/access/v1/evaluations"),
+            "search_subject_endpoint": format!("{base}/access/v1/search/subject"),
+            "search_resource_endpoint": format!("{base}/access/v1/search/resource"),
+            "search_action_endpoint": format!("{base}/access/v1/search/action"),
         })
     );
     let head = request(addr, "HEAD", "/.well-known/authzen-configuration", &[], "");
     assert_eq!((head.status, head.body.as_str()), (200, ""));
 
     let mut config = todo_config();
-    config.public_url = Some("https://pdp.example.com/".to_string());
+    config.public_url = Some("https://pdp.example.com/".parse().unwrap());
     let public = start(config);
     let reply = request(
         public.local_addr(),
@@ -230,7 +233,7 @@ fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
         &[("X-Request-ID", "r-2")],
         "{",
     );
-    assert_eq!(reply.status, 415);
+    assert_eq!(reply.status, 400);
     assert_eq!(reply.header("x-request-id"), Some("r-2"));
     let reply = request(addr, "GET", "/health", &[], "");
     assert_eq!(reply.json()["generation"], 1);
@@ -327,6 +330,134 @@ fn batches_apply_defaults_and_each_evaluation_semantic() {
             .unwrap()
             .contains("unknown action `can_fly`"),
         "{error}"
+    );
+}
+
+#[test]
+fn a_malformed_item_of_a_batch_is_its_own_denial_and_the_others_are_decided() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let rick = json!({"type": "user", "id": "rick@the-citadel.com"});
+    let items = json!([
+        {"resource": {"type": "todo", "id": "1"}},
+        {},
+        {"resource": {"type": "todo"}},
+        "todo",
+        {"resource": {"type": "todo", "id": "2"}},
+    ]);
+    let body = |semantic: &str| {
+        json!({"subject": rick, "action": {"name": "can_read_todos"},
+               "options": {"evaluations_semantic": semantic}, "evaluations": items})
+    };
+    let reply = post(addr, "/access/v1/evaluations", &body("execute_all"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let error = |message: &str| json!({"decision": false, "context": {"error": {"status": 400, "message": message}}});
+    assert_eq!(
+        reply.json(),
+        json!({"evaluations": [
+            {"decision": true},
+            error("`evaluations[1].resource` is required: give it in the evaluation or as a top-level default"),
+            error("`evaluations[2].resource.id` is required (a string)"),
+            error("`evaluations[3]` must be an object, found a string"),
+            {"decision": true},
+        ]})
+    );
+    // A malformed item is a failure, which ends a deny_on_first_deny batch.
+    let reply = post(addr, "/access/v1/evaluations", &body("deny_on_first_deny"));
+    assert_eq!(decisions(&reply), [true, false]);
+    assert_eq!(
+        reply.json()["evaluations"][1]["context"]["reason"],
+        "deny_on_first_deny"
+    );
+    let reply = post(
+        addr,
+        "/access/v1/evaluations",
+        &body("permit_on_first_permit"),
+    );
+    assert_eq!(decisions(&reply), [true]);
+}
+
+#[test]
+fn a_public_url_with_a_path_serves_under_it_and_the_metadata_at_the_inserted_path() {
+    let mut config = todo_config();
+    config.public_url = Some("HTTPS://PDP.Example.com/tenant1/".parse().unwrap());
+    let server = start(config);
+    let addr = server.local_addr();
+    let reply = request(
+        addr,
+        "GET",
+        "/.well-known/authzen-configuration/tenant1",
+        &[],
+        "",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json(),
+        json!({
+            "policy_decision_point": "https://pdp.example.com/tenant1",
+            "access_evaluation_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluation",
+            "access_evaluations_endpoint": "https://pdp.example.com/tenant1/access/v1/evaluations",
+            "search_subject_endpoint": "https://pdp.example.com/tenant1/access/v1/search/subject",
+            "search_resource_endpoint": "https://pdp.example.com/tenant1/access/v1/search/resource",
+            "search_action_endpoint": "https://pdp.example.com/tenant1/access/v1/search/action",
+        })
+    );
+    let ask = json!({"subject": {"type": "user", "id": "rick@the-citadel.com"},
+                     "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}});
+    for path in [
+        "/tenant1/access/v1/evaluation",
+        "/tenant1/access/v1/evaluations",
+    ] {
+        let reply = post(addr, path, &ask);
+        assert_eq!(
+            (reply.status, reply.json()),
+            (200, json!({"decision": true})),
+            "{path}"
+        );
+    }
+    let reply = post(addr, "/tenant1/access/v1/search/action", &ask);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["page"]["total"], 5);
+    assert_eq!(post(addr, "/access/v1/search/action", &ask).status, 404);
+    // Only there: the root paths, another tenant, a longer prefix are not the PDP's.
+    for path in [
+        "/access/v1/evaluation",
+        "/tenant2/access/v1/evaluation",
+        "/tenant1x/access/v1/evaluation",
+        "/tenant1/tenant1/access/v1/evaluation",
+    ] {
+        let reply = post(addr, path, &ask);
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(
+            reply.body.contains("POST /tenant1/access/v1/evaluation,"),
+            "{}",
+            reply.body
+        );
+    }
+    for path in [
+        "/.well-known/authzen-configuration",
+        "/.well-known/authzen-configuration/tenant2",
+        "/tenant1/.well-known/authzen-configuration",
+    ] {
+        assert_eq!(request(addr, "GET", path, &[], "").status, 404, "{path}");
+    }
+    // Liveness stays at the root, for load balancers.
+    assert_eq!(request(addr, "GET", "/health", &[], "").status, 200);
+
+    // The port is part of the identifier; no path, no prefix.
+    let mut config = todo_config();
+    config.public_url = Some("https://pdp.example.com:8443".parse().unwrap());
+    let server = start(config);
+    let reply = request(
+        server.local_addr(),
+        "GET",
+        "/.well-known/authzen-configuration",
+        &[],
+        "",
+    );
+    assert_eq!(
+        reply.json()["access_evaluation_endpoint"],
+        "https://pdp.example.com:8443/access/v1/evaluation"
     );
 }
 
@@ -478,17 +609,21 @@ fn bad_requests_get_the_spec_error_codes_with_a_message() {
             400, "`subject.properties` must be an object"),
         ("POST", "/access/v1/evaluations", json_type.to_vec(), json!({"evaluations": {}}).to_string(), 400, "`evaluations` must be an array"),
         ("POST", "/access/v1/evaluations", json_type.to_vec(),
-            json!({"subject": {"type": "user", "id": "x"}, "action": {"name": "a"},
-                   "evaluations": [{"resource": {"type": "todo", "id": "1"}}, {}]}).to_string(),
-            400, "`evaluations[1].resource` is required"),
+            json!({"subject": "x", "evaluations": [{}]}).to_string(),
+            400, "`subject` must be an object, found a string"),
+        ("POST", "/access/v1/evaluations", json_type.to_vec(),
+            json!({"subject": {"type": "user"}, "action": {"name": "a"}, "resource": {"type": "todo", "id": "1"}}).to_string(),
+            400, "`subject.id` is required"),
         ("POST", "/access/v1/evaluations", json_type.to_vec(),
             json!({"options": {"evaluations_semantic": "first_deny"}, "evaluations": []}).to_string(),
             400, "unknown `options.evaluations_semantic` `first_deny`"),
-        ("POST", "/access/v1/evaluation", vec![("Content-Type", "text/plain")], "{}".into(), 415, "Content-Type: application/json"),
-        ("POST", "/access/v1/evaluation", vec![], "{}".into(), 415, "Content-Type: application/json"),
+        // 400, not HTTP's 415: the spec's transport rules and the certification scenario.
+        ("POST", "/access/v1/evaluation", vec![("Content-Type", "text/plain")], "{}".into(), 400, "Content-Type: application/json"),
+        ("POST", "/access/v1/evaluation", vec![("Content-Type", "application/jsonl")], "{}".into(), 400, "not `application/jsonl`"),
+        ("POST", "/access/v1/evaluations", vec![], "{}".into(), 400, "Content-Type: application/json"),
         ("GET", "/access/v1/evaluation", vec![], String::new(), 405, "use POST"),
         ("POST", "/.well-known/authzen-configuration", json_type.to_vec(), "{}".into(), 405, "use GET"),
-        ("GET", "/access/v1/search/subject", vec![], String::new(), 404, "no such endpoint"),
+        ("GET", "/access/v1/search/everything", vec![], String::new(), 404, "no such endpoint"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "x".repeat(5000), 413, "limit of 4096 bytes"),
         ("POST", "/access/v1/evaluation", json_type.to_vec(), "[".repeat(3000), 400, "recursion limit"),
         // A key given twice, at the top or deep inside: refused, never read as one of them.
@@ -785,4 +920,524 @@ fn the_command_refuses_to_start_on_an_invalid_policy_or_principals_file() {
         "",
     );
     assert_eq!(run.code, 2);
+}
+
+// ------------------------------------------------------------ action search
+
+/// An Action Search for `subject` on a todo owned by `owner`.
+fn action_search(subject: &str, owner: &str) -> Value {
+    json!({"subject": {"type": "user", "id": subject},
+           "resource": {"type": "todo", "id": "7", "properties": {"ownerID": owner}}})
+}
+
+/// The names in an Action Search answer, checking its page object.
+fn names(reply: &Reply) -> Vec<String> {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let json = reply.json();
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(json["page"]["count"], results.len(), "{json}");
+    results
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn action_search_answers_what_an_evaluation_of_each_action_allows_in_declaration_order() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let search = |subject: &str, owner: &str| {
+        names(&post(
+            addr,
+            "/access/v1/search/action",
+            &action_search(subject, owner),
+        ))
+    };
+    let everyone = ["can_read_user", "can_read_todos"];
+    let morty = "morty@the-citadel.com";
+    let rick = "rick@the-citadel.com";
+    assert_eq!(
+        search(morty, morty),
+        [
+            "can_read_user",
+            "can_read_todos",
+            "can_create_todo",
+            "can_update_todo",
+            "can_delete_todo"
+        ]
+    );
+    assert_eq!(
+        search(morty, rick),
+        ["can_read_user", "can_read_todos", "can_create_todo"]
+    );
+    assert_eq!(search("beth@the-smiths.com", morty), everyone);
+    // An unknown subject holds nothing (no defaults in this policy).
+    assert_eq!(search("nobody", morty), Vec::<String>::new());
+    // The same set as an evaluation of every declared action, for each user and owner.
+    let actions = [
+        "can_read_user",
+        "can_read_todos",
+        "can_create_todo",
+        "can_update_todo",
+        "can_delete_todo",
+    ];
+    let users = [
+        rick,
+        morty,
+        "summer@the-smiths.com",
+        "beth@the-smiths.com",
+        "jerry@the-smiths.com",
+        "mallory",
+    ];
+    for subject in users {
+        for owner in [rick, morty] {
+            let allowed: Vec<String> = actions
+                .iter()
+                .filter(|action| {
+                    let mut body = action_search(subject, owner);
+                    body["action"] = json!({"name": action});
+                    let reply = post(addr, "/access/v1/evaluation", &body);
+                    reply.json()["decision"] == json!(true)
+                })
+                .map(|a| a.to_string())
+                .collect();
+            assert_eq!(
+                search(subject, owner),
+                allowed,
+                "{subject} on {owner}'s todo"
+            );
+        }
+    }
+    // An `action` in the request is what is searched: ignored.
+    let mut body = action_search(morty, rick);
+    body["action"] = json!({"name": "can_delete_todo"});
+    assert_eq!(
+        names(&post(addr, "/access/v1/search/action", &body)).len(),
+        3
+    );
+    // An unknown resource type has no actions: empty, not an error.
+    let reply = post(
+        addr,
+        "/access/v1/search/action",
+        &json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "spaceship", "id": "1"}}),
+    );
+    assert_eq!(
+        reply.json(),
+        json!({"page": {"next_token": "", "count": 0, "total": 0}, "results": []})
+    );
+    // Malformed: the input entities must be identified.
+    for (body, message) in [
+        (
+            json!({"subject": {"type": "user", "id": rick}}),
+            "`resource` is required",
+        ),
+        (
+            json!({"resource": {"type": "todo", "id": "1"}}),
+            "`subject` is required",
+        ),
+        (
+            json!({"subject": {"type": "user"}, "resource": {"type": "todo", "id": "1"}}),
+            "`subject.id` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "todo"}}),
+            "`resource.id` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "todo", "id": "1"},
+                   "page": {"limit": -1}}),
+            "`page.limit` must be a non-negative integer, found -1",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": rick}, "resource": {"type": "todo", "id": "1"},
+                   "page": {"token": 7}}),
+            "`page.token` must be a string, found a number",
+        ),
+    ] {
+        let reply = post(addr, "/access/v1/search/action", &body);
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(reply.body.contains(message), "{}", reply.body);
+    }
+}
+
+#[test]
+fn action_search_pages_with_tokens_bound_to_the_request_the_policy_and_the_process() {
+    let dir = scratch("search-pages");
+    let server = start(scratch_config(&dir));
+    let addr = server.local_addr();
+    let morty = "morty@the-citadel.com";
+    let paged = |token: Option<&str>, limit: u64| {
+        let mut body = action_search(morty, morty);
+        body["page"] = json!({"limit": limit});
+        if let Some(token) = token {
+            body["page"]["token"] = json!(token);
+        }
+        post(addr, "/access/v1/search/action", &body)
+    };
+    // Five actions two at a time: three pages, the last with an empty token.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let reply = paged(token.as_deref(), 2);
+        seen.extend(names(&reply));
+        pages += 1;
+        let page = &reply.json()["page"];
+        assert_eq!(page["total"], 5);
+        let next = page["next_token"].as_str().unwrap().to_string();
+        if next.is_empty() {
+            break;
+        }
+        token = Some(next);
+        assert!(pages < 10, "pagination does not end");
+    }
+    assert_eq!(pages, 3);
+    let whole = names(&post(
+        addr,
+        "/access/v1/search/action",
+        &action_search(morty, morty),
+    ));
+    assert_eq!(seen, whole);
+    // The same request gives the same token (deterministic).
+    let first = paged(None, 2).json()["page"]["next_token"].clone();
+    assert_eq!(paged(None, 2).json()["page"]["next_token"], first);
+    let token = first.as_str().unwrap().to_string();
+    assert_eq!(names(&paged(Some(&token), 2)), whole[2..4]);
+
+    let refused = |reply: Reply| {
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert!(
+            reply
+                .body
+                .contains("`page.token` is not a token this PDP issued"),
+            "{}",
+            reply.body
+        );
+    };
+    // Forged: one digit of the offset or of the tag changed, upper case, cut short, made up.
+    let mut offset_moved = token.clone().into_bytes();
+    offset_moved[15] = b'3';
+    let mut tag_changed = token.clone().into_bytes();
+    let last = tag_changed.len() - 1;
+    tag_changed[last] = if tag_changed[last] == b'0' {
+        b'1'
+    } else {
+        b'0'
+    };
+    for forged in [
+        String::from_utf8(offset_moved).unwrap(),
+        String::from_utf8(tag_changed).unwrap(),
+        token.to_uppercase(),
+        token[..token.len() - 2].to_string(),
+        "0000000000000002".to_string(),
+        "not a token".to_string(),
+    ] {
+        refused(paged(Some(&forged), 2));
+    }
+    // A later page may leave the limit out (the first page's holds), not change it.
+    let mut body = action_search(morty, morty);
+    body["page"] = json!({"token": token});
+    assert_eq!(
+        names(&post(addr, "/access/v1/search/action", &body)),
+        whole[2..4]
+    );
+    let reply = paged(Some(&token), 3);
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply
+            .body
+            .contains("`page.limit` differs from the first page's"),
+        "{}",
+        reply.body
+    );
+    // Another request: refused, as the spec says a changed request should be.
+    let mut other = action_search("rick@the-citadel.com", morty);
+    other["page"] = json!({"limit": 2, "token": token});
+    refused(post(addr, "/access/v1/search/action", &other));
+    // Another process has another key.
+    let twin = start(scratch_config(&dir));
+    let mut body = action_search(morty, morty);
+    body["page"] = json!({"limit": 2, "token": token});
+    refused(post(twin.local_addr(), "/access/v1/search/action", &body));
+    // A reload with a changed policy ends the pages begun before it.
+    let policy = dir.join("authzen_todo.policy");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    rewrite(&policy, &format!("{text}\n# changed\n"));
+    server.reload();
+    eventually("the reload", || server.generation() == 2);
+    refused(paged(Some(&token), 2));
+}
+
+// ------------------------------------------------------------ subject search
+
+#[test]
+fn subject_search_answers_the_listed_subjects_an_evaluation_allows_in_file_order() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let search = |body: Value| {
+        let reply = post(addr, "/access/v1/search/subject", &body);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let json = reply.json();
+        for result in json["results"].as_array().unwrap() {
+            assert_eq!(result["type"], body["subject"]["type"], "{json}");
+        }
+        let ids: Vec<String> = json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(json["page"]["count"], ids.len());
+        ids
+    };
+    let ask = |action: &str, owner: &str| {
+        json!({"subject": {"type": "user"}, "action": {"name": action},
+               "resource": {"type": "todo", "id": "7", "properties": {"ownerID": owner}}})
+    };
+    let users = [
+        "rick@the-citadel.com",
+        "morty@the-citadel.com",
+        "summer@the-smiths.com",
+        "beth@the-smiths.com",
+        "jerry@the-smiths.com",
+    ];
+    let morty = users[1];
+    assert_eq!(search(ask("can_read_todos", morty)), users);
+    assert_eq!(
+        search(ask("can_update_todo", morty)),
+        ["rick@the-citadel.com", "morty@the-citadel.com"]
+    );
+    assert_eq!(
+        search(ask("can_create_todo", morty)),
+        [
+            "rick@the-citadel.com",
+            "morty@the-citadel.com",
+            "summer@the-smiths.com"
+        ]
+    );
+    // The same set as an evaluation of each listed subject.
+    for action in [
+        "can_read_user",
+        "can_create_todo",
+        "can_update_todo",
+        "can_delete_todo",
+    ] {
+        for owner in [users[0], morty, "someone else"] {
+            let allowed: Vec<&str> = users
+                .iter()
+                .copied()
+                .filter(|user| {
+                    let mut body = ask(action, owner);
+                    body["subject"]["id"] = json!(user);
+                    post(addr, "/access/v1/evaluation", &body).json()["decision"] == json!(true)
+                })
+                .collect();
+            assert_eq!(
+                search(ask(action, owner)),
+                allowed,
+                "{action} on {owner}'s todo"
+            );
+        }
+    }
+    // A subject id in the request is what is searched: ignored.
+    let mut body = ask("can_update_todo", morty);
+    body["subject"]["id"] = json!("jerry@the-smiths.com");
+    assert_eq!(search(body).len(), 2);
+    // Another subject type lists nobody (every entry of the file is a `user`),
+    // and so does a type that names no scope.
+    assert_eq!(
+        search(
+            json!({"subject": {"type": "robot"}, "action": {"name": "can_read_todos"},
+                             "resource": {"type": "todo", "id": "1"}})
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(
+            json!({"subject": {"type": "user"}, "action": {"name": "can_read_todos"},
+                             "resource": {"type": "spaceship", "id": "1"}})
+        ),
+        Vec::<String>::new()
+    );
+    // An action the scope does not declare is the evaluation's error, in context.
+    let reply = post(addr, "/access/v1/search/subject", &ask("can_fly", morty));
+    assert_eq!(
+        reply.json(),
+        json!({"page": {"next_token": "", "count": 0, "total": 0}, "results": [],
+               "context": {"error": {"status": 400,
+                   "message": "unknown action `can_fly` for resource type `todo`"}}})
+    );
+    // Pages of two, the limit given once.
+    let mut body = ask("can_read_todos", morty);
+    body["page"] = json!({"limit": 2});
+    let mut seen = Vec::new();
+    loop {
+        let reply = post(addr, "/access/v1/search/subject", &body);
+        let json = reply.json();
+        seen.extend(
+            json["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].clone()),
+        );
+        let next = json["page"]["next_token"].as_str().unwrap().to_string();
+        if next.is_empty() {
+            break;
+        }
+        body["page"] = json!({"token": next});
+        assert!(seen.len() <= users.len(), "pagination does not end");
+    }
+    assert_eq!(seen, users.map(|u| json!(u)));
+    // Malformed: the action and an identified resource are required.
+    for (body, message) in [
+        (
+            json!({"subject": {"type": "user"}, "resource": {"type": "todo", "id": "1"}}),
+            "`action` is required",
+        ),
+        (
+            json!({"subject": {"type": "user"}, "action": {"name": "can_read_todos"}, "resource": {"type": "todo"}}),
+            "`resource.id` is required",
+        ),
+        (
+            json!({"subject": {}, "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}}),
+            "`subject.type` is required",
+        ),
+    ] {
+        let reply = post(addr, "/access/v1/search/subject", &body);
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(reply.body.contains(message), "{}", reply.body);
+    }
+    // Without a principals file there is nobody to list.
+    let bare = start(webinar_config());
+    let reply = post(
+        bare.local_addr(),
+        "/access/v1/search/subject",
+        &json!({"subject": {"type": "user"}, "action": {"name": "chat"},
+                "resource": {"type": "session", "id": "1"}, "context": {"organizer_permission": true}}),
+    );
+    assert_eq!(reply.json()["results"], json!([]));
+}
+
+// ------------------------------------------------------------ resource search
+
+fn certification_config() -> Config {
+    let mut config = todo_config();
+    config.policy = root().join("policies/examples/authzen_certification.policy");
+    config.principals =
+        Some(root().join("policies/examples/authzen_certification.principals.json"));
+    config
+}
+
+#[test]
+fn resource_search_answers_the_listed_resources_an_evaluation_allows_in_file_order() {
+    let server = start(certification_config());
+    let addr = server.local_addr();
+    let search = |subject: &str, action: &str| {
+        let reply = post(
+            addr,
+            "/access/v1/search/resource",
+            &json!({"subject": {"type": "user", "id": subject}, "action": {"name": action},
+                    "resource": {"type": "record"}}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let json = reply.json();
+        json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["type"], "record", "{json}");
+                r["id"].as_str().unwrap().to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search("alice", "read"), ["record-1", "record-2"]);
+    assert_eq!(search("alice", "write"), ["record-1"]);
+    assert_eq!(search("bob", "write"), ["record-2"]);
+    assert_eq!(search("mallory", "read"), Vec::<String>::new());
+    // The same set as an evaluation of each listed resource, sent without
+    // properties (the file lends its own).
+    for subject in ["alice", "bob", "mallory"] {
+        for action in ["read", "write", "delete"] {
+            let allowed: Vec<&str> = ["record-1", "record-2"]
+                .into_iter()
+                .filter(|id| {
+                    let body = json!({"subject": {"type": "user", "id": subject},
+                                      "action": {"name": action},
+                                      "resource": {"type": "record", "id": id}});
+                    post(addr, "/access/v1/evaluation", &body).json()["decision"] == json!(true)
+                })
+                .collect();
+            assert_eq!(search(subject, action), allowed, "{subject} {action}");
+        }
+    }
+    // A resource id in the request is what is searched: ignored; its
+    // properties too (each resource has the file's).
+    let reply = post(
+        addr,
+        "/access/v1/search/resource",
+        &json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "write"},
+                "resource": {"type": "record", "id": "record-2", "properties": {"status": "archived"}}}),
+    );
+    assert_eq!(
+        reply.json()["results"],
+        json!([{"type": "record", "id": "record-1"}])
+    );
+    // A type with no scope: empty; an undeclared action: the error, in context.
+    let reply = post(
+        addr,
+        "/access/v1/search/resource",
+        &json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+                "resource": {"type": "spaceship"}}),
+    );
+    assert_eq!(reply.json()["results"], json!([]));
+    let reply = post(
+        addr,
+        "/access/v1/search/resource",
+        &json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "fly"},
+                "resource": {"type": "record"}}),
+    );
+    assert_eq!(
+        reply.json()["context"]["error"]["message"],
+        "unknown action `fly` for resource type `record`"
+    );
+    // Pages of one.
+    let mut body = json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+                          "resource": {"type": "record"}, "page": {"limit": 1}});
+    let first = post(addr, "/access/v1/search/resource", &body).json();
+    assert_eq!(
+        first["results"],
+        json!([{"type": "record", "id": "record-1"}])
+    );
+    body["page"] = json!({"token": first["page"]["next_token"]});
+    let second = post(addr, "/access/v1/search/resource", &body).json();
+    assert_eq!(
+        second,
+        json!({"page": {"next_token": "", "count": 1, "total": 2},
+               "results": [{"type": "record", "id": "record-2"}]})
+    );
+    // Malformed: the subject is an input, identified; the action is required.
+    for (body, message) in [
+        (
+            json!({"action": {"name": "read"}, "resource": {"type": "record"}}),
+            "`subject` is required",
+        ),
+        (
+            json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}}),
+            "`subject.id` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": "alice"}, "resource": {"type": "record"}}),
+            "`action` is required",
+        ),
+        (
+            json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"}, "resource": {}}),
+            "`resource.type` is required",
+        ),
+    ] {
+        let reply = post(addr, "/access/v1/search/resource", &body);
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(reply.body.contains(message), "{}", reply.body);
+    }
 }

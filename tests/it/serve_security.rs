@@ -90,7 +90,30 @@ fn trust_claimed_roles_reads_the_claims_of_unlisted_subjects() {
     // A listed subject still gets the file's roles, not its claims.
     let jerry =
         json!({"type": "user", "id": "jerry@the-smiths.com", "properties": {"roles": ["admin"]}});
-    assert_eq!(delete_ricks_todo(addr, jerry), (false, String::new()));
+    assert_eq!(
+        delete_ricks_todo(addr, jerry.clone()),
+        (false, String::new())
+    );
+    // An action search reports the same error, with no results, in the request's terms.
+    let search = |subject: Value| {
+        let reply = post(
+            addr,
+            "/access/v1/search/action",
+            &json!({"subject": subject, "resource": {"type": "todo", "id": "1"}}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    };
+    let bogus = json!({"type": "user", "id": "mallory", "properties": {"roles": ["admn"]}});
+    assert_eq!(
+        search(bogus),
+        json!({"page": {"next_token": "", "count": 0, "total": 0}, "results": [],
+               "context": {"error": {"status": 400, "message": "unknown role `admn`"}}})
+    );
+    let claimed = search(claimants().remove(0));
+    // Admin: all but updating a todo it does not own.
+    assert_eq!(claimed["page"]["total"], 4, "{claimed}");
+    assert_eq!(search(jerry)["page"]["total"], 2);
 }
 
 #[test]
@@ -113,6 +136,101 @@ fn without_a_principals_file_only_the_defaults_apply_unless_claims_are_trusted()
     assert!(ask(true, json!(["panelist"]), "present"));
     // The scope default still applies to a subject with no trusted role.
     assert!(ask(false, json!(["panelist"]), "chat"));
+}
+
+/// A policy with a scope default and a kind default, and a principals file
+/// listing ada (a `staff`, no role) and bob (an `owner`), in a fresh directory.
+fn defaults_config(name: &str) -> rolecall::serve::Config {
+    let dir = scratch(name);
+    std::fs::write(
+        dir.join("docs.policy"),
+        "policy \"Docs\"\nkind staff \"Staff\"\n\nscope doc \"Document\" {\n    role reader \"Reader\"\n    role editor \"Editor\" : reader\n    role owner \"Owner\" : editor\n\n    action read \"Read\"\n    action edit \"Edit\"\n    action destroy \"Destroy\"\n\n    allow reader to read\n    allow editor to edit\n    allow owner to destroy\n    default reader\n    default staff: editor\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("docs.principals.json"),
+        r#"{"subjects": {"ada": {"type": "user", "kind": "staff"},
+                         "bob": {"type": "user", "roles": {"doc": "owner"}}}}"#,
+    )
+    .unwrap();
+    let mut config = todo_config();
+    config.policy = dir.join("docs.policy");
+    config.principals = Some(dir.join("docs.principals.json"));
+    config
+}
+
+/// Which of read, edit, destroy `subject` may do on a doc.
+fn may(addr: SocketAddr, subject: &Value) -> Vec<&'static str> {
+    ["read", "edit", "destroy"]
+        .into_iter()
+        .filter(|action| {
+            let reply = post(
+                addr,
+                "/access/v1/evaluation",
+                &json!({"subject": subject, "action": {"name": action},
+                        "resource": {"type": "doc", "id": "1"}}),
+            );
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            assert_eq!(
+                reply.json().get("context"),
+                None,
+                "{subject}: {}",
+                reply.body
+            );
+            reply.json()["decision"] == json!(true)
+        })
+        .collect()
+}
+
+#[test]
+fn an_unlisted_subject_gets_the_defaults_and_neither_its_claimed_roles_nor_its_claimed_kind() {
+    let claims = json!({"roles": ["owner"], "kind": "staff"});
+    let unlisted = [
+        json!({"type": "user", "id": "mallory", "properties": claims}),
+        // A case variant of a listed id, a listed id under another type.
+        json!({"type": "user", "id": "Ada", "properties": claims}),
+        json!({"type": "User", "id": "ada", "properties": claims}),
+        json!({"type": "robot", "id": "bob", "properties": claims}),
+        json!({"type": "user", "id": "ada ", "properties": claims}),
+        json!({"type": "user", "id": "mallory", "properties": {"roles": {"doc": ["owner"]}}}),
+    ];
+    let server = start(defaults_config("defaults"));
+    let addr = server.local_addr();
+    for subject in &unlisted {
+        // The scope's default only: not the owner it claims, nor the
+        // editor its claimed kind's default would give.
+        assert_eq!(may(addr, subject), ["read"], "{subject}");
+    }
+    // Listed subjects: the kind's default for ada, bob's own role; claims change nothing.
+    let ada = json!({"type": "user", "id": "ada", "properties": claims});
+    assert_eq!(may(addr, &ada), ["read", "edit"]);
+    let bob = json!({"type": "user", "id": "bob", "properties": {"roles": ["reader"]}});
+    assert_eq!(may(addr, &bob), ["read", "edit", "destroy"]);
+
+    // Trusted, the same claims count for the unlisted (the listed keep the file's).
+    let mut config = defaults_config("defaults-trusted");
+    config.trust_claimed_roles = true;
+    let trusting = start(config);
+    let addr = trusting.local_addr();
+    for subject in &unlisted {
+        assert_eq!(may(addr, subject), ["read", "edit", "destroy"], "{subject}");
+    }
+    let kind_only = json!({"type": "user", "id": "mallory", "properties": {"kind": "staff"}});
+    assert_eq!(may(addr, &kind_only), ["read", "edit"]);
+    assert_eq!(may(addr, &bob), ["read", "edit", "destroy"]);
+    assert_eq!(may(addr, &ada), ["read", "edit"]);
+}
+
+#[test]
+fn the_help_of_serve_states_the_risk_of_trusting_claimed_roles() {
+    let run = crate::support::cli(&["serve", "--help"], "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let help: String = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("--trust-claimed-roles Trust `subject.properties.roles` and `.kind` of a subject the principals file does not list: any caller that reaches the PDP can then claim any role"),
+        "{}",
+        run.stdout
+    );
 }
 
 // ------------------------------------------------------------ error contexts
@@ -185,6 +303,38 @@ fn error_contexts_list_the_policys_names_only_with_explain() {
     assert!(
         error_of(explained.local_addr(), &rick, "can_read_todo", "todo")
             .contains("did you mean `can_read_todos`?")
+    );
+}
+
+#[test]
+fn a_setting_given_an_unknown_value_is_answered_without_the_values_unless_explain() {
+    let ask = |explain: bool| {
+        let mut config = todo_config();
+        config.policy = crate::support::root().join("policies/examples/settings.policy");
+        config.principals = None;
+        config.explain = explain;
+        let server = start(config);
+        let reply = post(
+            server.local_addr(),
+            "/access/v1/evaluation",
+            &json!({"subject": {"type": "user", "id": "ada"}, "action": {"name": "present"},
+                    "resource": {"type": "session", "id": "1"},
+                    "context": {"who_can_present": "nobody"}}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.json()["decision"], false);
+        reply.json()["context"]["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        ask(false),
+        "setting `who_can_present` has no value `nobody`"
+    );
+    assert_eq!(
+        ask(true),
+        "setting `who_can_present` has no value `nobody` (it takes `everyone`, `organization`, `only_me`)"
     );
 }
 
@@ -274,7 +424,7 @@ fn a_token_file_makes_every_decision_ask_for_a_bearer_token() {
 // ------------------------------------------------------------ TLS
 
 /// A self-signed certificate for `localhost` and its key, as PEM files in `dir`.
-fn certificate(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf, Vec<u8>) {
+pub(crate) fn certificate(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf, Vec<u8>) {
     let rcgen::CertifiedKey { cert, signing_key } =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert_path, key_path) = (
@@ -288,7 +438,7 @@ fn certificate(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf, Vec<u8>)
 
 /// One request over TLS, trusting only `trusted`; the reply and the
 /// certificate the server presented.
-fn tls_request(addr: SocketAddr, trusted: &[u8], raw: &str) -> (Reply, Vec<u8>) {
+pub(crate) fn tls_request(addr: SocketAddr, trusted: &[u8], raw: &str) -> (Reply, Vec<u8>) {
     use rustls::pki_types::{CertificateDer, ServerName};
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(trusted.to_vec())).unwrap();
