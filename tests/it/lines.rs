@@ -202,3 +202,46 @@ fn long_inheritance_paths_are_shortened_alike() {
         "{answer}"
     );
 }
+
+/// Settings, kinds in conditions, everyone, conditional defaults and
+/// assignable lines, adding and everyone overrides: the fast path answers
+/// what it can and leaves the rest, with the same bytes either way.
+#[test]
+fn product_settings_and_kinds_answer_the_same() {
+    let t = rolecall::compile_file(&root().join("policies/examples/product.policy")).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    let settings = [
+        "",
+        r#""who_can_present": "everyone""#,
+        r#""who_can_present": "organization", "account": "single_user""#,
+        r#""who_can_present": "only_me""#,
+        r#""who_can_present": "nobody""#,
+        r#""who_can_present": true"#,
+        r#""who_can_present": "everyone", "who_can_present": "only_me""#,
+        r#""account": "multi_user""#,
+    ];
+    for principal in [
+        "{}",
+        r#"{"session": "presenter"}"#,
+        r#"{"session": ["attendee", "organizer"]}"#,
+        r#"{"workspace": "auditor", "session": "attendee"}"#,
+        r#"{"session": "everyone"}"#,
+    ] {
+        for kind in ["", r#""kind": "anonymous", "#, r#""kind": "team_member", "#] {
+            for action in ["mute", "present", "export", "see_agenda"] {
+                for context in settings {
+                    lines.push(format!(
+                        r#"{{"principal": {principal}, {kind}"action": "session:{action}", "context": {{{context}}}}}"#
+                    ));
+                }
+            }
+        }
+    }
+    let answered = agree(&t, &lines);
+    // Most errors are the `everyone` principal, unknown values and
+    // anonymous presenters; the rest are answered.
+    assert!(answered >= 200, "{answered} of {}", lines.len());
+    let s = rolecall::compile_file(&root().join("policies/examples/settings.policy")).unwrap();
+    let line = r#"{"principal": {"session": "attendee"}, "action": "session:present", "context": {"who_can_present": "everyone"}}"#;
+    agree(&s, &[line.to_string()]);
+}

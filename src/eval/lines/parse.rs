@@ -24,8 +24,10 @@ pub(super) struct Parsed {
     pub kind: Option<usize>,
     pub action: Option<ActionId>,
     pub facts: FactSet,
-    /// Facts the request gave a value for.
+    /// Facts the request gave a value for (for a setting, all its variables).
     pub given: Vec<usize>,
+    /// The setting named last in `context`, whose value comes next.
+    setting: Option<usize>,
 }
 
 impl Parsed {
@@ -45,6 +47,7 @@ impl Parsed {
         self.roles.clear();
         self.kind = None;
         self.action = None;
+        self.setting = None;
         self.facts.clear();
         self.given.clear();
     }
@@ -135,7 +138,20 @@ impl RequestSink for Ids<'_> {
         Ok(())
     }
     fn fact(&mut self, name: &str) -> Result<(), Stop> {
-        let fact = self.table.fact_index(name).ok_or(Stop)?;
+        self.out.setting = None;
+        let Some(fact) = self.table.fact_index(name) else {
+            // A setting: its value comes as a string ([`choice`](Self::choice)).
+            let policy = &self.table.policy;
+            let s = policy.settings.get_index_of(name).ok_or(Stop)?;
+            let first = policy.setting_atoms(s).next().ok_or(Stop)?;
+            // Given twice: the general path reports the duplicate key.
+            if self.out.given.contains(&first) {
+                return Err(Stop);
+            }
+            self.out.given.extend(policy.setting_atoms(s));
+            self.out.setting = Some(s);
+            return Ok(());
+        };
         // Given twice: the general path reports the duplicate key.
         if self.out.given.contains(&fact) {
             return Err(Stop);
@@ -144,13 +160,24 @@ impl RequestSink for Ids<'_> {
         Ok(())
     }
     fn truth(&mut self, value: bool) -> Result<(), Stop> {
+        // A boolean for a setting: the general path words the error.
+        if self.out.setting.is_some() {
+            return Err(Stop);
+        }
         let &fact = self.out.given.last().ok_or(Stop)?;
         self.out.facts.set(fact, value);
         Ok(())
     }
-    // Settings go the general path, which checks their values.
-    fn choice(&mut self, _: &str) -> Result<(), Stop> {
-        Err(Stop)
+    fn choice(&mut self, value: &str) -> Result<(), Stop> {
+        // A string for a fact, or an unknown value: the general path words the error.
+        let s = self.out.setting.take().ok_or(Stop)?;
+        let (_, setting) = self.table.policy.settings.get_index(s).ok_or(Stop)?;
+        let v = setting.values.get_index_of(value).ok_or(Stop)?;
+        // The default value is none of the setting's variables.
+        if let Some(atom) = setting.atoms.get(v).copied().flatten() {
+            self.out.facts.set(atom, true);
+        }
+        Ok(())
     }
     fn invalid(&mut self, _: Invalid<'_>) -> Result<(), Stop> {
         Err(Stop)
