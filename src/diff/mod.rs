@@ -267,6 +267,9 @@ pub struct PolicyDiff {
     pub facts: Names,
     /// Kinds of principal added and removed.
     pub kinds: Names,
+    /// Settings added and removed, each written with its values and default
+    /// (`plan {free, team; default free}`): a changed one is both.
+    pub settings: Names,
     /// Scopes added, removed and changed.
     pub scopes: ScopesDiff,
     /// Overrides added, removed and reordered.
@@ -278,6 +281,7 @@ impl PolicyDiff {
     pub fn len(&self) -> usize {
         self.facts.len()
             + self.kinds.len()
+            + self.settings.len()
             + self.scopes.added.len()
             + self.scopes.removed.len()
             + self
@@ -373,6 +377,7 @@ pub fn diff_with_budget(old: &DecisionTable, new: &DecisionTable, budget: usize)
     PolicyDiff {
         facts: Names::between(po.facts.keys(), pn.facts.keys()),
         kinds: Names::between(po.kinds.keys(), pn.kinds.keys()),
+        settings: Names::between(setting_texts(po).iter(), setting_texts(pn).iter()),
         scopes,
         overrides: overrides_diff(po, pn, &mut compared),
     }
@@ -758,4 +763,19 @@ fn overrides_diff(po: &Policy, pn: &Policy, compared: &mut Compared) -> Override
         }
     }
     d
+}
+
+/// Each setting as one comparable text: `plan {free, team; default free}`.
+fn setting_texts(p: &Policy) -> Vec<String> {
+    p.settings
+        .iter()
+        .map(|(name, s)| {
+            let values: Vec<&str> = s.values.keys().map(String::as_str).collect();
+            let default = s
+                .values
+                .get_index(s.default)
+                .map_or("?", |(v, _)| v.as_str());
+            format!("{name} {{{}; default {default}}}", values.join(", "))
+        })
+        .collect()
 }

@@ -79,7 +79,11 @@ pub(super) fn text(d: &PolicyDiff, old: &str, new: &str) -> String {
         return out;
     }
     let mut top = Vec::new();
-    for (what, names) in [("fact", &d.facts), ("kind", &d.kinds)] {
+    for (what, names) in [
+        ("fact", &d.facts),
+        ("kind", &d.kinds),
+        ("setting", &d.settings),
+    ] {
         for n in &names.added {
             top.push(format!("{what} added: {n}"));
         }
@@ -248,7 +252,11 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
         return out;
     }
     let mut top = Vec::new();
-    for (what, names) in [("Fact", &d.facts), ("Kind", &d.kinds)] {
+    for (what, names) in [
+        ("Fact", &d.facts),
+        ("Kind", &d.kinds),
+        ("Setting", &d.settings),
+    ] {
         for n in &names.added {
             top.push(format!("- {what} added: {}", code(n)));
         }
@@ -394,7 +402,7 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
     out
 }
 
-/// JSON: `{"old", "new", "differences", "undecided", "facts", "kinds", "scopes", "overrides"}`.
+/// JSON: `{"old", "new", "differences", "undecided", "facts", "kinds", "settings", "scopes", "overrides"}`.
 pub(super) fn json(d: &PolicyDiff, old: &str, new: &str) -> String {
     let value = serde_json::json!({
         "old": old,
@@ -403,6 +411,7 @@ pub(super) fn json(d: &PolicyDiff, old: &str, new: &str) -> String {
         "undecided": d.undecided(),
         "facts": d.facts,
         "kinds": d.kinds,
+        "settings": d.settings,
         "scopes": d.scopes,
         "overrides": d.overrides,
     });

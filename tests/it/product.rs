@@ -625,6 +625,26 @@ fn snapshot_and_diff_take_set_on_both_sides() {
     assert!(run.stdout.contains("mute"), "{}", run.stdout);
     let run = cli(&["diff", &p, &new, "--set", "kind=team_member"], "");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // A setting's values and default are part of its meaning.
+    let renamed = dir.join("values.policy");
+    std::fs::write(
+        &renamed,
+        product().replace(
+            "    default only_me\n",
+            "    value panel \"Panelists only\"\n    default only_me\n",
+        ),
+    )
+    .unwrap();
+    let run = cli(&["diff", &p, &renamed.display().to_string()], "");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "setting removed: who_can_present {everyone, organization, only_me; default only_me}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("setting added: who_can_present {everyone, organization, only_me, panel; default only_me}\n"), "{}", run.stdout);
 }
 
 // ---------------------------------------------------------------- JSON, graph, test files

@@ -229,7 +229,7 @@ fn goto_account_roles() {
             .is_err(),
         "no out-of-session access"
     );
-    let single = r#"{"principal": {"account": "organizer"}, "action": "account:modify_billing_information", "context": {"single_user_account": true}}"#;
+    let single = r#"{"principal": {"account": "organizer"}, "action": "account:modify_billing_information", "context": {"account_type": "single_user"}}"#;
     assert_eq!(decide(&t, single), "allow");
     let account = &t.policy().scopes["account"];
     assert_eq!(account.limits[0].cardinality.to_string(), "exactly 1");

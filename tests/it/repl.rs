@@ -453,7 +453,8 @@ fn completes_questions() {
             "organizer_permission",
             "granted_by_organizer",
             "question_assigned",
-            "single_user_account"
+            "general_access=",
+            "account_type="
         ]
     );
     assert_eq!(
