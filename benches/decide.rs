@@ -79,6 +79,59 @@ fn decide(c: &mut Criterion) {
     group.finish();
     drop(big);
 
+    // Conditional cells on settings, kinds and facts (policies/examples/
+    // settings.policy): `allows` reads the cell's truth table, a bit per
+    // variable; `decide` walks the candidates to report the rule too.
+    let settings =
+        rolecall::compile_file(&common::root().join("policies/examples/settings.policy"))
+            .expect("settings.policy");
+    let contexts = [
+        r#"{}"#,
+        r#"{"who_can_present": "everyone"}"#,
+        r#"{"who_can_present": "organization", "organizer_permission": true}"#,
+        r#"{"organizer_permission": true}"#,
+    ];
+    let mut cases = Vec::new();
+    for (a, r) in [
+        ("present", "attendee"),
+        ("chat", "attendee"),
+        ("mute", "presenter"),
+    ] {
+        for context in contexts {
+            for kind in ["", r#""kind": "anonymous","#] {
+                let json = format!(
+                    r#"{{"principal": {{"session": "{r}"}}, {kind} "action": "session:{a}", "context": {context}}}"#
+                );
+                let request = Request::from_json(&json).expect("request");
+                let resolved = settings.resolve_request(&request).expect("resolved");
+                let role = settings.role_id("session", r).expect("role");
+                cases.push((resolved.action, role, resolved.facts));
+            }
+        }
+    }
+    let mut group = c.benchmark_group("decide_settings");
+    group.throughput(Throughput::Elements(cases.len() as u64));
+    group.bench_function("allows", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (action, role, facts) in black_box(&cases) {
+                allowed += u32::from(settings.allows(*action, *role, facts));
+            }
+            allowed
+        })
+    });
+    group.bench_function("decide", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (action, role, facts) in black_box(&cases) {
+                let outcome = settings.decide(*action, *role, facts);
+                allowed += u32::from(outcome.effect == rolecall::Effect::Allow);
+            }
+            allowed
+        })
+    });
+    group.finish();
+
     // By name: `allows_names` looks the scope up once, then the action and the role.
     let mut group = c.benchmark_group("decide_strings");
     for (id, table) in &tables {

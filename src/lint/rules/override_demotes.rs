@@ -77,17 +77,13 @@ joined_by_link joins session as presenter when kind is guest
 const MAX_LISTED: usize = 4;
 
 /// Something that replaces every role a principal holds in a scope with one
-/// role, under a condition. Only overrides do today; the check reads nothing
-/// else of them, so a new source is a new constructor in [`replacements`].
-///
-/// To come (issue 18): a default that depends on a setting ("when
-/// `who_can_present is everyone`, everyone joins as presenter"). Fill in its
-/// scope and role, `when` as the setting's value variable (`Policy::atoms`)
-/// and anything else it is conditioned on, `subject: None`, and its
-/// declaration. If it replaces only what a default would give (principals
-/// with nothing assigned), its holders are not [`can_hold`]'s but those the
-/// core's `held` gives a principal with nothing assigned: make that a field
-/// here and ask it in [`demoted`].
+/// role, under a condition: a replacing override, `everyone` ones included
+/// ("when who can present is everyone, everyone joins as presenter"). A
+/// default, conditional on a setting or not, never replaces an assigned
+/// role (it applies only to principals with nothing assigned), and an
+/// adding override (`also joins`) keeps the held roles: neither demotes,
+/// and the near-miss fixture says so. The check reads nothing else of an
+/// override, so a new source is a new constructor in [`replacements`].
 struct Replacement<'p> {
     /// The scope whose roles it replaces.
     scope: usize,
