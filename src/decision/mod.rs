@@ -29,6 +29,28 @@ pub(crate) trait Principal {
     fn assigned(&self, scope: usize) -> &[usize];
     /// The kind index, when the request gives one.
     fn kind(&self) -> Option<usize>;
+    /// Calls `f` with each scope the request assigns roles in and those
+    /// roles, until `f` returns `false`; `false` then.
+    fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool;
+}
+
+/// A principal as another kind: what `would_change` tries for a request
+/// that gives no kind.
+struct AsKind<'a, P: ?Sized> {
+    principal: &'a P,
+    kind: usize,
+}
+
+impl<P: Principal + ?Sized> Principal for AsKind<'_, P> {
+    fn assigned(&self, scope: usize) -> &[usize] {
+        self.principal.assigned(scope)
+    }
+    fn kind(&self) -> Option<usize> {
+        Some(self.kind)
+    }
+    fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool {
+        self.principal.each_assigned(f)
+    }
 }
 
 /// The effective roles of one decision: inline for the common request, so
@@ -418,7 +440,7 @@ impl DecisionTable {
         let (trial_facts, trial_roles) = trial;
         for &f in relevant {
             // A kind also picks defaults and assignability, which a trial of
-            // its variable alone would not: kinds are not offered here.
+            // its variable alone would not: kinds are tried below, whole.
             let is_kind = matches!(
                 self.policy.atoms.get(f).map(|a| a.var),
                 Some(crate::resolve::Var::Kind(_))
@@ -436,6 +458,55 @@ impl DecisionTable {
                 out.push(f);
             }
         }
+        // The kind, when the request gives none: each kind that, given, would
+        // change the answer (through its defaults or a condition reading it),
+        // tried as the whole request of that kind; a kind that may not be
+        // assigned the request's roles would be an error, not an answer.
+        if principal.kind().is_some() {
+            return;
+        }
+        for k in 0..self.policy.kinds.len() {
+            let Some(atom) = self.policy.kind_atom(k) else {
+                continue;
+            };
+            if !(relevant.binary_search(&atom).is_ok()
+                || self.kind_picks_defaults(action.scope(), k))
+            {
+                continue;
+            }
+            trial_facts.copy_from(facts);
+            trial_facts.set(atom, true);
+            let as_kind = AsKind { principal, kind: k };
+            let assignable = principal.each_assigned(&mut |s, roles| {
+                self.assignable_list(s, k, trial_facts)
+                    .is_none_or(|list| roles.iter().all(|r| list.roles.contains(r)))
+            });
+            if assignable
+                && self
+                    .decide_for(&as_kind, action, trial_facts, trial_roles)
+                    .effect
+                    != current
+            {
+                out.push(atom);
+            }
+        }
+    }
+
+    /// Whether kind `k` has defaults in `scope` or in a scope whose roles
+    /// trigger an override into it: there, giving the kind can change the
+    /// roles held.
+    fn kind_picks_defaults(&self, scope: usize, k: usize) -> bool {
+        let has = |s: usize| {
+            self.policy
+                .scopes
+                .get_index(s)
+                .is_some_and(|(_, sc)| sc.kind_defaults.contains_key(&k))
+        };
+        has(scope)
+            || self.policy.overrides.iter().any(|o| {
+                o.scope == scope
+                    && matches!(o.subject, Subject::Role { scope: from, .. } if has(from))
+            })
     }
 
     /// The inheritance path from `role` to the nearest role `rule` names,

@@ -183,6 +183,9 @@ impl crate::decision::Principal for ResolvedRequest {
     fn kind(&self) -> Option<usize> {
         self.kind
     }
+    fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool {
+        self.assigned_scopes().all(|(s, roles)| f(s, roles))
+    }
 }
 
 impl DecisionTable {

@@ -178,6 +178,13 @@ impl ResolvedRequest {
             .map_or(&[], |(_, roles)| roles.as_slice())
     }
 
+    /// Each scope the request assigns roles in, with those roles.
+    pub(crate) fn assigned_scopes(&self) -> impl Iterator<Item = (usize, &[usize])> + '_ {
+        self.assigned
+            .iter()
+            .map(|(s, roles)| (*s, roles.as_slice()))
+    }
+
     /// The scopes the request names, in scope order.
     pub fn scopes(&self) -> impl Iterator<Item = ScopeId> + '_ {
         self.assigned.iter().map(|&(s, _)| ScopeId::at(s))
@@ -212,6 +219,11 @@ impl crate::decision::Principal for Lookup {
     }
     fn kind(&self) -> Option<usize> {
         self.kind
+    }
+    fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool {
+        self.scopes
+            .iter()
+            .all(|&(s, start, end)| f(s, self.roles.get(start..end).unwrap_or_default()))
     }
 }
 

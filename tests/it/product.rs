@@ -366,6 +366,38 @@ fn would_change_names_the_settings_that_would_change_the_answer() {
         answer.would_change,
         ["who_can_present=everyone", "account=single_user"]
     );
+    // A request of no kind: the kinds that would change it, tried whole
+    // (their defaults, their conditions), and only where they may hold the
+    // roles assigned.
+    let answer = ask(
+        &t,
+        r#"{"principal":{},"action":"session:present","context":{"who_can_present":"organization"}}"#,
+    );
+    assert_eq!(
+        answer.would_change,
+        ["account=single_user", "kind=team_member"]
+    );
+    let presenter = r#"{"principal":{"session":"presenter"},"action":"session:mute"}"#;
+    assert_eq!(
+        ask(&t, presenter).would_change,
+        Vec::<String>::new(),
+        "an anonymous presenter is an error here"
+    );
+    let everyone = r#"{"principal":{"session":"presenter"},"action":"session:mute","context":{"who_can_present":"everyone"}}"#;
+    assert_eq!(ask(&t, everyone).would_change, ["kind=anonymous"]);
+    let given = r#"{"principal":{"session":"presenter"},"kind":"team_member","action":"session:mute","context":{"who_can_present":"everyone"}}"#;
+    assert_eq!(
+        ask(&t, given).would_change,
+        Vec::<String>::new(),
+        "a kind given is not offered"
+    );
+    // eval's fast path says the same.
+    let run = cli(&["eval", &path()], &format!("{everyone}\n"));
+    assert!(
+        run.stdout.contains(r#""would_change":["kind=anonymous"]"#),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -156,6 +156,11 @@ impl Principal for Parsed {
     fn kind(&self) -> Option<usize> {
         self.kind
     }
+    fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool {
+        self.scopes
+            .iter()
+            .all(|&(s, start, end)| f(s, self.roles.get(start..end).unwrap_or_default()))
+    }
 }
 
 impl<'t> LineEvaluator<'t> {
