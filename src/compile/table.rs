@@ -136,6 +136,9 @@ pub struct DecisionTable {
     /// on first need (`DecisionTable::relevant_facts`), so answering a
     /// request does not read every rule of the policy.
     pub(crate) relevant: std::sync::OnceLock<Vec<Vec<Vec<usize>>>>,
+    /// Per scope: (scope of the default, variable) read by the defaults an
+    /// action there can depend on (`DecisionTable::default_vars`).
+    pub(crate) default_vars: std::sync::OnceLock<Vec<Vec<(usize, usize)>>>,
 }
 
 /// Where a cell's deciding rule comes from.

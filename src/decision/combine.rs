@@ -350,6 +350,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         conditional,
         override_holders,
         relevant: std::sync::OnceLock::new(),
+        default_vars: std::sync::OnceLock::new(),
     }
 }
 

@@ -390,32 +390,58 @@ impl DecisionTable {
     }
 
     /// What else an action of `scope` can turn on: its overrides' subjects
-    /// and conditions, and the conditions of the defaults of the scope and
-    /// of the scopes an override's subject role is held in.
+    /// and conditions.
     fn add_override_facts(&self, scope: usize, facts: &mut Vec<usize>) {
-        let mut scopes = vec![scope];
         for o in self.policy.overrides.iter().filter(|o| o.scope == scope) {
-            match o.subject {
-                Subject::Fact(f) => facts.push(f),
-                Subject::Role { scope, .. } => scopes.push(scope),
-                Subject::Everyone => {}
+            if let Subject::Fact(f) = o.subject {
+                facts.push(f);
             }
             if let Some(c) = &o.condition {
                 c.expr.facts(facts);
             }
         }
-        for (_, sc) in scopes
-            .iter()
-            .filter_map(|&s| self.policy.scopes.get_index(s))
-        {
+    }
+
+    /// The variables the defaults an action of `scope` can depend on read,
+    /// with the scope of each default: the scope's own and those of the
+    /// scopes an override's subject role is held in. They matter only to a
+    /// principal with nothing assigned in that scope.
+    pub(crate) fn default_vars(&self, scope: usize) -> &[(usize, usize)] {
+        self.default_vars
+            .get_or_init(|| {
+                (0..self.policy.scopes.len())
+                    .map(|s| self.default_vars_of(s))
+                    .collect()
+            })
+            .get(scope)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn default_vars_of(&self, scope: usize) -> Vec<(usize, usize)> {
+        let mut scopes = vec![scope];
+        for o in self.policy.overrides.iter().filter(|o| o.scope == scope) {
+            if let Subject::Role { scope, .. } = o.subject {
+                scopes.push(scope);
+            }
+        }
+        scopes.sort_unstable();
+        scopes.dedup();
+        let mut out = Vec::new();
+        for s in scopes {
+            let Some((_, sc)) = self.policy.scopes.get_index(s) else {
+                continue;
+            };
+            let mut vars = Vec::new();
             let defaults = sc
                 .defaults
                 .iter()
                 .chain(sc.kind_defaults.values().flatten());
             for c in defaults.filter_map(|d| d.condition.as_ref()) {
-                c.expr.facts(facts);
+                c.expr.facts(&mut vars);
             }
+            out.extend(vars.into_iter().map(|v| (s, v)));
         }
+        out
     }
 
     /// The facts of `relevant` the request did not give (so false) that, set
@@ -438,7 +464,23 @@ impl DecisionTable {
         out: &mut Vec<usize>,
     ) {
         let (trial_facts, trial_roles) = trial;
-        for &f in relevant {
+        let start = out.len();
+        // The defaults' variables, for a principal they can reach: with
+        // nothing assigned in the default's scope.
+        let from_defaults = self
+            .default_vars(action.scope())
+            .iter()
+            .filter(|&&(s, v)| {
+                principal.assigned(s).is_empty() && relevant.binary_search(&v).is_err()
+            })
+            .map(|&(_, v)| v);
+        let mut seen: smallvec::SmallVec<[usize; 8]> = smallvec::SmallVec::new();
+        let extra = from_defaults.filter(|v| {
+            let new = !seen.contains(v);
+            seen.push(*v);
+            new
+        });
+        for f in relevant.iter().copied().chain(extra) {
             // A kind also picks defaults and assignability, which a trial of
             // its variable alone would not: kinds are tried below, whole.
             let is_kind = matches!(
@@ -462,6 +504,10 @@ impl DecisionTable {
         // change the answer (through its defaults or a condition reading it),
         // tried as the whole request of that kind; a kind that may not be
         // assigned the request's roles would be an error, not an answer.
+        // Declaration order (the defaults' variables were tried last).
+        if let Some(found) = out.get_mut(start..) {
+            found.sort_unstable();
+        }
         if principal.kind().is_some() {
             return;
         }
@@ -470,7 +516,7 @@ impl DecisionTable {
                 continue;
             };
             if !(relevant.binary_search(&atom).is_ok()
-                || self.kind_picks_defaults(action.scope(), k))
+                || self.kind_picks_defaults(principal, action.scope(), k))
             {
                 continue;
             }
@@ -492,15 +538,23 @@ impl DecisionTable {
         }
     }
 
-    /// Whether kind `k` has defaults in `scope` or in a scope whose roles
-    /// trigger an override into it: there, giving the kind can change the
+    /// Whether kind `k` has defaults that `principal` would get: in `scope`,
+    /// or in a scope whose roles trigger an override into it, where the
+    /// principal has nothing assigned. There, giving the kind can change the
     /// roles held.
-    fn kind_picks_defaults(&self, scope: usize, k: usize) -> bool {
+    fn kind_picks_defaults(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        scope: usize,
+        k: usize,
+    ) -> bool {
         let has = |s: usize| {
-            self.policy
-                .scopes
-                .get_index(s)
-                .is_some_and(|(_, sc)| sc.kind_defaults.contains_key(&k))
+            principal.assigned(s).is_empty()
+                && self
+                    .policy
+                    .scopes
+                    .get_index(s)
+                    .is_some_and(|(_, sc)| sc.kind_defaults.contains_key(&k))
         };
         has(scope)
             || self.policy.overrides.iter().any(|o| {

@@ -902,6 +902,7 @@ impl Resolver {
             .map(|r| self.role_in(scope, r, Use::Rule))
             .collect();
         let mut actions: Vec<Option<usize>> = Vec::with_capacity(rule.actions.len());
+        let mut groups: Vec<usize> = Vec::new();
         for a in &rule.actions {
             let group = (a.scope.is_none()
                 || a.scope.as_ref().map(|q| &q.name) == Some(&self.scope_name(scope)))
@@ -909,13 +910,14 @@ impl Resolver {
                 self.policy
                     .scopes
                     .get_index(scope)
-                    .and_then(|(_, s)| s.groups.get(&a.name.name))
-                    .map(|g| g.actions.clone())
+                    .and_then(|(_, s)| s.groups.get_full(&a.name.name))
+                    .map(|(g, _, group)| (g, group.actions.clone()))
             })
             .flatten();
             match group {
                 // A group means its actions written out, each once.
-                Some(members) => {
+                Some((g, members)) => {
+                    groups.push(g);
                     for m in members {
                         if !actions.contains(&Some(m)) {
                             actions.push(Some(m));
@@ -936,6 +938,8 @@ impl Resolver {
             scope,
             roles: roles.into_iter().flatten().collect(),
             actions: actions.into_iter().flatten().collect(),
+            groups,
+            written: rule.actions.len(),
             condition,
             loc: rule.loc.clone(),
         });

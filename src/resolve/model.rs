@@ -265,8 +265,13 @@ pub struct Rule {
     pub scope: usize,
     /// Role indexes in the scope, as written.
     pub roles: Vec<usize>,
-    /// Action indexes in the scope, as written.
+    /// Action indexes in the scope, as written, groups expanded.
     pub actions: Vec<usize>,
+    /// The groups the rule names (indexes in its scope's `groups`), whose
+    /// actions `actions` holds: an answer cites the group, as written.
+    pub groups: Vec<usize>,
+    /// How many names the rule's action list has as written (a group is one).
+    pub written: usize,
     /// The `when` condition.
     pub condition: Option<Condition>,
     /// The rule.
@@ -530,7 +535,16 @@ impl Policy {
             return rule_summary(rule);
         };
         let mut text = self.rule_head(rule);
-        text.push_str(&scope.action_name(action));
+        // The group the rule names the action through, as written.
+        let group = rule
+            .groups
+            .iter()
+            .filter_map(|&g| scope.groups.get_index(g))
+            .find(|(_, group)| group.actions.contains(&action));
+        match group {
+            Some((name, _)) => text.push_str(name),
+            None => text.push_str(&scope.action_name(action)),
+        }
         text.push_str(&rule_tail(rule));
         text
     }
@@ -550,7 +564,7 @@ impl Policy {
 /// the rule names others, then ` when condition`.
 pub fn rule_tail(rule: &Rule) -> String {
     let mut tail = String::new();
-    if rule.actions.len() > 1 {
+    if rule.written > 1 {
         tail.push_str(", …");
     }
     if let Some(c) = &rule.condition {

@@ -236,6 +236,14 @@ impl<'t> LineEvaluator<'t> {
         let (t, parsed, s) = (&self.texts, &self.parsed, &mut self.scratch);
         let found = table.decide_for(parsed, action, &parsed.facts, &mut s.roles);
         let rule = found.rule.filter(|&r| r < table.policy.rules.len());
+        // A rule naming a group is cited by the group: the general path
+        // writes that text.
+        if rule
+            .and_then(|r| table.policy.rules.get(r))
+            .is_some_and(|r| !r.groups.is_empty())
+        {
+            return false;
+        }
         // The inheritance path, when the deciding role inherits the rule.
         s.path.clear();
         if let (Some(role), Some(r)) = (found.deciding_role, rule) {
