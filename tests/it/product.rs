@@ -485,6 +485,40 @@ fn explain_shows_defaults_added_roles_and_everyone() {
 }
 
 #[test]
+fn a_rule_naming_a_group_is_cited_by_the_group() {
+    let request = r#"{"principal":{"session":"presenter"},"action":"session:mute"}"#;
+    let run = cli(&["eval", &path()], &format!("{request}\n"));
+    assert!(
+        run.stdout
+            .contains("matches `allow presenter to moderation` at "),
+        "{}",
+        run.stdout
+    );
+    let run = cli(&["explain", &path(), request], "");
+    assert!(
+        run.stdout.contains("  `allow presenter to moderation` at "),
+        "{}",
+        run.stdout
+    );
+    // A group among other names is one of them.
+    let t = table(
+        "scope s {\n role r\n action a\n action b\n action c\n group g = a, b\n allow r to g, c\n}\n",
+    );
+    let answer = ask(&t, r#"{"principal":{"s":"r"},"action":"s:b"}"#);
+    assert!(
+        answer.reason.contains("`allow r to g, …`"),
+        "{}",
+        answer.reason
+    );
+    let answer = ask(&t, r#"{"principal":{"s":"r"},"action":"s:c"}"#);
+    assert!(
+        answer.reason.contains("`allow r to c, …`"),
+        "{}",
+        answer.reason
+    );
+}
+
+#[test]
 fn conditional_assignable_lines_are_checked_against_the_request() {
     let t = rolecall::Sources::disk()
         .compile_file(&root().join(PRODUCT))
