@@ -62,6 +62,10 @@ pub mod testing;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
+// Not part of the API: the language server, for the `lsp` command and its tests.
+#[cfg(feature = "lsp")]
+#[doc(hidden)]
+pub mod lsp;
 #[cfg(feature = "serve")]
 pub mod serve;
 

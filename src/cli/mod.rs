@@ -9,6 +9,8 @@ mod explain;
 mod fmt;
 mod graph;
 mod lint;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod output;
 mod repl;
 #[cfg(feature = "serve")]
@@ -113,6 +115,9 @@ enum Command {
     /// Serve decisions over HTTP (OpenID AuthZEN Authorization API 1.0).
     #[cfg(feature = "serve")]
     Serve(serve::Args),
+    /// Run the language server (LSP 3.17 over stdio) for editors.
+    #[cfg(feature = "lsp")]
+    Lsp(lsp::Args),
 }
 
 /// Most diagnostics printed at once: each is rendered with its source
@@ -278,6 +283,8 @@ fn run_checked(
         Command::Lint(args) => lint::run(&args, io),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(&args, io),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(args) => lsp::run(&args, io),
     }
 }
 

@@ -584,7 +584,7 @@ fn inside(path: &Path, root: &Path) -> bool {
 
 /// `a/./b/../c` → `a/c`, without touching the disk, so cycles are found
 /// whatever way a path is spelled.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {

@@ -9,6 +9,8 @@ mod messages;
 mod parser;
 mod recover;
 
+#[cfg(feature = "lsp")]
+pub(crate) use loader::normalize as normalize_path;
 #[cfg(feature = "cli")]
 pub(crate) use loader::regular;
 pub use loader::{

@@ -11,6 +11,7 @@ mod diff;
 mod differential;
 mod docs;
 mod duplicate_keys;
+mod editors;
 mod errors;
 mod eval;
 mod facade;
@@ -28,6 +29,8 @@ mod library;
 mod limits;
 mod lines;
 mod lint;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod parse;
 mod policy_tests;
 mod product;

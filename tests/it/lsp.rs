@@ -1,0 +1,617 @@
+//! `rolecall lsp` driven as a child process over its standard input and
+//! output, with real JSON-RPC frames: every feature on the Livestorm
+//! policy, and the protocol's errors for what a client can get wrong.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    from_server: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for a response.
+    notes: Vec<Value>,
+}
+
+fn read_frames(out: impl Read + Send + 'static) -> Receiver<Value> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut out = BufReader::new(out);
+        loop {
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if out.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(n) = line.strip_prefix("Content-Length: ") {
+                    length = n.parse().expect("a length");
+                }
+            }
+            let mut body = vec![0; length];
+            if out.read_exact(&mut body).is_err() {
+                return;
+            }
+            let value: Value = serde_json::from_slice(&body).expect("the server writes JSON");
+            if tx.send(value).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rolecall lsp starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let from_server = read_frames(child.stdout.take().expect("stdout"));
+        let mut client = Client {
+            child,
+            stdin,
+            from_server,
+            next_id: 0,
+            notes: Vec::new(),
+        };
+        let init = client.request("initialize", json!({"capabilities": {}, "processId": null}));
+        assert_eq!(init["result"]["serverInfo"]["name"], "rolecall", "{init}");
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn send(&mut self, value: &Value) {
+        let body = value.to_string();
+        self.raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn receive(&mut self) -> Value {
+        match self.from_server.recv_timeout(WAIT) {
+            Ok(v) => v,
+            Err(RecvTimeoutError::Timeout) => panic!("no message from the server in {WAIT:?}"),
+            Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+        }
+    }
+
+    /// The response to the request just sent (notifications are kept aside).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.response(json!(id))
+    }
+
+    fn response(&mut self, id: Value) -> Value {
+        loop {
+            let message = self.receive();
+            if message.get("method").is_some() {
+                self.notes.push(message);
+            } else if message["id"] == id {
+                return message;
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        if let Some(i) = self.notes.iter().position(|n| {
+            n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
+        }) {
+            let n = self.notes.remove(i);
+            return n["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
+        loop {
+            let n = self.receive();
+            if n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri {
+                return n["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "rolecall", "version": 1, "text": text}}),
+        );
+        self.diagnostics(uri)
+    }
+
+    fn change(&mut self, uri: &str, version: i32, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+        self.diagnostics(uri)
+    }
+
+    fn at(
+        &mut self,
+        method: &str,
+        uri: &str,
+        (line, character): (usize, usize),
+        extra: Value,
+    ) -> Value {
+        let mut params = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+        if let (Some(p), Some(e)) = (params.as_object_mut(), extra.as_object()) {
+            p.extend(e.clone());
+        }
+        self.request(method, params)
+    }
+
+    fn stop(mut self) -> i32 {
+        let r = self.request("shutdown", Value::Null);
+        assert_eq!(r["result"], Value::Null, "{r}");
+        self.notify("exit", Value::Null);
+        drop(self.stdin);
+        self.child.wait().expect("exit").code().unwrap_or(-1)
+    }
+}
+
+fn livestorm() -> (PathBuf, String, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/livestorm.policy");
+    let text = std::fs::read_to_string(&path).expect("livestorm.policy");
+    let uri = format!("file://{}", path.display());
+    (path, uri, text)
+}
+
+/// (line, column) of the first `needle` in `text`, plus `shift` columns.
+fn find(text: &str, needle: &str, shift: usize) -> (usize, usize) {
+    let at = text.find(needle).expect(needle);
+    let line = text[..at].matches('\n').count();
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line, column + shift)
+}
+
+#[test]
+fn diagnostics_follow_the_edits_with_codes_severities_and_fixes() {
+    let (_, uri, text) = livestorm();
+    let mut client = Client::start();
+    assert_eq!(
+        client.open(&uri, &text),
+        Vec::<Value>::new(),
+        "the shipped policy is clean"
+    );
+
+    let typo = text.replacen(
+        "allow viewer to ask_questions",
+        "allow viewr to ask_questions",
+        1,
+    );
+    let found = client.change(&uri, 2, &typo);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "rolecall::resolve::unknown_role");
+    assert_eq!(found[0]["severity"], 1);
+    let (line, column) = find(&typo, "viewr to ask", 0);
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({"line": line, "character": column})
+    );
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": found[0]["range"], "context": {"diagnostics": []}}),
+    );
+    let fix = &actions["result"][0];
+    assert_eq!(fix["title"], "Change to `viewer`", "{actions}");
+    assert_eq!(fix["edit"]["changes"][&uri][0]["newText"], "viewer");
+
+    // Two syntax errors in one file: the recovery reports both.
+    let broken = text
+        .replacen("role viewer \"", "role viewer viewer \"", 1)
+        .replacen("allow speaker to", "allow speaker too", 1);
+    let found = client.change(&uri, 3, &broken);
+    let lines: Vec<usize> = found
+        .iter()
+        .filter_map(|d| d["range"]["start"]["line"].as_u64())
+        .map(|l| l as usize)
+        .collect();
+    assert!(
+        lines.contains(&find(&broken, "viewer viewer", 0).0),
+        "{found:?}"
+    );
+    assert!(
+        lines.contains(&find(&broken, "speaker too", 0).0),
+        "{found:?}"
+    );
+    assert!(found.iter().all(|d| {
+        d["code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("rolecall::syntax::"))
+    }));
+
+    // A lint finding: a warning with a link to its rule's documentation.
+    let unused = format!("fact never_read\n{text}");
+    let found = client.change(&uri, 4, &unused);
+    let finding = found
+        .iter()
+        .find(|d| d["code"] == "rolecall::lint::unused-fact")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(finding["severity"], 2);
+    assert!(
+        finding["codeDescription"]["href"]
+            .as_str()
+            .is_some_and(|h| h.ends_with("lint.md#unused-fact"))
+    );
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": finding["range"], "context": {"diagnostics": []}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"Suppress `unused-fact` here"),
+        "{titles:?}"
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn hover_shows_a_roles_row_an_actions_column_and_a_rules_cells() {
+    let (_, uri, text) = livestorm();
+    let mut client = Client::start();
+    client.open(&uri, &text);
+    let role = client.at(
+        "textDocument/hover",
+        &uri,
+        find(&text, "role moderator", 6),
+        json!({}),
+    );
+    let value = role["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(value.starts_with("**role `session.moderator`**"), "{value}");
+    assert!(
+        value.contains("| `send_chat_messages` | ✅ allow"),
+        "{value}"
+    );
+    assert!(value.contains("inherited from `viewer`"), "{value}");
+
+    let action = client.at(
+        "textDocument/hover",
+        &uri,
+        find(&text, "to ask_questions", 4),
+        json!({}),
+    );
+    let value = action["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        value.starts_with("**action `session.ask_questions`**"),
+        "{value}"
+    );
+    assert!(value.contains("| `viewer` | ✅ allow"), "{value}");
+
+    let rule = client.at(
+        "textDocument/hover",
+        &uri,
+        find(&text, "allow viewer to ask_questions", 2),
+        json!({}),
+    );
+    let value = rule["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(value.contains("decides"), "{value}");
+
+    let fact = client.at(
+        "textDocument/hover",
+        &uri,
+        find(&text, "fact event_owner", 6),
+        json!({}),
+    );
+    let value = fact["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(value.starts_with("**fact `event_owner`**"), "{value}");
+
+    let nothing = client.at("textDocument/hover", &uri, (0, 0), json!({}));
+    assert_eq!(nothing["result"], Value::Null, "{nothing}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn definition_references_and_rename_refusing_a_clash() {
+    let (_, uri, text) = livestorm();
+    let mut client = Client::start();
+    client.open(&uri, &text);
+    let use_of_viewer = find(&text, "allow viewer to ask", 6);
+    let def = client.at("textDocument/definition", &uri, use_of_viewer, json!({}));
+    let (line, column) = find(&text, "role viewer", 5);
+    assert_eq!(
+        def["result"]["range"]["start"],
+        json!({"line": line, "character": column}),
+        "{def}"
+    );
+
+    let refs = client.at(
+        "textDocument/references",
+        &uri,
+        use_of_viewer,
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    let count = refs["result"].as_array().map_or(0, Vec::len);
+    let session = &text[text.find("scope session").unwrap_or(0)..];
+    let session = &session[..session.find("\n}").unwrap_or(session.len())];
+    let written = session
+        .match_indices("viewer")
+        .filter(|(i, _)| {
+            let before = session[..*i].chars().next_back();
+            let after = session[i + 6..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '"')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+        .count();
+    assert!(
+        count >= 3 && count <= written,
+        "{count} references, {written} words: {refs}"
+    );
+
+    let clash = client.at(
+        "textDocument/rename",
+        &uri,
+        use_of_viewer,
+        json!({"newName": "speaker"}),
+    );
+    assert_eq!(clash["error"]["code"], -32803, "{clash}");
+    assert!(
+        clash["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("already declared"))
+    );
+    let bad = client.at(
+        "textDocument/rename",
+        &uri,
+        use_of_viewer,
+        json!({"newName": "allow"}),
+    );
+    assert_eq!(bad["error"]["code"], -32803, "{bad}");
+
+    let renamed = client.at(
+        "textDocument/rename",
+        &uri,
+        use_of_viewer,
+        json!({"newName": "audience"}),
+    );
+    let edits = renamed["result"]["documentChanges"][0]["edits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edits.len(), count, "{renamed}");
+    // Applying the edits gives a policy that compiles to the same table under the new name.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut sorted = edits.clone();
+    sorted.sort_by_key(|e| {
+        std::cmp::Reverse((
+            e["range"]["start"]["line"].as_u64(),
+            e["range"]["start"]["character"].as_u64(),
+        ))
+    });
+    for e in &sorted {
+        let line = e["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+        let start = e["range"]["start"]["character"].as_u64().unwrap_or(0) as usize;
+        let end = e["range"]["end"]["character"].as_u64().unwrap_or(0) as usize;
+        // The policy's text is ASCII around role names, so columns are bytes here.
+        lines[line].replace_range(start..end, "audience");
+    }
+    let new_text = lines.join("\n") + "\n";
+    let table =
+        rolecall::compile_str("renamed.policy", &new_text).expect("the renamed policy compiles");
+    assert!(table.role_id("session", "audience").is_some());
+    assert!(table.role_id("session", "viewer").is_none());
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn completion_formatting_outline_folding_and_lenses() {
+    let (_, uri, text) = livestorm();
+    let mut client = Client::start();
+    client.open(&uri, &text);
+    let after_allow = find(&text, "allow viewer to ask", 6);
+    let roles = client.at("textDocument/completion", &uri, after_allow, json!({}));
+    let labels: Vec<&str> = roles["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&"moderator") && labels.contains(&"everyone"),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.contains(&"owner"),
+        "a workspace role offered in a session rule: {labels:?}"
+    );
+    let after_to = find(&text, "allow viewer to ask", 16);
+    let actions = client.at("textDocument/completion", &uri, after_to, json!({}));
+    let labels: Vec<&str> = actions["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["label"].as_str())
+        .collect();
+    assert!(labels.contains(&"send_emojis"), "{labels:?}");
+
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"session") && names.contains(&"event_owner"),
+        "{names:?}"
+    );
+    let folds = client.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let (scope_line, _) = find(&text, "scope session", 0);
+    assert!(
+        folds["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["startLine"] == scope_line),
+        "{folds}"
+    );
+
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let lenses = lenses["result"].as_array().cloned().unwrap_or_default();
+    let table = rolecall::compile_str("l.policy", &text).expect("compiles");
+    assert_eq!(lenses.len(), table.policy().rules.len());
+    assert!(lenses.iter().all(|l| {
+        l["command"]["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("decides "))
+    }));
+
+    let messy = "scope s {\nrole   viewer\n    action chat\nallow viewer   to chat\n}\n";
+    let messy_uri = "untitled:messy";
+    client.open(messy_uri, messy);
+    let formatted = client.request("textDocument/formatting", json!({"textDocument": {"uri": messy_uri}, "options": {"tabSize": 4, "insertSpaces": true}}));
+    let expected = rolecall::fmt::format_source(&rolecall::source::SourceFile::new("m", messy))
+        .expect("formats");
+    assert_eq!(
+        formatted["result"][0]["newText"],
+        expected.as_str(),
+        "{formatted}"
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn protocol_errors_are_answered_and_the_server_goes_on() {
+    let mut client = Client::start();
+    // Not JSON: a parse error for id null.
+    client.raw(b"Content-Length: 9\r\n\r\n{not json");
+    let error = client.response(Value::Null);
+    assert_eq!(error["error"]["code"], -32700, "{error}");
+    // JSON but not a message.
+    client.send(&json!([1, 2, 3]));
+    let error = client.response(Value::Null);
+    assert_eq!(error["error"]["code"], -32600, "{error}");
+    // A message over the limit is skipped, not held, and the next one is read.
+    let over = rolecall::lsp::transport::MAX_MESSAGE_BYTES + 1;
+    client.raw(format!("Content-Length: {over}\r\n\r\n").as_bytes());
+    client.raw(&vec![b' '; over]);
+    let error = client.response(Value::Null);
+    assert_eq!(error["error"]["code"], -32600, "{error}");
+    let still = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": "untitled:none"}}),
+    );
+    assert_eq!(still["result"], Value::Null, "{still}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn unknown_methods_bad_parameters_and_a_ten_megabyte_document() {
+    let mut client = Client::start();
+    let unknown = client.request("rolecall/noSuchMethod", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let bad = client.request("textDocument/hover", json!({"textDocument": 7}));
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+    let unopened = client.at(
+        "textDocument/hover",
+        "file:///nowhere.policy",
+        (0, 0),
+        json!({}),
+    );
+    assert_eq!(unopened["result"], Value::Null, "{unopened}");
+
+    let mut big = String::with_capacity(10 << 20);
+    while big.len() < 10 << 20 {
+        big.push_str("fact f_");
+        big.push_str(&big.len().to_string());
+        big.push('\n');
+    }
+    let found = client.open("untitled:big", &big);
+    // Valid and huge: every fact unused, so lint speaks, bounded per rule.
+    assert!(
+        found.iter().all(|d| d["severity"] != 1),
+        "{:?}",
+        found.first()
+    );
+    let hover = client.at("textDocument/hover", "untitled:big", (3, 6), json!({}));
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("fact `f_")),
+        "{hover}"
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn an_included_file_open_in_the_editor_is_read_from_the_editor() {
+    let dir = std::env::temp_dir().join(format!("rolecall-lsp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("facts.policy"), "fact live\n").expect("write");
+    let main = "include \"facts.policy\"\nscope s {\n role viewer\n action chat\n allow viewer to chat when live\n}\n";
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    let main_uri = format!("file://{}", dir.join("main.policy").display());
+    let facts_uri = format!("file://{}", dir.join("facts.policy").display());
+    let mut client = Client::start();
+    assert_eq!(client.open(&main_uri, main), Vec::<Value>::new());
+    // The included file, edited but not saved: the fact is gone.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": facts_uri, "languageId": "rolecall", "version": 1, "text": "fact other\n"}}),
+    );
+    let found = client.diagnostics(&main_uri);
+    assert_eq!(
+        found.first().map(|d| d["code"].clone()),
+        Some(json!("rolecall::resolve::unknown_fact")),
+        "{found:?}"
+    );
+    let def = client.at("textDocument/definition", &main_uri, (4, 28), json!({}));
+    assert_eq!(def["result"], Value::Null, "{def}");
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
