@@ -50,6 +50,20 @@ pub struct Args {
     /// Largest request body, in bytes (larger: 413).
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     max_body: usize,
+    /// Most evaluations in one batch (more: 413).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_evaluations: usize,
+    /// Largest answer, in bytes (larger: 413; ask for fewer evaluations or a page.limit).
+    #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
+    max_answer: usize,
+    /// Milliseconds a request's decisions may take, waiting for a free
+    /// decision thread included (longer: 503 with Retry-After).
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    request_time: u64,
+    /// Most connections open at once (more: 503 and closed), and never above
+    /// the file-descriptor limit less a reserve.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
     /// Seconds between checks for changed files (0: only reload on SIGHUP).
     #[arg(long, value_name = "SECONDS", default_value_t = 1)]
     poll: u64,
@@ -91,6 +105,10 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     config.token_file.clone_from(&args.token_file);
     config.tls = args.tls_cert.clone().zip(args.tls_key.clone());
     config.max_body = args.max_body;
+    config.max_evaluations = args.max_evaluations;
+    config.max_answer = args.max_answer;
+    config.request_time = Duration::from_millis(args.request_time);
+    config.max_connections = args.max_connections;
     config.poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
     config.workers = args.workers;
     config.reload_on_sighup = true;

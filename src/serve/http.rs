@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -87,7 +88,7 @@ fn route_of(shared: &Shared, path: &str) -> Route {
 }
 
 async fn route(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     request: Request<Incoming>,
     request_id: Option<&HeaderValue>,
 ) -> Reply {
@@ -108,7 +109,7 @@ async fn route(
                 return not_allowed("GET, HEAD");
             }
             let body = if route == Route::Metadata {
-                metadata(shared, &request)
+                metadata(shared)
             } else {
                 let loaded = shared.current.get();
                 json!({
@@ -141,31 +142,25 @@ async fn route(
             if method != Method::POST {
                 return not_allowed("POST");
             }
-            let body = match read_json(shared, request).await {
-                Ok(body) => body,
+            let bytes = match read_body(shared, request).await {
+                Ok(bytes) => bytes,
                 Err(reply) => return reply,
             };
-            let loaded = shared.current.get();
-            let id = request_id.and_then(|v| v.to_str().ok()).unwrap_or("");
-            if route == Route::SearchAction {
-                search_action(shared, &loaded, &body, id)
-            } else if route == Route::SearchSubject {
-                search_subject(shared, &loaded, &body, id)
-            } else if route == Route::SearchResource {
-                search_resource(shared, &loaded, &body, id)
-            } else if route == Route::Evaluation {
-                match parse_evaluation(&body) {
-                    Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
-                    Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
-                }
-            } else {
-                match parse_evaluations(&body) {
-                    Ok(batch) => {
-                        json_reply(StatusCode::OK, &decide_batch(shared, &loaded, &batch, id))
-                    }
-                    Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
-                }
+            let id = request_id
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let deadline = Instant::now() + shared.config.request_time;
+            // A small evaluation costs microseconds: answered here. A large
+            // batch or a search (its cost grows with the principals file)
+            // runs on the blocking pool, so the async workers keep
+            // answering probes and small requests meanwhile.
+            let inline = matches!(route, Route::Evaluation | Route::Evaluations)
+                && bytes.len() <= INLINE_BODY;
+            if inline {
+                return answer(shared, route, &bytes, &id, deadline);
             }
+            offload(shared, route, bytes, id, deadline).await
         }
         Route::Unknown => {
             let prefix = shared
@@ -181,6 +176,149 @@ async fn route(
             )
         }
     }
+}
+
+/// Bodies up to this size are decided on the async worker that read them:
+/// a batch this small is at most a few hundred evaluations (a millisecond).
+const INLINE_BODY: usize = 16 * 1024;
+
+/// Runs [`answer`] on the blocking pool, one request per worker thread at
+/// most; a request that finds no free thread before its deadline is a 503.
+async fn offload(
+    shared: &Arc<Shared>,
+    route: Route,
+    bytes: Bytes,
+    id: String,
+    deadline: Instant,
+) -> Reply {
+    let permit = tokio::time::timeout_at(
+        tokio::time::Instant::from_std(deadline),
+        Arc::clone(&shared.heavy).acquire_owned(),
+    )
+    .await;
+    let Ok(Ok(permit)) = permit else {
+        return busy("the PDP is busy with other large requests; retry later");
+    };
+    let shared = Arc::clone(shared);
+    let work = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        answer(&shared, route, &bytes, &id, deadline)
+    });
+    match work.await {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = %e, "a decision task failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the decision could not be made",
+            )
+        }
+    }
+}
+
+/// Why a request's decision work stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overrun {
+    /// It took longer than `request_time`.
+    Deadline,
+    /// The server is stopping.
+    Stopping,
+}
+
+impl Overrun {
+    fn reply(self, shared: &Shared) -> Reply {
+        match self {
+            Overrun::Deadline => busy(&format!(
+                "the request took longer than the limit of {} ms to decide; send fewer evaluations",
+                shared.config.request_time.as_millis()
+            )),
+            Overrun::Stopping => busy("the PDP is stopping; retry on another replica"),
+        }
+    }
+}
+
+/// Every this many batch items, the deadline and the stop flag are looked at.
+const CHECK_EVERY: usize = 64;
+
+fn overrun(shared: &Shared, deadline: Instant) -> Option<Overrun> {
+    if *shared.stop.borrow() {
+        Some(Overrun::Stopping)
+    } else if Instant::now() >= deadline {
+        Some(Overrun::Deadline)
+    } else {
+        None
+    }
+}
+
+/// Parses a decision or search request and answers it.
+fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Instant) -> Reply {
+    let body = match parse_json(bytes) {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    let loaded = shared.current.get();
+    match route {
+        Route::SearchAction => search_action(shared, &loaded, &body, id),
+        Route::SearchSubject => search_subject(shared, &loaded, &body, id),
+        Route::SearchResource => search_resource(shared, &loaded, &body, id),
+        Route::Evaluation => match parse_evaluation(&body) {
+            Ok(e) => bounded_reply(shared, &decide(shared, &loaded, &e, id)),
+            Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+        },
+        _ => {
+            // Counted before the items are read, so a huge batch costs no more than its parse.
+            let count = body
+                .get("evaluations")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let max = shared.config.max_evaluations;
+            if count > max {
+                return error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!(
+                        "the batch has {count} evaluations, more than the limit of {max}: split it"
+                    ),
+                );
+            }
+            match parse_evaluations(&body) {
+                Ok(batch) => match decide_batch(shared, &loaded, &batch, id, deadline) {
+                    Ok(answer) => bounded_reply(shared, &answer),
+                    Err(overrun) => overrun.reply(shared),
+                },
+                Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+            }
+        }
+    }
+}
+
+/// A 503 with `Retry-After`: the request was fine, the PDP could not take it now.
+fn busy(message: &str) -> Reply {
+    let mut reply = error(StatusCode::SERVICE_UNAVAILABLE, message);
+    reply
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    reply
+}
+
+/// The JSON answer, or a 413 when it is larger than `max_answer`.
+fn bounded_reply(shared: &Shared, body: &Value) -> Reply {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let max = shared.config.max_answer;
+    if bytes.len() > max {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the answer would be {} bytes, more than the limit of {max}: ask for less (fewer evaluations, a page.limit)",
+                bytes.len()
+            ),
+        );
+    }
+    let mut reply = Response::new(Full::new(Bytes::from(bytes)));
+    reply.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    reply
 }
 
 /// The 401 for a request without a known bearer token, when tokens are configured.
@@ -207,23 +345,19 @@ fn unauthorized(shared: &Shared, request: &Request<Incoming>) -> Option<Reply> {
     Some(reply)
 }
 
-/// The PDP metadata document.
-fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
+/// The PDP metadata document. Its identifier is `--public-url`, or the
+/// address listened on: never the request's `Host`, which any client writes
+/// and the answer's `max-age` would let a shared cache serve to others.
+fn metadata(shared: &Shared) -> Value {
     let base = match &shared.config.public_url {
         Some(url) => url.identifier(),
         None => {
-            let host = request
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .filter(|h| is_authority(h))
-                .map_or_else(|| shared.addr.to_string(), str::to_string);
             let scheme = if shared.config.tls.is_some() {
                 "https"
             } else {
                 "http"
             };
-            format!("{scheme}://{host}")
+            format!("{scheme}://{}", shared.addr)
         }
     };
     json!({
@@ -236,19 +370,11 @@ fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
     })
 }
 
-/// A Host header fit to put in a URL: a name or address and a port.
-fn is_authority(host: &str) -> bool {
-    !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
-}
-
 /// Reads the body as JSON, or the error reply: 400 for another content
 /// type (the spec's transport section and the certification scenario,
 /// §2.4.3, want 400 rather than HTTP's 415), 413 past the size limit, 408
 /// when it is too slow, 400 when it is not JSON.
-async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value, Reply> {
+async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes, Reply> {
     let limit = shared.config.max_body;
     let content_type = request
         .headers()
@@ -289,23 +415,25 @@ async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value,
         return Err(too_large());
     }
     let body = Limited::new(request.into_body(), limit);
-    let bytes = match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
-        Err(_) => {
-            return Err(error(
-                StatusCode::REQUEST_TIMEOUT,
-                "the request body did not arrive in time",
-            ));
-        }
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
-        Ok(Err(e)) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                &format!("the request body could not be read: {e}"),
-            ));
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
-    crate::json::from_slice(&bytes).map_err(|e| {
+    match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        )),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(e)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("the request body could not be read: {e}"),
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// The body as JSON, or a 400.
+// The error is the reply itself, made once and returned as is: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn parse_json(bytes: &[u8]) -> Result<Value, Reply> {
+    crate::json::from_slice(bytes).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Data => "is not a valid request",
             _ => "is not valid JSON",
@@ -345,17 +473,28 @@ fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str
 /// first permit. An item that is not a valid evaluation is a denial with its
 /// error in the context, like one that names something the policy does not
 /// know (so it also ends a `deny_on_first_deny` batch).
-fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id: &str) -> Value {
+fn decide_batch(
+    shared: &Shared,
+    loaded: &Loaded,
+    batch: &Batch<'_>,
+    request_id: &str,
+    deadline: Instant,
+) -> Result<Value, Overrun> {
     if batch.single {
         // No `evaluations`: a single evaluation, answered like one.
-        return match batch.evaluations.first() {
+        return Ok(match batch.evaluations.first() {
             Some(Ok(e)) => decide(shared, loaded, e, request_id),
             Some(Err(bad)) => item_error(bad, request_id),
             None => json!({"decision": false}),
-        };
+        });
     }
     let mut results = Vec::with_capacity(batch.evaluations.len());
-    for item in &batch.evaluations {
+    for (n, item) in batch.evaluations.iter().enumerate() {
+        if n % CHECK_EVERY == CHECK_EVERY - 1 {
+            if let Some(overrun) = overrun(shared, deadline) {
+                return Err(overrun);
+            }
+        }
         let mut decided = match item {
             Ok(e) => decide(shared, loaded, e, request_id),
             Err(bad) => item_error(bad, request_id),
@@ -383,7 +522,7 @@ fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id:
             _ => results.push(decided),
         }
     }
-    json!({ "evaluations": results })
+    Ok(json!({ "evaluations": results }))
 }
 
 /// The Decision of a batch item that is not a valid evaluation: a denial
@@ -516,7 +655,7 @@ fn search_reply(
                 "results": [],
                 "context": {"error": e.to_context(shared.config.explain)},
             });
-            return json_reply(StatusCode::OK, &body);
+            return bounded_reply(shared, &body);
         }
     };
     let total = results.len();
@@ -540,7 +679,7 @@ fn search_reply(
         "page": {"next_token": next_token, "count": results.len(), "total": total},
         "results": results,
     });
-    json_reply(StatusCode::OK, &body)
+    bounded_reply(shared, &body)
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {

@@ -37,6 +37,8 @@ mod repl;
 #[cfg(feature = "serve")]
 mod serve;
 #[cfg(feature = "serve")]
+mod serve_limits;
+#[cfg(feature = "serve")]
 mod serve_security;
 mod snapshot;
 mod support;
