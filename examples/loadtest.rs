@@ -34,6 +34,7 @@ struct Options {
     hostile: usize,
     max_evaluations: Option<usize>,
     request_time: Option<u64>,
+    decision_log: Option<std::path::PathBuf>,
 }
 
 fn main() {
@@ -42,7 +43,7 @@ fn main() {
         Err(message) => {
             eprintln!("loadtest: {message}");
             eprintln!(
-                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--max-evaluations N] [--request-time MS]"
+                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--max-evaluations N] [--request-time MS] [--decision-log PATH]"
             );
             std::process::exit(2);
         }
@@ -62,6 +63,7 @@ fn main() {
                 // The hostile mode measures the decision work, not the answer bound.
                 config.max_answer = usize::MAX;
             }
+            config.decision_log.clone_from(&options.decision_log);
             if let Some(ms) = options.request_time {
                 config.request_time = Duration::from_millis(ms);
             }
@@ -205,6 +207,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         hostile: 0,
         max_evaluations: None,
         request_time: None,
+        decision_log: None,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
@@ -227,6 +230,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--hostile" => options.hostile = number()?.clamp(1, 16) as usize,
             "--max-evaluations" => options.max_evaluations = Some(number()? as usize),
             "--request-time" => options.request_time = Some(number()?),
+            "--decision-log" => options.decision_log = Some(value.into()),
             "--addr" => {
                 let addr: SocketAddr = value
                     .parse()

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::auth::Verdict;
+use super::metrics::{Endpoint, Outcome};
 use super::public_url::PublicUrl;
 use crate::authzen::{
     BadRequest, Batch, Evaluation, Page, PdpError, Semantic, parse_action_search, parse_evaluation,
@@ -35,13 +36,24 @@ pub const SEARCH_RESOURCE: &str = "/access/v1/search/resource";
 pub const SEARCH_ACTION: &str = "/access/v1/search/action";
 /// Liveness and the version in service (not part of AuthZEN).
 pub const HEALTH: &str = "/health";
+/// Readiness: 503 once the server is stopping (not part of AuthZEN).
+pub const READY: &str = "/ready";
+/// Prometheus metrics (not part of AuthZEN).
+pub const METRICS: &str = "/metrics";
 
 type Reply = Response<Full<Bytes>>;
 
 /// Answers one HTTP request; never fails (errors are HTTP responses).
 pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let started = Instant::now();
     let request_id = request.headers().get("x-request-id").cloned();
-    let mut reply = route(&shared, request, request_id.as_ref()).await;
+    let route = route_of(&shared, request.uri().path());
+    let mut reply = answer_route(&shared, route, request, request_id.as_ref()).await;
+    shared.metrics.request(
+        route.endpoint(),
+        reply.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     if let Some(id) = request_id {
         reply.headers_mut().insert("x-request-id", id);
     }
@@ -58,7 +70,26 @@ enum Route {
     SearchSubject,
     SearchResource,
     SearchAction,
+    Ready,
+    Metrics,
     Unknown,
+}
+
+impl Route {
+    fn endpoint(self) -> Endpoint {
+        match self {
+            Route::Metadata => Endpoint::metadata,
+            Route::Health => Endpoint::health,
+            Route::Ready => Endpoint::ready,
+            Route::Metrics => Endpoint::metrics,
+            Route::Evaluation => Endpoint::evaluation,
+            Route::Evaluations => Endpoint::evaluations,
+            Route::SearchSubject => Endpoint::search_subject,
+            Route::SearchResource => Endpoint::search_resource,
+            Route::SearchAction => Endpoint::search_action,
+            Route::Unknown => Endpoint::unknown,
+        }
+    }
 }
 
 /// The route of `path`: the AuthZEN endpoints under the public URL's path
@@ -66,8 +97,11 @@ enum Route {
 /// with that path appended (`/.well-known/authzen-configuration/tenant1`),
 /// `/health` at the root whatever the prefix (load balancers probe the host).
 fn route_of(shared: &Shared, path: &str) -> Route {
-    if path == HEALTH {
-        return Route::Health;
+    match path {
+        HEALTH => return Route::Health,
+        READY => return Route::Ready,
+        METRICS => return Route::Metrics,
+        _ => {}
     }
     let prefix = shared
         .config
@@ -87,18 +121,18 @@ fn route_of(shared: &Shared, path: &str) -> Route {
     }
 }
 
-async fn route(
+async fn answer_route(
     shared: &Arc<Shared>,
+    route: Route,
     request: Request<Incoming>,
     request_id: Option<&HeaderValue>,
 ) -> Reply {
     let path = request.uri().path();
-    let route = route_of(shared, path);
     let method = request.method().clone();
     // Discovery and liveness stay open (a PEP reads the metadata before it
     // has anything to present, a load balancer probes without a token);
     // everything else needs a token when tokens are configured.
-    if route != Route::Metadata && route != Route::Health {
+    if !matches!(route, Route::Metadata | Route::Health | Route::Ready) {
         if let Some(reply) = unauthorized(shared, &request) {
             return reply;
         }
@@ -111,12 +145,7 @@ async fn route(
             let body = if route == Route::Metadata {
                 metadata(shared)
             } else {
-                let loaded = shared.current.get();
-                json!({
-                    "status": "ok",
-                    "generation": shared.current.generation(),
-                    "policy_digest": loaded.digest,
-                })
+                health(shared)
             };
             let mut reply = json_reply(StatusCode::OK, &body);
             if route == Route::Metadata {
@@ -132,6 +161,36 @@ async fn route(
             if method == Method::HEAD {
                 *reply.body_mut() = Full::new(Bytes::new());
             }
+            reply
+        }
+        Route::Ready => {
+            if method != Method::GET && method != Method::HEAD {
+                return not_allowed("GET, HEAD");
+            }
+            let mut reply = if *shared.stop.borrow() {
+                error(StatusCode::SERVICE_UNAVAILABLE, "stopping")
+            } else {
+                error(StatusCode::OK, "ready")
+            };
+            reply
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            reply
+        }
+        Route::Metrics => {
+            if method != Method::GET {
+                return not_allowed("GET");
+            }
+            let text = shared
+                .metrics
+                .encode(shared.current.generation(), shared.current.failures());
+            let mut reply = Response::new(Full::new(Bytes::from(text)));
+            reply.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
             reply
         }
         Route::Evaluation
@@ -176,6 +235,27 @@ async fn route(
             )
         }
     }
+}
+
+/// `/health`: alive, the generation and digest in service, and whether the
+/// newest files were refused (then the previous generation is served: `stale`).
+fn health(shared: &Shared) -> Value {
+    let loaded = shared.current.get();
+    let mut body = Map::new();
+    let refused = shared.current.refused();
+    let status = match (*shared.stop.borrow(), &refused) {
+        (true, _) => "stopping",
+        (false, Some(_)) => "stale",
+        (false, None) => "ok",
+    };
+    body.insert("status".into(), json!(status));
+    body.insert("generation".into(), json!(shared.current.generation()));
+    body.insert("policy_digest".into(), json!(loaded.digest));
+    body.insert("reload_failures".into(), json!(shared.current.failures()));
+    if let Some(why) = refused {
+        body.insert("refused".into(), json!(why));
+    }
+    Value::Object(body)
 }
 
 /// Bodies up to this size are decided on the async worker that read them:
@@ -262,7 +342,10 @@ fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Insta
         Route::SearchSubject => search_subject(shared, &loaded, &body, id),
         Route::SearchResource => search_resource(shared, &loaded, &body, id),
         Route::Evaluation => match parse_evaluation(&body) {
-            Ok(e) => bounded_reply(shared, &decide(shared, &loaded, &e, id)),
+            Ok(e) => bounded_reply(
+                shared,
+                &decide(shared, &loaded, Endpoint::evaluation, &e, id),
+            ),
             Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
         },
         _ => {
@@ -446,10 +529,41 @@ fn parse_json(bytes: &[u8]) -> Result<Value, Reply> {
 }
 
 /// Decides one evaluation and logs it.
-fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str) -> Value {
+fn decide(
+    shared: &Shared,
+    loaded: &Loaded,
+    endpoint: Endpoint,
+    e: &Evaluation<'_>,
+    request_id: &str,
+) -> Value {
     let explain = shared.config.explain;
     let log = tracing::enabled!(target: "rolecall::decision", tracing::Level::DEBUG);
-    let decided = loaded.pdp.decide(e, explain || log);
+    let decided = loaded
+        .pdp
+        .decide(e, explain || log || shared.decision_log.is_some());
+    let outcome = match (&decided.error, decided.decision) {
+        (Some(_), _) => Outcome::error,
+        (None, true) => Outcome::permit,
+        (None, false) => Outcome::deny,
+    };
+    shared.metrics.decision(endpoint, outcome);
+    if let Some(decision_log) = &shared.decision_log {
+        // Field order fixed (preserve_order): one shape for every line.
+        let line = json!({
+            "time": super::decision_log::now_rfc3339(),
+            "request_id": request_id,
+            "subject": {"type": e.subject_type, "id": e.subject_id},
+            "action": e.action_name,
+            "resource": {"type": e.resource_type, "id": e.resource_id},
+            "decision": decided.decision,
+            "rule": decided.rule,
+            "error": decided.error.as_ref().map(PdpError::terse),
+            "policy_digest": loaded.digest,
+        });
+        if !decision_log.send(line.to_string()) {
+            shared.metrics.log_dropped();
+        }
+    }
     if log {
         tracing::debug!(
             target: "rolecall::decision",
@@ -483,8 +597,8 @@ fn decide_batch(
     if batch.single {
         // No `evaluations`: a single evaluation, answered like one.
         return Ok(match batch.evaluations.first() {
-            Some(Ok(e)) => decide(shared, loaded, e, request_id),
-            Some(Err(bad)) => item_error(bad, request_id),
+            Some(Ok(e)) => decide(shared, loaded, Endpoint::evaluations, e, request_id),
+            Some(Err(bad)) => item_error(shared, bad, request_id),
             None => json!({"decision": false}),
         });
     }
@@ -496,8 +610,8 @@ fn decide_batch(
             }
         }
         let mut decided = match item {
-            Ok(e) => decide(shared, loaded, e, request_id),
-            Err(bad) => item_error(bad, request_id),
+            Ok(e) => decide(shared, loaded, Endpoint::evaluations, e, request_id),
+            Err(bad) => item_error(shared, bad, request_id),
         };
         let permit = decided.get("decision") == Some(&Value::Bool(true));
         match batch.semantic {
@@ -527,7 +641,10 @@ fn decide_batch(
 
 /// The Decision of a batch item that is not a valid evaluation: a denial
 /// whose context carries the error, as the spec's batch example shows.
-fn item_error(bad: &BadRequest, request_id: &str) -> Value {
+fn item_error(shared: &Shared, bad: &BadRequest, request_id: &str) -> Value {
+    shared
+        .metrics
+        .decision(Endpoint::evaluations, Outcome::error);
     tracing::debug!(
         target: "rolecall::decision",
         request_id,

@@ -9,7 +9,9 @@
 //! one stays in service. docs/authzen.md describes the endpoints.
 
 pub mod auth;
+mod decision_log;
 mod http;
+mod metrics;
 mod page;
 mod public_url;
 pub mod state;
@@ -27,7 +29,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{Notify, Semaphore, watch};
 
 pub use http::{
-    EVALUATION, EVALUATIONS, HEALTH, METADATA, SEARCH_ACTION, SEARCH_RESOURCE, SEARCH_SUBJECT,
+    EVALUATION, EVALUATIONS, HEALTH, METADATA, METRICS, READY, SEARCH_ACTION, SEARCH_RESOURCE,
+    SEARCH_SUBJECT,
 };
 pub use public_url::{PublicUrl, PublicUrlError};
 pub use state::{LoadError, Loaded, load};
@@ -81,6 +84,11 @@ pub struct Config {
     pub stop_on_signals: bool,
     /// Runtime worker threads; `None`: one per core.
     pub workers: Option<usize>,
+    /// Where to write one JSON line per decision (`-`: standard output).
+    pub decision_log: Option<PathBuf>,
+    /// How long a reload may take (a huge or slow file); then it is
+    /// abandoned, counted as failed, and the previous version stays.
+    pub reload_time: Duration,
 }
 
 impl Config {
@@ -124,6 +132,8 @@ impl Config {
             reload_on_sighup: false,
             stop_on_signals: false,
             workers: None,
+            decision_log: None,
+            reload_time: Duration::from_secs(30),
         }
     }
 }
@@ -139,6 +149,14 @@ pub enum StartError {
     Bind {
         /// The address.
         addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The decision log could not be opened.
+    #[error("cannot open the decision log {}: {source}", path.display())]
+    DecisionLog {
+        /// The file.
+        path: PathBuf,
         /// Why.
         source: std::io::Error,
     },
@@ -163,6 +181,8 @@ pub(crate) struct Shared {
     /// Decision work off the async workers: one permit per worker thread, so
     /// large requests queue (up to `request_time`) instead of piling up threads.
     heavy: Arc<Semaphore>,
+    metrics: metrics::Metrics,
+    decision_log: Option<decision_log::DecisionLog>,
 }
 
 /// A running server; dropping it stops it.
@@ -211,6 +231,15 @@ impl Server {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
         let connections = connection_cap(config.max_connections);
+        let decision_log = match &config.decision_log {
+            None => None,
+            Some(path) => Some(decision_log::DecisionLog::open(path).map_err(|source| {
+                StartError::DecisionLog {
+                    path: path.clone(),
+                    source,
+                }
+            })?),
+        };
         let shared = Arc::new(Shared {
             config,
             addr,
@@ -221,6 +250,8 @@ impl Server {
             connections: Arc::new(Semaphore::new(connections)),
             refusals: Arc::new(Semaphore::new(REFUSALS)),
             heavy: Arc::new(Semaphore::new(workers.max(1))),
+            metrics: metrics::Metrics::new(),
+            decision_log,
         });
         let listener = {
             let _entered = runtime.enter();
@@ -461,6 +492,14 @@ async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener, signals: 
     }
 }
 
+/// The first line of a rendered diagnostic, for `/health`.
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+}
+
 /// Connections being answered 503 at once, past the cap; more are closed unanswered.
 const REFUSALS: usize = 64;
 
@@ -504,6 +543,7 @@ const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/
 /// Answers 503 to a connection past the cap, or closes it when too many are
 /// being refused already.
 fn refuse(shared: &Shared, stream: tokio::net::TcpStream) {
+    shared.metrics.refused();
     let Ok(permit) = Arc::clone(&shared.refusals).try_acquire_owned() else {
         return;
     };
@@ -541,6 +581,8 @@ async fn reloader(
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut files = shared.current.get().files.clone();
     let mut seen = stamps(&files);
+    // A reload abandoned at its deadline, and whether it has finished since.
+    let mut abandoned: Option<Arc<std::sync::atomic::AtomicBool>> = None;
     loop {
         #[cfg(unix)]
         let hup = async {
@@ -565,13 +607,31 @@ async fn reloader(
             _ = shared.reload.notified() => "reload requested",
         };
         let before = stamps(&files);
+        if let Some(running) = &abandoned {
+            if !running.load(std::sync::atomic::Ordering::SeqCst) {
+                let why_not =
+                    "the previous reload, abandoned, is still reading: not starting another";
+                shared.current.failed(why_not.to_string());
+                tracing::error!(why, "{why_not}");
+                seen = Vec::new();
+                continue;
+            }
+        }
         let config = shared.config.clone();
-        let result = tokio::task::spawn_blocking(move || load_for(&config)).await;
+        let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::clone(&finished);
+        let work = tokio::task::spawn_blocking(move || {
+            let loaded = load_for(&config);
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            loaded
+        });
+        let result = tokio::time::timeout(shared.config.reload_time, work).await;
+        abandoned = None;
         // A file written while it was being read may have been read half
         // written: then look again at the next poll, whatever the outcome.
         let changed_meanwhile = stamps(&files) != before;
         match result {
-            Ok(Ok(loaded)) => {
+            Ok(Ok(Ok(loaded))) => {
                 files = loaded.files.clone();
                 let digest = loaded.digest.clone();
                 shared.current.swap(loaded);
@@ -582,18 +642,31 @@ async fn reloader(
                     "policy reloaded"
                 );
             }
-            Ok(Err(e)) => {
-                shared.current.failed();
+            Ok(Ok(Err(e))) => {
+                let rendered = e.render();
+                shared
+                    .current
+                    .failed(format!("{}: {}", e.file.display(), first_line(&rendered)));
                 tracing::error!(
                     why,
                     file = %e.file.display(),
-                    diagnostics = %e.render(),
+                    diagnostics = %rendered,
                     "reload failed; the previous policy stays in service"
                 );
             }
-            Err(e) => {
-                shared.current.failed();
+            Ok(Err(e)) => {
+                shared.current.failed(format!("the reload failed: {e}"));
                 tracing::error!(why, error = %e, "reload failed");
+            }
+            Err(_) => {
+                // The thread cannot be stopped; it is left to finish and its result dropped.
+                abandoned = Some(finished);
+                let message = format!(
+                    "the reload took longer than {} s and was abandoned",
+                    shared.config.reload_time.as_secs_f64()
+                );
+                shared.current.failed(message.clone());
+                tracing::error!(why, "{message}; the previous policy stays in service");
             }
         }
         seen = if changed_meanwhile {

@@ -39,6 +39,8 @@ mod serve;
 #[cfg(feature = "serve")]
 mod serve_limits;
 #[cfg(feature = "serve")]
+mod serve_ops;
+#[cfg(feature = "serve")]
 mod serve_security;
 mod snapshot;
 mod support;
