@@ -31,6 +31,10 @@ struct Options {
     batch: usize,
     addr: Option<SocketAddr>,
     tls: bool,
+    hostile: usize,
+    max_evaluations: Option<usize>,
+    request_time: Option<u64>,
+    decision_log: Option<std::path::PathBuf>,
 }
 
 fn main() {
@@ -39,7 +43,7 @@ fn main() {
         Err(message) => {
             eprintln!("loadtest: {message}");
             eprintln!(
-                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls]"
+                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--max-evaluations N] [--request-time MS] [--decision-log PATH]"
             );
             std::process::exit(2);
         }
@@ -54,6 +58,15 @@ fn main() {
             config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
             config.poll = None;
             config.workers = options.workers;
+            if let Some(n) = options.max_evaluations {
+                config.max_evaluations = n;
+                // The hostile mode measures the decision work, not the answer bound.
+                config.max_answer = usize::MAX;
+            }
+            config.decision_log.clone_from(&options.decision_log);
+            if let Some(ms) = options.request_time {
+                config.request_time = Duration::from_millis(ms);
+            }
             if let Some((_, cert, key)) = &tls {
                 config.tls = Some((cert.clone(), key.clone()));
             }
@@ -75,6 +88,12 @@ fn main() {
         .or(server.as_ref().map(Server::local_addr))
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let client_tls = tls.map(|(der, _, _)| client_config(der));
+    if options.hostile > 0 {
+        hostile(addr, options.hostile, options.seconds, client_tls.as_ref());
+        drop(server);
+        print_peak();
+        return;
+    }
     let bodies = Arc::new(bodies(options.batch));
     let path = if options.batch > 0 {
         "/access/v1/evaluations"
@@ -161,7 +180,11 @@ fn main() {
         pct(0.99),
         latencies.last().copied().unwrap_or_default()
     );
-    // Server and clients share the process: an upper bound on the server's memory.
+    print_peak();
+}
+
+/// Server and clients share the process: an upper bound on the server's memory.
+fn print_peak() {
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
             println!(
@@ -181,6 +204,10 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         batch: 0,
         addr: None,
         tls: false,
+        hostile: 0,
+        max_evaluations: None,
+        request_time: None,
+        decision_log: None,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
@@ -200,6 +227,10 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--seconds" => options.seconds = number()?.clamp(1, 600),
             "--workers" => options.workers = Some(number()?.max(1) as usize),
             "--batch" => options.batch = number()?.min(1000) as usize,
+            "--hostile" => options.hostile = number()?.clamp(1, 16) as usize,
+            "--max-evaluations" => options.max_evaluations = Some(number()? as usize),
+            "--request-time" => options.request_time = Some(number()?),
+            "--decision-log" => options.decision_log = Some(value.into()),
             "--addr" => {
                 let addr: SocketAddr = value
                     .parse()
@@ -213,6 +244,82 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         }
     }
     Ok(options)
+}
+
+/// The hostile request of issue 21: a batch of one MiB whose items are all
+/// `{}`, each an evaluation of an unknown action once the defaults apply.
+fn hostile_body() -> String {
+    let head = r#"{"subject": {"type": "user", "id": "rick@the-citadel.com"}, "action": {"name": "no_such_action"}, "resource": {"type": "todo", "id": "1"}, "evaluations": ["#;
+    let n = (1024 * 1024 - head.len() - 2) / 3;
+    let mut body = String::with_capacity(1024 * 1024);
+    body.push_str(head);
+    for i in 0..n {
+        body.push_str(if i == 0 { "{}" } else { ",{}" });
+    }
+    body.push_str("]}");
+    body
+}
+
+/// `clients` threads each send one hostile batch at once while a probe
+/// asks `GET /health` every 50 ms; prints each batch's status, time and
+/// answer size, and the slowest probe. Bounded by `seconds` (reads time out).
+fn hostile(
+    addr: SocketAddr,
+    clients: usize,
+    seconds: u64,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) {
+    let body = Arc::new(hostile_body());
+    println!(
+        "{clients} hostile batch(es) of {} bytes ({} evaluations each)",
+        body.len(),
+        body.matches("{}").count()
+    );
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let probe = {
+        let (done, tls) = (done.clone(), tls.cloned());
+        std::thread::spawn(move || {
+            let mut slowest = Duration::ZERO;
+            let mut probes = 0u32;
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            while !done.load(Ordering::Relaxed) && Instant::now() < deadline {
+                let t = Instant::now();
+                let ok = Conn::open(addr, tls.as_ref()).and_then(|mut c| c.get("/health"));
+                if ok.is_ok() {
+                    slowest = slowest.max(t.elapsed());
+                    probes += 1;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            (probes, slowest)
+        })
+    };
+    let started = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let (body, tls) = (body.clone(), tls.cloned());
+            std::thread::spawn(move || {
+                let t = Instant::now();
+                let answer = Conn::open_timeout(addr, tls.as_ref(), Duration::from_secs(seconds))
+                    .and_then(|mut c| c.post_sized("/access/v1/evaluations", &body));
+                (answer, t.elapsed())
+            })
+        })
+        .collect();
+    for thread in threads {
+        match thread.join() {
+            Ok((Ok((status, size)), took)) => {
+                println!("hostile batch: status {status}, {size} bytes answered, in {took:?}")
+            }
+            Ok((Err(e), took)) => println!("hostile batch: failed after {took:?}: {e}"),
+            Err(_) => println!("hostile batch: client thread panicked"),
+        }
+    }
+    println!("all hostile batches answered in {:?}", started.elapsed());
+    done.store(true, Ordering::Relaxed);
+    if let Ok((probes, slowest)) = probe.join() {
+        println!("{probes} health probes meanwhile, the slowest in {slowest:?}");
+    }
 }
 
 /// Request bodies cycled through: the Todo suite's mix of users and actions.
@@ -297,9 +404,17 @@ struct Conn {
 
 impl Conn {
     fn open(addr: SocketAddr, tls: Option<&Arc<rustls::ClientConfig>>) -> std::io::Result<Conn> {
+        Conn::open_timeout(addr, tls, Duration::from_secs(10))
+    }
+
+    fn open_timeout(
+        addr: SocketAddr,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+        read_timeout: Duration,
+    ) -> std::io::Result<Conn> {
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
         stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_read_timeout(Some(read_timeout))?;
         let stream: Box<dyn Stream> = match tls {
             None => Box::new(stream),
             Some(config) => {
@@ -318,12 +433,31 @@ impl Conn {
 
     /// Sends one request and reads the whole response; returns the status.
     fn post(&mut self, path: &str, body: &str) -> std::io::Result<u16> {
+        self.post_sized(path, body).map(|(status, _)| status)
+    }
+
+    fn get(&mut self, path: &str) -> std::io::Result<u16> {
+        self.request.clear();
+        write!(
+            self.request,
+            "GET {path} HTTP/1.1\r\nHost: loadtest\r\n\r\n"
+        )?;
+        self.exchange().map(|(status, _)| status)
+    }
+
+    /// Sends one request and reads the whole response; returns the status
+    /// and the body's length.
+    fn post_sized(&mut self, path: &str, body: &str) -> std::io::Result<(u16, usize)> {
         self.request.clear();
         write!(
             self.request,
             "POST {path} HTTP/1.1\r\nHost: loadtest\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )?;
+        self.exchange()
+    }
+
+    fn exchange(&mut self) -> std::io::Result<(u16, usize)> {
         let writer = self.reader.get_mut();
         writer.write_all(&self.request)?;
         writer.flush()?;
@@ -352,6 +486,6 @@ impl Conn {
         }
         let mut body = vec![0; length];
         self.reader.read_exact(&mut body)?;
-        Ok(status)
+        Ok((status, length))
     }
 }

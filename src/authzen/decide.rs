@@ -25,6 +25,29 @@ pub struct Pdp {
     /// by default: any caller can write those properties, so trusting them
     /// lets anyone claim `admin`. Only for a PEP that puts verified roles there.
     pub trust_claimed_roles: bool,
+    /// Compute "did you mean" suggestions for unknown names (on by default).
+    /// `serve` turns it off without `--explain`: the answer would not show
+    /// them, and a batch of unknown names would otherwise pay a string
+    /// distance to every declared name per item.
+    pub suggest: bool,
+}
+
+/// ` (did you mean …)` after a message, or nothing when no help was computed.
+fn paren(help: &str) -> String {
+    if help.is_empty() {
+        String::new()
+    } else {
+        format!(" ({help})")
+    }
+}
+
+/// `"; did you mean …"` after a message, or nothing when no help was computed.
+fn then(separator: &str, help: &str) -> String {
+    if help.is_empty() {
+        String::new()
+    } else {
+        format!("{separator}{help}")
+    }
 }
 
 /// Why an evaluation could not be decided; answered as a denial whose
@@ -32,7 +55,7 @@ pub struct Pdp {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PdpError {
     /// No scope for `resource.type`.
-    #[error("unknown resource type `{resource_type}` ({help})")]
+    #[error("unknown resource type `{resource_type}`{}", paren(help))]
     UnknownResourceType {
         /// As written.
         resource_type: String,
@@ -41,7 +64,8 @@ pub enum PdpError {
     },
     /// No such action in the scope.
     #[error(
-        "unknown action `{action}` for resource type `{resource_type}` (scope `{scope}`; {help})"
+        "unknown action `{action}` for resource type `{resource_type}` (scope `{scope}`{})",
+        then("; ", help)
     )]
     UnknownAction {
         /// As written.
@@ -174,6 +198,7 @@ impl Pdp {
             table,
             binding,
             trust_claimed_roles: false,
+            suggest: true,
         })
     }
 
@@ -232,12 +257,15 @@ impl Pdp {
             .scope_of(table, e.resource_type)
             .ok_or_else(|| PdpError::UnknownResourceType {
                 resource_type: e.resource_type.to_string(),
-                help: suggest(
-                    e.resource_type,
-                    &self.binding.resource_types(table),
-                    "resource type",
-                    "the principals file and the policy",
-                ),
+                help: match self.suggest {
+                    true => suggest(
+                        e.resource_type,
+                        &self.binding.resource_types(table),
+                        "resource type",
+                        "the principals file and the policy",
+                    ),
+                    false => String::new(),
+                },
             })?;
         let (scope, sc) = table
             .policy
@@ -245,17 +273,23 @@ impl Pdp {
             .get_index(s)
             .ok_or_else(|| PdpError::Attribute("internal: scope index out of range".into()))?;
         if !sc.actions.contains_key(e.action_name) {
-            let actions: Vec<&str> = sc.actions.keys().map(String::as_str).collect();
+            let help = match self.suggest {
+                true => {
+                    let actions: Vec<&str> = sc.actions.keys().map(String::as_str).collect();
+                    suggest(
+                        e.action_name,
+                        &actions,
+                        "action",
+                        &format!("scope `{scope}`"),
+                    )
+                }
+                false => String::new(),
+            };
             return Err(PdpError::UnknownAction {
                 action: e.action_name.to_string(),
                 resource_type: e.resource_type.to_string(),
                 scope: scope.clone(),
-                help: suggest(
-                    e.action_name,
-                    &actions,
-                    "action",
-                    &format!("scope `{scope}`"),
-                ),
+                help,
             });
         }
         let entry = self.binding.entry(e.subject_type, e.subject_id);

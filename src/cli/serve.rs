@@ -11,7 +11,7 @@ use crate::serve::{Config, PublicUrl, Server, StartError};
 /// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Endpoints:\n  POST /access/v1/evaluation             one decision\n  POST /access/v1/evaluations            a batch (options.evaluations_semantic)\n  POST /access/v1/search/subject         the listed subjects allowed an action (paged)\n  POST /access/v1/search/resource        the listed resources an action is allowed on (paged)\n  POST /access/v1/search/action          the actions allowed on a resource (paged)\n  GET  /.well-known/authzen-configuration   PDP metadata\n  GET  /health                           status and the digest of the policy in service\n\nThe policy is reloaded when one of its files changes and on SIGHUP; a version that does not\ncompile is logged and the previous one stays in service. SIGINT or SIGTERM stops the server\nafter the requests in flight. The mapping from AuthZEN requests to roles, actions and facts is\nin docs/authzen.md.\n\nExample:\n  rolecall serve policies/examples/authzen_todo.policy \\\n      --principals policies/examples/authzen_todo.principals.json --listen 127.0.0.1:8080"
+    after_help = "Endpoints:\n  POST /access/v1/evaluation             one decision\n  POST /access/v1/evaluations            a batch (options.evaluations_semantic)\n  POST /access/v1/search/subject         the listed subjects allowed an action (paged)\n  POST /access/v1/search/resource        the listed resources an action is allowed on (paged)\n  POST /access/v1/search/action          the actions allowed on a resource (paged)\n  GET  /.well-known/authzen-configuration   PDP metadata\n  GET  /health                           liveness: status (ok, stale, stopping), generation, digest\n  GET  /ready                            readiness: 200, or 503 once stopping\n  GET  /metrics                          Prometheus metrics\n\nThe policy is reloaded when one of its files changes and on SIGHUP; a version that does not\ncompile is logged and the previous one stays in service. SIGINT or SIGTERM stops the server\nafter the requests in flight. The mapping from AuthZEN requests to roles, actions and facts is\nin docs/authzen.md.\n\nExample:\n  rolecall serve policies/examples/authzen_todo.policy \\\n      --principals policies/examples/authzen_todo.principals.json --listen 127.0.0.1:8080"
 )]
 pub struct Args {
     /// Policy file.
@@ -50,6 +50,27 @@ pub struct Args {
     /// Largest request body, in bytes (larger: 413).
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     max_body: usize,
+    /// Most evaluations in one batch (more: 413).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_evaluations: usize,
+    /// Largest answer, in bytes (larger: 413; ask for fewer evaluations or a page.limit).
+    #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
+    max_answer: usize,
+    /// Milliseconds a request's decisions may take, waiting for a free
+    /// decision thread included (longer: 503 with Retry-After).
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    request_time: u64,
+    /// Most connections open at once (more: 503 and closed), and never above
+    /// the file-descriptor limit less a reserve.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
+    /// Write one JSON line per decision to PATH (`-`: standard output): time,
+    /// request id, subject, action, resource, decision, rule, policy digest.
+    #[arg(long, value_name = "PATH")]
+    decision_log: Option<PathBuf>,
+    /// Seconds a reload may take before it is abandoned (the previous version stays).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    reload_time: u64,
     /// Seconds between checks for changed files (0: only reload on SIGHUP).
     #[arg(long, value_name = "SECONDS", default_value_t = 1)]
     poll: u64,
@@ -91,6 +112,12 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
     config.token_file.clone_from(&args.token_file);
     config.tls = args.tls_cert.clone().zip(args.tls_key.clone());
     config.max_body = args.max_body;
+    config.max_evaluations = args.max_evaluations;
+    config.max_answer = args.max_answer;
+    config.request_time = Duration::from_millis(args.request_time);
+    config.max_connections = args.max_connections;
+    config.decision_log.clone_from(&args.decision_log);
+    config.reload_time = Duration::from_secs(args.reload_time.max(1));
     config.poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
     config.workers = args.workers;
     config.reload_on_sighup = true;

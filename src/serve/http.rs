@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -13,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::auth::Verdict;
+use super::metrics::{Endpoint, Outcome};
 use super::public_url::PublicUrl;
 use crate::authzen::{
     BadRequest, Batch, Evaluation, Page, PdpError, Semantic, parse_action_search, parse_evaluation,
@@ -34,13 +36,24 @@ pub const SEARCH_RESOURCE: &str = "/access/v1/search/resource";
 pub const SEARCH_ACTION: &str = "/access/v1/search/action";
 /// Liveness and the version in service (not part of AuthZEN).
 pub const HEALTH: &str = "/health";
+/// Readiness: 503 once the server is stopping (not part of AuthZEN).
+pub const READY: &str = "/ready";
+/// Prometheus metrics (not part of AuthZEN).
+pub const METRICS: &str = "/metrics";
 
 type Reply = Response<Full<Bytes>>;
 
 /// Answers one HTTP request; never fails (errors are HTTP responses).
 pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let started = Instant::now();
     let request_id = request.headers().get("x-request-id").cloned();
-    let mut reply = route(&shared, request, request_id.as_ref()).await;
+    let route = route_of(&shared, request.uri().path());
+    let mut reply = answer_route(&shared, route, request, request_id.as_ref()).await;
+    shared.metrics.request(
+        route.endpoint(),
+        reply.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     if let Some(id) = request_id {
         reply.headers_mut().insert("x-request-id", id);
     }
@@ -57,7 +70,26 @@ enum Route {
     SearchSubject,
     SearchResource,
     SearchAction,
+    Ready,
+    Metrics,
     Unknown,
+}
+
+impl Route {
+    fn endpoint(self) -> Endpoint {
+        match self {
+            Route::Metadata => Endpoint::metadata,
+            Route::Health => Endpoint::health,
+            Route::Ready => Endpoint::ready,
+            Route::Metrics => Endpoint::metrics,
+            Route::Evaluation => Endpoint::evaluation,
+            Route::Evaluations => Endpoint::evaluations,
+            Route::SearchSubject => Endpoint::search_subject,
+            Route::SearchResource => Endpoint::search_resource,
+            Route::SearchAction => Endpoint::search_action,
+            Route::Unknown => Endpoint::unknown,
+        }
+    }
 }
 
 /// The route of `path`: the AuthZEN endpoints under the public URL's path
@@ -65,8 +97,11 @@ enum Route {
 /// with that path appended (`/.well-known/authzen-configuration/tenant1`),
 /// `/health` at the root whatever the prefix (load balancers probe the host).
 fn route_of(shared: &Shared, path: &str) -> Route {
-    if path == HEALTH {
-        return Route::Health;
+    match path {
+        HEALTH => return Route::Health,
+        READY => return Route::Ready,
+        METRICS => return Route::Metrics,
+        _ => {}
     }
     let prefix = shared
         .config
@@ -86,18 +121,18 @@ fn route_of(shared: &Shared, path: &str) -> Route {
     }
 }
 
-async fn route(
-    shared: &Shared,
+async fn answer_route(
+    shared: &Arc<Shared>,
+    route: Route,
     request: Request<Incoming>,
     request_id: Option<&HeaderValue>,
 ) -> Reply {
     let path = request.uri().path();
-    let route = route_of(shared, path);
     let method = request.method().clone();
     // Discovery and liveness stay open (a PEP reads the metadata before it
     // has anything to present, a load balancer probes without a token);
     // everything else needs a token when tokens are configured.
-    if route != Route::Metadata && route != Route::Health {
+    if !matches!(route, Route::Metadata | Route::Health | Route::Ready) {
         if let Some(reply) = unauthorized(shared, &request) {
             return reply;
         }
@@ -108,14 +143,9 @@ async fn route(
                 return not_allowed("GET, HEAD");
             }
             let body = if route == Route::Metadata {
-                metadata(shared, &request)
+                metadata(shared)
             } else {
-                let loaded = shared.current.get();
-                json!({
-                    "status": "ok",
-                    "generation": shared.current.generation(),
-                    "policy_digest": loaded.digest,
-                })
+                health(shared)
             };
             let mut reply = json_reply(StatusCode::OK, &body);
             if route == Route::Metadata {
@@ -133,6 +163,36 @@ async fn route(
             }
             reply
         }
+        Route::Ready => {
+            if method != Method::GET && method != Method::HEAD {
+                return not_allowed("GET, HEAD");
+            }
+            let mut reply = if *shared.stop.borrow() {
+                error(StatusCode::SERVICE_UNAVAILABLE, "stopping")
+            } else {
+                error(StatusCode::OK, "ready")
+            };
+            reply
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            reply
+        }
+        Route::Metrics => {
+            if method != Method::GET {
+                return not_allowed("GET");
+            }
+            let text = shared
+                .metrics
+                .encode(shared.current.generation(), shared.current.failures());
+            let mut reply = Response::new(Full::new(Bytes::from(text)));
+            reply.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
+            reply
+        }
         Route::Evaluation
         | Route::Evaluations
         | Route::SearchSubject
@@ -141,31 +201,25 @@ async fn route(
             if method != Method::POST {
                 return not_allowed("POST");
             }
-            let body = match read_json(shared, request).await {
-                Ok(body) => body,
+            let bytes = match read_body(shared, request).await {
+                Ok(bytes) => bytes,
                 Err(reply) => return reply,
             };
-            let loaded = shared.current.get();
-            let id = request_id.and_then(|v| v.to_str().ok()).unwrap_or("");
-            if route == Route::SearchAction {
-                search_action(shared, &loaded, &body, id)
-            } else if route == Route::SearchSubject {
-                search_subject(shared, &loaded, &body, id)
-            } else if route == Route::SearchResource {
-                search_resource(shared, &loaded, &body, id)
-            } else if route == Route::Evaluation {
-                match parse_evaluation(&body) {
-                    Ok(e) => json_reply(StatusCode::OK, &decide(shared, &loaded, &e, id)),
-                    Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
-                }
-            } else {
-                match parse_evaluations(&body) {
-                    Ok(batch) => {
-                        json_reply(StatusCode::OK, &decide_batch(shared, &loaded, &batch, id))
-                    }
-                    Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
-                }
+            let id = request_id
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let deadline = Instant::now() + shared.config.request_time;
+            // A small evaluation costs microseconds: answered here. A large
+            // batch or a search (its cost grows with the principals file)
+            // runs on the blocking pool, so the async workers keep
+            // answering probes and small requests meanwhile.
+            let inline = matches!(route, Route::Evaluation | Route::Evaluations)
+                && bytes.len() <= INLINE_BODY;
+            if inline {
+                return answer(shared, route, &bytes, &id, deadline);
             }
+            offload(shared, route, bytes, id, deadline).await
         }
         Route::Unknown => {
             let prefix = shared
@@ -181,6 +235,173 @@ async fn route(
             )
         }
     }
+}
+
+/// `/health`: alive, the generation and digest in service, and whether the
+/// newest files were refused (then the previous generation is served: `stale`).
+fn health(shared: &Shared) -> Value {
+    let loaded = shared.current.get();
+    let mut body = Map::new();
+    let refused = shared.current.refused();
+    let status = match (*shared.stop.borrow(), &refused) {
+        (true, _) => "stopping",
+        (false, Some(_)) => "stale",
+        (false, None) => "ok",
+    };
+    body.insert("status".into(), json!(status));
+    body.insert("generation".into(), json!(shared.current.generation()));
+    body.insert("policy_digest".into(), json!(loaded.digest));
+    body.insert("reload_failures".into(), json!(shared.current.failures()));
+    if let Some(why) = refused {
+        body.insert("refused".into(), json!(why));
+    }
+    Value::Object(body)
+}
+
+/// Bodies up to this size are decided on the async worker that read them:
+/// a batch this small is at most a few hundred evaluations (a millisecond).
+const INLINE_BODY: usize = 16 * 1024;
+
+/// Runs [`answer`] on the blocking pool, one request per worker thread at
+/// most; a request that finds no free thread before its deadline is a 503.
+async fn offload(
+    shared: &Arc<Shared>,
+    route: Route,
+    bytes: Bytes,
+    id: String,
+    deadline: Instant,
+) -> Reply {
+    let permit = tokio::time::timeout_at(
+        tokio::time::Instant::from_std(deadline),
+        Arc::clone(&shared.heavy).acquire_owned(),
+    )
+    .await;
+    let Ok(Ok(permit)) = permit else {
+        return busy("the PDP is busy with other large requests; retry later");
+    };
+    let shared = Arc::clone(shared);
+    let work = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        answer(&shared, route, &bytes, &id, deadline)
+    });
+    match work.await {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = %e, "a decision task failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the decision could not be made",
+            )
+        }
+    }
+}
+
+/// Why a request's decision work stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overrun {
+    /// It took longer than `request_time`.
+    Deadline,
+    /// The server is stopping.
+    Stopping,
+}
+
+impl Overrun {
+    fn reply(self, shared: &Shared) -> Reply {
+        match self {
+            Overrun::Deadline => busy(&format!(
+                "the request took longer than the limit of {} ms to decide; send fewer evaluations",
+                shared.config.request_time.as_millis()
+            )),
+            Overrun::Stopping => busy("the PDP is stopping; retry on another replica"),
+        }
+    }
+}
+
+/// Every this many batch items, the deadline and the stop flag are looked at.
+const CHECK_EVERY: usize = 64;
+
+fn overrun(shared: &Shared, deadline: Instant) -> Option<Overrun> {
+    if *shared.stop.borrow() {
+        Some(Overrun::Stopping)
+    } else if Instant::now() >= deadline {
+        Some(Overrun::Deadline)
+    } else {
+        None
+    }
+}
+
+/// Parses a decision or search request and answers it.
+fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Instant) -> Reply {
+    let body = match parse_json(bytes) {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    let loaded = shared.current.get();
+    match route {
+        Route::SearchAction => search_action(shared, &loaded, &body, id),
+        Route::SearchSubject => search_subject(shared, &loaded, &body, id),
+        Route::SearchResource => search_resource(shared, &loaded, &body, id),
+        Route::Evaluation => match parse_evaluation(&body) {
+            Ok(e) => bounded_reply(
+                shared,
+                &decide(shared, &loaded, Endpoint::evaluation, &e, id),
+            ),
+            Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+        },
+        _ => {
+            // Counted before the items are read, so a huge batch costs no more than its parse.
+            let count = body
+                .get("evaluations")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let max = shared.config.max_evaluations;
+            if count > max {
+                return error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!(
+                        "the batch has {count} evaluations, more than the limit of {max}: split it"
+                    ),
+                );
+            }
+            match parse_evaluations(&body) {
+                Ok(batch) => match decide_batch(shared, &loaded, &batch, id, deadline) {
+                    Ok(answer) => bounded_reply(shared, &answer),
+                    Err(overrun) => overrun.reply(shared),
+                },
+                Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+            }
+        }
+    }
+}
+
+/// A 503 with `Retry-After`: the request was fine, the PDP could not take it now.
+fn busy(message: &str) -> Reply {
+    let mut reply = error(StatusCode::SERVICE_UNAVAILABLE, message);
+    reply
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    reply
+}
+
+/// The JSON answer, or a 413 when it is larger than `max_answer`.
+fn bounded_reply(shared: &Shared, body: &Value) -> Reply {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let max = shared.config.max_answer;
+    if bytes.len() > max {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the answer would be {} bytes, more than the limit of {max}: ask for less (fewer evaluations, a page.limit)",
+                bytes.len()
+            ),
+        );
+    }
+    let mut reply = Response::new(Full::new(Bytes::from(bytes)));
+    reply.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    reply
 }
 
 /// The 401 for a request without a known bearer token, when tokens are configured.
@@ -207,23 +428,19 @@ fn unauthorized(shared: &Shared, request: &Request<Incoming>) -> Option<Reply> {
     Some(reply)
 }
 
-/// The PDP metadata document.
-fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
+/// The PDP metadata document. Its identifier is `--public-url`, or the
+/// address listened on: never the request's `Host`, which any client writes
+/// and the answer's `max-age` would let a shared cache serve to others.
+fn metadata(shared: &Shared) -> Value {
     let base = match &shared.config.public_url {
         Some(url) => url.identifier(),
         None => {
-            let host = request
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .filter(|h| is_authority(h))
-                .map_or_else(|| shared.addr.to_string(), str::to_string);
             let scheme = if shared.config.tls.is_some() {
                 "https"
             } else {
                 "http"
             };
-            format!("{scheme}://{host}")
+            format!("{scheme}://{}", shared.addr)
         }
     };
     json!({
@@ -236,19 +453,11 @@ fn metadata(shared: &Shared, request: &Request<Incoming>) -> Value {
     })
 }
 
-/// A Host header fit to put in a URL: a name or address and a port.
-fn is_authority(host: &str) -> bool {
-    !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
-}
-
 /// Reads the body as JSON, or the error reply: 400 for another content
 /// type (the spec's transport section and the certification scenario,
 /// §2.4.3, want 400 rather than HTTP's 415), 413 past the size limit, 408
 /// when it is too slow, 400 when it is not JSON.
-async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value, Reply> {
+async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes, Reply> {
     let limit = shared.config.max_body;
     let content_type = request
         .headers()
@@ -289,23 +498,25 @@ async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value,
         return Err(too_large());
     }
     let body = Limited::new(request.into_body(), limit);
-    let bytes = match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
-        Err(_) => {
-            return Err(error(
-                StatusCode::REQUEST_TIMEOUT,
-                "the request body did not arrive in time",
-            ));
-        }
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
-        Ok(Err(e)) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                &format!("the request body could not be read: {e}"),
-            ));
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
-    crate::json::from_slice(&bytes).map_err(|e| {
+    match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        )),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(e)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("the request body could not be read: {e}"),
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// The body as JSON, or a 400.
+// The error is the reply itself, made once and returned as is: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn parse_json(bytes: &[u8]) -> Result<Value, Reply> {
+    crate::json::from_slice(bytes).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Data => "is not a valid request",
             _ => "is not valid JSON",
@@ -318,10 +529,41 @@ async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value,
 }
 
 /// Decides one evaluation and logs it.
-fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str) -> Value {
+fn decide(
+    shared: &Shared,
+    loaded: &Loaded,
+    endpoint: Endpoint,
+    e: &Evaluation<'_>,
+    request_id: &str,
+) -> Value {
     let explain = shared.config.explain;
     let log = tracing::enabled!(target: "rolecall::decision", tracing::Level::DEBUG);
-    let decided = loaded.pdp.decide(e, explain || log);
+    let decided = loaded
+        .pdp
+        .decide(e, explain || log || shared.decision_log.is_some());
+    let outcome = match (&decided.error, decided.decision) {
+        (Some(_), _) => Outcome::error,
+        (None, true) => Outcome::permit,
+        (None, false) => Outcome::deny,
+    };
+    shared.metrics.decision(endpoint, outcome);
+    if let Some(decision_log) = &shared.decision_log {
+        // Field order fixed (preserve_order): one shape for every line.
+        let line = json!({
+            "time": super::decision_log::now_rfc3339(),
+            "request_id": request_id,
+            "subject": {"type": e.subject_type, "id": e.subject_id},
+            "action": e.action_name,
+            "resource": {"type": e.resource_type, "id": e.resource_id},
+            "decision": decided.decision,
+            "rule": decided.rule,
+            "error": decided.error.as_ref().map(PdpError::terse),
+            "policy_digest": loaded.digest,
+        });
+        if !decision_log.send(line.to_string()) {
+            shared.metrics.log_dropped();
+        }
+    }
     if log {
         tracing::debug!(
             target: "rolecall::decision",
@@ -345,20 +587,31 @@ fn decide(shared: &Shared, loaded: &Loaded, e: &Evaluation<'_>, request_id: &str
 /// first permit. An item that is not a valid evaluation is a denial with its
 /// error in the context, like one that names something the policy does not
 /// know (so it also ends a `deny_on_first_deny` batch).
-fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id: &str) -> Value {
+fn decide_batch(
+    shared: &Shared,
+    loaded: &Loaded,
+    batch: &Batch<'_>,
+    request_id: &str,
+    deadline: Instant,
+) -> Result<Value, Overrun> {
     if batch.single {
         // No `evaluations`: a single evaluation, answered like one.
-        return match batch.evaluations.first() {
-            Some(Ok(e)) => decide(shared, loaded, e, request_id),
-            Some(Err(bad)) => item_error(bad, request_id),
+        return Ok(match batch.evaluations.first() {
+            Some(Ok(e)) => decide(shared, loaded, Endpoint::evaluations, e, request_id),
+            Some(Err(bad)) => item_error(shared, bad, request_id),
             None => json!({"decision": false}),
-        };
+        });
     }
     let mut results = Vec::with_capacity(batch.evaluations.len());
-    for item in &batch.evaluations {
+    for (n, item) in batch.evaluations.iter().enumerate() {
+        if n % CHECK_EVERY == CHECK_EVERY - 1 {
+            if let Some(overrun) = overrun(shared, deadline) {
+                return Err(overrun);
+            }
+        }
         let mut decided = match item {
-            Ok(e) => decide(shared, loaded, e, request_id),
-            Err(bad) => item_error(bad, request_id),
+            Ok(e) => decide(shared, loaded, Endpoint::evaluations, e, request_id),
+            Err(bad) => item_error(shared, bad, request_id),
         };
         let permit = decided.get("decision") == Some(&Value::Bool(true));
         match batch.semantic {
@@ -383,12 +636,15 @@ fn decide_batch(shared: &Shared, loaded: &Loaded, batch: &Batch<'_>, request_id:
             _ => results.push(decided),
         }
     }
-    json!({ "evaluations": results })
+    Ok(json!({ "evaluations": results }))
 }
 
 /// The Decision of a batch item that is not a valid evaluation: a denial
 /// whose context carries the error, as the spec's batch example shows.
-fn item_error(bad: &BadRequest, request_id: &str) -> Value {
+fn item_error(shared: &Shared, bad: &BadRequest, request_id: &str) -> Value {
+    shared
+        .metrics
+        .decision(Endpoint::evaluations, Outcome::error);
     tracing::debug!(
         target: "rolecall::decision",
         request_id,
@@ -516,7 +772,7 @@ fn search_reply(
                 "results": [],
                 "context": {"error": e.to_context(shared.config.explain)},
             });
-            return json_reply(StatusCode::OK, &body);
+            return bounded_reply(shared, &body);
         }
     };
     let total = results.len();
@@ -540,7 +796,7 @@ fn search_reply(
         "page": {"next_token": next_token, "count": results.len(), "total": total},
         "results": results,
     });
-    json_reply(StatusCode::OK, &body)
+    bounded_reply(shared, &body)
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {

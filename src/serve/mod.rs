@@ -9,7 +9,9 @@
 //! one stays in service. docs/authzen.md describes the endpoints.
 
 pub mod auth;
+mod decision_log;
 mod http;
+mod metrics;
 mod page;
 mod public_url;
 pub mod state;
@@ -24,10 +26,11 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 pub use http::{
-    EVALUATION, EVALUATIONS, HEALTH, METADATA, SEARCH_ACTION, SEARCH_RESOURCE, SEARCH_SUBJECT,
+    EVALUATION, EVALUATIONS, HEALTH, METADATA, METRICS, READY, SEARCH_ACTION, SEARCH_RESOURCE,
+    SEARCH_SUBJECT,
 };
 pub use public_url::{PublicUrl, PublicUrlError};
 pub use state::{LoadError, Loaded, load};
@@ -60,6 +63,16 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Largest request body accepted, in bytes (larger: 413).
     pub max_body: usize,
+    /// Most evaluations in one batch (more: 413).
+    pub max_evaluations: usize,
+    /// Largest answer, in bytes (larger: 413, the request asked for too much).
+    pub max_answer: usize,
+    /// How long a request's decision work may take (longer: 503 with
+    /// `Retry-After`); also how long it may wait for a free decision thread.
+    pub request_time: Duration,
+    /// Most connections open at once (more: answered 503 and closed); held
+    /// below the file-descriptor limit whatever is asked.
+    pub max_connections: usize,
     /// How long a client may take to send a request's headers, then its
     /// body (slower: the connection is closed, or 408).
     pub read_timeout: Duration,
@@ -71,9 +84,31 @@ pub struct Config {
     pub stop_on_signals: bool,
     /// Runtime worker threads; `None`: one per core.
     pub workers: Option<usize>,
+    /// Where to write one JSON line per decision (`-`: standard output).
+    pub decision_log: Option<PathBuf>,
+    /// How long a reload may take (a huge or slow file); then it is
+    /// abandoned, counted as failed, and the previous version stays.
+    pub reload_time: Duration,
 }
 
 impl Config {
+    /// Warnings about this configuration's trust, as [`Server::trust_warnings`] logs them.
+    pub fn trust_warnings(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if !self.listen.ip().is_loopback() && self.tls.is_none() && self.token_file.is_none() {
+            out.push("listening beyond loopback without TLS or a token file: anyone who reaches this address can ask for decisions, and read them in clear");
+        }
+        if self.tls.is_none() {
+            out.push("serving plain HTTP (no --tls-cert): decisions and tokens cross the network in clear; only for a loopback sidecar or behind a TLS-terminating proxy");
+        }
+        if self.trust_claimed_roles {
+            out.push("--trust-claimed-roles: a subject the principals file does not list gets the roles and kind its request claims; safe only behind a PEP that verified them");
+        } else if self.principals.is_none() {
+            out.push("no principals file, and claimed roles are not trusted: every subject holds only the policy's default roles");
+        }
+        out
+    }
+
     /// Defaults for a policy: 127.0.0.1:8080, 1 MiB bodies, polling every
     /// second, no signal handling.
     pub fn new(policy: impl Into<PathBuf>) -> Config {
@@ -88,11 +123,17 @@ impl Config {
             token_file: None,
             tls: None,
             max_body: 1024 * 1024,
+            max_evaluations: 1000,
+            max_answer: 4 * 1024 * 1024,
+            request_time: Duration::from_secs(2),
+            max_connections: 1024,
             read_timeout: Duration::from_secs(10),
             poll: Some(Duration::from_secs(1)),
             reload_on_sighup: false,
             stop_on_signals: false,
             workers: None,
+            decision_log: None,
+            reload_time: Duration::from_secs(30),
         }
     }
 }
@@ -111,6 +152,14 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The decision log could not be opened.
+    #[error("cannot open the decision log {}: {source}", path.display())]
+    DecisionLog {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The runtime or the signal handlers could not be set up.
     #[error("cannot start the server: {0}")]
     Runtime(std::io::Error),
@@ -125,6 +174,15 @@ pub(crate) struct Shared {
     reload: Notify,
     /// Signs and checks the search APIs' page tokens (a key per process).
     pages: page::Tokens,
+    /// One permit per open connection (`max_connections`, below the fd limit).
+    connections: Arc<Semaphore>,
+    /// Connections being refused at the cap (each holds a descriptor briefly).
+    refusals: Arc<Semaphore>,
+    /// Decision work off the async workers: one permit per worker thread, so
+    /// large requests queue (up to `request_time`) instead of piling up threads.
+    heavy: Arc<Semaphore>,
+    metrics: metrics::Metrics,
+    decision_log: Option<decision_log::DecisionLog>,
 }
 
 /// A running server; dropping it stops it.
@@ -169,6 +227,19 @@ impl Server {
                 "no random key for page tokens: the system's random source failed",
             ))
         })?;
+        let workers = config.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let connections = connection_cap(config.max_connections);
+        let decision_log = match &config.decision_log {
+            None => None,
+            Some(path) => Some(decision_log::DecisionLog::open(path).map_err(|source| {
+                StartError::DecisionLog {
+                    path: path.clone(),
+                    source,
+                }
+            })?),
+        };
         let shared = Arc::new(Shared {
             config,
             addr,
@@ -176,6 +247,11 @@ impl Server {
             stop,
             reload: Notify::new(),
             pages,
+            connections: Arc::new(Semaphore::new(connections)),
+            refusals: Arc::new(Semaphore::new(REFUSALS)),
+            heavy: Arc::new(Semaphore::new(workers.max(1))),
+            metrics: metrics::Metrics::new(),
+            decision_log,
         });
         let listener = {
             let _entered = runtime.enter();
@@ -190,7 +266,7 @@ impl Server {
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
             .map_err(StartError::Runtime)?;
-        tracing::info!(%addr, files = ?shared.current.get().files, "rolecall serve: listening");
+        tracing::info!(%addr, files = ?shared.current.get().files, max_connections = connections, "rolecall serve: listening");
         Ok(Server {
             shared,
             thread: Some(thread),
@@ -200,17 +276,7 @@ impl Server {
     /// Warnings about the configuration's trust, logged at start (the CLI
     /// logs them once its subscriber is set up).
     pub fn trust_warnings(&self) -> Vec<&'static str> {
-        let config = &self.shared.config;
-        let mut out = Vec::new();
-        if config.tls.is_none() {
-            out.push("serving plain HTTP (no --tls-cert): decisions and tokens cross the network in clear; only for a loopback sidecar or behind a TLS-terminating proxy");
-        }
-        if config.trust_claimed_roles {
-            out.push("--trust-claimed-roles: a subject the principals file does not list gets the roles and kind its request claims; safe only behind a PEP that verified them");
-        } else if config.principals.is_none() {
-            out.push("no principals file, and claimed roles are not trusted: every subject holds only the policy's default roles");
-        }
-        out
+        self.shared.config.trust_warnings()
     }
 
     /// `https` when serving TLS, else `http`.
@@ -281,6 +347,7 @@ fn load_for(config: &Config) -> Result<Loaded, LoadError> {
         &config.include_roots,
     )?;
     loaded.pdp.trust_claimed_roles = config.trust_claimed_roles;
+    loaded.pdp.suggest = config.explain;
     // Read with the policy, so a rotated token or a renewed certificate is
     // picked up by the same reload, and a broken one keeps the previous.
     if let Some(path) = &config.token_file {
@@ -367,6 +434,10 @@ async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener, signals: 
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
+                    let Ok(permit) = Arc::clone(&shared.connections).try_acquire_owned() else {
+                        refuse(&shared, stream);
+                        continue;
+                    };
                     let _ = stream.set_nodelay(true);
                     let shared = Arc::clone(&shared);
                     let watcher = graceful.watcher();
@@ -374,6 +445,8 @@ async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener, signals: 
                     // The TLS configuration of the version in service when the connection came.
                     let tls = shared.current.get().tls.clone();
                     tokio::spawn(async move {
+                        // Held until the connection ends.
+                        let _permit = permit;
                         let service = {
                             let shared = Arc::clone(&shared);
                             service_fn(move |request| http::handle(Arc::clone(&shared), request))
@@ -419,6 +492,85 @@ async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener, signals: 
     }
 }
 
+/// The first line of a rendered diagnostic, for `/health`.
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+}
+
+/// Connections being answered 503 at once, past the cap; more are closed unanswered.
+const REFUSALS: usize = 64;
+
+/// Descriptors kept free below the limit: the listener, files read on
+/// reload, the refusals, the runtime's own.
+const FD_HEADROOM: u64 = REFUSALS as u64 + 64;
+
+/// The connection cap: as asked, but below the file-descriptor limit, so
+/// that accepting never fails for want of descriptors.
+fn connection_cap(asked: usize) -> usize {
+    let asked = asked.max(1);
+    match fd_limit() {
+        Some(limit) => {
+            let room = usize::try_from(limit.saturating_sub(FD_HEADROOM)).unwrap_or(usize::MAX);
+            asked.min(room.max(1))
+        }
+        None => asked,
+    }
+}
+
+#[cfg(unix)]
+fn fd_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given and nothing else.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    (ok && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+}
+
+#[cfg(not(unix))]
+fn fd_limit() -> Option<u64> {
+    None
+}
+
+/// The answer at the connection cap: a 503 a client or a probe reads at once
+/// (rather than waiting in the backlog), then the connection is closed.
+const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 39\r\n\r\ntoo many connections open; retry later\n";
+
+/// Answers 503 to a connection past the cap, or closes it when too many are
+/// being refused already.
+fn refuse(shared: &Shared, stream: tokio::net::TcpStream) {
+    shared.metrics.refused();
+    let Ok(permit) = Arc::clone(&shared.refusals).try_acquire_owned() else {
+        return;
+    };
+    tracing::debug!(target: "rolecall::http", "connection refused: at the connection cap");
+    tokio::spawn(async move {
+        let _permit = permit;
+        let _ = stream.try_write(REFUSAL);
+        // Read what the client sent for a moment: closing with unread bytes
+        // would reset the connection before the client reads the 503.
+        let _ = tokio::time::timeout(Duration::from_millis(500), async {
+            let mut sink = [0u8; 4096];
+            loop {
+                if stream.readable().await.is_err() {
+                    break;
+                }
+                match stream.try_read(&mut sink) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => break,
+                }
+            }
+        })
+        .await;
+    });
+}
+
 /// Reloads when a watched file changes, on SIGHUP, or when asked.
 async fn reloader(
     shared: Arc<Shared>,
@@ -429,6 +581,8 @@ async fn reloader(
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut files = shared.current.get().files.clone();
     let mut seen = stamps(&files);
+    // A reload abandoned at its deadline, and whether it has finished since.
+    let mut abandoned: Option<Arc<std::sync::atomic::AtomicBool>> = None;
     loop {
         #[cfg(unix)]
         let hup = async {
@@ -453,13 +607,31 @@ async fn reloader(
             _ = shared.reload.notified() => "reload requested",
         };
         let before = stamps(&files);
+        if let Some(running) = &abandoned {
+            if !running.load(std::sync::atomic::Ordering::SeqCst) {
+                let why_not =
+                    "the previous reload, abandoned, is still reading: not starting another";
+                shared.current.failed(why_not.to_string());
+                tracing::error!(why, "{why_not}");
+                seen = Vec::new();
+                continue;
+            }
+        }
         let config = shared.config.clone();
-        let result = tokio::task::spawn_blocking(move || load_for(&config)).await;
+        let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::clone(&finished);
+        let work = tokio::task::spawn_blocking(move || {
+            let loaded = load_for(&config);
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            loaded
+        });
+        let result = tokio::time::timeout(shared.config.reload_time, work).await;
+        abandoned = None;
         // A file written while it was being read may have been read half
         // written: then look again at the next poll, whatever the outcome.
         let changed_meanwhile = stamps(&files) != before;
         match result {
-            Ok(Ok(loaded)) => {
+            Ok(Ok(Ok(loaded))) => {
                 files = loaded.files.clone();
                 let digest = loaded.digest.clone();
                 shared.current.swap(loaded);
@@ -470,18 +642,31 @@ async fn reloader(
                     "policy reloaded"
                 );
             }
-            Ok(Err(e)) => {
-                shared.current.failed();
+            Ok(Ok(Err(e))) => {
+                let rendered = e.render();
+                shared
+                    .current
+                    .failed(format!("{}: {}", e.file.display(), first_line(&rendered)));
                 tracing::error!(
                     why,
                     file = %e.file.display(),
-                    diagnostics = %e.render(),
+                    diagnostics = %rendered,
                     "reload failed; the previous policy stays in service"
                 );
             }
-            Err(e) => {
-                shared.current.failed();
+            Ok(Err(e)) => {
+                shared.current.failed(format!("the reload failed: {e}"));
                 tracing::error!(why, error = %e, "reload failed");
+            }
+            Err(_) => {
+                // The thread cannot be stopped; it is left to finish and its result dropped.
+                abandoned = Some(finished);
+                let message = format!(
+                    "the reload took longer than {} s and was abandoned",
+                    shared.config.reload_time.as_secs_f64()
+                );
+                shared.current.failed(message.clone());
+                tracing::error!(why, "{message}; the previous policy stays in service");
             }
         }
         seen = if changed_meanwhile {

@@ -121,6 +121,8 @@ pub struct Current {
     loaded: RwLock<Arc<Loaded>>,
     generation: AtomicU64,
     failures: AtomicU64,
+    /// Why the last reload failed, while no later one succeeded.
+    refused: RwLock<Option<String>>,
 }
 
 impl Current {
@@ -130,6 +132,7 @@ impl Current {
             loaded: RwLock::new(Arc::new(loaded)),
             generation: AtomicU64::new(1),
             failures: AtomicU64::new(0),
+            refused: RwLock::new(None),
         }
     }
 
@@ -151,6 +154,25 @@ impl Current {
         };
         *guard = Arc::new(loaded);
         self.generation.fetch_add(1, Ordering::SeqCst);
+        drop(guard);
+        self.set_refused(None);
+    }
+
+    fn set_refused(&self, why: Option<String>) {
+        let mut guard = match self.refused.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = why;
+    }
+
+    /// Why the newest version was refused, when the last reload failed
+    /// (the previous generation is still in service).
+    pub fn refused(&self) -> Option<String> {
+        match self.refused.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// 1 for the version loaded at start, +1 per successful reload.
@@ -158,9 +180,10 @@ impl Current {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// Counts a reload that failed.
-    pub fn failed(&self) {
+    /// Counts a reload that failed, and why.
+    pub fn failed(&self, why: String) {
         self.failures.fetch_add(1, Ordering::SeqCst);
+        self.set_refused(Some(why));
     }
 
     /// Reloads that failed.

@@ -443,7 +443,12 @@ fn the_authzen_certification_scenario_passes_every_level() {
     }
 
     let dir = scratch("certification");
-    let root_pdp = Pdp::start(&dir, SocketAddr::from(([127, 0, 0, 1], 0)), None);
+    // The identifier is the URL the client uses, `https://localhost:PORT`:
+    // announced by `--public-url` (the metadata never echoes `Host`, issue
+    // 21), so pick the port first.
+    let listen = free_port();
+    let url = format!("https://localhost:{}", listen.port());
+    let root_pdp = Pdp::start(&dir, listen, Some(&url));
     let at_root = run_scenario(&fixture, &root_pdp, "");
     drop(root_pdp);
     // Under a tenant path: the identifier must name the port, so pick one first.

@@ -40,6 +40,10 @@ mod repl;
 #[cfg(feature = "serve")]
 mod serve;
 #[cfg(feature = "serve")]
+mod serve_limits;
+#[cfg(feature = "serve")]
+mod serve_ops;
+#[cfg(feature = "serve")]
 mod serve_security;
 mod snapshot;
 mod support;

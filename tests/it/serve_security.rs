@@ -493,7 +493,8 @@ fn tls_serves_https_and_a_renewed_certificate_with_the_next_reload() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["decision"], true);
     assert_eq!(presented, der);
-    // The metadata names https URLs.
+    // The metadata names https URLs, on the address listened on (not the
+    // Host header: issue 21).
     let metadata = format!(
         "GET /.well-known/authzen-configuration HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
         addr.port()
@@ -502,7 +503,7 @@ fn tls_serves_https_and_a_renewed_certificate_with_the_next_reload() {
     assert_eq!(
         reply.json()["access_evaluation_endpoint"],
         json!(format!(
-            "https://localhost:{}/access/v1/evaluation",
+            "https://127.0.0.1:{}/access/v1/evaluation",
             addr.port()
         ))
     );

@@ -1,0 +1,260 @@
+//! Issue 21 §1: one request cannot take `rolecall serve` down. Each limit
+//! is met on loopback by the request that used to hurt: the 1 MiB batch of
+//! `{}` items, answers larger than the bound, connections past the cap, a
+//! forged `Host`, a principals file that never ends.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use rolecall::serve::{Config, Server, StartError};
+use serde_json::json;
+
+use crate::serve::{eventually, post, request, start, todo_config};
+
+/// A one-MiB batch whose items are all `{}`: each an evaluation of an
+/// unknown action once the defaults apply (about 349,000 of them).
+fn hostile_body() -> String {
+    let head = r#"{"subject": {"type": "user", "id": "rick@the-citadel.com"}, "action": {"name": "no_such_action"}, "resource": {"type": "todo", "id": "1"}, "evaluations": ["#;
+    let n = (1024 * 1024 - head.len() - 2) / 3;
+    let mut body = String::from(head);
+    for i in 0..n {
+        body.push_str(if i == 0 { "{}" } else { ",{}" });
+    }
+    body.push_str("]}");
+    body
+}
+
+fn post_raw(addr: SocketAddr, body: &str) -> crate::serve::Reply {
+    request(
+        addr,
+        "POST",
+        "/access/v1/evaluations",
+        &[("Content-Type", "application/json")],
+        body,
+    )
+}
+
+fn batch(n: usize) -> serde_json::Value {
+    json!({
+        "subject": {"type": "user", "id": "rick@the-citadel.com"},
+        "action": {"name": "can_read_todos"},
+        "resource": {"type": "todo", "id": "1"},
+        "evaluations": vec![json!({}); n],
+    })
+}
+
+#[test]
+fn a_batch_past_the_evaluation_cap_is_413_and_one_at_the_cap_is_answered() {
+    let mut config = todo_config();
+    config.max_evaluations = 10;
+    let server = start(config);
+    let addr = server.local_addr();
+    let at_cap = post(addr, "/access/v1/evaluations", &batch(10));
+    assert_eq!(at_cap.status, 200, "{}", at_cap.body);
+    assert_eq!(
+        at_cap.json()["evaluations"].as_array().map(Vec::len),
+        Some(10)
+    );
+    let past = post(addr, "/access/v1/evaluations", &batch(11));
+    assert_eq!(past.status, 413, "{}", past.body);
+    assert!(
+        past.body
+            .contains("11 evaluations, more than the limit of 10"),
+        "{}",
+        past.body
+    );
+}
+
+#[test]
+fn the_hostile_batch_of_issue_21_is_refused_by_the_default_cap() {
+    let server = start(todo_config());
+    let reply = post_raw(server.local_addr(), &hostile_body());
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert!(
+        reply.body.contains("more than the limit of 1000"),
+        "{}",
+        reply.body
+    );
+}
+
+#[test]
+fn a_batch_that_outlives_its_time_is_503_with_retry_after() {
+    let mut config = todo_config();
+    config.max_evaluations = usize::MAX;
+    // No time at all: the deadline has passed at the first check (item 64),
+    // whatever the speed of the machine.
+    config.request_time = Duration::ZERO;
+    let server = start(config);
+    let reply = post_raw(server.local_addr(), &hostile_body());
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert!(
+        reply.body.contains("longer than the limit"),
+        "{}",
+        reply.body
+    );
+    // A small batch is checked the same way but ends before its first check.
+    let small = post(server.local_addr(), "/access/v1/evaluations", &batch(3));
+    assert_eq!(small.status, 200, "{}", small.body);
+}
+
+#[test]
+fn an_answer_past_the_bound_is_413_and_error_items_carry_no_lists_of_names() {
+    let mut config = todo_config();
+    config.max_answer = 200;
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut body = batch(3);
+    body["action"] = json!({"name": "no_such_action"});
+    let small = post(addr, "/access/v1/evaluations", &batch(3));
+    assert_eq!(small.status, 200, "{}", small.body);
+    let errors = post(addr, "/access/v1/evaluations", &body);
+    assert_eq!(errors.status, 413, "{}", errors.body);
+    assert!(
+        errors.body.contains("more than the limit of 200"),
+        "{}",
+        errors.body
+    );
+    // One error item: the request's own terms, no suggestion.
+    body["evaluations"] = json!([{}]);
+    let one = post(addr, "/access/v1/evaluations", &body);
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(
+        one.json()["evaluations"][0]["context"]["error"]["message"],
+        "unknown action `no_such_action` for resource type `todo`"
+    );
+}
+
+#[test]
+fn probes_are_answered_while_large_batches_are_decided() {
+    let mut config = todo_config();
+    config.max_evaluations = usize::MAX;
+    config.request_time = Duration::from_secs(60);
+    config.max_answer = usize::MAX;
+    let server = start(config);
+    let addr = server.local_addr();
+    let body = std::sync::Arc::new(hostile_body());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let batches: Vec<_> = (0..2)
+        .map(|_| {
+            let (body, done) = (body.clone(), done.clone());
+            std::thread::spawn(move || {
+                let reply = post_raw(addr, &body);
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                reply.status
+            })
+        })
+        .collect();
+    // Both batches are on the blocking pool: the async workers answer a probe
+    // before either batch is through (each takes seconds, a probe microseconds).
+    let health = request(addr, "GET", "/health", &[], "");
+    assert_eq!(health.status, 200);
+    assert_eq!(done.load(std::sync::atomic::Ordering::SeqCst), 0);
+    for b in batches {
+        assert_eq!(b.join().unwrap(), 200);
+    }
+}
+
+#[test]
+fn stopping_ends_a_large_batch_in_flight_with_503() {
+    let mut config = todo_config();
+    config.max_evaluations = usize::MAX;
+    config.request_time = Duration::from_secs(60);
+    config.max_answer = usize::MAX;
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = hostile_body();
+    write!(
+        stream,
+        "POST /access/v1/evaluations HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // A probe answered on another connection after the batch was sent:
+    // the batch's body has been read by then, and its decision takes seconds.
+    assert_eq!(request(addr, "GET", "/health", &[], "").status, 200);
+    server.shutdown();
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    let reply = crate::serve::parse_reply(&bytes);
+    assert!(
+        reply.status == 503 && reply.body.contains("stopping") || reply.status == 200,
+        "{} {}",
+        reply.status,
+        reply.body
+    );
+}
+
+#[test]
+fn connections_past_the_cap_are_answered_503_at_once() {
+    let mut config = todo_config();
+    config.max_connections = 2;
+    let server = start(config);
+    let addr = server.local_addr();
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // The two idle connections hold the permits once accepted.
+    eventually("the cap to be reached", || {
+        request(addr, "GET", "/health", &[], "").status == 503
+    });
+    let refused = request(addr, "GET", "/health", &[], "");
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert!(refused.body.contains("too many connections"));
+    drop(idle);
+    eventually("a permit to come back", || {
+        request(addr, "GET", "/health", &[], "").status == 200
+    });
+}
+
+#[test]
+fn the_metadata_never_echoes_the_host_header() {
+    let server = start(todo_config());
+    let addr = server.local_addr();
+    let reply = request(
+        addr,
+        "GET",
+        "/.well-known/authzen-configuration",
+        &[("Host", "evil.example")],
+        "",
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.json()["policy_decision_point"],
+        format!("http://{addr}")
+    );
+    assert!(!reply.body.contains("evil.example"));
+}
+
+#[test]
+fn listening_beyond_loopback_without_tls_or_token_is_warned() {
+    let mut config = todo_config();
+    config.listen = SocketAddr::from(([0, 0, 0, 0], 8080));
+    let warned = |c: &Config| {
+        c.trust_warnings()
+            .iter()
+            .any(|w| w.starts_with("listening beyond loopback"))
+    };
+    assert!(warned(&config));
+    config.token_file = Some("tokens".into());
+    assert!(!warned(&config));
+    assert!(!warned(&todo_config()));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_principals_file_that_never_ends_is_refused() {
+    let mut config = todo_config();
+    config.principals = Some("/dev/zero".into());
+    match Server::start(config) {
+        Err(StartError::Load(e)) => {
+            assert!(e.render().contains("/dev/zero"), "{}", e.render())
+        }
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("/dev/zero was read as a principals file"),
+    }
+}
