@@ -120,7 +120,7 @@ impl Map {
         Map(table)
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(&self, name: &str) -> Option<usize> {
         let h = hash(name);
         self.0

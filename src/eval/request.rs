@@ -415,6 +415,27 @@ impl DecisionTable {
             lookup.facts.set(f, *value);
             lookup.given.push(f);
         }
+        // Out of line: most requests give no setting and no kind, and a
+        // smaller `lookup_with` keeps its name lookups inlined.
+        if !request.settings.is_empty() {
+            self.read_settings(request, help, lookup)?;
+        }
+        if request.kind.is_some() {
+            self.check_assignable(request, kind, lookup)?;
+        }
+        Ok(lookup)
+    }
+
+    /// The settings a request gives, into `lookup` (an unknown one, or an
+    /// unknown value, is an error).
+    #[inline(never)]
+    fn read_settings(
+        &self,
+        request: &Request,
+        help: &mut dyn FnMut(Unknown<'_>) -> String,
+        lookup: &mut Lookup,
+    ) -> Result<(), EvalError> {
+        let policy = &self.policy;
         for (name, value) in &request.settings {
             if policy.facts.contains_key(name.as_str()) {
                 return Err(EvalError::Shape(ShapeError::FactNotBool {
@@ -439,7 +460,20 @@ impl DecisionTable {
             }
             lookup.given.extend(policy.setting_atoms(s));
         }
-        // After the context: an `assignable` line's condition may read it.
+        Ok(())
+    }
+
+    /// Every role a request of a kind assigns, against the kind's
+    /// `assignable` line its context picks (after the context: a line's
+    /// condition may read it).
+    #[inline(never)]
+    fn check_assignable(
+        &self,
+        request: &Request,
+        kind: Option<usize>,
+        lookup: &Lookup,
+    ) -> Result<(), EvalError> {
+        let policy = &self.policy;
         if let (Some(k), Some(kind_name)) = (kind, &request.kind) {
             for &(s, start, end) in &lookup.scopes {
                 let Some(allowed) = self.assignable_list(s, k, &lookup.facts) else {
@@ -459,7 +493,7 @@ impl DecisionTable {
                 }
             }
         }
-        Ok(lookup)
+        Ok(())
     }
 
     /// Resolves names to ids. Every unknown name is an error, never a silent deny.
