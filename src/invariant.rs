@@ -16,3 +16,12 @@ pub(crate) fn name_or_missing<'a>(value: Option<&'a str>, what: &str) -> &'a str
         }
     }
 }
+
+/// `a` or `an` before a name, by its first letter (`an anonymous`,
+/// `a registrant`): messages read as sentences.
+pub fn article(name: &str) -> &'static str {
+    match name.bytes().next() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u' | b'A' | b'E' | b'I' | b'O' | b'U') => "an",
+        _ => "a",
+    }
+}

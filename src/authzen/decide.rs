@@ -130,7 +130,10 @@ impl PdpError {
                 }
                 EvalError::Internal(_) => e.to_string(),
                 EvalError::NotAssignable { kind, role, .. } => {
-                    format!("a {kind} cannot be assigned role `{role}`")
+                    format!(
+                        "{} {kind} cannot be assigned role `{role}`",
+                        crate::invariant::article(kind)
+                    )
                 }
                 EvalError::Json(_) | EvalError::Shape(_) | EvalError::ActionFormat(_) => {
                     e.to_string()

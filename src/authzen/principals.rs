@@ -230,7 +230,7 @@ impl Principals {
                             errors.push(self.error(
                                 BindError::NotAssignable,
                                 format!(
-                                    "subject `{id}`: a {k} cannot be assigned role `{role}` in scope `{scope}`"
+                                    "subject `{id}`: {} {k} cannot be assigned role `{role}` in scope `{scope}`", crate::invariant::article(k)
                                 ),
                                 &["subjects", id, "roles", scope, role],
                                 format!(

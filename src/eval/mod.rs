@@ -116,7 +116,7 @@ pub enum EvalError {
     #[error("internal error: {0}")]
     Internal(&'static str),
     /// The kind of principal may not be assigned this role.
-    #[error("a {kind} cannot be assigned role `{role}` in scope `{scope}` (assignable: {})", if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") })]
+    #[error("{} {kind} cannot be assigned role `{role}` in scope `{scope}` (assignable: {})", crate::invariant::article(kind), if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") })]
     NotAssignable {
         /// Kind.
         kind: String,

@@ -637,18 +637,22 @@ impl Session {
     }
 }
 
-/// `2 scopes, 10 roles, 70 actions, 1 fact`
+/// `2 scopes, 10 roles, 70 actions, 1 fact` (`, 1 setting` when there are any)
 fn summary(table: &crate::DecisionTable) -> String {
     let policy = &table.policy;
     let roles: usize = policy.scopes.values().map(|s| s.roles.len()).sum();
     let actions: usize = policy.scopes.values().map(|s| s.actions.len()).sum();
-    format!(
+    let mut text = format!(
         "{}, {}, {}, {}",
         plural(policy.scopes.len(), "scope"),
         plural(roles, "role"),
         plural(actions, "action"),
         plural(policy.facts.len(), "fact")
-    )
+    );
+    if !policy.settings.is_empty() {
+        text.push_str(&format!(", {}", plural(policy.settings.len(), "setting")));
+    }
+    text
 }
 
 /// `:roles`: per scope, each role with its label and parents, then the defaults.

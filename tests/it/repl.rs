@@ -559,7 +559,7 @@ fn questions_give_settings_and_kinds() {
             "ALLOW session:present",
             "ALLOW session:present",
             "DENY session:mute",
-            "error: a anonymous cannot be assigned role `presenter` in scope `session` (assignable: attendee)",
+            "error: an anonymous cannot be assigned role `presenter` in scope `session` (assignable: attendee)",
             "error: setting `who_can_present` has no value `nobody` (it takes `everyone`, `organization`, `only_me`)",
         ],
         "{out}"
