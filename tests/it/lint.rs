@@ -740,7 +740,7 @@ fn json_lines_have_the_documented_fields() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(objects.len(), 3);
+    assert_eq!(objects.len(), 9);
     let keys: Vec<&str> = objects[0]
         .as_object()
         .unwrap()
@@ -751,7 +751,7 @@ fn json_lines_have_the_documented_fields() {
     assert_eq!(objects[0]["rule"], "constant-condition");
     assert_eq!(objects[0]["level"], "warning");
     assert_eq!(objects[0]["file"], path.as_str());
-    assert_eq!(objects[0]["line"], 7);
+    assert_eq!(objects[0]["line"], 16);
     assert_eq!(objects[0]["column"], 31);
 }
 

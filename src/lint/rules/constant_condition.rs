@@ -1,6 +1,6 @@
 //! `constant-condition`: a `when` condition that is always true or always false.
 
-use crate::lint::analysis::{Truth, truth};
+use crate::lint::analysis::{KindOf, Truth, possible_for, truth};
 use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
 use crate::resolve::Condition;
 
@@ -19,7 +19,9 @@ pub static META: Meta = meta! {
 const DOC: &str = r#"### What it does
 Flags a `when` condition, of a rule or an override, that has the same value
 for every combination of the facts it reads: `f or not f`, `f and not f`,
-`true`. Decided exactly, by decision diagram, at any number of facts; a
+`true`; or for every request, since a setting has one value and a principal at
+most one kind: `plan is team and plan is free`, `kind is guest and kind is
+member`. Decided exactly, by decision diagram, at any number of facts; a
 condition too large for the diagram's budget is not flagged.
 
 ### Why is this bad?
@@ -73,15 +75,34 @@ impl Rule for ConstantCondition {
             })
         });
         for (condition, when_true, when_false) in rules.chain(overrides) {
-            if let Some(finding) = check(condition, when_true, when_false) {
+            if let Some(finding) = check(cx, condition, when_true, when_false) {
                 out.push(finding);
             }
         }
     }
 }
 
-fn check(c: &Condition, when_true: &str, when_false: &str) -> Option<Finding> {
-    let Truth::Always(value) = truth(&c.expr) else {
+/// The condition's value over what a request can say: for every value of
+/// the facts, and with one value per setting and at most one kind (`plan is
+/// team and plan is free` is always false).
+fn over_requests(cx: &Context<'_>, c: &Condition) -> Truth {
+    match truth(&c.expr) {
+        Truth::Depends => {}
+        known => return known,
+    }
+    let not = crate::resolve::Cond::Not(Box::new(c.expr.clone()));
+    match (
+        possible_for(cx.policy, &c.expr, KindOf::Any),
+        possible_for(cx.policy, &not, KindOf::Any),
+    ) {
+        (Some(false), _) => Truth::Always(false),
+        (_, Some(false)) => Truth::Always(true),
+        _ => Truth::Depends,
+    }
+}
+
+fn check(cx: &Context<'_>, c: &Condition, when_true: &str, when_false: &str) -> Option<Finding> {
+    let Truth::Always(value) = over_requests(cx, c) else {
         return None;
     };
     Some(if value {
