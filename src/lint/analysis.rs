@@ -450,3 +450,41 @@ pub fn can_act_as(table: &DecisionTable, scope: usize, role: usize, kind: KindOf
             .iter()
             .any(|o| o.scope == scope && o.role == role)
 }
+
+/// Every condition variable something reads: rules' and overrides'
+/// conditions, fact subjects of overrides, and the conditions of defaults
+/// and `assignable` lines; in order of first use.
+pub fn variables_read(policy: &Policy) -> Vec<usize> {
+    let mut used = Vec::new();
+    for rule in &policy.rules {
+        if let Some(c) = &rule.condition {
+            c.expr.facts(&mut used);
+        }
+    }
+    for o in &policy.overrides {
+        if let crate::resolve::Subject::Fact(f) = o.subject {
+            if !used.contains(&f) {
+                used.push(f);
+            }
+        }
+        if let Some(c) = &o.condition {
+            c.expr.facts(&mut used);
+        }
+    }
+    for scope in policy.scopes.values() {
+        let defaults = scope
+            .defaults
+            .iter()
+            .chain(scope.kind_defaults.values().flatten())
+            .filter_map(|d| d.condition.as_ref());
+        let lists = scope
+            .assignable
+            .values()
+            .flatten()
+            .filter_map(|a| a.condition.as_ref());
+        for c in defaults.chain(lists) {
+            c.expr.facts(&mut used);
+        }
+    }
+    used
+}

@@ -124,6 +124,7 @@ pub const RULES: &[&dyn Rule] = &[
     &rules::override_changes_nothing::OverrideChangesNothing,
     &rules::role_adds_nothing::RoleAddsNothing,
     &rules::unused_fact::UnusedFact,
+    &rules::unused_setting::UnusedSetting,
     &rules::unused_kind::UnusedKind,
     &rules::missing_label::MissingLabel,
     &rules::non_snake_case::NonSnakeCase,

@@ -98,6 +98,7 @@ rule_tests! {
     override_changes_nothing => "override-changes-nothing",
     role_adds_nothing => "role-adds-nothing",
     unused_fact => "unused-fact",
+    unused_setting => "unused-setting",
     unused_kind => "unused-kind",
     missing_label => "missing-label",
     non_snake_case => "non-snake-case",

@@ -22,4 +22,5 @@ pub mod role_grants_nothing;
 pub mod shadowed_rule;
 pub mod unused_fact;
 pub mod unused_kind;
+pub mod unused_setting;
 pub mod unused_suppression;

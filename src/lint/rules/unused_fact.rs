@@ -1,7 +1,6 @@
 //! `unused-fact`: a fact nothing reads.
 
 use crate::lint::{Category, Context, Finding, Level, Meta, Rule};
-use crate::resolve::Subject;
 
 /// Flags a fact that no condition and no override reads.
 pub struct UnusedFact;
@@ -16,7 +15,8 @@ pub static META: Meta = meta! {
 };
 
 const DOC: &str = r#"### What it does
-Flags a `fact` that no `when` condition reads and no override is triggered by.
+Flags a `fact` that no `when` condition reads (of a rule, an override, a
+`default` or an `assignable` line) and no override is triggered by.
 
 ### Why is this bad?
 Callers are asked to supply a fact that changes no decision. Usually the
@@ -50,20 +50,7 @@ impl Rule for UnusedFact {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let policy = cx.policy;
-        let mut used = Vec::new();
-        for rule in &policy.rules {
-            if let Some(c) = &rule.condition {
-                c.expr.facts(&mut used);
-            }
-        }
-        for o in &policy.overrides {
-            if let Subject::Fact(f) = o.subject {
-                used.push(f);
-            }
-            if let Some(c) = &o.condition {
-                c.expr.facts(&mut used);
-            }
-        }
+        let used = crate::lint::analysis::variables_read(policy);
         for (f, (name, fact)) in policy.facts.iter().enumerate() {
             if !used.contains(&f) {
                 out.push(Finding::new(
