@@ -21,7 +21,12 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         match load(file, &args.policy, io) {
             Some(table) => {
                 let p = &table.policy;
-                let roles: usize = p.scopes.values().map(|s| s.roles.len()).sum();
+                // Declared roles: a scope's `everyone` column is not one.
+                let roles: usize = p
+                    .scopes
+                    .values()
+                    .map(|s| s.roles.len() - usize::from(s.everyone.is_some()))
+                    .sum();
                 let actions: usize = p.scopes.values().map(|s| s.actions.len()).sum();
                 let _ = writeln!(
                     io.stdout,

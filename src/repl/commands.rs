@@ -640,7 +640,11 @@ impl Session {
 /// `2 scopes, 10 roles, 70 actions, 1 fact` (`, 1 setting` when there are any)
 fn summary(table: &crate::DecisionTable) -> String {
     let policy = &table.policy;
-    let roles: usize = policy.scopes.values().map(|s| s.roles.len()).sum();
+    let roles: usize = policy
+        .scopes
+        .values()
+        .map(|s| s.roles.len() - usize::from(s.everyone.is_some()))
+        .sum();
     let actions: usize = policy.scopes.values().map(|s| s.actions.len()).sum();
     let mut text = format!(
         "{}, {}, {}, {}",

@@ -172,6 +172,14 @@ fn the_product_table_reads_as_the_design_says() {
     let run = cli(&["table", &path()], "");
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
+    // `everyone` is a column, not a declared role.
+    let run = cli(&["check", &path()], "");
+    assert!(
+        run.stdout
+            .ends_with(": ok (2 scopes, 7 roles, 9 actions, 11 rules, 39 cells)\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
