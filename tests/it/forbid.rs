@@ -173,3 +173,50 @@ fn explain_says_the_forbid_wins_over_every_role() {
         run.stdout
     );
 }
+
+#[test]
+fn diff_shows_a_deny_becoming_a_forbid() {
+    let refined = POLICY.replace("forbid suspended", "deny suspended");
+    let d = rolecall::diff::diff(&table(&refined), &table(POLICY));
+    let changed: Vec<(&str, &str)> = d
+        .scopes
+        .changed
+        .iter()
+        .flat_map(|s| &s.cells)
+        .map(|c| (c.action.as_str(), c.role.as_str()))
+        .collect();
+    assert!(changed.contains(&("chat", "suspended")), "{changed:?}");
+    assert!(changed.contains(&("download", "suspended")), "{changed:?}");
+    assert!(!changed.contains(&("chat", "moderator")), "{changed:?}");
+    // The same policy twice: nothing changes.
+    let same = rolecall::diff::diff(&table(POLICY), &table(POLICY));
+    assert!(same.scopes.changed.iter().all(|s| s.cells.is_empty()));
+}
+
+#[test]
+fn lint_names_forbid_for_a_deny_meant_to_overrule_another_role() {
+    let text = "\
+scope session {
+    role viewer
+    role host
+    role suspended
+    action kick
+    allow host to kick
+    deny viewer to kick
+    forbid suspended to kick
+}
+";
+    let path = temp_file("forbid-lint.policy", text);
+    let run = cli(&["lint", path.to_str().unwrap()], "");
+    assert!(
+        run.stdout.contains("deny-overrides-nothing")
+            || run.stderr.contains("deny-overrides-nothing"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("write `forbid`"), "{all}");
+    // The forbid itself is not idle: it denies a suspended host.
+    assert!(!all.contains("to `suspended` overrides nothing"), "{all}");
+}
