@@ -370,7 +370,11 @@ impl Printer<'_> {
             ScopeItem::Rule(rule) => {
                 let roles: Vec<String> = rule.roles.iter().map(NameRef::display).collect();
                 let actions: Vec<String> = rule.actions.iter().map(NameRef::display).collect();
-                let head = format!("{} {} to", rule.effect.as_str(), roles.join(", "));
+                let head = format!(
+                    "{} {} to",
+                    crate::syntax::ast::verb(rule.effect, rule.forbid),
+                    roles.join(", ")
+                );
                 let when = rule.condition.as_ref().map(|c| format!("when {}", expr(c)));
                 self.filled(indent, &head, &actions, when.as_deref());
             }

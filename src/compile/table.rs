@@ -127,6 +127,9 @@ pub struct DecisionTable {
     /// Per override: for each role of the subject's scope, whether holding it
     /// triggers the override (the role or one inheriting it). Empty for facts.
     pub(crate) override_holders: Vec<Vec<bool>>,
+    /// Whether any rule is a `forbid`: without one, the union stops at the
+    /// first allowing role.
+    pub(crate) any_forbid: bool,
     /// The names of `policy` as they were when compiled, for fast lookups.
     pub(crate) names: NameIndex,
     /// Per scope, per role, the rules naming it (declaration order), as

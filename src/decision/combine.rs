@@ -8,7 +8,8 @@
 //! the shortest inheritance path from the role to a role the rule names (0
 //! when it names the role itself). Candidates are tried in order of
 //! (distance, deny before allow, declaration order); the first whose
-//! condition holds decides; when none holds, the action is denied.
+//! condition holds decides; when none holds, the action is denied. A
+//! `forbid` candidate comes before every other, at any distance.
 
 use std::collections::HashMap;
 
@@ -27,22 +28,24 @@ pub struct Candidate {
     pub rule: usize,
     /// Whether the rule has a condition.
     pub conditional: bool,
+    /// Whether the rule is a `forbid` (tried before every other candidate).
+    pub forbid: bool,
 }
 
 impl Candidate {
     /// The order the combination rule tries candidates in.
-    fn key(&self) -> (usize, u8, usize) {
+    fn key(&self) -> (bool, usize, u8, usize) {
         let effect_order = match self.effect {
             Effect::Deny => 0,
             Effect::Allow => 1,
         };
-        (self.distance, effect_order, self.rule)
+        (!self.forbid, self.distance, effect_order, self.rule)
     }
 }
 
 /// Puts gathered candidates in the order the combination rule tries them:
 /// each rule once, at its shortest distance, then (distance, deny before
-/// allow, declaration order). Sorting by rule first makes the dedup
+/// allow, declaration order), every `forbid` first. Sorting by rule first makes the dedup
 /// n log n, where a search of the kept ones was quadratic.
 pub fn rank(list: &mut Vec<Candidate>) {
     list.sort_unstable_by_key(|c| (c.rule, c.distance));
@@ -101,6 +104,7 @@ pub(crate) fn pass(
                     effect: rule.effect,
                     rule: rule_id,
                     conditional: rule.condition.is_some(),
+                    forbid: rule.forbid,
                 });
             }
         }
@@ -342,6 +346,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         .collect();
 
     DecisionTable {
+        any_forbid: policy.rules.iter().any(|r| r.forbid),
         names: crate::compile::names::NameIndex::new(&policy),
         rules_naming: rules_naming(&policy),
         policy,

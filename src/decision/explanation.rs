@@ -109,13 +109,18 @@ pub enum Why {
     NearestHolding(Effect, usize),
     /// The nearest rule, at `distance`: a rule for a role beats one inherited from farther away.
     Nearest(Effect, usize),
+    /// A `forbid` whose condition holds, at `distance`: it is tried before
+    /// every other rule, and wins over every other role.
+    Forbid(usize),
 }
 
 impl Why {
     /// The role's outcome.
     pub fn effect(self) -> Effect {
         match self {
-            Why::NoRule | Why::NoConditionHolds | Why::DenyBeatsAllow(_) => Effect::Deny,
+            Why::NoRule | Why::NoConditionHolds | Why::DenyBeatsAllow(_) | Why::Forbid(_) => {
+                Effect::Deny
+            }
             Why::OnlyMatching(e)
             | Why::EarliestDeclared(e, _)
             | Why::NearestHolding(e, _)
@@ -128,6 +133,7 @@ impl Why {
         match self {
             Why::NoRule | Why::NoConditionHolds | Why::OnlyMatching(_) => None,
             Why::DenyBeatsAllow(d)
+            | Why::Forbid(d)
             | Why::EarliestDeclared(_, d)
             | Why::NearestHolding(_, d)
             | Why::Nearest(_, d) => Some(d),
@@ -261,7 +267,9 @@ impl DecisionTable {
                             && effect.is_none_or(|e| m.effect == e)
                     })
                 };
-                if list.len() == 1 {
+                if c.forbid && list.len() > 1 {
+                    Why::Forbid(d)
+                } else if list.len() == 1 {
                     Why::OnlyMatching(c.effect)
                 } else if c.effect == Effect::Deny && holding_at_level(Some(Effect::Allow)) {
                     Why::DenyBeatsAllow(d)

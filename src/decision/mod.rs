@@ -75,6 +75,8 @@ pub(crate) struct Decision {
     pub rule: Option<usize>,
     /// The effective role whose cell decided.
     pub deciding_role: Option<usize>,
+    /// Whether the rule that decided is a `forbid`.
+    pub forbid: bool,
 }
 
 /// Reused storage for [`DecisionTable::inheritance_path_into`]. A role was
@@ -309,24 +311,44 @@ impl DecisionTable {
             added_by: None,
             rule: None,
             deciding_role: None,
+            forbid: false,
         };
+        // The first allowing role decides, unless some effective role's cell
+        // is decided by a `forbid`: that denies whatever the others allow,
+        // so with a forbid in the policy every role is looked at.
+        let mut first_deny: Option<(usize, usize)> = None;
         for &role in roles.iter() {
             let Some(role_id) = self.role_at_index(scope, role) else {
                 continue;
             };
             let outcome = self.decide(action, role_id, facts);
             match (outcome.effect, outcome.rule) {
-                (Effect::Allow, rule) => {
+                (Effect::Deny, Some(rule)) if self.is_forbid(rule.index()) => {
+                    decision.effect = Effect::Deny;
+                    decision.rule = Some(rule.index());
+                    decision.deciding_role = Some(role);
+                    decision.forbid = true;
+                    first_deny = None;
+                    break;
+                }
+                (Effect::Allow, rule) if decision.effect == Effect::Deny => {
                     decision.effect = Effect::Allow;
                     decision.rule = rule.map(|r| r.index());
                     decision.deciding_role = Some(role);
-                    break;
+                    if !self.any_forbid {
+                        break;
+                    }
                 }
-                (Effect::Deny, Some(rule)) if decision.rule.is_none() => {
-                    decision.rule = Some(rule.index());
-                    decision.deciding_role = Some(role);
+                (Effect::Deny, Some(rule)) if first_deny.is_none() => {
+                    first_deny = Some((rule.index(), role));
                 }
                 _ => {}
+            }
+        }
+        if decision.effect == Effect::Deny {
+            if let Some((rule, role)) = first_deny {
+                decision.rule = Some(rule);
+                decision.deciding_role = Some(role);
             }
         }
         if decision.deciding_role.is_none() {
@@ -345,6 +367,11 @@ impl DecisionTable {
                 .map(|&(i, _)| i);
         }
         decision
+    }
+
+    /// Whether rule `rule` is a `forbid`.
+    pub(crate) fn is_forbid(&self, rule: usize) -> bool {
+        self.any_forbid && self.policy.rules.get(rule).is_some_and(|r| r.forbid)
     }
 
     /// The facts an action's decision can turn on, sorted: those of its

@@ -88,6 +88,9 @@ pub(crate) fn write(
     sink.rule_text(rule, action);
     sink.words("` at ");
     sink.rule_at(rule);
+    if decision.forbid {
+        sink.words(" (a forbid wins over every role)");
+    }
     if path.len() > 1 {
         sink.words(", inherited through ");
         let elided = path_elision(path.len());

@@ -433,9 +433,12 @@ fn scope_diff(
             };
             let before = Meaning::of(old, so, ao, ro);
             let after = Meaning::of(new, sn, an, rn);
+            // A deny's strength (`deny` or `forbid`) changes what the union
+            // over held roles decides, though not the cell's own meaning.
+            let strength_same = forbids(old, so, ao, ro) == forbids(new, sn, an, rn);
             let list = match before.same(po, &after, pn, compared) {
-                Ok(true) => continue,
-                Ok(false) => &mut d.cells,
+                Ok(true) if strength_same => continue,
+                Ok(_) => &mut d.cells,
                 Err(Undecided) => &mut d.undecided,
             };
             list.push(CellChange {
@@ -778,4 +781,16 @@ fn setting_texts(p: &Policy) -> Vec<String> {
             format!("{name} {{{}; default {default}}}", values.join(", "))
         })
         .collect()
+}
+
+/// Whether a `forbid` can decide cell (scope, action, role): its rule, or
+/// one of its conditional candidates, is a forbid.
+fn forbids(table: &DecisionTable, s: usize, a: usize, r: usize) -> bool {
+    let Some(cell) = table.cell_at(s, a, r) else {
+        return false;
+    };
+    match cell.conditional {
+        Some(c) => c.candidates.iter().any(|&(_, rule)| table.is_forbid(rule)),
+        None => cell.rule.is_some_and(|rule| table.is_forbid(rule.index())),
+    }
 }

@@ -187,6 +187,17 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
             "{} may {action_name}; several held roles combine by union: any effective role allowing suffices",
             role_name(r)
         ),
+        (Effect::Deny, Some(r))
+            if x.evaluation
+                .rule
+                .and_then(|id| table.rule(id))
+                .is_some_and(|rule| rule.forbid) =>
+        {
+            format!(
+                "{} is forbidden to {action_name}; a forbid wins over every role, whatever the others allow",
+                role_name(r)
+            )
+        }
         _ if x.evaluation.roles.is_empty() => "no effective role in this scope".to_string(),
         _ => "no effective role may do it".to_string(),
     };
@@ -223,6 +234,10 @@ pub(super) fn why_text(why: Why) -> String {
         Why::OnlyMatching(effect) => format!("{} (the only matching rule)", effect.as_str()),
         Why::DenyBeatsAllow(d) => format!(
             "deny (nearest rules are at {}; at equal distance deny beats allow)",
+            distance_text(d)
+        ),
+        Why::Forbid(d) => format!(
+            "deny (a forbid ({}): it is tried before every other rule and wins over every role)",
             distance_text(d)
         ),
         Why::EarliestDeclared(effect, d) => format!(

@@ -77,7 +77,7 @@ pub fn render_json(
                         Some(CandidateJson {
                             rule: rule.loc.file_line(),
                             text: policy.rule_for_action(rule, x.action.index()),
-                            effect: rule.effect.as_str(),
+                            effect: crate::syntax::ast::verb(rule.effect, rule.forbid),
                             distance: crate::resolve::shown_distance(c.distance),
                             path: names(&c.path),
                             status: match c.status {
@@ -158,5 +158,6 @@ fn why_key(why: Why) -> &'static str {
         Why::EarliestDeclared(..) => "earliest_declared",
         Why::NearestHolding(..) => "nearest_holding",
         Why::Nearest(..) => "nearest",
+        Why::Forbid(_) => "forbid",
     }
 }

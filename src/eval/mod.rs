@@ -386,6 +386,7 @@ impl DecisionTable {
             added_by: e.added_by,
             rule: e.rule.map(RuleId::index),
             deciding_role: e.deciding_role.map(|r| r.index()),
+            forbid: e.rule.is_some_and(|r| self.is_forbid(r.index())),
         };
         crate::decision::reason::write(&mut reason, &decision, request.action, &roles, &path);
         // As `eval`'s fast path writes them: `live`, `plan=team`.

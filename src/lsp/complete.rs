@@ -17,6 +17,7 @@ const IN_SCOPE: &[&str] = &[
     "group",
     "allow",
     "deny",
+    "forbid",
     "default",
     "assignable",
     "limit",
@@ -131,6 +132,7 @@ pub fn complete(before: &str, index: &Index) -> Vec<CompletionItem> {
                     *w,
                     "allow"
                         | "deny"
+                        | "forbid"
                         | "to"
                         | "when"
                         | "and"
@@ -149,7 +151,7 @@ pub fn complete(before: &str, index: &Index) -> Vec<CompletionItem> {
     let governing = back.next();
     let previous = words.last().copied();
     match governing {
-        Some("allow" | "deny") => {
+        Some("allow" | "deny" | "forbid") => {
             let mut out = items(roles(index), CompletionItemKind::VARIABLE, "role");
             out.extend(items(
                 ["everyone".to_string()],

@@ -60,15 +60,27 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
                         .iter()
                         .filter_map(|(effect, rule)| {
                             let r = policy.rules.get(*rule)?;
-                            Some(json!({
+                            let mut candidate = json!({
                                 "effect": effect,
                                 "rule": r.loc.file_line(),
                                 "when": r.condition.as_ref().map(|c| c.text.clone()),
-                            }))
+                            });
+                            if let (true, Some(map)) = (r.forbid, candidate.as_object_mut()) {
+                                map.insert("forbid".to_string(), json!(true));
+                            }
+                            Some(candidate)
                         })
                         .collect()
                 });
-                cells.push(json!({
+                // A forbid's cell says so (the field is left out otherwise).
+                let forbid = match cell.and_then(|c| c.conditional) {
+                    Some(c) => c
+                        .candidates
+                        .iter()
+                        .any(|(_, rule)| policy.rules.get(*rule).is_some_and(|r| r.forbid)),
+                    None => rule.is_some_and(|r| table.is_forbid(r.index())),
+                };
+                let mut cell_json = json!({
                     "action": action,
                     "role": role,
                     "decision": decision.as_str(),
@@ -78,7 +90,11 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
                     "distance": distance,
                     "through": through,
                     "candidates": candidates,
-                }));
+                });
+                if let (true, Some(map)) = (forbid, cell_json.as_object_mut()) {
+                    map.insert("forbid".to_string(), json!(true));
+                }
+                cells.push(cell_json);
             }
         }
         // `default`, `kind_defaults` and `assignable` keep their shape: the

@@ -935,6 +935,7 @@ impl Resolver {
         }
         self.policy.rules.push(Rule {
             effect: rule.effect,
+            forbid: rule.forbid,
             scope,
             roles: roles.into_iter().flatten().collect(),
             actions: actions.into_iter().flatten().collect(),

@@ -261,6 +261,8 @@ pub struct Advice {
 pub struct Rule {
     /// Allow or deny.
     pub effect: Effect,
+    /// `forbid`: a deny that always wins; `effect` is then `Deny`.
+    pub forbid: bool,
     /// Scope index.
     pub scope: usize,
     /// Role indexes in the scope, as written.
@@ -556,7 +558,11 @@ impl Policy {
             Some((_, scope)) => rule.roles.iter().map(|&r| scope.role_name(r)).collect(),
             None => vec![name_or_missing(None, "scope").to_string()],
         };
-        format!("{} {} to ", rule.effect.as_str(), roles.join(", "))
+        format!(
+            "{} {} to ",
+            crate::syntax::ast::verb(rule.effect, rule.forbid),
+            roles.join(", ")
+        )
     }
 }
 

@@ -209,6 +209,11 @@ pub enum Effect {
     Deny,
 }
 
+/// The keyword a rule is written with: `forbid` for a forbid, else the effect's.
+pub fn verb(effect: Effect, forbid: bool) -> &'static str {
+    if forbid { "forbid" } else { effect.as_str() }
+}
+
 impl Effect {
     /// `allow` or `deny`.
     pub fn as_str(self) -> &'static str {
@@ -224,6 +229,9 @@ impl Effect {
 pub struct Rule {
     /// Allow or deny.
     pub effect: Effect,
+    /// `forbid`: a deny that always wins (over every candidate of its cell
+    /// and every other effective role); `effect` is then `Deny`.
+    pub forbid: bool,
     /// The roles named.
     pub roles: Vec<NameRef>,
     /// The actions named.

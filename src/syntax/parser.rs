@@ -453,15 +453,17 @@ impl Builder<'_> {
     fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<super::ast::Rule> {
         let loc = self.loc(&pair);
         let mut inner = children(pair).filter(|p| !is_keyword(p.as_rule()));
-        let effect = match inner.next()?.as_str() {
-            "deny" => Effect::Deny,
-            _ => Effect::Allow,
+        let (effect, forbid) = match inner.next()?.as_str() {
+            "deny" => (Effect::Deny, false),
+            "forbid" => (Effect::Deny, true),
+            _ => (Effect::Allow, false),
         };
         let roles = exact(children(inner.next()?).map(|p| self.name_ref(p)).collect());
         let actions = exact(children(inner.next()?).map(|p| self.name_ref(p)).collect());
         let condition = inner.next().and_then(|w| self.when_clause(w));
         Some(super::ast::Rule {
             effect,
+            forbid,
             roles,
             actions,
             condition,

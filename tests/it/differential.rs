@@ -29,6 +29,8 @@ enum CondSpec {
 #[derive(Debug, Clone)]
 struct RuleSpec {
     deny: bool,
+    /// A `forbid` (whatever `deny` says).
+    forbid: bool,
     roles: Vec<u8>,
     actions: Vec<u8>,
     cond: Option<CondSpec>,
@@ -115,15 +117,19 @@ fn rule() -> impl Strategy<Value = RuleSpec> {
         proptest::option::weighted(0.4, cond()),
         proptest::bool::weighted(0.15),
         proptest::bool::weighted(0.15),
+        proptest::bool::weighted(0.15),
     )
-        .prop_map(|(deny, roles, actions, cond, everyone, group)| RuleSpec {
-            deny,
-            roles,
-            actions,
-            cond,
-            everyone,
-            group,
-        })
+        .prop_map(
+            |(deny, roles, actions, cond, everyone, group, forbid)| RuleSpec {
+                deny,
+                forbid,
+                roles,
+                actions,
+                cond,
+                everyone,
+                group,
+            },
+        )
 }
 
 fn scope() -> impl Strategy<Value = ScopeSpec> {
@@ -348,7 +354,13 @@ fn render(spec: &Spec) -> String {
                 .as_ref()
                 .map(|c| format!(" when {}", render_cond(c, spec)))
                 .unwrap_or_default();
-            let effect = if rule.deny { "deny" } else { "allow" };
+            let effect = if rule.forbid {
+                "forbid"
+            } else if rule.deny {
+                "deny"
+            } else {
+                "allow"
+            };
             out.push_str(&format!(
                 "    {effect} {} to {}{when}\n",
                 roles.join(", "),
@@ -781,6 +793,29 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
     effective.dedup();
     if effective.is_empty() && scope.names_everyone() {
         effective.push("everyone");
+    }
+    // A forbid first (docs/language.md §4.11, §5.5): the first effective
+    // role with a holding forbid denies, reporting its nearest forbid
+    // (ties: the earliest declared).
+    for role in &effective {
+        let mut nearest: Option<(usize, usize)> = None; // (distance, line)
+        for rule in scope.rules.iter().filter(|r| r.forbid) {
+            if !scope.names_action(rule, action) {
+                continue;
+            }
+            let Some(d) = scope.rule_distance(role, rule) else {
+                continue;
+            };
+            if !rule.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
+                continue;
+            }
+            if nearest.is_none_or(|(bd, _)| d < bd) {
+                nearest = Some((d, rule.loc.line()));
+            }
+        }
+        if let Some((_, line)) = nearest {
+            return Ok((false, Some(line)));
+        }
     }
     // Each role: the nearest rules whose condition holds; deny beats allow at equal distance.
     let mut first_deny = None;

@@ -17,6 +17,7 @@ mod eval;
 mod facade;
 mod flat;
 mod fmt;
+mod forbid;
 mod generate;
 mod graph;
 mod guarantees;

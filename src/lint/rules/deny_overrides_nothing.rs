@@ -60,15 +60,21 @@ impl Rule for DenyOverridesNothing {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let deciding = cx.deciding_rules();
         for (id, rule) in cx.policy.rules.iter().enumerate() {
-            if rule.effect != Effect::Deny || !deciding.get(id).copied().unwrap_or(false) {
+            // A forbid that decides nothing in its own cells still denies
+            // a principal whose other held roles allow: it is not idle.
+            if rule.effect != Effect::Deny
+                || rule.forbid
+                || !deciding.get(id).copied().unwrap_or(false)
+            {
                 continue;
             }
             let s = rule.scope;
             for (i, &r) in rule.roles.iter().enumerate() {
-                let idle: Vec<&str> = rule
+                let idle_actions: Vec<usize> = rule
                     .actions
                     .iter()
-                    .filter(|&&x| {
+                    .copied()
+                    .filter(|&x| {
                         let Some(removal) = remove_pair(cx.table, id, r, x) else {
                             return false;
                         };
@@ -81,8 +87,23 @@ impl Rule for DenyOverridesNothing {
                         });
                         removal.unchanged && !later_twin
                     })
-                    .map(|&x| cx.action_name(s, x))
                     .collect();
+                let idle: Vec<&str> = idle_actions.iter().map(|&x| cx.action_name(s, x)).collect();
+                // Another role of the scope allows one of them: the deny was
+                // likely meant to win over that role for a principal holding
+                // both, which only a `forbid` does.
+                let roles = cx
+                    .policy
+                    .scopes
+                    .get_index(s)
+                    .map_or(0, |(_, sc)| sc.roles.len());
+                let allowed_elsewhere = idle_actions.iter().any(|&x| {
+                    (0..roles).any(|other| {
+                        cx.table
+                            .cell_at(s, x, other)
+                            .is_some_and(|c| c.decision != crate::compile::CellDecision::Deny)
+                    })
+                });
                 if idle.is_empty() {
                     continue;
                 }
@@ -98,10 +119,17 @@ impl Rule for DenyOverridesNothing {
                         names(&idle)
                     ),
                     "no allow to overrule here",
-                    format!(
-                        "remove {} from this deny for `{role}`, or check whether the allow it was meant to overrule names another role",
-                        names(&idle)
-                    ),
+                    if allowed_elsewhere {
+                        format!(
+                            "remove {} from this deny for `{role}`; a deny refines `{role}` only, so to deny a principal holding `{role}` whatever their other roles allow, write `forbid`",
+                            names(&idle)
+                        )
+                    } else {
+                        format!(
+                            "remove {} from this deny for `{role}`, or check whether the allow it was meant to overrule names another role",
+                            names(&idle)
+                        )
+                    },
                 ));
             }
         }
