@@ -92,10 +92,7 @@ pub struct Batch<'a> {
 /// Reads an Access Evaluation request (`POST /access/v1/evaluation`).
 pub fn parse_evaluation(body: &Value) -> Result<Evaluation<'_>, BadRequest> {
     let root = body_object(body)?;
-    let required = |key: &str| {
-        entity(root, key, "", true)?
-            .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
-    };
+    let required = |key: &str| required_entity(root, key);
     evaluation(
         required("subject")?,
         required("action")?,
@@ -228,6 +225,15 @@ fn pick<'a>(
     default: Option<&'a Map<String, Value>>,
 ) -> Result<Option<&'a Map<String, Value>>, BadRequest> {
     Ok(entity(item, key, place, false)?.or(default))
+}
+
+/// The entity object a request must have at top-level `key`.
+pub(super) fn required_entity<'a>(
+    root: &'a Map<String, Value>,
+    key: &str,
+) -> Result<&'a Map<String, Value>, BadRequest> {
+    entity(root, key, "", true)?
+        .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
 }
 
 /// An entity object at `key`; `None` when absent or null.

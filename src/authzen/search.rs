@@ -10,7 +10,9 @@
 use serde_json::{Map, Value};
 
 use super::decide::{Pdp, PdpError};
-use super::model::{BadRequest, Evaluation, body_object, entity, kind, properties, string};
+use super::model::{
+    BadRequest, Evaluation, body_object, entity, kind, properties, required_entity, string,
+};
 use crate::syntax::ast::Effect;
 
 /// An Action Search request: `subject` and `resource` (both identified),
@@ -47,10 +49,7 @@ pub struct Page<'a> {
 /// Reads an Action Search request (`POST /access/v1/search/action`).
 pub fn parse_action_search(body: &Value) -> Result<ActionSearch<'_>, BadRequest> {
     let root = body_object(body)?;
-    let required = |key: &str| {
-        entity(root, key, "", true)?
-            .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
-    };
+    let required = |key: &str| required_entity(root, key);
     let subject = required("subject")?;
     let resource = required("resource")?;
     let context = entity(root, "context", "", false)?;
@@ -100,10 +99,7 @@ pub struct SubjectSearch<'a> {
 /// Reads a Subject Search request (`POST /access/v1/search/subject`).
 pub fn parse_subject_search(body: &Value) -> Result<SubjectSearch<'_>, BadRequest> {
     let root = body_object(body)?;
-    let required = |key: &str| {
-        entity(root, key, "", true)?
-            .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
-    };
+    let required = |key: &str| required_entity(root, key);
     let subject = required("subject")?;
     let action = required("action")?;
     let resource = required("resource")?;
@@ -157,10 +153,7 @@ pub struct ResourceSearch<'a> {
 /// Reads a Resource Search request (`POST /access/v1/search/resource`).
 pub fn parse_resource_search(body: &Value) -> Result<ResourceSearch<'_>, BadRequest> {
     let root = body_object(body)?;
-    let required = |key: &str| {
-        entity(root, key, "", true)?
-            .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
-    };
+    let required = |key: &str| required_entity(root, key);
     let subject = required("subject")?;
     let action = required("action")?;
     let resource = required("resource")?;
