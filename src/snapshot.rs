@@ -109,10 +109,7 @@ impl DecisionTable {
 
         let default_text = |d: Option<usize>| d.map_or_else(|| "none".to_string(), role);
         let mut settings = Vec::new();
-        let when = |c: &Option<crate::resolve::Condition>| {
-            c.as_ref()
-                .map_or_else(String::new, |c| format!(" when {}", c.text))
-        };
+        let when = crate::resolve::Condition::suffix;
         for d in &scope.defaults {
             settings.push(format!(
                 "default {name}{} = {}",

@@ -586,10 +586,7 @@ fn settings(policy: &Policy, s: usize) -> IndexMap<String, String> {
     let role = |r: usize| role_name(policy, s, r);
     let default_text = |d: Option<usize>| d.map_or_else(|| "none".to_string(), role);
     // A conditional line is its own setting, keyed by its condition.
-    let when = |c: &Option<crate::resolve::Condition>| {
-        c.as_ref()
-            .map_or_else(String::new, |c| format!(" when {}", c.text))
-    };
+    let when = crate::resolve::Condition::suffix;
     for d in &scope.defaults {
         out.insert(
             format!("default{}", when(&d.condition)),

@@ -291,6 +291,16 @@ pub struct Condition {
     pub loc: Loc,
 }
 
+impl Condition {
+    /// ` when TEXT` for an optional condition, empty without one: how a
+    /// conditional `default` or `assignable` line is keyed in snapshots and diffs.
+    pub fn suffix(condition: &Option<Condition>) -> String {
+        condition
+            .as_ref()
+            .map_or_else(String::new, |c| format!(" when {}", c.text))
+    }
+}
+
 /// A boolean expression over fact indexes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cond {
