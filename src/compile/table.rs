@@ -127,6 +127,9 @@ pub struct DecisionTable {
     /// Per override: for each role of the subject's scope, whether holding it
     /// triggers the override (the role or one inheriting it). Empty for facts.
     pub(crate) override_holders: Vec<Vec<bool>>,
+    /// Per scope, whether an adding override (`also joins`) targets it: a
+    /// decision elsewhere skips looking for one.
+    pub(crate) has_adding: Vec<bool>,
     /// Whether any rule is a `forbid`: without one, the union stops at the
     /// first allowing role.
     pub(crate) any_forbid: bool,

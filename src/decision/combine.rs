@@ -330,6 +330,12 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         }
     }
 
+    let mut has_adding = vec![false; policy.scopes.len()];
+    for o in policy.overrides.iter().filter(|o| o.adds) {
+        if let Some(flag) = has_adding.get_mut(o.scope) {
+            *flag = true;
+        }
+    }
     let override_holders = policy
         .overrides
         .iter()
@@ -354,6 +360,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         cells: crate::compile::cells::Cells::pack(&cells),
         conditional,
         override_holders,
+        has_adding,
         relevant: std::sync::OnceLock::new(),
         default_vars: std::sync::OnceLock::new(),
     }

@@ -261,11 +261,19 @@ impl DecisionTable {
         facts: &FactSet,
         mut out: impl FnMut(usize, &Override),
     ) {
+        if !self.has_adding_override(scope) {
+            return;
+        }
         for (i, o) in self.policy.overrides.iter().enumerate() {
             if o.scope == scope && o.adds && self.override_applies(principal, i, o, facts) {
                 out(i, o);
             }
         }
+    }
+
+    /// Whether an adding override (`also joins`) targets `scope`.
+    pub(crate) fn has_adding_override(&self, scope: usize) -> bool {
+        self.has_adding.get(scope).copied().unwrap_or(false)
     }
 
     /// Decides `action` for `principal` under `facts`, leaving the effective

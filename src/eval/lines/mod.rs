@@ -225,12 +225,7 @@ impl<'t> LineEvaluator<'t> {
         // An answer with added roles lists its adding overrides: the general
         // path writes those.
         let scope = action.scope();
-        if table
-            .policy
-            .overrides
-            .iter()
-            .any(|o| o.adds && o.scope == scope)
-        {
+        if table.has_adding_override(scope) {
             return false;
         }
         let (t, parsed, s) = (&self.texts, &self.parsed, &mut self.scratch);
