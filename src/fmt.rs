@@ -337,7 +337,20 @@ impl Printer<'_> {
                     self.filled(indent, &head, &parents, None);
                 }
             }
-            ScopeItem::Action(decl) => self.push_line(indent, &decl_line("action", decl)),
+            ScopeItem::Action(a) => {
+                let mut line = decl_line(
+                    "action",
+                    &Decl {
+                        name: a.name.clone(),
+                        label: a.label.clone(),
+                        loc: a.loc.clone(),
+                    },
+                );
+                if a.target.is_some() {
+                    line.push_str(" on participant");
+                }
+                self.push_line(indent, &line)
+            }
             ScopeItem::Group(g) => {
                 let head = decl_line(
                     "group",
@@ -375,8 +388,16 @@ impl Printer<'_> {
                     crate::syntax::ast::verb(rule.effect, rule.forbid),
                     roles.join(", ")
                 );
+                let target = rule
+                    .target
+                    .as_ref()
+                    .map(|t| format!("on {}", t.canonical()));
                 let when = rule.condition.as_ref().map(|c| format!("when {}", expr(c)));
-                self.filled(indent, &head, &actions, when.as_deref());
+                let tail = match (target, when) {
+                    (Some(t), Some(w)) => Some(format!("{t} {w}")),
+                    (t, w) => t.or(w),
+                };
+                self.filled(indent, &head, &actions, tail.as_deref());
             }
             ScopeItem::Default(d) => {
                 let role = d.role.as_ref().map_or("none", |r| r.name.as_str());

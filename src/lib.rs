@@ -73,7 +73,7 @@ use std::path::Path;
 
 pub use compile::{DecisionTable, compile};
 pub use diagnostic::{CompileError, Diagnostic, Level};
-pub use eval::{Answer, EvalError, Request, Verdict};
+pub use eval::{Answer, EvalError, Request, RequestTarget, Verdict};
 pub use syntax::ast::Effect;
 
 /// Where a policy's text comes from and what its `include`s may read: the

@@ -135,6 +135,9 @@ impl PdpError {
                         crate::invariant::article(kind)
                     )
                 }
+                EvalError::TargetRequired { .. } | EvalError::TargetNotAllowed { .. } => {
+                    e.to_string()
+                }
                 EvalError::Json(_) | EvalError::Shape(_) | EvalError::ActionFormat(_) => {
                     e.to_string()
                 }
@@ -350,6 +353,8 @@ impl Pdp {
             action: format!("{scope}:{}", e.action_name),
             context,
             settings,
+            // AuthZEN names no target: a targeted action is refused (TargetRequired).
+            target: None,
         })
     }
 }

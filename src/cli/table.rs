@@ -15,7 +15,7 @@ pub struct Args {
     #[arg(long, value_name = "SCOPE")]
     scope: Option<String>,
     /// Output format. `csv` is a stable contract: header
-    /// `scope,action,role,decision,condition`, one row per cell. `html` is one
+    /// `scope,action,role,decision,condition,target`, one row per cell. `html` is one
     /// self-contained page (no external requests) to open in a browser.
     #[arg(long, value_enum, default_value_t = TableFormat::Text)]
     format: TableFormat,

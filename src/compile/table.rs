@@ -48,6 +48,10 @@ pub struct ConditionalCell {
     /// `allow_when` as a truth table when it reads few facts, so the allow /
     /// deny answer is a few bit reads instead of a walk over the candidates.
     pub truth: Option<TruthTable>,
+    /// The untargeted reading of a targeted action over several targets'
+    /// conditional cells: `candidates` is empty, `allow_when` decides, and no
+    /// one rule does.
+    pub union: bool,
 }
 
 /// A condition over at most [`TruthTable::MAX_FACTS`] facts as a truth table:
@@ -130,6 +134,10 @@ pub struct DecisionTable {
     /// Per scope, whether an adding override (`also joins`) targets it: a
     /// decision elsewhere skips looking for one.
     pub(crate) has_adding: Vec<bool>,
+    /// Per scope, per action: where a targeted action's grid starts in
+    /// `cells` (`None`: a plain action). Row `(self as 0/1) * roles + target`
+    /// of the grid holds one cell per acting role.
+    pub(crate) target_grid: Vec<Vec<Option<usize>>>,
     /// Whether any rule is a `forbid`: without one, the union stops at the
     /// first allowing role.
     pub(crate) any_forbid: bool,
@@ -543,6 +551,16 @@ impl DecisionTable {
                 rule: None,
             };
         };
+        if cell.union {
+            let allows = match cell.truth {
+                Some(truth) => truth.eval(facts),
+                None => cell.allow_when.eval(&|f| facts.get(f)),
+            };
+            return Outcome {
+                effect: if allows { Effect::Allow } else { Effect::Deny },
+                rule: None,
+            };
+        }
         for &(effect, rule) in &cell.candidates {
             let holds = self
                 .policy
@@ -575,9 +593,100 @@ impl DecisionTable {
     pub fn cell_at(&self, scope: usize, action: usize, role: usize) -> Option<Cell<'_>> {
         let a = self.action_at_index(scope, action)?;
         let r = self.role_at_index(scope, role)?;
-        let word = self.word(a, r);
+        Some(self.cell_of(self.word(a, r)))
+    }
+
+    /// Whether `action` is aimed at another participant (`on participant`):
+    /// a request for it names the target, and its cells are per target role.
+    pub fn is_targeted(&self, action: ActionId) -> bool {
+        self.target_grid_of(action).is_some()
+    }
+
+    fn target_grid_of(&self, action: ActionId) -> Option<usize> {
+        self.target_grid
+            .get(action.scope())?
+            .get(action.index())
+            .copied()
+            .flatten()
+    }
+
+    /// The row of a targeted action's grid for one target role (by index
+    /// in the action's scope) and whether the target is the principal
+    /// themself, as an id whose cells are read like any action's: a cell
+    /// of the grid is one load once both roles are known. `None` for a
+    /// plain action or a role out of range.
+    #[inline]
+    pub(crate) fn target_row(
+        &self,
+        action: ActionId,
+        target: usize,
+        on_self: bool,
+    ) -> Option<ActionId> {
+        let grid = self.target_grid_of(action)?;
+        let roles = self.layout.get(action.scope())?.roles;
+        if target >= roles {
+            return None;
+        }
+        Some(ActionId {
+            row: u32::try_from(grid + (usize::from(on_self) * roles + target) * roles).ok()?,
+            ..action
+        })
+    }
+
+    /// The cell of a targeted action for `role` acting on a target holding
+    /// `target` (`on_self`: the principal themself, holding it). `None` for a
+    /// plain action or roles of another scope.
+    pub fn target_cell(
+        &self,
+        action: ActionId,
+        role: RoleId,
+        target: RoleId,
+        on_self: bool,
+    ) -> Option<Cell<'_>> {
+        if role.scope != action.scope || target.scope != action.scope {
+            return None;
+        }
+        let row = self.target_row(action, target.index(), on_self)?;
+        Some(self.cell_of(self.word(row, role)))
+    }
+
+    /// The outcome of a targeted action's cell with its deciding rule, as
+    /// [`Self::decide`] for a plain one (`None` as for [`Self::target_cell`]).
+    pub fn decide_target(
+        &self,
+        action: ActionId,
+        role: RoleId,
+        target: RoleId,
+        on_self: bool,
+        facts: &FactSet,
+    ) -> Option<Outcome> {
+        if role.scope != action.scope || target.scope != action.scope {
+            return None;
+        }
+        let row = self.target_row(action, target.index(), on_self)?;
+        Some(self.decide(row, role, facts))
+    }
+
+    /// [`Self::target_cell`] by positions: `None` for a plain action or a
+    /// position out of range.
+    pub fn target_cell_at(
+        &self,
+        scope: usize,
+        action: usize,
+        role: usize,
+        target: usize,
+        on_self: bool,
+    ) -> Option<Cell<'_>> {
+        let a = self.action_at_index(scope, action)?;
+        let r = self.role_at_index(scope, role)?;
+        let row = self.target_row(a, target, on_self)?;
+        Some(self.cell_of(self.word(row, r)))
+    }
+
+    /// What a cell word says.
+    fn cell_of(&self, word: u32) -> Cell<'_> {
         let index = (word & INDEX_MASK) as usize;
-        Some(match word >> TAG_SHIFT {
+        match word >> TAG_SHIFT {
             TAG_ALLOW => Cell {
                 decision: CellDecision::Allow,
                 rule: Some(RuleId(word & INDEX_MASK)),
@@ -606,7 +715,7 @@ impl DecisionTable {
                 rule: None,
                 conditional: None,
             },
-        })
+        }
     }
 
     /// Number of cells (scopes × actions × roles).

@@ -225,22 +225,27 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         });
         base += scope.roles.len() * scope.actions.len();
     }
+    // A targeted action's grid comes after every plain cell: per (self or
+    // not, target role), one row of the scope's roles.
+    let mut target_grid: Vec<Vec<Option<usize>>> = Vec::with_capacity(policy.scopes.len());
+    for scope in policy.scopes.values() {
+        let roles = scope.roles.len();
+        target_grid.push(
+            scope
+                .actions
+                .values()
+                .map(|a| {
+                    a.targeted.then(|| {
+                        let grid = base;
+                        base += 2 * roles * roles;
+                        grid
+                    })
+                })
+                .collect(),
+        );
+    }
     let mut cells = vec![TAG_DEFAULT; base];
-    let mut conditional = Vec::new();
-    let mut shared: HashMap<SharedKey, u32> = HashMap::new();
-    // Whether each rule's condition reads the principal's kind.
-    let reads_kind: Vec<bool> = policy
-        .rules
-        .iter()
-        .map(|r| {
-            let mut read = Vec::new();
-            if let Some(c) = &r.condition {
-                c.expr.facts(&mut read);
-            }
-            read.iter()
-                .any(|&a| matches!(policy.atoms.get(a).map(|a| a.var), Some(Var::Kind(_))))
-        })
-        .collect();
+    let mut maker = CellMaker::new(&policy);
     // Each scope reads its own rules only: a scan of every rule per scope made
     // compiling quadratic in the number of scopes.
     let mut rules_of_scope: Vec<Vec<usize>> = vec![Vec::new(); policy.scopes.len()];
@@ -273,12 +278,66 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
             }
         }
         let may_hold = crate::decision::holders::kinds_that_may_hold(&policy, s, scope);
+        let grids = target_grid.get(s).map_or(&[][..], Vec::as_slice);
+        let ranks = grids
+            .iter()
+            .any(Option::is_some)
+            .then(|| Ranks::of(scope, &order));
         let mut lists: Vec<Vec<Candidate>> = vec![Vec::new(); roles];
         for (a, own_rules) in own.iter_mut().enumerate() {
             if own_rules.is_empty() {
                 continue; // every cell of the row stays default deny
             }
             own_rules.sort_unstable();
+            let grid = grids.get(a).copied().flatten();
+            if let (Some(grid), Some(ranks)) = (grid, &ranks) {
+                // Every role's candidates uncut, then each (target, self or
+                // not) cell cut from the candidates whose `on …` it matches.
+                pass(
+                    &policy,
+                    scope,
+                    &order,
+                    own_rules,
+                    false,
+                    &mut lists,
+                    |_, _| {},
+                );
+                let mut list = Vec::new();
+                for on_self in [false, true] {
+                    for target in 0..roles {
+                        let row = grid + (usize::from(on_self) * roles + target) * roles;
+                        for (role, candidates) in lists.iter().enumerate() {
+                            list.clear();
+                            list.extend(candidates.iter().copied().filter(|c| {
+                                policy.rules.get(c.rule).is_some_and(|rule| {
+                                    ranks.targets(rule.target.as_ref(), role, target, on_self)
+                                })
+                            }));
+                            cut(&mut list);
+                            let word = maker.word(role, &list, &may_hold);
+                            if let Some(cell) = cells.get_mut(row + role) {
+                                *cell = word;
+                            }
+                        }
+                    }
+                }
+                // The untargeted reading: may the role do it to someone else.
+                let mut words: Vec<u32> = Vec::with_capacity(roles);
+                for role in 0..roles {
+                    words.clear();
+                    words.extend((0..roles).map(|t| {
+                        cells
+                            .get(grid + t * roles + role)
+                            .copied()
+                            .unwrap_or(TAG_DEFAULT)
+                    }));
+                    let word = maker.union(role, &words, &may_hold);
+                    if let Some(cell) = cells.get_mut(base + a * roles + role) {
+                        *cell = word;
+                    }
+                }
+                continue;
+            }
             pass(
                 &policy,
                 scope,
@@ -287,41 +346,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
                 true,
                 &mut lists,
                 |role, list| {
-                    let word = match list {
-                        [] => TAG_DEFAULT,
-                        [only] if !only.conditional => {
-                            let tag = match only.effect {
-                                Effect::Allow => TAG_ALLOW,
-                                Effect::Deny => TAG_DENY,
-                            };
-                            // Rule indexes fit in 30 bits (resolve::MAX_CELLS).
-                            (tag << TAG_SHIFT) | (only.rule as u32 & INDEX_MASK)
-                        }
-                        _ => {
-                            // Cells with the same candidates share one side-table entry:
-                            // a conditional rule on a role makes all its descendants'
-                            // cells alike, and sharing keeps the table near 4 bytes a cell.
-                            let key: Vec<(Effect, usize)> =
-                                list.iter().map(|c| (c.effect, c.rule)).collect();
-                            // Roles whose holders' kinds differ may not share a
-                            // cell whose conditions read the kind.
-                            let kinds = list
-                                .iter()
-                                .any(|c| reads_kind.get(c.rule) == Some(&true))
-                                .then(|| may_hold.get(role).cloned())
-                                .flatten();
-                            let index = *shared.entry((key, kinds)).or_insert_with(|| {
-                                let index = conditional.len() as u32;
-                                let feasible = Feasible {
-                                    policy: &policy,
-                                    kinds: may_hold.get(role).map(Vec::as_slice),
-                                };
-                                conditional.push(conditional_cell(&policy, list, &feasible));
-                                index
-                            });
-                            (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK)
-                        }
-                    };
+                    let word = maker.word(role, list, &may_hold);
                     if let Some(cell) = cells.get_mut(base + a * roles + role) {
                         *cell = word;
                     }
@@ -329,6 +354,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
             );
         }
     }
+    let conditional = maker.conditional;
 
     let mut has_adding = vec![false; policy.scopes.len()];
     for o in policy.overrides.iter().filter(|o| o.adds) {
@@ -361,8 +387,221 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         conditional,
         override_holders,
         has_adding,
+        target_grid,
         relevant: std::sync::OnceLock::new(),
         default_vars: std::sync::OnceLock::new(),
+    }
+}
+
+/// Turns a cell's cut candidates into its word, keeping the conditional side
+/// table: cells with the same candidates share one entry.
+struct CellMaker<'p> {
+    policy: &'p Policy,
+    conditional: Vec<ConditionalCell>,
+    shared: HashMap<SharedKey, u32>,
+    /// Untargeted readings made of several conditional cells, by their entries.
+    unions: HashMap<(Vec<u32>, Option<Vec<bool>>), u32>,
+    /// Whether each rule's condition reads the principal's kind.
+    reads_kind: Vec<bool>,
+}
+
+impl<'p> CellMaker<'p> {
+    fn new(policy: &'p Policy) -> Self {
+        let reads_kind = policy
+            .rules
+            .iter()
+            .map(|r| {
+                let mut read = Vec::new();
+                if let Some(c) = &r.condition {
+                    c.expr.facts(&mut read);
+                }
+                read.iter()
+                    .any(|&a| matches!(policy.atoms.get(a).map(|a| a.var), Some(Var::Kind(_))))
+            })
+            .collect();
+        CellMaker {
+            policy,
+            conditional: Vec::new(),
+            shared: HashMap::new(),
+            unions: HashMap::new(),
+            reads_kind,
+        }
+    }
+
+    /// The word of `role`'s cell from its ranked, cut candidates.
+    fn word(&mut self, role: usize, list: &[Candidate], may_hold: &[Vec<bool>]) -> u32 {
+        match list {
+            [] => TAG_DEFAULT,
+            [only] if !only.conditional => {
+                let tag = match only.effect {
+                    Effect::Allow => TAG_ALLOW,
+                    Effect::Deny => TAG_DENY,
+                };
+                // Rule indexes fit in 30 bits (resolve::MAX_CELLS).
+                (tag << TAG_SHIFT) | (only.rule as u32 & INDEX_MASK)
+            }
+            _ => {
+                // Cells with the same candidates share one side-table entry:
+                // a conditional rule on a role makes all its descendants'
+                // cells alike, and sharing keeps the table near 4 bytes a cell.
+                let key: Vec<(Effect, usize)> = list.iter().map(|c| (c.effect, c.rule)).collect();
+                // Roles whose holders' kinds differ may not share a
+                // cell whose conditions read the kind.
+                let kinds = list
+                    .iter()
+                    .any(|c| self.reads_kind.get(c.rule) == Some(&true))
+                    .then(|| may_hold.get(role).cloned())
+                    .flatten();
+                let (policy, conditional) = (self.policy, &mut self.conditional);
+                let index = *self.shared.entry((key, kinds)).or_insert_with(|| {
+                    let index = conditional.len() as u32;
+                    let feasible = Feasible {
+                        policy,
+                        kinds: may_hold.get(role).map(Vec::as_slice),
+                    };
+                    conditional.push(conditional_cell(policy, list, &feasible));
+                    index
+                });
+                (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK)
+            }
+        }
+    }
+
+    /// The untargeted reading of a targeted action's cell, from the role's
+    /// cells over every target role (not self): allowed when one of them
+    /// allows. One word when one cell says it all; otherwise an entry whose
+    /// condition is the `or` of the conditional ones.
+    fn union(&mut self, role: usize, words: &[u32], may_hold: &[Vec<bool>]) -> u32 {
+        let mut deny: Option<u32> = None;
+        let mut open: smallvec::SmallVec<[u32; 4]> = smallvec::SmallVec::new();
+        for &w in words {
+            let index = w & INDEX_MASK;
+            match w >> TAG_SHIFT {
+                TAG_ALLOW => return w,
+                TAG_CONDITIONAL => match self.conditional.get(index as usize).map(|c| c.fixed) {
+                    Some(Some(Effect::Allow)) => return w,
+                    Some(Some(Effect::Deny)) => {
+                        deny.get_or_insert(w);
+                    }
+                    _ => {
+                        if !open.contains(&index) {
+                            open.push(index);
+                        }
+                    }
+                },
+                TAG_DENY => {
+                    // A deny a rule decided says more than a fixed conditional one.
+                    deny = match deny {
+                        Some(d) if d >> TAG_SHIFT == TAG_DENY => Some(d),
+                        _ => Some(w),
+                    };
+                }
+                _ => {}
+            }
+        }
+        match open.as_slice() {
+            [] => deny.unwrap_or(TAG_DEFAULT),
+            [only] => (TAG_CONDITIONAL << TAG_SHIFT) | (only & INDEX_MASK),
+            _ => {
+                let key = (open.to_vec(), may_hold.get(role).cloned());
+                if let Some(&index) = self.unions.get(&key) {
+                    return (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK);
+                }
+                let allow_when = Cond::Or(
+                    open.iter()
+                        .filter_map(|&i| self.conditional.get(i as usize))
+                        .map(|c| c.allow_when.clone())
+                        .collect(),
+                );
+                let feasible = Feasible {
+                    policy: self.policy,
+                    kinds: may_hold.get(role).map(Vec::as_slice),
+                };
+                let index = self.conditional.len() as u32;
+                self.conditional
+                    .push(union_cell(self.policy, allow_when, &feasible));
+                self.unions.insert(key, index);
+                (TAG_CONDITIONAL << TAG_SHIFT) | (index & INDEX_MASK)
+            }
+        }
+    }
+}
+
+/// The inheritance ranks of one scope's roles, for targeted rules: whether a
+/// role is a strict ancestor of another (`everyone` is every declared role's).
+pub(crate) struct Ranks {
+    roles: usize,
+    /// `ancestor[b * roles + a]`: `a` is a strict ancestor of `b`.
+    ancestor: Vec<bool>,
+    everyone: Option<usize>,
+}
+
+impl Ranks {
+    /// The ranks of `scope`'s roles; `order` has every role after its parents.
+    pub(crate) fn of(scope: &Scope, order: &[usize]) -> Ranks {
+        let roles = scope.roles.len();
+        let mut ancestor = vec![false; roles * roles];
+        for &role in order {
+            for &p in scope.parents_of(role) {
+                if let Some(cell) = ancestor.get_mut(role * roles + p) {
+                    *cell = true;
+                }
+                // Parents come first in `order`: their ancestors are complete.
+                for a in 0..roles {
+                    if ancestor.get(p * roles + a) == Some(&true) {
+                        if let Some(cell) = ancestor.get_mut(role * roles + a) {
+                            *cell = true;
+                        }
+                    }
+                }
+            }
+            if let Some(e) = scope.everyone.filter(|&e| e != role) {
+                if let Some(cell) = ancestor.get_mut(role * roles + e) {
+                    *cell = true;
+                }
+            }
+        }
+        Ranks {
+            roles,
+            ancestor,
+            everyone: scope.everyone,
+        }
+    }
+
+    /// Whether `a` is a strict ancestor of `b` (`b` inherits `a`).
+    fn above(&self, a: usize, b: usize) -> bool {
+        self.ancestor.get(b * self.roles + a) == Some(&true)
+    }
+
+    /// Whether a rule with `target` bears on the cell of `role` acting on a
+    /// target holding `target_role` (`on_self`: the principal themself).
+    pub(crate) fn targets(
+        &self,
+        target: Option<&crate::resolve::Target>,
+        role: usize,
+        target_role: usize,
+        on_self: bool,
+    ) -> bool {
+        use crate::resolve::TargetRole;
+        use crate::syntax::ast::TargetWho;
+        let Some(target) = target else {
+            return true;
+        };
+        match target.who {
+            Some(TargetWho::Myself) if !on_self => return false,
+            Some(TargetWho::Others) if on_self => return false,
+            _ => {}
+        }
+        target.roles.is_empty()
+            || target.roles.iter().any(|sel| match *sel {
+                TargetRole::Role { role: named, exact } => {
+                    target_role == named || (!exact && self.above(named, target_role))
+                }
+                TargetRole::Everyone { exact } => !exact || Some(target_role) == self.everyone,
+                TargetRole::Below => self.above(target_role, role),
+                TargetRole::AtOrBelow => target_role == role || self.above(target_role, role),
+                TargetRole::Above => self.above(role, target_role),
+            })
     }
 }
 
@@ -497,6 +736,42 @@ fn conditional_cell(
         fixed: fixed.map(|(effect, _)| effect),
         fixed_rule: fixed.and_then(|(_, rule)| rule),
         truth,
+        union: false,
+    }
+}
+
+/// The untargeted reading of a targeted action when it is conditional on
+/// several targets' cells: allowed when `allow_when` (their `or`) holds; no
+/// one rule decides it.
+fn union_cell(policy: &Policy, allow_when: Cond, feasible: &Feasible<'_>) -> ConditionalCell {
+    let mut facts = Vec::new();
+    allow_when.facts(&mut facts);
+    let mut seen: Option<bool> = None;
+    let mut fixed = facts.len() <= MAX_ENUMERATED_FACTS;
+    if fixed {
+        for bits in 0u64..(1 << facts.len()) {
+            if !feasible.allows(&facts, bits) {
+                continue;
+            }
+            let value = eval_assignment(&allow_when, &facts, bits);
+            if seen.is_some_and(|v| v != value) {
+                fixed = false;
+                break;
+            }
+            seen = Some(value);
+        }
+    }
+    ConditionalCell {
+        candidates: Vec::new(),
+        text: allow_when.render(&|f| policy.fact_name(f)),
+        truth: TruthTable::of(&allow_when),
+        allow_when,
+        fixed: fixed
+            .then_some(seen)
+            .flatten()
+            .map(|allows| if allows { Effect::Allow } else { Effect::Deny }),
+        fixed_rule: None,
+        union: true,
     }
 }
 

@@ -18,7 +18,7 @@ pub(crate) mod reason;
 
 use std::collections::VecDeque;
 
-use crate::compile::{ActionId, DecisionTable, FactSet};
+use crate::compile::{ActionId, DecisionTable, FactSet, Outcome};
 use crate::eval::RoleSource;
 use crate::resolve::{Assignable, DefaultRole, Override, Subject};
 use crate::syntax::ast::Effect;
@@ -32,6 +32,21 @@ pub(crate) trait Principal {
     /// Calls `f` with each scope the request assigns roles in and those
     /// roles, until `f` returns `false`; `false` then.
     fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool;
+    /// Whom the action is done to (a targeted action's request names it).
+    fn target(&self) -> TargetOf<'_> {
+        TargetOf::None
+    }
+}
+
+/// Whom a request's action is done to.
+#[derive(Clone, Copy)]
+pub(crate) enum TargetOf<'a> {
+    /// Nobody named: a plain action.
+    None,
+    /// The principal themself.
+    Myself,
+    /// Another participant, read like a principal (roles per scope, kind).
+    Other(&'a dyn Principal),
 }
 
 /// A principal as another kind: what `would_change` tries for a request
@@ -50,6 +65,9 @@ impl<P: Principal + ?Sized> Principal for AsKind<'_, P> {
     }
     fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool {
         self.principal.each_assigned(f)
+    }
+    fn target(&self) -> TargetOf<'_> {
+        self.principal.target()
     }
 }
 
@@ -77,7 +95,17 @@ pub(crate) struct Decision {
     pub deciding_role: Option<usize>,
     /// Whether the rule that decided is a `forbid`.
     pub forbid: bool,
+    /// For a targeted action: the target's role whose cell decided (`None`
+    /// when the target holds no role in the scope).
+    pub target_role: Option<usize>,
+    /// For a targeted action: whether the target is the principal themself.
+    pub on_self: bool,
+    /// Whether the action is targeted (the fields above mean something).
+    pub targeted: bool,
 }
+
+/// Roles added by `also joins` overrides: (override, role).
+type Added = smallvec::SmallVec<[(usize, usize); 2]>;
 
 /// Reused storage for [`DecisionTable::inheritance_path_into`]. A role was
 /// seen in this walk when its stamp is the walk's: nothing role-sized is
@@ -276,16 +304,19 @@ impl DecisionTable {
         self.has_adding.get(scope).copied().unwrap_or(false)
     }
 
-    /// Decides `action` for `principal` under `facts`, leaving the effective
-    /// roles (sorted, without repeats) in `roles`.
-    pub(crate) fn decide_for(
-        &self,
-        principal: &(impl Principal + ?Sized),
-        action: ActionId,
+    /// The effective roles of `principal` in `scope` into `roles` (sorted,
+    /// without repeats): the held roles or the replacing override's, the
+    /// adding overrides' (into `added`), and `everyone` when that leaves
+    /// none. Returns the held roles, where they come from, and the
+    /// replacing override.
+    fn effective_roles<'a>(
+        &'a self,
+        principal: &'a (impl Principal + ?Sized),
+        scope: usize,
         facts: &FactSet,
         roles: &mut Roles,
-    ) -> Decision {
-        let scope = action.scope();
+        added: &mut Added,
+    ) -> (&'a [usize], RoleSource, Option<usize>) {
         let (held, source) = self.held(principal, scope, facts);
         let override_applied = self.applying_override(principal, scope, facts);
         roles.clear();
@@ -293,7 +324,6 @@ impl DecisionTable {
             Some(o) => roles.push(o.role),
             None => roles.extend_from_slice(held),
         }
-        let mut added: smallvec::SmallVec<[(usize, usize); 2]> = smallvec::SmallVec::new();
         self.adding_overrides(principal, scope, facts, |i, o| {
             added.push((i, o.role));
             roles.push(o.role);
@@ -311,6 +341,100 @@ impl DecisionTable {
                 roles.push(e);
             }
         }
+        (held, source, override_applied)
+    }
+
+    /// The outcome of `role`'s cells of a targeted action over the target's
+    /// roles: a `forbid` on any of them wins; else any deny denies (the
+    /// first a rule decided, else the first); else all allow and the first
+    /// target role's rule is cited. No target role: denied by no rule.
+    fn decide_on_targets(
+        &self,
+        action: ActionId,
+        role: crate::compile::RoleId,
+        targets: &[usize],
+        on_self: bool,
+        facts: &FactSet,
+    ) -> (Outcome, Option<usize>) {
+        let mut allowed: Option<(Outcome, usize)> = None;
+        let mut denied: Option<(Outcome, usize)> = None;
+        for &t in targets {
+            let Some(row) = self.target_row(action, t, on_self) else {
+                continue;
+            };
+            let outcome = self.decide(row, role, facts);
+            match (outcome.effect, outcome.rule) {
+                (Effect::Deny, Some(rule)) if self.is_forbid(rule.index()) => {
+                    return (outcome, Some(t));
+                }
+                (Effect::Deny, rule) => {
+                    let better = denied.is_none_or(|(d, _)| d.rule.is_none() && rule.is_some());
+                    if better {
+                        denied = Some((outcome, t));
+                    }
+                }
+                (Effect::Allow, _) => {
+                    allowed.get_or_insert((outcome, t));
+                }
+            }
+        }
+        match denied.or(allowed) {
+            Some((outcome, t)) => (outcome, Some(t)),
+            None => (
+                Outcome {
+                    effect: Effect::Deny,
+                    rule: None,
+                },
+                None,
+            ),
+        }
+    }
+
+    /// The roles of a targeted action's target in the action's scope, into
+    /// `out`: another participant's effective roles, resolved as a
+    /// principal's are, or the principal's own (`acting`) when acting on
+    /// themself. Returns whether the target is the principal themself.
+    pub(crate) fn targets_of(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        action: ActionId,
+        facts: &FactSet,
+        acting: &[usize],
+        out: &mut Roles,
+    ) -> bool {
+        out.clear();
+        match principal.target() {
+            TargetOf::Myself => {
+                out.extend_from_slice(acting);
+                true
+            }
+            TargetOf::Other(target) => {
+                let mut added = Added::new();
+                self.effective_roles(target, action.scope(), facts, out, &mut added);
+                false
+            }
+            // The request readers refuse this; no target is no cell.
+            TargetOf::None => false,
+        }
+    }
+
+    /// Decides `action` for `principal` under `facts`, leaving the effective
+    /// roles (sorted, without repeats) in `roles`.
+    pub(crate) fn decide_for(
+        &self,
+        principal: &(impl Principal + ?Sized),
+        action: ActionId,
+        facts: &FactSet,
+        roles: &mut Roles,
+    ) -> Decision {
+        let scope = action.scope();
+        let mut added = Added::new();
+        let (held, source, override_applied) =
+            self.effective_roles(principal, scope, facts, roles, &mut added);
+        let targeted = self.is_targeted(action);
+        let mut target_roles = Roles::new();
+        let on_self =
+            targeted && self.targets_of(principal, action, facts, roles, &mut target_roles);
         let mut decision = Decision {
             effect: Effect::Deny,
             source,
@@ -320,21 +444,33 @@ impl DecisionTable {
             rule: None,
             deciding_role: None,
             forbid: false,
+            target_role: None,
+            on_self,
+            targeted,
         };
         // The first allowing role decides, unless some effective role's cell
         // is decided by a `forbid`: that denies whatever the others allow,
         // so with a forbid in the policy every role is looked at.
-        let mut first_deny: Option<(usize, usize)> = None;
+        let mut first_deny: Option<(usize, usize, Option<usize>)> = None;
+        let mut first_target: Option<usize> = None;
         for &role in roles.iter() {
             let Some(role_id) = self.role_at_index(scope, role) else {
                 continue;
             };
-            let outcome = self.decide(action, role_id, facts);
+            let (outcome, target_role) = if targeted {
+                self.decide_on_targets(action, role_id, &target_roles, on_self, facts)
+            } else {
+                (self.decide(action, role_id, facts), None)
+            };
+            if first_target.is_none() {
+                first_target = target_role;
+            }
             match (outcome.effect, outcome.rule) {
                 (Effect::Deny, Some(rule)) if self.is_forbid(rule.index()) => {
                     decision.effect = Effect::Deny;
                     decision.rule = Some(rule.index());
                     decision.deciding_role = Some(role);
+                    decision.target_role = target_role;
                     decision.forbid = true;
                     first_deny = None;
                     break;
@@ -343,24 +479,27 @@ impl DecisionTable {
                     decision.effect = Effect::Allow;
                     decision.rule = rule.map(|r| r.index());
                     decision.deciding_role = Some(role);
+                    decision.target_role = target_role;
                     if !self.any_forbid {
                         break;
                     }
                 }
                 (Effect::Deny, Some(rule)) if first_deny.is_none() => {
-                    first_deny = Some((rule.index(), role));
+                    first_deny = Some((rule.index(), role, target_role));
                 }
                 _ => {}
             }
         }
-        if decision.effect == Effect::Deny {
-            if let Some((rule, role)) = first_deny {
+        if decision.effect == Effect::Deny && !decision.forbid {
+            if let Some((rule, role, target_role)) = first_deny {
                 decision.rule = Some(rule);
                 decision.deciding_role = Some(role);
+                decision.target_role = target_role;
             }
         }
         if decision.deciding_role.is_none() {
             decision.deciding_role = roles.first().copied();
+            decision.target_role = first_target;
         }
         if !added.is_empty() {
             let replaced_by = override_applied.and_then(|o| self.policy.overrides.get(o));

@@ -55,6 +55,12 @@ pub(crate) fn write(
         });
         return;
     }
+    if decision.targeted && decision.target_role.is_none() {
+        sink.words("denied: the target holds no role in scope `");
+        sink.scope_name(scope);
+        sink.words("`");
+        return;
+    }
     let Some(rule) = decision.rule else {
         sink.words("denied: no rule allows `");
         sink.action_name(action);
@@ -65,6 +71,7 @@ pub(crate) fn write(
             }
             sink.role_name(scope, r);
         }
+        write_target(sink, decision, scope);
         sink.words(" (default deny)");
         return;
     };
@@ -84,6 +91,7 @@ pub(crate) fn write(
             sink.words("`)");
         }
     }
+    write_target(sink, decision, scope);
     sink.words(" matches `");
     sink.rule_text(rule, action);
     sink.words("` at ");
@@ -109,4 +117,18 @@ pub(crate) fn write(
             sink.role_name(scope, role);
         }
     }
+}
+
+/// ` on themself as organizer` / ` on a target holding organizer`: which
+/// target role's cell decided a targeted action.
+fn write_target(sink: &mut impl Sink, decision: &Decision, scope: usize) {
+    let Some(target) = decision.target_role.filter(|_| decision.targeted) else {
+        return;
+    };
+    sink.words(if decision.on_self {
+        " on themself as "
+    } else {
+        " on a target holding "
+    });
+    sink.role_name(scope, target);
 }

@@ -25,6 +25,8 @@ impl EvalError {
             EvalError::UnknownSettingValue { .. } => "rolecall::eval::unknown_setting_value",
             EvalError::SettingNotString { .. } => "rolecall::eval::setting_not_string",
             EvalError::NotAssignable { .. } => "rolecall::eval::not_assignable",
+            EvalError::TargetRequired { .. } => "rolecall::eval::target_required",
+            EvalError::TargetNotAllowed { .. } => "rolecall::eval::target_not_allowed",
         }
     }
 }
@@ -93,7 +95,7 @@ pub enum ShapeError {
     NotAnObject,
     /// A key that is not a field of a request.
     #[error(
-        "unknown field `{0}`; a request has `principal`, `action`, and optionally `kind` and `context`"
+        "unknown field `{0}`; a request has `principal`, `action`, and optionally `kind`, `context`, `target` and `target_kind`"
     )]
     UnknownField(String),
     /// A role in a list that is not a string.
@@ -132,6 +134,20 @@ pub enum ShapeError {
     /// `context` that is not an object.
     #[error("`context` is an object mapping facts to true or false")]
     ContextNotObject,
+    /// `target` that is neither `"self"` nor an object of scopes.
+    #[error("`target` is \"self\" or an object mapping each scope to the target's role or roles")]
+    TargetNotObject,
+    /// `target_kind` that is not a string.
+    #[error("`target_kind` is a string")]
+    TargetKindNotString,
+    /// `target_kind` with `"target": "self"`.
+    #[error(
+        "`target_kind` is for another participant: with `\"target\": \"self\"` the principal's `kind` is the target's"
+    )]
+    TargetKindOfSelf,
+    /// `target_kind` without a `target`.
+    #[error("`target_kind` without `target`")]
+    TargetKindWithoutTarget,
     /// Well-formed JSON naming a key twice (`crate::json` refuses it): which
     /// one was meant is unknowable.
     #[error("{0}")]

@@ -17,7 +17,7 @@ pub use errors::{JsonError, ShapeError};
 pub use explain::{explain, render as render_explanation};
 pub use explain_json::render_json as render_explanation_json;
 pub use lines::{LineEvaluator, MAX_CACHED_HELPS};
-pub use request::{Request, ResolvedRequest};
+pub use request::{Request, RequestTarget, ResolvedRequest};
 
 use crate::compile::{DecisionTable, FactId, FactSet, Outcome, RoleId, RuleId, ScopeId};
 use crate::invariant::name_or_missing;
@@ -127,6 +127,20 @@ pub enum EvalError {
         /// What the kind may be assigned there.
         allowed: Vec<String>,
     },
+    /// A targeted action asked without saying whom it is done to.
+    #[error(
+        "action `{action}` is done to a participant: the request names `target` (\"self\", or the target's roles per scope like `principal`)"
+    )]
+    TargetRequired {
+        /// `scope:action`.
+        action: String,
+    },
+    /// A `target` for an action that is not aimed at anyone.
+    #[error("action `{action}` is not aimed at a participant: a request for it has no `target`")]
+    TargetNotAllowed {
+        /// `scope:action`.
+        action: String,
+    },
 }
 
 /// `` `a`, `b`, `c` ``
@@ -174,6 +188,20 @@ pub struct Evaluation {
     pub rule: Option<RuleId>,
     /// The effective role whose cell decided.
     pub deciding_role: Option<RoleId>,
+    /// For a targeted action: whom it was done to.
+    pub target: Option<TargetEvaluation>,
+}
+
+/// Whom a targeted action was done to, and which of their roles decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetEvaluation {
+    /// The principal acting on themself.
+    pub on_self: bool,
+    /// The target's effective roles in the action's scope, in declaration
+    /// order (empty: the target holds none, and the action is denied).
+    pub roles: Vec<RoleId>,
+    /// The target's role whose cell decided.
+    pub deciding: Option<RoleId>,
 }
 
 impl crate::decision::Principal for ResolvedRequest {
@@ -185,6 +213,9 @@ impl crate::decision::Principal for ResolvedRequest {
     }
     fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool {
         self.assigned_scopes().all(|(s, roles)| f(s, roles))
+    }
+    fn target(&self) -> crate::decision::TargetOf<'_> {
+        request::Targeted::as_target(self.target.as_ref())
     }
 }
 
@@ -229,6 +260,21 @@ impl DecisionTable {
             added_by: d.added_by,
             rule: d.rule.map(RuleId::at),
             deciding_role: d.deciding_role.and_then(|r| self.role_at_index(scope, r)),
+            target: d.targeted.then(|| {
+                let mut targets = crate::decision::Roles::new();
+                self.targets_of(
+                    request,
+                    request.action,
+                    &request.facts,
+                    &roles,
+                    &mut targets,
+                );
+                TargetEvaluation {
+                    on_self: d.on_self,
+                    roles: self.role_ids(scope, &targets),
+                    deciding: d.target_role.and_then(|r| self.role_at_index(scope, r)),
+                }
+            }),
         }
     }
 
@@ -387,6 +433,13 @@ impl DecisionTable {
             rule: e.rule.map(RuleId::index),
             deciding_role: e.deciding_role.map(|r| r.index()),
             forbid: e.rule.is_some_and(|r| self.is_forbid(r.index())),
+            target_role: e
+                .target
+                .as_ref()
+                .and_then(|t| t.deciding)
+                .map(|r| r.index()),
+            on_self: e.target.as_ref().is_some_and(|t| t.on_self),
+            targeted: e.target.is_some(),
         };
         crate::decision::reason::write(&mut reason, &decision, request.action, &roles, &path);
         // As `eval`'s fast path writes them: `live`, `plan=team`.
@@ -415,6 +468,11 @@ impl DecisionTable {
                 .collect(),
             via,
             would_change,
+            target: e.target.as_ref().map(|t| AnswerTarget {
+                on_self: t.on_self,
+                roles: t.roles.iter().map(|r| role_name(r.index())).collect(),
+                deciding: t.deciding.map(|r| role_name(r.index())),
+            }),
         }
     }
 
@@ -527,6 +585,21 @@ pub struct Answer {
     pub via: Option<Vec<String>>,
     /// Facts that were missing (so false) and would change the decision if true.
     pub would_change: Vec<String>,
+    /// For a targeted action: whom it was done to; written as `"target"`
+    /// only then.
+    pub target: Option<AnswerTarget>,
+}
+
+/// A targeted action's target in an answer:
+/// `{"self": false, "roles": ["viewer"], "deciding": "viewer"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerTarget {
+    /// The principal acted on themself.
+    pub on_self: bool,
+    /// The target's effective roles in the action's scope.
+    pub roles: Vec<String>,
+    /// The target's role whose cell decided (`null`: the target holds none).
+    pub deciding: Option<String>,
 }
 
 impl Answer {
@@ -548,6 +621,7 @@ impl Answer {
             added: &self.added,
             via: self.via.as_ref().map(|v| v as &dyn shape::TextList),
             would_change: &self.would_change,
+            target: self.target.as_ref(),
         }
         .write(out);
     }

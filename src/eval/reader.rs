@@ -1,5 +1,7 @@
 //! The one reader of a request's JSON shape:
-//! `{"principal": {"scope": "role" | ["role", …]}, "kind": "…", "action": "scope:action", "context": {"fact": true}}`.
+//! `{"principal": {"scope": "role" | ["role", …]}, "kind": "…", "action": "scope:action", "context": {"fact": true}}`,
+//! and for a targeted action `"target": "self" | {"scope": "role" | ["role", …]}` with an
+//! optional `"target_kind": "…"`.
 //!
 //! Which fields exist, their types, roles as a name or an array of names,
 //! facts as booleans, `null` for an absent `kind` or `context`, and unknown
@@ -38,6 +40,8 @@ pub(crate) enum Invalid<'a> {
     MissingAction,
     FactNotBool,
     ContextNotObject,
+    TargetNotObject,
+    TargetKindNotString,
 }
 
 impl Invalid<'_> {
@@ -52,6 +56,7 @@ impl Invalid<'_> {
             | Invalid::PrincipalNotObject
             | Invalid::MissingPrincipal => 1,
             Invalid::KindNotString => 2,
+            Invalid::TargetNotObject | Invalid::TargetKindNotString => 2,
             Invalid::ActionNotString | Invalid::MissingAction => 3,
             Invalid::FactNotBool | Invalid::ContextNotObject => 4,
         }
@@ -76,6 +81,23 @@ pub(crate) trait RequestSink {
     /// name is a setting's, and this its value (which it is, and whether the
     /// name is a setting at all, is for the sink to say).
     fn choice(&mut self, value: &str) -> Result<(), Stop>;
+    /// `"target": "self"`: the principal acts on themself. A sink that
+    /// does not read targets stops (the fast path leaves them to the general one).
+    fn target_self(&mut self) -> Result<(), Stop> {
+        Err(Stop)
+    }
+    /// `"target": {…}`: another participant, whose scopes follow.
+    fn target_other(&mut self) -> Result<(), Stop> {
+        Err(Stop)
+    }
+    /// A scope of `target`; its roles follow, to [`role`](Self::role).
+    fn target_scope(&mut self, _name: &str) -> Result<(), Stop> {
+        Err(Stop)
+    }
+    /// The `target_kind` (not called for `null`).
+    fn target_kind(&mut self, _name: &str) -> Result<(), Stop> {
+        Err(Stop)
+    }
     /// The request is not of the shape. `Ok` reads on (to find the error
     /// of lowest [`Invalid::rank`]), `Err` stops.
     fn invalid(&mut self, error: Invalid<'_>) -> Result<(), Stop>;
@@ -142,16 +164,19 @@ fn stopped<E: de::Error>(Stop: Stop) -> E {
 /// Where in a request a value is, which says what it may be.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
-    Request,   // an object of the fields
-    Principal, // an object of scopes
-    Scope,     // a key of `principal`
-    Roles,     // a scope's roles: a name or an array of names
-    Role,      // a name in an array of roles
-    Kind,      // a name or `null`
-    Action,    // a string
-    Context,   // an object of facts, or `null`
-    Fact,      // a key of `context`
-    Truth,     // a fact's value (a boolean) or a setting's (a string)
+    Request,     // an object of the fields
+    Principal,   // an object of scopes
+    Scope,       // a key of `principal`
+    Roles,       // a scope's roles: a name or an array of names
+    Role,        // a name in an array of roles
+    Kind,        // a name or `null`
+    Action,      // a string
+    Context,     // an object of facts, or `null`
+    Fact,        // a key of `context`
+    Truth,       // a fact's value (a boolean) or a setting's (a string)
+    Target,      // "self", or an object of scopes
+    TargetScope, // a key of `target`
+    TargetKind,  // a name or `null`
 }
 
 /// A value at `at`, given to `sink`.
@@ -176,8 +201,10 @@ impl<'s, S: RequestSink> Reader<'s, S> {
             Slot::Action => Invalid::ActionNotString,
             Slot::Context => Invalid::ContextNotObject,
             Slot::Truth => Invalid::FactNotBool,
+            Slot::Target => Invalid::TargetNotObject,
+            Slot::TargetKind => Invalid::TargetKindNotString,
             // A key is a string: serde_json reads no other.
-            Slot::Scope | Slot::Fact => return Err(stopped(Stop)),
+            Slot::Scope | Slot::Fact | Slot::TargetScope => return Err(stopped(Stop)),
         };
         self.sink.invalid(error).map_err(stopped)
     }
@@ -186,12 +213,15 @@ impl<'s, S: RequestSink> Reader<'s, S> {
     fn fields<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let sink = self.sink;
         let (mut principal, mut kind, mut action, mut context) = (false, false, false, false);
+        let (mut target, mut target_kind) = (false, false);
         while let Some(field) = map.next_key::<Field>()? {
             let (given, at) = match field {
                 Field::Principal => (&mut principal, Slot::Principal),
                 Field::Kind => (&mut kind, Slot::Kind),
                 Field::Action => (&mut action, Slot::Action),
                 Field::Context => (&mut context, Slot::Context),
+                Field::Target => (&mut target, Slot::Target),
+                Field::TargetKind => (&mut target_kind, Slot::TargetKind),
                 Field::Other(name) => {
                     sink.invalid(Invalid::UnknownField(&name))
                         .map_err(stopped)?;
@@ -233,7 +263,7 @@ impl<'de, S: RequestSink> DeserializeSeed<'de> for Reader<'_, S> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         match self.at {
-            Slot::Scope | Slot::Fact => d.deserialize_str(self),
+            Slot::Scope | Slot::Fact | Slot::TargetScope => d.deserialize_str(self),
             // Any type, so that a wrong one goes to the sink (`wrong`)
             // rather than failing in serde with serde's words.
             _ => d.deserialize_any(self),
@@ -269,12 +299,15 @@ impl<'de, S: RequestSink> Visitor<'de> for Reader<'_, S> {
             Slot::Kind => self.sink.kind(v).map_err(stopped),
             Slot::Action => self.sink.action(v).map_err(stopped),
             Slot::Truth => self.sink.choice(v).map_err(stopped),
+            Slot::Target if v == "self" => self.sink.target_self().map_err(stopped),
+            Slot::TargetScope => self.sink.target_scope(v).map_err(stopped),
+            Slot::TargetKind => self.sink.target_kind(v).map_err(stopped),
             _ => self.wrong(),
         }
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         match self.at {
-            Slot::Kind | Slot::Context => Ok(()),
+            Slot::Kind | Slot::Context | Slot::TargetKind => Ok(()),
             _ => self.wrong(),
         }
     }
@@ -298,6 +331,10 @@ impl<'de, S: RequestSink> Visitor<'de> for Reader<'_, S> {
             Slot::Request => self.fields(map),
             Slot::Principal => self.entries(map, Slot::Scope, Slot::Roles),
             Slot::Context => self.entries(map, Slot::Fact, Slot::Truth),
+            Slot::Target => {
+                self.sink.target_other().map_err(stopped)?;
+                self.entries(map, Slot::TargetScope, Slot::Roles)
+            }
             _ => {
                 self.wrong()?;
                 IgnoredAny.visit_map(map).map(drop)
@@ -308,12 +345,14 @@ impl<'de, S: RequestSink> Visitor<'de> for Reader<'_, S> {
 
 /// A key of a request, read without allocating unless it is no field.
 #[derive(Deserialize)]
-#[serde(field_identifier, rename_all = "lowercase")]
+#[serde(field_identifier, rename_all = "snake_case")]
 enum Field {
     Principal,
     Kind,
     Action,
     Context,
+    Target,
+    TargetKind,
     /// Not a field of a request.
     Other(String),
 }

@@ -25,6 +25,23 @@ pub struct Request {
     /// Settings supplied (a string in `context`), by name; a missing one
     /// has its default value.
     pub settings: IndexMap<String, String>,
+    /// Whom a targeted action is done to (`None`: a plain action's request).
+    pub target: Option<RequestTarget>,
+}
+
+/// Whom a request's targeted action is done to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestTarget {
+    /// `"target": "self"`: the principal acts on themself.
+    Myself,
+    /// Another participant: the roles they hold per scope name, as a
+    /// principal's are given, and their kind when known (`target_kind`).
+    Other {
+        /// Roles held, per scope name.
+        principal: IndexMap<String, Vec<String>>,
+        /// The target's kind (picks their defaults).
+        kind: Option<String>,
+    },
 }
 
 impl Request {
@@ -61,13 +78,40 @@ impl Request {
 struct Owned {
     request: Request,
     error: Option<(u8, ShapeError)>,
+    /// Whether the scope given last is the target's (its roles go there).
+    in_target: bool,
+    /// `target_kind`, kept until the end (it may come before `target`).
+    target_kind: Option<String>,
 }
 
 impl Owned {
-    fn finish(self) -> Result<Request, EvalError> {
-        match self.error {
-            Some((_, error)) => Err(EvalError::Shape(error)),
-            None => Ok(self.request),
+    fn finish(mut self) -> Result<Request, EvalError> {
+        if let Some((_, error)) = self.error {
+            return Err(EvalError::Shape(error));
+        }
+        if let Some(kind) = self.target_kind {
+            match &mut self.request.target {
+                Some(RequestTarget::Other { kind: slot, .. }) => *slot = Some(kind),
+                Some(RequestTarget::Myself) => {
+                    return Err(EvalError::Shape(ShapeError::TargetKindOfSelf));
+                }
+                None => return Err(EvalError::Shape(ShapeError::TargetKindWithoutTarget)),
+            }
+        }
+        Ok(self.request)
+    }
+
+    /// The target's roles per scope, made an `Other` target when first needed.
+    fn target_principal(&mut self) -> Option<&mut IndexMap<String, Vec<String>>> {
+        if self.request.target.is_none() {
+            self.request.target = Some(RequestTarget::Other {
+                principal: IndexMap::new(),
+                kind: None,
+            });
+        }
+        match &mut self.request.target {
+            Some(RequestTarget::Other { principal, .. }) => Some(principal),
+            _ => None,
         }
     }
 
@@ -87,12 +131,37 @@ impl Owned {
 
 impl RequestSink for Owned {
     fn scope(&mut self, name: &str) -> Result<(), Stop> {
+        self.in_target = false;
         self.request.principal.insert(name.to_string(), Vec::new());
         Ok(())
     }
     fn role(&mut self, name: &str) -> Result<(), Stop> {
-        let (_, roles) = self.request.principal.last_mut().ok_or(Stop)?;
+        let scopes = if self.in_target {
+            self.target_principal().ok_or(Stop)?
+        } else {
+            &mut self.request.principal
+        };
+        let (_, roles) = scopes.last_mut().ok_or(Stop)?;
         roles.push(name.to_string());
+        Ok(())
+    }
+    fn target_self(&mut self) -> Result<(), Stop> {
+        self.request.target = Some(RequestTarget::Myself);
+        Ok(())
+    }
+    fn target_other(&mut self) -> Result<(), Stop> {
+        self.target_principal().ok_or(Stop)?;
+        Ok(())
+    }
+    fn target_scope(&mut self, name: &str) -> Result<(), Stop> {
+        self.in_target = true;
+        self.target_principal()
+            .ok_or(Stop)?
+            .insert(name.to_string(), Vec::new());
+        Ok(())
+    }
+    fn target_kind(&mut self, name: &str) -> Result<(), Stop> {
+        self.target_kind = Some(name.to_string());
         Ok(())
     }
     fn kind(&mut self, name: &str) -> Result<(), Stop> {
@@ -137,6 +206,8 @@ impl RequestSink for Owned {
                 fact: self.last_fact().to_string(),
             },
             Invalid::ContextNotObject => ShapeError::ContextNotObject,
+            Invalid::TargetNotObject => ShapeError::TargetNotObject,
+            Invalid::TargetKindNotString => ShapeError::TargetKindNotString,
         };
         self.error = Some((rank, error));
         Ok(())
@@ -158,6 +229,52 @@ pub struct ResolvedRequest {
     pub facts: FactSet,
     /// Fact indexes the request gave a value for.
     pub(crate) given: Vec<usize>,
+    /// Whom a targeted action is done to.
+    pub(crate) target: Option<Targeted>,
+}
+
+/// A request's target resolved to ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Targeted {
+    /// The principal themself.
+    Myself,
+    /// Another participant.
+    Other(ResolvedTarget),
+}
+
+/// Another participant a targeted action is done to: read like a principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResolvedTarget {
+    /// Role indexes per scope named, sorted by scope index.
+    assigned: Vec<(usize, Vec<usize>)>,
+    kind: Option<usize>,
+}
+
+impl crate::decision::Principal for ResolvedTarget {
+    fn assigned(&self, scope: usize) -> &[usize] {
+        self.assigned
+            .binary_search_by_key(&scope, |&(s, _)| s)
+            .ok()
+            .and_then(|i| self.assigned.get(i))
+            .map_or(&[], |(_, roles)| roles.as_slice())
+    }
+    fn kind(&self) -> Option<usize> {
+        self.kind
+    }
+    fn each_assigned(&self, f: &mut dyn FnMut(usize, &[usize]) -> bool) -> bool {
+        self.assigned.iter().all(|(s, roles)| f(*s, roles))
+    }
+}
+
+impl Targeted {
+    /// What the decision core reads of it.
+    pub(crate) fn as_target(this: Option<&Targeted>) -> crate::decision::TargetOf<'_> {
+        match this {
+            None => crate::decision::TargetOf::None,
+            Some(Targeted::Myself) => crate::decision::TargetOf::Myself,
+            Some(Targeted::Other(t)) => crate::decision::TargetOf::Other(t),
+        }
+    }
 }
 
 impl ResolvedRequest {
@@ -207,6 +324,7 @@ pub(crate) struct Lookup {
     roles: SmallVec<[usize; 4]>,
     pub facts: FactSet,
     pub given: SmallVec<[usize; 4]>,
+    pub target: Option<Targeted>,
 }
 
 impl crate::decision::Principal for Lookup {
@@ -224,6 +342,9 @@ impl crate::decision::Principal for Lookup {
         self.scopes
             .iter()
             .all(|&(s, start, end)| f(s, self.roles.get(start..end).unwrap_or_default()))
+    }
+    fn target(&self) -> crate::decision::TargetOf<'_> {
+        Targeted::as_target(self.target.as_ref())
     }
 }
 
@@ -357,6 +478,7 @@ impl DecisionTable {
             roles: SmallVec::new(),
             facts: FactSet::new(),
             given: SmallVec::new(),
+            target: None,
         });
         for (scope, roles) in &request.principal {
             // Usually the action's own scope, already found.
@@ -423,7 +545,87 @@ impl DecisionTable {
         if request.kind.is_some() {
             self.check_assignable(request, kind, lookup)?;
         }
+        if self.is_targeted(action) || request.target.is_some() {
+            lookup.target = self.resolve_target(request, action, help, &lookup.facts)?;
+        }
         Ok(lookup)
+    }
+
+    /// A targeted action's `target`, resolved (unknown names are errors, as
+    /// the principal's are); a missing one, or one for a plain action, is
+    /// an error.
+    #[inline(never)]
+    fn resolve_target(
+        &self,
+        request: &Request,
+        action: ActionId,
+        help: &mut dyn FnMut(Unknown<'_>) -> String,
+        facts: &FactSet,
+    ) -> Result<Option<Targeted>, EvalError> {
+        let names = &self.names;
+        let targeted = self.is_targeted(action);
+        let other = match (&request.target, targeted) {
+            (None, true) => {
+                return Err(EvalError::TargetRequired {
+                    action: request.action.clone(),
+                });
+            }
+            (Some(_), false) => {
+                return Err(EvalError::TargetNotAllowed {
+                    action: request.action.clone(),
+                });
+            }
+            (None, false) => return Ok(None),
+            (Some(RequestTarget::Myself), true) => return Ok(Some(Targeted::Myself)),
+            (Some(RequestTarget::Other { principal, kind }), true) => (principal, kind),
+        };
+        let (principal, kind_name) = other;
+        let kind = match kind_name {
+            None => None,
+            Some(kind) => Some(names.kind(kind).ok_or_else(|| EvalError::UnknownKind {
+                kind: kind.clone(),
+                help: help(Unknown::Kind(kind)),
+            })?),
+        };
+        let mut assigned: Vec<(usize, Vec<usize>)> = Vec::with_capacity(principal.len());
+        for (scope, roles) in principal {
+            let s = names.scope(scope).ok_or_else(|| EvalError::UnknownScope {
+                scope: scope.clone(),
+                help: help(Unknown::Scope(scope)),
+            })?;
+            let Some((_, sc)) = self.policy.scopes.get_index(s) else {
+                continue;
+            };
+            let mut ids = Vec::with_capacity(roles.len());
+            for role in roles {
+                let r = names
+                    .role(s, role)
+                    .filter(|&r| !sc.is_everyone(r))
+                    .ok_or_else(|| EvalError::UnknownRole {
+                        scope: scope.clone(),
+                        role: role.clone(),
+                        help: help(Unknown::Role(s, role)),
+                    })?;
+                if !ids.contains(&r) {
+                    ids.push(r);
+                }
+            }
+            if let (Some(k), Some(kind_name)) = (kind, kind_name) {
+                if let Some(allowed) = self.assignable_list(s, k, facts) {
+                    if let Some(&r) = ids.iter().find(|r| !allowed.roles.contains(r)) {
+                        return Err(EvalError::NotAssignable {
+                            kind: kind_name.clone(),
+                            scope: scope.clone(),
+                            role: sc.role_name(r),
+                            allowed: allowed.roles.iter().map(|&i| sc.role_name(i)).collect(),
+                        });
+                    }
+                }
+            }
+            assigned.push((s, ids));
+        }
+        assigned.sort_unstable_by_key(|&(s, _)| s);
+        Ok(Some(Targeted::Other(ResolvedTarget { assigned, kind })))
     }
 
     /// The settings a request gives, into `lookup` (an unknown one, or an
@@ -522,6 +724,7 @@ impl DecisionTable {
             action: lookup.action,
             facts: std::mem::take(&mut lookup.facts),
             given: lookup.given.to_vec(),
+            target: lookup.target.take(),
         })
     }
 }

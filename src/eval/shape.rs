@@ -97,6 +97,8 @@ pub(crate) struct AnswerJson<'a> {
     pub added: &'a [super::OverrideInfo],
     pub via: Option<&'a dyn TextList>,
     pub would_change: &'a dyn TextList,
+    /// A targeted action's target (the key is left out for a plain action).
+    pub target: Option<&'a super::AnswerTarget>,
 }
 
 impl AnswerJson<'_> {
@@ -140,6 +142,15 @@ impl AnswerJson<'_> {
                 out.push(b'}');
             }
             out.push(b']');
+        }
+        if let Some(t) = self.target {
+            out.extend_from_slice(b",\"target\":{\"self\":");
+            out.extend_from_slice(if t.on_self { b"true" } else { b"false" });
+            out.extend_from_slice(b",\"roles\":");
+            list(out, &t.roles);
+            out.extend_from_slice(b",\"deciding\":");
+            nullable(out, t.deciding.as_ref().map(|d| d as &dyn Text));
+            out.push(b'}');
         }
         out.extend_from_slice(b",\"via\":");
         match self.via {

@@ -26,7 +26,7 @@ pub enum Format {
     Text,
     /// Markdown tables with the source's labels.
     Markdown,
-    /// `scope,action,role,decision,condition`
+    /// `scope,action,role,decision,condition,target`
     Csv,
     /// The whole table as JSON.
     Json,
@@ -65,6 +65,62 @@ pub(crate) fn scopes(table: &DecisionTable, only: Option<usize>) -> Vec<usize> {
 }
 
 /// (decision, condition) of a cell.
+pub(crate) fn target_cell_summary(
+    table: &DecisionTable,
+    s: usize,
+    a: usize,
+    r: usize,
+    target: TargetColumn,
+) -> (CellDecision, Option<String>) {
+    match table.target_cell_at(s, a, r, target.role(r), target.on_self()) {
+        Some(cell) => {
+            let condition = (cell.decision == CellDecision::Conditional)
+                .then(|| cell.condition().map(str::to_string))
+                .flatten();
+            (cell.decision, condition)
+        }
+        None => (CellDecision::Deny, None),
+    }
+}
+
+/// A column of a targeted action's grid: another participant holding one
+/// role, or the principal acting on themself (holding the acting role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TargetColumn {
+    /// A target holding this role (by index).
+    Role(usize),
+    /// The principal themself.
+    Myself,
+}
+
+impl TargetColumn {
+    /// The columns of a scope of `roles` roles: each role, then `self`.
+    pub(crate) fn all(roles: usize) -> impl Iterator<Item = TargetColumn> {
+        (0..roles)
+            .map(TargetColumn::Role)
+            .chain(std::iter::once(TargetColumn::Myself))
+    }
+
+    fn role(self, acting: usize) -> usize {
+        match self {
+            TargetColumn::Role(t) => t,
+            TargetColumn::Myself => acting,
+        }
+    }
+
+    fn on_self(self) -> bool {
+        self == TargetColumn::Myself
+    }
+
+    /// The column's name: the role's, or `self`.
+    pub(crate) fn name(self, scope: &crate::resolve::Scope) -> String {
+        match self {
+            TargetColumn::Role(t) => scope.role_name(t),
+            TargetColumn::Myself => "self".to_string(),
+        }
+    }
+}
+
 pub(crate) fn cell_summary(
     table: &DecisionTable,
     s: usize,

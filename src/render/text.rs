@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{cell_summary, scopes};
+use super::{TargetColumn, cell_summary, scopes, target_cell_summary};
 use crate::compile::{CellDecision, DecisionTable};
 
 const GREEN: &str = "\x1b[32m";
@@ -86,6 +86,54 @@ pub fn to_text(
             out.push('\n');
             for note in notes {
                 let _ = writeln!(out, "{note}");
+            }
+        }
+        for (a, (action_name, action)) in scope.actions.iter().enumerate() {
+            if !action.targeted {
+                continue;
+            }
+            out.push('\n');
+            let title = format!("{action_name} on participant: acting role × target role");
+            let _ = writeln!(out, "{}", paint(BOLD, &title));
+            let role_width = scope
+                .roles
+                .keys()
+                .map(|r| r.chars().count() + 2)
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            let columns: Vec<(TargetColumn, String)> = TargetColumn::all(scope.roles.len())
+                .map(|c| (c, c.name(scope)))
+                .collect();
+            let mut header = format!("{:role_width$}", "");
+            for (_, name) in &columns {
+                let w = name.chars().count().max(3);
+                let _ = write!(header, "  {name:w$}");
+            }
+            let _ = writeln!(out, "{}", header.trim_end());
+            let mut notes = Vec::new();
+            for (r, role_name) in scope.roles.keys().enumerate() {
+                let mut line = format!("{:role_width$}", format!("  {role_name}"));
+                for (column, name) in &columns {
+                    let (decision, condition) = target_cell_summary(table, s, a, r, *column);
+                    let (symbol, code) = match decision {
+                        CellDecision::Allow => ("✓", GREEN),
+                        CellDecision::Deny => ("✗", RED),
+                        CellDecision::Conditional => ("?", YELLOW),
+                    };
+                    if let Some(c) = condition {
+                        notes.push(format!("  ? {role_name} on {name}: allowed when {c}"));
+                    }
+                    let pad = name.chars().count().max(3).saturating_sub(1);
+                    let _ = write!(line, "  {}{:pad$}", paint(code, symbol), "");
+                }
+                let _ = writeln!(out, "{}", line.trim_end());
+            }
+            if !notes.is_empty() {
+                out.push('\n');
+                for note in notes {
+                    let _ = writeln!(out, "{note}");
+                }
             }
         }
     }

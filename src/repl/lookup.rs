@@ -191,5 +191,6 @@ pub fn request(
         action: format!("{action_scope_name}:{action_name}"),
         context,
         settings: query.settings.iter().cloned().collect(),
+        target: None,
     })
 }

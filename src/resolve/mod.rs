@@ -553,6 +553,7 @@ impl Resolver {
                             action.name.name.clone(),
                             Action {
                                 label: action.label.as_ref().map(|l| l.value.clone()),
+                                targeted: action.target.is_some(),
                                 section,
                                 loc: action.name.loc.clone(),
                             },
@@ -928,8 +929,13 @@ impl Resolver {
             }
         }
         let condition = rule.condition.as_ref().and_then(|c| self.condition(c));
+        let target = rule
+            .target
+            .as_ref()
+            .map(|t| self.target(scope, t, &actions));
         if roles.iter().chain(&actions).any(Option::is_none)
             || (rule.condition.is_some() && condition.is_none())
+            || matches!(target, Some(None))
         {
             return;
         }
@@ -941,9 +947,75 @@ impl Resolver {
             actions: actions.into_iter().flatten().collect(),
             groups,
             written: rule.actions.len(),
+            target: target.flatten(),
             condition,
             loc: rule.loc.clone(),
         });
+    }
+
+    /// Binds a rule's `on …` clause: every action it names must be
+    /// targeted, and its roles are roles of the scope (or `everyone`).
+    fn target(
+        &mut self,
+        scope: usize,
+        clause: &ast::TargetClause,
+        actions: &[Option<usize>],
+    ) -> Option<Target> {
+        let mut ok = true;
+        let plain: Vec<String> = self
+            .policy
+            .scopes
+            .get_index(scope)
+            .map(|(_, sc)| {
+                actions
+                    .iter()
+                    .flatten()
+                    .filter_map(|&a| sc.actions.get_index(a))
+                    .filter(|(_, action)| !action.targeted)
+                    .map(|(name, _)| name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(first) = plain.first() {
+            ok = false;
+            self.report(ResolveError::Invalid {
+                message: format!(
+                    "`on {}` names targets, but action `{first}` is not aimed at a participant",
+                    clause.canonical()
+                ),
+                loc: clause.loc.clone(),
+                label: "only a targeted action has targets".to_string(),
+                help: format!(
+                    "declare it `action {first} … on participant` if a request names whom it is done to, or remove `on …`"
+                ),
+            });
+        }
+        let mut roles = Vec::with_capacity(clause.roles.len());
+        for sel in &clause.roles {
+            roles.push(match sel {
+                ast::TargetSel::Below => TargetRole::Below,
+                ast::TargetSel::AtOrBelow => TargetRole::AtOrBelow,
+                ast::TargetSel::Above => TargetRole::Above,
+                ast::TargetSel::Role { name, exact } if name.name == EVERYONE => {
+                    TargetRole::Everyone { exact: *exact }
+                }
+                ast::TargetSel::Role { name, exact } => match self.role_ident(scope, name) {
+                    Some(role) => TargetRole::Role {
+                        role,
+                        exact: *exact,
+                    },
+                    None => {
+                        ok = false;
+                        continue;
+                    }
+                },
+            });
+        }
+        ok.then(|| Target {
+            who: clause.who,
+            roles,
+            text: clause.canonical(),
+        })
     }
 
     fn condition(&mut self, expr: &Expr) -> Option<Condition> {
@@ -1367,6 +1439,14 @@ impl Resolver {
         let mut cells = 0usize;
         for scope in self.policy.scopes.values() {
             cells = cells.saturating_add(scope.roles.len().saturating_mul(scope.actions.len()));
+            // A targeted action also has a cell per (role, target role, self or not).
+            let targeted = scope.actions.values().filter(|a| a.targeted).count();
+            let grid = scope
+                .roles
+                .len()
+                .saturating_mul(scope.roles.len())
+                .saturating_mul(2);
+            cells = cells.saturating_add(grid.saturating_mul(targeted));
             if cells > MAX_CELLS {
                 self.report(ResolveError::Invalid {
                     message: format!("the decision table would have more than {MAX_CELLS} cells"),

@@ -176,6 +176,9 @@ pub struct Role {
 pub struct Action {
     /// Display label.
     pub label: Option<String>,
+    /// Declared `on participant`: aimed at another participant of the
+    /// scope, whose roles a request names; its cells are per target role.
+    pub targeted: bool,
     /// Index into the scope's sections.
     pub section: Option<usize>,
     /// Declaration.
@@ -274,10 +277,50 @@ pub struct Rule {
     pub groups: Vec<usize>,
     /// How many names the rule's action list has as written (a group is one).
     pub written: usize,
+    /// `on …`: the targets the rule is for (its actions are all targeted);
+    /// `None`: every target.
+    pub target: Option<Target>,
     /// The `when` condition.
     pub condition: Option<Condition>,
     /// The rule.
     pub loc: Loc,
+}
+
+/// A rule's `on …` clause, resolved: the target must be the principal
+/// (`self`) or not (`others`) when `who` says so, and its role must match
+/// one of `roles` (when there are any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `self` or `others`.
+    pub who: Option<crate::syntax::ast::TargetWho>,
+    /// Any of these; empty: every role.
+    pub roles: Vec<TargetRole>,
+    /// The clause as written (canonical spacing, without `on`).
+    pub text: String,
+}
+
+/// One way a target's role may match, relative to the acting role for ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetRole {
+    /// The role (index in the scope), or when not `exact` any role inheriting it.
+    Role {
+        /// Role index.
+        role: usize,
+        /// Only the role itself.
+        exact: bool,
+    },
+    /// `everyone`: every target, or with `exact` only one holding no role.
+    Everyone {
+        /// Only a target holding no role (the `everyone` column).
+        exact: bool,
+    },
+    /// A role the acting role inherits (strict ancestor); a target holding no
+    /// role is below every declared role.
+    Below,
+    /// The acting role itself or a role it inherits.
+    AtOrBelow,
+    /// A role inheriting the acting role (strict descendant).
+    Above,
 }
 
 /// A condition with its text as written.
@@ -577,11 +620,15 @@ impl Policy {
 }
 
 /// What [`Policy::rule_for_action`] writes after the action: `, …` when
-/// the rule names others, then ` when condition`.
+/// the rule names others, then ` on target` and ` when condition`.
 pub fn rule_tail(rule: &Rule) -> String {
     let mut tail = String::new();
     if rule.written > 1 {
         tail.push_str(", …");
+    }
+    if let Some(t) = &rule.target {
+        tail.push_str(" on ");
+        tail.push_str(&t.text);
     }
     if let Some(c) = &rule.condition {
         tail.push_str(" when ");

@@ -85,6 +85,86 @@ pub enum Item {
     Override(OverrideDecl),
 }
 
+/// `action name "Label"`, `action mute "Mute someone" on participant`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionDecl {
+    /// The declared name.
+    pub name: Ident,
+    /// The display label.
+    pub label: Option<Text>,
+    /// `on participant`, where written: the action is aimed at another
+    /// participant, whose roles a request names.
+    pub target: Option<Loc>,
+    /// The whole declaration.
+    pub loc: Loc,
+}
+
+/// `on …` after a rule's actions: the targets of a targeted action it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetClause {
+    /// `self` or `others`, when written.
+    pub who: Option<TargetWho>,
+    /// The roles or ranks the target's role must match (any of them); empty:
+    /// every role.
+    pub roles: Vec<TargetSel>,
+    /// The whole clause, `on` included.
+    pub loc: Loc,
+}
+
+/// Whether the target is the principal themself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetWho {
+    /// `self`: the principal acting on themself.
+    Myself,
+    /// `others`: anyone but the principal.
+    Others,
+}
+
+/// One way a target's role may match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSel {
+    /// `viewer` (the role or a role inheriting it), `viewer exactly`.
+    Role {
+        /// The role.
+        name: Ident,
+        /// `exactly`: the role itself only.
+        exact: bool,
+    },
+    /// `below`: a role the acting role inherits (a strict ancestor).
+    Below,
+    /// `at or below`: the acting role or a role it inherits.
+    AtOrBelow,
+    /// `above`: a role that inherits the acting role (a strict descendant).
+    Above,
+}
+
+impl TargetClause {
+    /// The clause as written in canonical spacing, without `on`.
+    pub fn canonical(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match self.who {
+            Some(TargetWho::Myself) => parts.push("self".into()),
+            Some(TargetWho::Others) => parts.push("others".into()),
+            None => {}
+        }
+        let roles: Vec<String> = self
+            .roles
+            .iter()
+            .map(|s| match s {
+                TargetSel::Role { name, exact: false } => name.name.clone(),
+                TargetSel::Role { name, exact: true } => format!("{} exactly", name.name),
+                TargetSel::Below => "below".into(),
+                TargetSel::AtOrBelow => "at or below".into(),
+                TargetSel::Above => "above".into(),
+            })
+            .collect();
+        if !roles.is_empty() {
+            parts.push(roles.join(", "));
+        }
+        parts.join(" ")
+    }
+}
+
 /// A declaration of a name with an optional label (facts, kinds, actions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decl {
@@ -141,7 +221,7 @@ pub enum ScopeItem {
     /// `role name "Label" : parent, …`
     Role(RoleDecl),
     /// `action name "Label"`
-    Action(Decl),
+    Action(ActionDecl),
     /// `section "Label" { … }`
     Section(SectionDecl),
     /// `allow …` / `deny …`
@@ -236,6 +316,8 @@ pub struct Rule {
     pub roles: Vec<NameRef>,
     /// The actions named.
     pub actions: Vec<NameRef>,
+    /// The `on …` clause (targeted actions only).
+    pub target: Option<TargetClause>,
     /// The `when` condition.
     pub condition: Option<Expr>,
     /// The whole rule.

@@ -303,7 +303,24 @@ impl Builder<'_> {
         let mut inner = children(pair).filter(|p| !is_keyword(p.as_rule()));
         Some(match kind {
             Rule::note_decl => ScopeItem::Note(self.text(inner.next()?)),
-            Rule::action_decl => ScopeItem::Action(self.decl(inner, loc)?),
+            Rule::action_decl => {
+                let name = self.ident(inner.next()?);
+                let mut label = None;
+                let mut target = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::label => label = Some(self.text(p)),
+                        Rule::action_target => target = Some(self.loc(&p)),
+                        _ => {}
+                    }
+                }
+                ScopeItem::Action(ActionDecl {
+                    name,
+                    label,
+                    target,
+                    loc,
+                })
+            }
             Rule::role_decl => {
                 let name = self.ident(inner.next()?);
                 let mut label = None;
@@ -460,15 +477,62 @@ impl Builder<'_> {
         };
         let roles = exact(children(inner.next()?).map(|p| self.name_ref(p)).collect());
         let actions = exact(children(inner.next()?).map(|p| self.name_ref(p)).collect());
-        let condition = inner.next().and_then(|w| self.when_clause(w));
+        let mut target = None;
+        let mut condition = None;
+        for p in inner {
+            match p.as_rule() {
+                Rule::target_clause => target = Some(self.target_clause(p)),
+                Rule::when_clause => condition = self.when_clause(p),
+                _ => {}
+            }
+        }
         Some(super::ast::Rule {
             effect,
             forbid,
             roles,
             actions,
+            target,
             condition,
             loc,
         })
+    }
+
+    fn target_clause(&mut self, pair: Pair<'_, Rule>) -> TargetClause {
+        let loc = self.loc(&pair);
+        let mut who = None;
+        let mut roles = Vec::new();
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::target_who => {
+                    who = Some(if p.as_str() == "self" {
+                        TargetWho::Myself
+                    } else {
+                        TargetWho::Others
+                    })
+                }
+                Rule::target_list => {
+                    for sel in children(p) {
+                        roles.push(match sel.as_rule() {
+                            Rule::rank_below => TargetSel::Below,
+                            Rule::rank_at_or_below => TargetSel::AtOrBelow,
+                            Rule::rank_above => TargetSel::Above,
+                            _ => {
+                                let mut parts = children(sel);
+                                let Some(name) = parts.next() else {
+                                    continue;
+                                };
+                                TargetSel::Role {
+                                    name: self.ident(name),
+                                    exact: parts.next().is_some(),
+                                }
+                            }
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        TargetClause { who, roles, loc }
     }
 
     fn when_clause(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {

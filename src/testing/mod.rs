@@ -47,8 +47,19 @@ pub struct TestCase {
     pub facts: Vec<String>,
     /// Settings given, as (setting, value) (the others at their defaults).
     pub settings: Vec<(String, String)>,
+    /// Whom a targeted action is done to: `on self`, or `on session.viewer, …`.
+    pub target: Option<TestTarget>,
     /// The statement it comes from.
     pub loc: Loc,
+}
+
+/// A test's `on …`: whom its targeted action is done to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestTarget {
+    /// `on self`
+    Myself,
+    /// `on session.viewer, …`: the target's roles, as (scope, role).
+    Roles(Vec<(String, String)>),
 }
 
 impl TestCase {
@@ -72,6 +83,22 @@ impl TestCase {
             action: self.action.clone(),
             context: self.facts.iter().map(|f| (f.clone(), true)).collect(),
             settings: self.settings.iter().cloned().collect(),
+            target: self.target.as_ref().map(|t| match t {
+                TestTarget::Myself => crate::eval::RequestTarget::Myself,
+                TestTarget::Roles(roles) => {
+                    let mut principal: IndexMap<String, Vec<String>> = IndexMap::new();
+                    for (scope, role) in roles {
+                        principal
+                            .entry(scope.clone())
+                            .or_default()
+                            .push(role.clone());
+                    }
+                    crate::eval::RequestTarget::Other {
+                        principal,
+                        kind: None,
+                    }
+                }
+            }),
         }
     }
 }
@@ -96,6 +123,14 @@ impl fmt::Display for TestCase {
             write!(f, " {}", roles.join(", "))?;
         }
         write!(f, " -> {}", self.action)?;
+        match &self.target {
+            Some(TestTarget::Myself) => f.write_str(" on self")?,
+            Some(TestTarget::Roles(roles)) => {
+                let roles: Vec<String> = roles.iter().map(|(s, r)| format!("{s}.{r}")).collect();
+                write!(f, " on {}", roles.join(", "))?;
+            }
+            None => {}
+        }
         let with: Vec<String> = self
             .facts
             .iter()

@@ -440,6 +440,58 @@ fn parse_statement(
         }
     }
 
+    // The target of a targeted action: `on self` or `on session.viewer, …`.
+    let mut target = None;
+    if let Some(Token {
+        tok: Tok::Name(w), ..
+    }) = it.peek()
+    {
+        if w == "on" {
+            let on = it.next();
+            let mut roles = Vec::new();
+            loop {
+                match it.next() {
+                    Some(Token {
+                        tok: Tok::Name(name),
+                        ..
+                    }) if name == "self" && roles.is_empty() => {
+                        target = Some(super::TestTarget::Myself);
+                        break;
+                    }
+                    Some(Token {
+                        tok: Tok::Name(name),
+                        ..
+                    }) if name
+                        .split_once('.')
+                        .is_some_and(|(s, r)| !s.is_empty() && !r.is_empty()) =>
+                    {
+                        if let Some((s, r)) = name.split_once('.') {
+                            roles.push((s.to_string(), r.to_string()));
+                        }
+                    }
+                    other => {
+                        let at = other.or(on).unwrap_or(first);
+                        return Err(err(
+                            at,
+                            "expected the target after `on`".to_string(),
+                            "here",
+                            "a targeted action's test names its target: `on self`, or its roles `on session.viewer, session.speaker`",
+                        ));
+                    }
+                }
+                match it.peek().map(|t| &t.tok) {
+                    Some(Tok::Comma) => {
+                        it.next();
+                    }
+                    _ => break,
+                }
+            }
+            if target.is_none() {
+                target = Some(super::TestTarget::Roles(roles));
+            }
+        }
+    }
+
     // The facts and settings: `with a, b, plan=team` (the other facts are
     // false, the other settings at their defaults).
     let mut facts = Vec::new();
@@ -518,6 +570,7 @@ fn parse_statement(
             action,
             facts: facts.clone(),
             settings: settings.clone(),
+            target: target.clone(),
             loc: statement_loc.clone(),
         })
         .collect())

@@ -32,6 +32,7 @@ fn check_agrees_with_evaluate_on_the_reference_policies() {
                                 action: format!("{scope_name}:{action}"),
                                 context: fact.map(|f| (f.clone(), true)).into_iter().collect(),
                                 settings: Default::default(),
+                                target: None,
                             };
                             let verdict = table.check(&request);
                             match table.evaluate(&request) {

@@ -436,7 +436,7 @@ fn every_command_that_loads_a_policy_reports_its_diagnostics() {
 
 // ------------------------------------------------------------------ requests
 
-const REQUEST_POLICY: &str = "fact open\nsetting layout {\n    value grid\n    value list\n    default grid\n}\nkind member\nkind guest\nscope session {\n    role viewer\n    role host : viewer\n    action chat\n    allow viewer to chat when open\n    assignable member: viewer, host\n    assignable guest: none\n}\nscope workspace {\n    role admin\n}\n";
+const REQUEST_POLICY: &str = "fact open\nsetting layout {\n    value grid\n    value list\n    default grid\n}\nkind member\nkind guest\nscope session {\n    role viewer\n    role host : viewer\n    action chat\n    action mute on participant\n    allow viewer to chat when open\n    allow host to mute on viewer\n    assignable member: viewer, host\n    assignable guest: none\n}\nscope workspace {\n    role admin\n}\n";
 
 /// From one list of variant names: `$name`, an exhaustive match giving the
 /// variant's name, and `$list`, every name. A new variant fails to compile
@@ -467,6 +467,8 @@ census!(fn variant, const VARIANTS: EvalError {
     SettingNotString,
     Internal,
     NotAssignable,
+    TargetRequired,
+    TargetNotAllowed,
 });
 
 /// A broken invariant of the table: no request can produce it.
@@ -484,6 +486,10 @@ census!(fn shape_variant, const SHAPE_VARIANTS: ShapeError {
     MissingAction,
     FactNotBool,
     ContextNotObject,
+    TargetNotObject,
+    TargetKindNotString,
+    TargetKindOfSelf,
+    TargetKindWithoutTarget,
     DuplicateKey,
 });
 
@@ -499,7 +505,7 @@ const REQUEST_ERRORS: &[(&str, &str)] = &[
     ),
     (
         r#"{"principal": {}, "action": "session:chat", "who": 1}"#,
-        "invalid request: unknown field `who`; a request has `principal`, `action`, and optionally `kind` and `context`",
+        "invalid request: unknown field `who`; a request has `principal`, `action`, and optionally `kind`, `context`, `target` and `target_kind`",
     ),
     (
         r#"{"principal": {"session": [1]}, "action": "session:chat"}"#,
@@ -595,6 +601,38 @@ const REQUEST_ERRORS: &[(&str, &str)] = &[
     ),
     (
         r#"{"principal": {"session": "host"}, "kind": "guest", "action": "session:chat"}"#,
+        "a guest cannot be assigned role `host` in scope `session` (assignable: none)",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:mute"}"#,
+        "action `session:mute` is done to a participant: the request names `target` (\"self\", or the target's roles per scope like `principal`)",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:chat", "target": "self"}"#,
+        "action `session:chat` is not aimed at a participant: a request for it has no `target`",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:mute", "target": ["viewer"]}"#,
+        "invalid request: `target` is \"self\" or an object mapping each scope to the target's role or roles",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:mute", "target": {"session": "viewer"}, "target_kind": 1}"#,
+        "invalid request: `target_kind` is a string",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:mute", "target": "self", "target_kind": "guest"}"#,
+        "invalid request: `target_kind` is for another participant: with `\"target\": \"self\"` the principal's `kind` is the target's",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:chat", "target_kind": "guest"}"#,
+        "invalid request: `target_kind` without `target`",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:mute", "target": {"session": "viewr"}}"#,
+        "unknown role `viewr` in scope `session` (did you mean `viewer`?)",
+    ),
+    (
+        r#"{"principal": {"session": "host"}, "action": "session:mute", "target": {"session": "host"}, "target_kind": "guest"}"#,
         "a guest cannot be assigned role `host` in scope `session` (assignable: none)",
     ),
 ];

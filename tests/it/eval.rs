@@ -230,7 +230,7 @@ fn unknown_names_and_unassignable_roles_are_errors() {
         ),
         (
             r#"{"principal": {}, "action": "session:start", "extra": 1}"#,
-            "invalid request: unknown field `extra`; a request has `principal`, `action`, and optionally `kind` and `context`",
+            "invalid request: unknown field `extra`; a request has `principal`, `action`, and optionally `kind`, `context`, `target` and `target_kind`",
         ),
         (r#"[1]"#, "invalid request: a request is a JSON object"),
     ];
@@ -271,7 +271,7 @@ fn of_several_faults_the_same_one_is_reported_wherever_it_is() {
         ),
         (
             r#"{"context": [], "action": 1, "kind": 2, "principal": 3, "who": 4, "what": 5}"#,
-            "invalid request: unknown field `who`; a request has `principal`, `action`, and optionally `kind` and `context`",
+            "invalid request: unknown field `who`; a request has `principal`, `action`, and optionally `kind`, `context`, `target` and `target_kind`",
         ),
         (
             r#"{"context": [], "action": 1, "kind": 2, "principal": {"a": 1, "b": [1]}}"#,

@@ -50,3 +50,4 @@ mod snapshot;
 mod support;
 mod syntax_errors;
 mod table;
+mod target;

@@ -25,7 +25,12 @@ fn csv_cell(args: &[&str], action: &str, role: &str) -> String {
     let prefix = format!("session,{action},{role},");
     run.stdout
         .lines()
-        .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+        .find_map(|l| {
+            // The untargeted cell: the last column (`target`) is empty.
+            l.strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(','))
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| panic!("no cell {action} × {role} in\n{}", run.stdout))
 }
 

@@ -39,7 +39,7 @@ fn text_grid_in_color_keeps_symbols() {
 #[test]
 fn csv_contract() {
     let csv = render(&table(EXAMPLE), Format::Csv, None, false);
-    assert!(csv.starts_with("scope,action,role,decision,condition\n"));
+    assert!(csv.starts_with("scope,action,role,decision,condition,target\n"));
     assert_eq!(csv.lines().count(), 1 + 3 * 3);
     insta::assert_snapshot!(csv);
 }

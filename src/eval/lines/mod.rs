@@ -307,6 +307,8 @@ impl<'t> LineEvaluator<'t> {
         let via = names(&s.path);
         AnswerJson {
             added: &[],
+            // Targeted actions go to the general path.
+            target: None,
             decision: found.effect,
             action: &EscapedAction(scope_name, action_name),
             roles: &names(&s.roles),

@@ -134,7 +134,13 @@ impl RequestSink for Ids<'_> {
     }
     fn action(&mut self, action: &str) -> Result<(), Stop> {
         let (scope, action) = action.split_once(':').ok_or(Stop)?;
-        self.out.action = Some(self.table.action_id(scope, action).ok_or(Stop)?);
+        let action = self.table.action_id(scope, action).ok_or(Stop)?;
+        // A targeted action names its target: the general path reads it
+        // (and reports a missing one).
+        if self.table.is_targeted(action) {
+            return Err(Stop);
+        }
+        self.out.action = Some(action);
         Ok(())
     }
     fn fact(&mut self, name: &str) -> Result<(), Stop> {

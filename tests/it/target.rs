@@ -1,0 +1,270 @@
+//! Targeted actions: `action … on participant` and `… on TARGET` rules
+//! (docs/language.md §4.21).
+
+use rolecall::compile::FactSet;
+use rolecall::fmt::format_source;
+use rolecall::render::{Format, render};
+use rolecall::source::SourceFile;
+
+use crate::support::{ask, cli, decide, errors, table, temp_file};
+
+const POLICY: &str = "\
+fact breakout \"In a breakout room\"
+
+scope session {
+    role viewer
+    role speaker : viewer
+    role moderator : speaker
+    role co_organizer : moderator
+    role organizer : moderator
+    action chat
+    action remove \"Remove a participant\" on participant
+    action mute \"Mute someone\" on participant
+    action promote on participant
+    allow viewer to chat
+    allow moderator to remove on viewer exactly, speaker exactly
+    allow organizer, co_organizer to remove on below
+    deny co_organizer to remove on organizer
+    allow viewer to mute on self
+    allow moderator to mute on others at or below
+    allow speaker to promote on viewer exactly when breakout
+    forbid everyone to promote on organizer
+}
+";
+
+fn req(principal: &str, action: &str, target: &str) -> String {
+    format!(
+        r#"{{"principal": {{"session": {principal}}}, "action": "session:{action}", "target": {target}}}"#
+    )
+}
+
+/// (acting role, action, target: a role name or `self`) → the compiled cell.
+fn cell(t: &rolecall::DecisionTable, role: &str, action: &str, target: &str) -> String {
+    let a = t.action_id("session", action).unwrap();
+    let r = t.role_id("session", role).unwrap();
+    let (target_role, on_self) = match target {
+        "self" => (r, true),
+        name => (t.role_id("session", name).unwrap(), false),
+    };
+    let c = t.target_cell(a, r, target_role, on_self).unwrap();
+    format!("{:?}", c.decision)
+}
+
+#[test]
+fn the_grid_is_exact_over_acting_and_target_roles() {
+    let t = table(POLICY);
+    // A role selector takes the role and those inheriting it; `exactly` the role alone.
+    assert_eq!(cell(&t, "moderator", "remove", "viewer"), "Allow");
+    assert_eq!(cell(&t, "moderator", "remove", "speaker"), "Allow");
+    assert_eq!(cell(&t, "moderator", "remove", "moderator"), "Deny");
+    // `below` is relative to the acting role: the roles it inherits.
+    assert_eq!(cell(&t, "organizer", "remove", "moderator"), "Allow");
+    assert_eq!(cell(&t, "organizer", "remove", "co_organizer"), "Deny");
+    assert_eq!(cell(&t, "organizer", "remove", "organizer"), "Deny");
+    // "Everything the organizer can, except remove the organizer."
+    assert_eq!(cell(&t, "co_organizer", "remove", "moderator"), "Allow");
+    assert_eq!(cell(&t, "co_organizer", "remove", "organizer"), "Deny");
+    // `self` and `others`.
+    assert_eq!(cell(&t, "viewer", "mute", "self"), "Allow");
+    assert_eq!(cell(&t, "viewer", "mute", "viewer"), "Deny");
+    assert_eq!(cell(&t, "moderator", "mute", "speaker"), "Allow");
+    assert_eq!(cell(&t, "moderator", "mute", "moderator"), "Allow");
+    assert_eq!(cell(&t, "moderator", "mute", "organizer"), "Deny");
+    assert_eq!(cell(&t, "organizer", "mute", "organizer"), "Allow");
+    // A condition stays a condition, per target.
+    assert_eq!(cell(&t, "speaker", "promote", "viewer"), "Conditional");
+    assert_eq!(cell(&t, "speaker", "promote", "speaker"), "Deny");
+    assert!(t.is_targeted(t.action_id("session", "remove").unwrap()));
+    assert!(!t.is_targeted(t.action_id("session", "chat").unwrap()));
+}
+
+#[test]
+fn the_untargeted_reading_says_whether_the_role_may_do_it_to_someone() {
+    let t = table(POLICY);
+    let csv = render(&t, Format::Csv, None, false);
+    let plain = |action: &str, role: &str| {
+        let prefix = format!("session,{action},{role},");
+        csv.lines()
+            .find_map(|l| l.strip_prefix(&prefix).and_then(|r| r.strip_suffix(',')))
+            .map(str::to_string)
+            .unwrap()
+    };
+    assert_eq!(plain("remove", "co_organizer"), "allow,");
+    assert_eq!(plain("remove", "speaker"), "deny,");
+    // Muting oneself is not muting someone else.
+    assert_eq!(plain("mute", "viewer"), "deny,");
+    assert_eq!(plain("promote", "speaker"), "conditional,breakout");
+    // The grid's rows come after, with the target last.
+    assert!(
+        csv.contains("\nsession,remove,co_organizer,deny,,organizer\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nsession,mute,viewer,allow,,self\n"), "{csv}");
+    let text = render(&t, Format::Text, None, false);
+    assert!(
+        text.contains("remove on participant: acting role × target role"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_request_names_its_target_and_is_decided_over_the_targets_roles() {
+    let t = table(POLICY);
+    assert_eq!(
+        decide(
+            &t,
+            &req("\"moderator\"", "remove", r#"{"session": "speaker"}"#)
+        ),
+        "allow"
+    );
+    assert_eq!(
+        decide(
+            &t,
+            &req("\"moderator\"", "remove", r#"{"session": "organizer"}"#)
+        ),
+        "deny"
+    );
+    // Every role of the target must allow: a speaker who is also organizer is protected.
+    let both = r#"{"session": ["speaker", "organizer"]}"#;
+    assert_eq!(decide(&t, &req("\"moderator\"", "remove", both)), "deny");
+    // A forbid on any target role wins over every acting role.
+    let answer = ask(&t, &req(r#"["organizer", "speaker"]"#, "promote", both));
+    assert_eq!(answer.decision.as_str(), "deny");
+    assert!(answer.reason.contains("a forbid wins"), "{}", answer.reason);
+    // Self.
+    assert_eq!(decide(&t, &req("\"viewer\"", "mute", "\"self\"")), "allow");
+    assert_eq!(
+        decide(&t, &req("\"viewer\"", "mute", r#"{"session": "viewer"}"#)),
+        "deny"
+    );
+    // A target holding no role is one of `everyone` where rules name it,
+    // below every declared role…
+    let anyone = ask(&t, &req("\"organizer\"", "remove", "{}"));
+    assert_eq!(anyone.decision.as_str(), "allow");
+    assert!(
+        anyone.reason.contains("on a target holding everyone"),
+        "{}",
+        anyone.reason
+    );
+    // …and elsewhere there is nothing to act on.
+    let plain = table("scope s {\n role a\n action kick on participant\n allow a to kick\n}\n");
+    let none = ask(
+        &plain,
+        r#"{"principal": {"s": "a"}, "action": "s:kick", "target": {}}"#,
+    );
+    assert_eq!(none.decision.as_str(), "deny");
+    assert_eq!(none.reason, "denied: the target holds no role in scope `s`");
+    // The answer says whom, and which of their roles decided.
+    let mut out = Vec::new();
+    ask(&t, &req("\"moderator\"", "remove", both)).write_json(&mut out);
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        json["target"],
+        serde_json::json!({"self": false, "roles": ["speaker", "organizer"], "deciding": "organizer"})
+    );
+    assert!(
+        json["reason"]
+            .as_str()
+            .unwrap()
+            .contains("on a target holding organizer")
+    );
+}
+
+#[test]
+fn conditions_and_would_change_hold_per_target() {
+    let t = table(POLICY);
+    let r = r#"{"principal": {"session": "speaker"}, "action": "session:promote", "target": {"session": "viewer"}, "context": {"breakout": true}}"#;
+    assert_eq!(decide(&t, r), "allow");
+    let answer = ask(
+        &t,
+        &req("\"speaker\"", "promote", r#"{"session": "viewer"}"#),
+    );
+    assert_eq!(answer.decision.as_str(), "deny");
+    assert_eq!(answer.would_change, vec!["breakout".to_string()]);
+    // From ids, the same cell.
+    let a = t.action_id("session", "promote").unwrap();
+    let speaker = t.role_id("session", "speaker").unwrap();
+    let viewer = t.role_id("session", "viewer").unwrap();
+    let mut facts = FactSet::new();
+    assert!(
+        t.decide_target(a, speaker, viewer, false, &facts)
+            .unwrap()
+            .effect
+            .as_str()
+            == "deny"
+    );
+    facts.insert(t.fact_id("breakout").unwrap());
+    assert!(
+        t.decide_target(a, speaker, viewer, false, &facts)
+            .unwrap()
+            .effect
+            .as_str()
+            == "allow"
+    );
+    // A plain action has no grid.
+    let chat = t.action_id("session", "chat").unwrap();
+    assert!(
+        t.decide_target(chat, speaker, viewer, false, &facts)
+            .is_none()
+    );
+}
+
+#[test]
+fn eval_and_check_agree_with_evaluate_on_targeted_requests() {
+    let p = temp_file("target.policy", POLICY);
+    let lines = [
+        req("\"moderator\"", "remove", r#"{"session": "speaker"}"#),
+        req("\"co_organizer\"", "remove", r#"{"session": "organizer"}"#),
+        req("\"viewer\"", "mute", "\"self\""),
+        req("\"viewer\"", "mute", r#"{"session": "viewer"}"#),
+    ];
+    let run = cli(&["eval", p.to_str().unwrap()], &lines.join("\n"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let t = rolecall::compile_file(&p).unwrap();
+    for (line, out) in lines.iter().zip(run.stdout.lines()) {
+        let mut want = Vec::new();
+        ask(&t, line).write_json(&mut want);
+        assert_eq!(out.as_bytes(), want.as_slice());
+        let request = rolecall::Request::from_json(line).unwrap();
+        let verdict = t.check(&request).unwrap();
+        assert_eq!(verdict.decision(), ask(&t, line).decision, "{line}");
+    }
+}
+
+#[test]
+fn targets_are_checked_when_resolving() {
+    let e = errors(
+        "scope s {\n role a\n role b\n action chat\n action kick on participant\n allow a to chat on b\n allow a to kick on c\n}\n",
+    );
+    let text: Vec<String> = e.iter().map(|d| d.message.clone()).collect();
+    assert!(
+        text.iter()
+            .any(|m| m
+                .contains("`on b` names targets, but action `chat` is not aimed at a participant")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|m| m.contains("unknown role `c`")),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn fmt_keeps_targets_and_is_idempotent() {
+    let messy = "scope s {\n role a\n role b : a\n action kick   on   participant\n allow b to kick on   others  a exactly,below   when true\n allow a to kick on self\n allow b to kick on at   or below\n}\n";
+    let src = SourceFile::new("p.policy", messy);
+    let once = format_source(&src).unwrap();
+    assert!(once.contains("action kick on participant"), "{once}");
+    assert!(
+        once.contains("allow b to kick on others a exactly, below when true"),
+        "{once}"
+    );
+    assert!(once.contains("allow b to kick on at or below"), "{once}");
+    let twice = format_source(&SourceFile::new("p.policy", &once)).unwrap();
+    assert_eq!(once, twice);
+    // The formatted text means the same table.
+    assert_eq!(
+        render(&table(messy), Format::Csv, None, false),
+        render(&table(&once), Format::Csv, None, false)
+    );
+}
