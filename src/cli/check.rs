@@ -28,9 +28,13 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
                     .map(|s| s.roles.len() - usize::from(s.everyone.is_some()))
                     .sum();
                 let actions: usize = p.scopes.values().map(|s| s.actions.len()).sum();
+                let targeted = match table.targeted_cell_count() {
+                    0 => String::new(),
+                    n => format!(", {n} targeted cells"),
+                };
                 let _ = writeln!(
                     io.stdout,
-                    "{}: ok ({} scopes, {roles} roles, {actions} actions, {} rules, {} cells)",
+                    "{}: ok ({} scopes, {roles} roles, {actions} actions, {} rules, {} cells{targeted})",
                     file.display(),
                     p.scopes.len(),
                     p.rules.len(),

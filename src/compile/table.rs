@@ -720,7 +720,13 @@ impl DecisionTable {
 
     /// Number of cells (scopes × actions × roles).
     pub fn cell_count(&self) -> usize {
-        self.cells.len()
+        self.layout.iter().map(|l| l.roles * l.actions).sum()
+    }
+
+    /// Number of targeted actions' cells (per acting role, target role,
+    /// self or not), beyond [`Self::cell_count`].
+    pub fn targeted_cell_count(&self) -> usize {
+        self.cells.len().saturating_sub(self.cell_count())
     }
 
     /// Bytes used by the cells and the conditional side table's entries.

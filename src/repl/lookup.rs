@@ -8,9 +8,9 @@
 
 use indexmap::IndexMap;
 
-use super::query::{Name, Query};
+use super::query::{Name, Query, QueryTarget};
 use crate::compile::DecisionTable;
-use crate::eval::Request;
+use crate::eval::{Request, RequestTarget};
 use crate::resolve::suggest;
 
 /// Which list of names a lookup reads.
@@ -177,6 +177,52 @@ pub fn request(
         .get_index(action_scope)
         .map(|(n, _)| n.clone())
         .unwrap_or_default();
+    let targeted = table
+        .action_id(&action_scope_name, &action_name)
+        .is_some_and(|a| table.is_targeted(a));
+    let target = match &query.target {
+        None if targeted => {
+            return Err(format!(
+                "`{action_scope_name}:{action_name}` is done to someone: name the target, `can … {action_name} ROLE` (the target's role) or `can … {action_name} on self`"
+            ));
+        }
+        None => None,
+        Some(t) if !targeted => {
+            let written = match t {
+                QueryTarget::Myself => "self".to_string(),
+                QueryTarget::Roles(roles) => roles
+                    .iter()
+                    .map(Name::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            };
+            return Err(format!(
+                "unexpected `{written}` after the action: `{action_scope_name}:{action_name}` is not done to anyone; {}",
+                super::query::QUESTION_FORM
+            ));
+        }
+        Some(QueryTarget::Myself) => Some(RequestTarget::Myself),
+        Some(QueryTarget::Roles(roles)) => {
+            let mut target: IndexMap<String, Vec<String>> = IndexMap::new();
+            for role in roles {
+                let (s, name) = bind(table, What::Role, role, &[action_scope])?;
+                let scope_name = table
+                    .policy
+                    .scopes
+                    .get_index(s)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default();
+                let held = target.entry(scope_name).or_default();
+                if !held.contains(&name) {
+                    held.push(name);
+                }
+            }
+            Some(RequestTarget::Other {
+                principal: target,
+                kind: None,
+            })
+        }
+    };
     let mut context: IndexMap<String, bool> = session_facts
         .iter()
         .filter(|(f, _)| table.policy.facts.contains_key(f.as_str()))
@@ -191,6 +237,6 @@ pub fn request(
         action: format!("{action_scope_name}:{action_name}"),
         context,
         settings: query.settings.iter().cloned().collect(),
-        target: None,
+        target,
     })
 }

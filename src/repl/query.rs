@@ -10,8 +10,9 @@
 //!           | ("why" | "explain") question?
 //!           | "who" "can" NAME "?"?       same as `:who NAME`
 //!           | "what" "can" NAME "do"? "?"?  same as `:what NAME`
-//! question := ("as" ARTICLE? KIND ","?)? "can" ARTICLE? (roles NAME | NAME) facts? place? "?"?
+//! question := ("as" ARTICLE? KIND ","?)? "can" ARTICLE? (roles NAME | NAME) target? facts? place? "?"?
 //! roles    := NAME (("+" | "and") NAME)*
+//! target   := "on"? ("self" | "themself" | ARTICLE? roles)   (a targeted action's target)
 //! facts    := ("with" | "without") fact (("and" | ",") fact)*
 //! fact     := "not"? NAME
 //! place    := "in" POLICY
@@ -78,6 +79,17 @@ pub struct Query {
     pub settings: Vec<(String, String)>,
     /// `in POLICY`: which loaded policy to ask.
     pub policy: Option<String>,
+    /// Whom a targeted action is done to: `can moderator mute organizer`.
+    pub target: Option<QueryTarget>,
+}
+
+/// A question's target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryTarget {
+    /// `self` / `themself`: the principal acting on themself.
+    Myself,
+    /// The target's roles.
+    Roles(Vec<Name>),
 }
 
 /// One line of input.
@@ -119,7 +131,7 @@ impl QueryError {
 }
 
 /// How a question reads, shown with syntax errors.
-pub const QUESTION_FORM: &str = "a question reads `can [ROLE + ROLE …] ACTION [with FACT, not FACT, SETTING=VALUE] [in POLICY]`; `:help` shows more";
+pub const QUESTION_FORM: &str = "a question reads `can [ROLE + ROLE …] ACTION [TARGET ROLE + … | self] [with FACT, not FACT, SETTING=VALUE] [in POLICY]`; `:help` shows more";
 
 /// A token: a word, or one of `+ , ? =`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,6 +363,23 @@ impl<'a> Parser<'a> {
                 "expected the action after `{}`; {QUESTION_FORM}",
                 roles.join(" + ")
             )));
+        }
+        // A targeted action's target: `… mute organizer`, `… on self`.
+        let on = self.peek_word() == Some("on");
+        if on {
+            self.at += 1;
+        }
+        if matches!(self.peek_word(), Some("self" | "themself")) {
+            self.at += 1;
+            query.target = Some(QueryTarget::Myself);
+        } else if on || self.at_name() {
+            self.skip_article();
+            let mut roles = vec![self.name("the target's role")?];
+            while matches!(self.peek(), Some(Token::Plus) | Some(Token::Word("and"))) {
+                let joiner = self.next().map(|t| t.to_string()).unwrap_or_default();
+                roles.push(self.name(&format!("a target role after `{joiner}`"))?);
+            }
+            query.target = Some(QueryTarget::Roles(roles));
         }
         self.skip_question_mark();
         if let Some(word @ ("with" | "without")) = self.peek_word() {

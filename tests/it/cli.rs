@@ -80,7 +80,17 @@ fn table_formats() {
         "",
     );
     assert_eq!(run.code, 0);
-    assert_eq!(run.stdout.lines().count(), 1 + 27 * 3);
+    // One row per cell, then the two targeted actions' grids: 3 acting roles
+    // × (3 target roles + self).
+    assert_eq!(run.stdout.lines().count(), 1 + 27 * 3 + 2 * 3 * 4);
+    assert_eq!(
+        run.stdout
+            .lines()
+            .skip(1)
+            .filter(|l| l.ends_with(','))
+            .count(),
+        27 * 3
+    );
     assert!(
         run.stdout
             .lines()

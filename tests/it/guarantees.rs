@@ -45,10 +45,16 @@ fn outputs_are_identical_across_compilations() {
                     out.push_str(&render(&t, format, None, false));
                 }
                 for (name, scope) in &t.policy().scopes {
-                    for action in scope.actions.keys() {
+                    for (action, declared) in &scope.actions {
                         for role in scope.roles.keys() {
+                            // A targeted action is asked of a target holding the same role.
+                            let target = if declared.targeted {
+                                format!(r#", "target": {{"{name}": "{role}"}}"#)
+                            } else {
+                                String::new()
+                            };
                             let json = format!(
-                                r#"{{"principal": {{"{name}": "{role}"}}, "action": "{name}:{action}"}}"#
+                                r#"{{"principal": {{"{name}": "{role}"}}, "action": "{name}:{action}"{target}}}"#
                             );
                             out.push_str(&serde_json::to_string(&ask(&t, &json)).unwrap());
                         }

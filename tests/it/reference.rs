@@ -220,7 +220,7 @@ fn goto_attendee_chat_needs_the_organizer_permission() {
 #[test]
 fn goto_account_roles() {
     let t = policy("goto_webinar.policy");
-    let billing = r#"{"principal": {"account": "billing_contact"}, "action": "account:add_and_manage_organizers"}"#;
+    let billing = r#"{"principal": {"account": "billing_contact"}, "action": "account:add_and_manage_organizers", "target": {"account": "organizer"}}"#;
     let answer = ask(&t, billing);
     assert_eq!(answer.decision.as_str(), "allow");
     assert_eq!(

@@ -2,7 +2,7 @@
 //! the error paths.
 
 use rolecall::repl::complete::{complete, hint};
-use rolecall::repl::query::{Input, Name, Query, parse};
+use rolecall::repl::query::{Input, Name, Query, QueryTarget, parse};
 use rolecall::repl::{Origin, Session, Step};
 
 use super::support::{cli, temp_file};
@@ -53,8 +53,8 @@ fn scripted_session_on_the_reference_policies() {
         "\
 # Livestorm, then GoTo Webinar, without naming the policy
 :policy
-can session.moderator mute_someone_on_stage?
-can a viewer mute_someone_on_stage
+can session.moderator mute_someone_on_stage organizer?
+can a viewer mute_someone_on_stage on self
 can workspace.admin + session.viewer start_end_session
 why
 can attendee chat
@@ -114,6 +114,8 @@ fn errors_are_reported_and_the_script_goes_on() {
         "\
 can modertor mute_someone_on_stage
 can moderator
+can moderator block_registrants
+can moderator send_emojis organizer
 can + viewer send_emojis
 can viewer send_emojis with
 can viewer send_emojis because
@@ -291,6 +293,27 @@ fn parses_questions() {
         }
     );
     assert_eq!(
+        q("can moderator mute organizer + viewer with live"),
+        Query {
+            roles: vec![name(None, "moderator")],
+            action: Some(name(None, "mute")),
+            target: Some(QueryTarget::Roles(vec![
+                name(None, "organizer"),
+                name(None, "viewer")
+            ])),
+            facts: vec![("live".to_string(), true)],
+            ..Query::default()
+        }
+    );
+    assert_eq!(
+        q("can viewer mute on self?").target,
+        Some(QueryTarget::Myself)
+    );
+    assert_eq!(
+        q("can viewer mute on a speaker").target,
+        Some(QueryTarget::Roles(vec![name(None, "speaker")]))
+    );
+    assert_eq!(
         q(
             "as a registrant, can a viewer+workspace:admin session.go with f, not g and without h in p?"
         ),
@@ -305,6 +328,7 @@ fn parses_questions() {
             ],
             settings: vec![],
             policy: Some("p".to_string()),
+            target: None,
         }
     );
     assert_eq!(
@@ -340,7 +364,9 @@ fn syntax_errors_say_what_was_expected() {
     };
     assert!(error("can").starts_with("expected a role or an action after `can`;"));
     assert!(error("can r + s").starts_with("expected the action after `r + s`;"));
-    assert!(error("can r b c").starts_with("unexpected `c` at the end of the question;"));
+    assert!(error("can r b c d").starts_with("unexpected `d` at the end of the question;"));
+    assert!(error("can r b on").starts_with("expected the target's role;"));
+    assert!(error("can r b c +").starts_with("expected a target role after `+`;"));
     assert!(error("can a b with").starts_with("expected a fact or setting;"));
     assert!(error("can a b with x.f").starts_with("`x.f`: a fact has no scope"));
     assert!(error("can a b in").starts_with("expected a policy name after `in`;"));
