@@ -147,7 +147,13 @@ pub(crate) enum Meaning {
 impl Meaning {
     /// The meaning of cell (scope, action, role); a missing cell is a deny.
     pub(crate) fn of(table: &DecisionTable, s: usize, a: usize, r: usize) -> Meaning {
-        match table.cell_at(s, a, r) {
+        Meaning::of_cell(table.cell_at(s, a, r))
+    }
+
+    /// The meaning of a cell, one of a targeted action's grid included; a
+    /// missing cell is a deny.
+    pub(crate) fn of_cell(cell: Option<crate::compile::Cell<'_>>) -> Meaning {
+        match cell {
             Some(cell) => match (cell.decision, cell.conditional) {
                 (CellDecision::Allow, _) => Meaning::Allow,
                 (CellDecision::Conditional, Some(c)) => Meaning::Conditional(c.allow_when.clone()),

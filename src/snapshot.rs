@@ -165,10 +165,35 @@ impl DecisionTable {
         settings.sort();
         lines.extend(settings);
 
+        lines.extend(sorted(
+            scope
+                .actions
+                .iter()
+                .filter(|(_, x)| x.targeted)
+                .map(|(a, _)| format!("target {name}:{a} = participant")),
+        ));
+
         let mut cells = Vec::new();
-        for (a, action) in scope.actions.keys().enumerate() {
+        for (a, (action, declared)) in scope.actions.iter().enumerate() {
             for (r, rname) in scope.roles.keys().enumerate() {
-                cells.push((action.as_str(), rname.as_str(), self.cell_text(s, a, r)));
+                let plain = self.cell_at(s, a, r);
+                cells.push((
+                    action.as_str(),
+                    rname.to_string(),
+                    self.cell_text(plain, s, r),
+                ));
+                if !declared.targeted {
+                    continue;
+                }
+                // A targeted action's grid: `s:a role -> target = …`.
+                for column in crate::compile::TargetColumn::all(scope.roles.len()) {
+                    let cell = column.cell(self, s, a, r);
+                    cells.push((
+                        action.as_str(),
+                        format!("{rname} -> {}", column.name(scope)),
+                        self.cell_text(cell, s, r),
+                    ));
+                }
             }
         }
         cells.sort();
@@ -181,14 +206,14 @@ impl DecisionTable {
 
     /// `allow`, `allow from ROLE`, `deny`, `deny by default`,
     /// `conditional when C`, `allow whatever the facts`.
-    fn cell_text(&self, s: usize, a: usize, r: usize) -> String {
+    fn cell_text(&self, cell: Option<crate::compile::Cell<'_>>, s: usize, r: usize) -> String {
         let policy = &self.policy;
-        let Some(cell) = self.cell_at(s, a, r) else {
+        let Some(cell) = cell else {
             return "deny by default".to_string();
         };
         let decision = cell.decision.as_str();
         match (cell.decision, cell.rule, cell.conditional) {
-            (CellDecision::Conditional, _, _) => match Meaning::of(self, s, a, r) {
+            (CellDecision::Conditional, _, _) => match Meaning::of_cell(Some(cell)) {
                 Meaning::Conditional(c) => format!("conditional when {}", render_cond(&c, policy)),
                 _ => decision.to_string(),
             },

@@ -155,6 +155,51 @@ pub struct DecisionTable {
     pub(crate) default_vars: std::sync::OnceLock<Vec<Vec<(usize, usize)>>>,
 }
 
+/// A column of a targeted action's grid: another participant holding one
+/// role, or the principal acting on themself (holding the acting role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetColumn {
+    /// A target holding this role (by index).
+    Role(usize),
+    /// The principal themself.
+    Myself,
+}
+
+impl TargetColumn {
+    /// The columns of a scope of `roles` roles: each role, then `self`.
+    pub fn all(roles: usize) -> impl Iterator<Item = TargetColumn> {
+        (0..roles)
+            .map(TargetColumn::Role)
+            .chain(std::iter::once(TargetColumn::Myself))
+    }
+
+    /// The cell of acting role `r` in this column of action `a`'s grid.
+    pub fn cell(self, table: &DecisionTable, s: usize, a: usize, r: usize) -> Option<Cell<'_>> {
+        table.target_cell_at(s, a, r, self.role(r), self.on_self())
+    }
+
+    /// The target role of the column for acting role `acting`.
+    pub fn role(self, acting: usize) -> usize {
+        match self {
+            TargetColumn::Role(t) => t,
+            TargetColumn::Myself => acting,
+        }
+    }
+
+    /// Whether the column is the principal acting on themself.
+    pub fn on_self(self) -> bool {
+        self == TargetColumn::Myself
+    }
+
+    /// The column's name: the role's, or `self`.
+    pub fn name(self, scope: &crate::resolve::Scope) -> String {
+        match self {
+            TargetColumn::Role(t) => scope.role_name(t),
+            TargetColumn::Myself => "self".to_string(),
+        }
+    }
+}
+
 /// Where a cell's deciding rule comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin {

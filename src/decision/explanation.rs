@@ -66,6 +66,10 @@ pub struct RoleAccount {
     pub candidates: Vec<Considered>,
     /// What the role's outcome is, and by which part of the rule.
     pub why: Why,
+    /// For a targeted action: the target's role whose cell is accounted
+    /// for (the one that decided this role's outcome), with the candidates
+    /// its `on …` lets in only.
+    pub target: Option<RoleId>,
 }
 
 /// A candidate rule, as the combination rule met it.
@@ -199,10 +203,55 @@ impl DecisionTable {
             .collect();
         // Every effective role is of the action's scope: one row serves them all.
         let row = combine::row(self, s, request.action.index(), combine::Omit::Nothing);
+        // A targeted action: each role's account is of the target role whose
+        // cell decided its outcome, over the candidates that target lets in.
+        let targets = e.target.as_ref().map(|t| {
+            let positions: Vec<usize> = t.roles.iter().map(|r| r.index()).collect();
+            let ranks = policy.scopes.get_index(s).map(|(_, sc)| {
+                let order =
+                    combine::topological_order(sc.roles.values().map(|r| r.parents.as_slice()));
+                combine::Ranks::of(sc, &order)
+            });
+            (positions, t.on_self, ranks)
+        });
         let roles = e
             .roles
             .iter()
-            .map(|&role| self.role_account(request, role, &row))
+            .map(|&role| match &targets {
+                Some((positions, on_self, ranks)) => {
+                    let (_, target) = self.decide_on_targets(
+                        request.action,
+                        role,
+                        positions,
+                        *on_self,
+                        &request.facts,
+                    );
+                    let lets_in = |c: &combine::Candidate| {
+                        let rule = policy.rules.get(c.rule);
+                        match (target, ranks) {
+                            (Some(t), Some(ranks)) => rule.is_some_and(|rule| {
+                                ranks.targets(rule.target.as_ref(), role.index(), t, *on_self)
+                            }),
+                            _ => false,
+                        }
+                    };
+                    let list: Vec<Vec<combine::Candidate>> = row
+                        .iter()
+                        .enumerate()
+                        .map(|(r, l)| {
+                            if r == role.index() {
+                                l.iter().copied().filter(lets_in).collect()
+                            } else {
+                                Vec::new()
+                            }
+                        })
+                        .collect();
+                    let mut account = self.role_account(request, role, &list);
+                    account.target = target.and_then(|t| self.role_at_index(s, t));
+                    account
+                }
+                None => self.role_account(request, role, &row),
+            })
             .collect();
         Explanation {
             action: request.action,
@@ -286,6 +335,7 @@ impl DecisionTable {
             role,
             candidates,
             why,
+            target: None,
         }
     }
 }

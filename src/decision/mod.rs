@@ -348,7 +348,7 @@ impl DecisionTable {
     /// roles: a `forbid` on any of them wins; else any deny denies (the
     /// first a rule decided, else the first); else all allow and the first
     /// target role's rule is cited. No target role: denied by no rule.
-    fn decide_on_targets(
+    pub(crate) fn decide_on_targets(
         &self,
         action: ActionId,
         role: crate::compile::RoleId,

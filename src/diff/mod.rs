@@ -12,6 +12,7 @@
 
 mod render;
 
+use crate::compile::TargetColumn;
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -165,10 +166,25 @@ pub struct CellChange {
     pub action: String,
     /// The role.
     pub role: String,
+    /// For a targeted action's cell: the target's role, or `self` (left out
+    /// of the JSON for an ordinary cell).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Before.
     pub old: CellState,
     /// After.
     pub new: CellState,
+}
+
+impl CellChange {
+    /// The role as shown: `moderator`, or for a targeted action's cell
+    /// `moderator on speaker` / `moderator on self`.
+    pub fn who(&self) -> String {
+        match &self.target {
+            Some(target) => format!("{} on {target}", self.role),
+            None => self.role.clone(),
+        }
+    }
 }
 
 /// A changed default, assignable list, limit or advice.
@@ -431,22 +447,53 @@ fn scope_diff(
             let Some(ro) = o.roles.get_index_of(role) else {
                 continue;
             };
-            let before = Meaning::of(old, so, ao, ro);
-            let after = Meaning::of(new, sn, an, rn);
-            // A deny's strength (`deny` or `forbid`) changes what the union
-            // over held roles decides, though not the cell's own meaning.
-            let strength_same = forbids(old, so, ao, ro) == forbids(new, sn, an, rn);
-            let list = match before.same(po, &after, pn, compared) {
-                Ok(true) if strength_same => continue,
-                Ok(_) => &mut d.cells,
-                Err(Undecided) => &mut d.undecided,
+            // The cell, then a targeted action's grid where both sides have
+            // one: each (target role of both, or self).
+            let mut columns: Vec<(Option<TargetColumn>, Option<TargetColumn>)> = vec![(None, None)];
+            let targeted = |t: &DecisionTable, s: usize, a: usize| {
+                t.action_at_index(s, a).is_some_and(|id| t.is_targeted(id))
             };
-            list.push(CellChange {
-                action: action.clone(),
-                role: role.clone(),
-                old: cell_state(old, so, ao, ro),
-                new: cell_state(new, sn, an, rn),
-            });
+            if targeted(old, so, ao) && targeted(new, sn, an) {
+                for (tn, target) in n.roles.keys().enumerate() {
+                    if let Some(to) = o.roles.get_index_of(target) {
+                        columns.push((Some(TargetColumn::Role(to)), Some(TargetColumn::Role(tn))));
+                    }
+                }
+                columns.push((Some(TargetColumn::Myself), Some(TargetColumn::Myself)));
+            }
+            for (co, cn) in columns {
+                let cell_o = At {
+                    table: old,
+                    s: so,
+                    a: ao,
+                    r: ro,
+                    column: co,
+                };
+                let cell_n = At {
+                    table: new,
+                    s: sn,
+                    a: an,
+                    r: rn,
+                    column: cn,
+                };
+                let before = Meaning::of_cell(cell_o.cell());
+                let after = Meaning::of_cell(cell_n.cell());
+                // A deny's strength (`deny` or `forbid`) changes what the union
+                // over held roles decides, though not the cell's own meaning.
+                let strength_same = forbids(&cell_o) == forbids(&cell_n);
+                let list = match before.same(po, &after, pn, compared) {
+                    Ok(true) if strength_same => continue,
+                    Ok(_) => &mut d.cells,
+                    Err(Undecided) => &mut d.undecided,
+                };
+                list.push(CellChange {
+                    action: action.clone(),
+                    role: role.clone(),
+                    target: cn.map(|c| c.name(n)),
+                    old: cell_state(&cell_o),
+                    new: cell_state(&cell_n),
+                });
+            }
         }
     }
 
@@ -540,9 +587,29 @@ fn action_entries(
         .collect()
 }
 
-fn cell_state(table: &DecisionTable, s: usize, a: usize, r: usize) -> CellState {
+/// One cell of a table by positions: an ordinary one, or (with `column`)
+/// one of a targeted action's grid.
+struct At<'t> {
+    table: &'t DecisionTable,
+    s: usize,
+    a: usize,
+    r: usize,
+    column: Option<TargetColumn>,
+}
+
+impl At<'_> {
+    fn cell(&self) -> Option<crate::compile::Cell<'_>> {
+        match self.column {
+            None => self.table.cell_at(self.s, self.a, self.r),
+            Some(c) => c.cell(self.table, self.s, self.a, self.r),
+        }
+    }
+}
+
+fn cell_state(at: &At<'_>) -> CellState {
+    let (table, s, a, r) = (at.table, at.s, at.a, at.r);
     let policy = &table.policy;
-    let cell = table.cell_at(s, a, r);
+    let cell = at.cell();
     let rule_ref = |rule: usize| {
         policy.rules.get(rule).map(|x| RuleRef {
             text: policy.rule_for_action(x, a),
@@ -563,7 +630,7 @@ fn cell_state(table: &DecisionTable, s: usize, a: usize, r: usize) -> CellState 
             rules.extend(c.candidates.iter().filter_map(|&(_, rule)| rule_ref(rule)));
         }
     }
-    let meaning = Meaning::of(table, s, a, r);
+    let meaning = Meaning::of_cell(at.cell());
     let (decision, condition) = match &meaning {
         Meaning::Allow => ("allow", None),
         Meaning::Deny => ("deny", None),
@@ -585,6 +652,12 @@ fn settings(policy: &Policy, s: usize) -> IndexMap<String, String> {
     };
     let role = |r: usize| role_name(policy, s, r);
     let default_text = |d: Option<usize>| d.map_or_else(|| "none".to_string(), role);
+    // Whether an action is done to someone: a request for it changes shape.
+    for (name, action) in &scope.actions {
+        if action.targeted {
+            out.insert(format!("target of {name}"), "participant".to_string());
+        }
+    }
     // A conditional line is its own setting, keyed by its condition.
     let when = crate::resolve::Condition::suffix;
     for d in &scope.defaults {
@@ -782,8 +855,9 @@ fn setting_texts(p: &Policy) -> Vec<String> {
 
 /// Whether a `forbid` can decide cell (scope, action, role): its rule, or
 /// one of its conditional candidates, is a forbid.
-fn forbids(table: &DecisionTable, s: usize, a: usize, r: usize) -> bool {
-    let Some(cell) = table.cell_at(s, a, r) else {
+fn forbids(at: &At<'_>) -> bool {
+    let table = at.table;
+    let Some(cell) = at.cell() else {
         return false;
     };
     match cell.conditional {

@@ -153,7 +153,7 @@ pub(super) fn text(d: &PolicyDiff, old: &str, new: &str) -> String {
                 out,
                 "  {} × {}: {} → {}\n    old: {}\n    new: {}",
                 c.action,
-                c.role,
+                c.who(),
                 decision_text(&c.old),
                 decision_text(&c.new),
                 rules_text(&c.old, rule, str::to_string),
@@ -168,7 +168,7 @@ pub(super) fn text(d: &PolicyDiff, old: &str, new: &str) -> String {
                 out,
                 "  {} × {}: {UNDECIDED}\n    old: {}\n    new: {}",
                 c.action,
-                c.role,
+                c.who(),
                 decision_text(&c.old),
                 decision_text(&c.new)
             );
@@ -332,7 +332,7 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
             items.push(format!(
                 "- {} × {}: {UNDECIDED}: {} → {}",
                 code(&c.action),
-                code(&c.role),
+                code(&c.who()),
                 cell_md(&c.old, code),
                 cell_md(&c.new, code)
             ));
@@ -350,7 +350,7 @@ pub(super) fn markdown(d: &PolicyDiff, old: &str, new: &str) -> String {
                     out,
                     "| {} | {} | {} | {} | {} | {} |",
                     cell_code(&c.action),
-                    cell_code(&c.role),
+                    cell_code(&c.who()),
                     cell_md(&c.old, cell_code),
                     cell_md(&c.new, cell_code),
                     rules_text(&c.old, rule, escape_markdown),

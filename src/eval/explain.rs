@@ -142,7 +142,34 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
     );
 
     for account in &x.roles {
-        let _ = writeln!(out, "\nrole {}:", role_name(account.role));
+        match (account.target, x.evaluation.target.as_ref()) {
+            (Some(t), Some(target)) if target.on_self => {
+                let _ = writeln!(
+                    out,
+                    "\nrole {} (on themself, as {}):",
+                    role_name(account.role),
+                    role_name(t)
+                );
+            }
+            (Some(t), Some(_)) => {
+                let _ = writeln!(
+                    out,
+                    "\nrole {} (on a target holding {}):",
+                    role_name(account.role),
+                    role_name(t)
+                );
+            }
+            (None, Some(_)) => {
+                let _ = writeln!(
+                    out,
+                    "\nrole {} (the target holds no role here):",
+                    role_name(account.role)
+                );
+            }
+            (_, None) => {
+                let _ = writeln!(out, "\nrole {}:", role_name(account.role));
+            }
+        }
         if account.why == Why::NoRule {
             let _ = writeln!(
                 out,

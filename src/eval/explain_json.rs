@@ -62,6 +62,7 @@ pub fn render_json(
             .iter()
             .map(|account| RoleJson {
                 role: role_name(account.role),
+                target: account.target.map(role_name),
                 outcome: account.why.effect().as_str(),
                 why: why_key(account.why),
                 distance: account
@@ -122,6 +123,10 @@ struct HeldJson<'a> {
 
 #[derive(Serialize)]
 struct RoleJson<'a> {
+    /// For a targeted action: the target role whose cell is accounted for
+    /// (left out for a plain action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
     role: &'a str,
     outcome: &'static str,
     why: &'static str,

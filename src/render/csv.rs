@@ -4,8 +4,9 @@
 //! then a targeted action's rows per (acting role, target): `target` names the
 //! target's role, or `self` for the principal acting on themself.
 
-use super::{TargetColumn, cell_summary, scopes, target_cell_summary};
+use super::{cell_summary, scopes, target_cell_summary};
 use crate::compile::DecisionTable;
+use crate::compile::TargetColumn;
 
 /// The table as CSV.
 pub fn to_csv(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> String {

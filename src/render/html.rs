@@ -179,6 +179,52 @@ fn action_label(scope: &Scope, a: usize) -> &str {
     crate::invariant::name_or_missing(label, "action")
 }
 
+/// Each targeted action's grid, acting role × target (a role, or `self`):
+/// a plain table whose cells say allow, deny or the condition.
+fn target_grids(out: &mut String, table: &DecisionTable, s: usize, scope: &crate::resolve::Scope) {
+    use super::target_cell_summary;
+    use crate::compile::TargetColumn;
+    for (a, (action_name, action)) in scope.actions.iter().enumerate() {
+        if !action.targeted {
+            continue;
+        }
+        let columns: Vec<TargetColumn> = TargetColumn::all(scope.roles.len()).collect();
+        let _ = writeln!(
+            out,
+            "<h3 class=\"targeted\">{} <code>{}</code>: acting role × target</h3>\n<div class=\"grid-wrap\">\n<table class=\"target-grid\" data-action=\"{}\">\n<thead><tr><th scope=\"col\">Role</th>",
+            name_html(action.label.as_deref(), action_name),
+            esc(action_name),
+            esc(action_name)
+        );
+        for column in &columns {
+            let _ = write!(out, "<th scope=\"col\">{}</th>", esc(&column.name(scope)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (r, role_name) in scope.roles.keys().enumerate() {
+            let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(role_name));
+            for column in &columns {
+                let (decision, condition) = target_cell_summary(table, s, a, r, *column);
+                let (mark, word) = match decision {
+                    CellDecision::Allow => ("✓", "allow".to_string()),
+                    CellDecision::Deny => ("✗", "deny".to_string()),
+                    CellDecision::Conditional => (
+                        "?",
+                        format!("allowed when {}", condition.unwrap_or_default()),
+                    ),
+                };
+                let _ = write!(
+                    out,
+                    "<td class=\"target-cell {}\" title=\"{}\">{mark}</td>",
+                    decision.as_str(),
+                    esc(&word)
+                );
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n</div>\n");
+    }
+}
+
 fn scope_section(out: &mut String, table: &DecisionTable, s: usize) {
     let policy = &table.policy;
     let Some((scope_name, scope)) = policy.scopes.get_index(s) else {
@@ -234,6 +280,7 @@ fn scope_section(out: &mut String, table: &DecisionTable, s: usize) {
         out.push_str("</tbody>\n");
     }
     out.push_str("</table>\n</div>\n<p class=\"no-match\" hidden>No action of this scope matches the filter.</p>\n");
+    target_grids(out, table, s, scope);
     about(out, table, s, scope);
     out.push_str("</section>\n");
 }

@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::{cell_summary, scopes};
+use super::{cell_summary, scopes, target_cell_summary};
 use crate::compile::DecisionTable;
+use crate::compile::TargetColumn;
 use crate::resolve::Subject;
 
 /// The table as pretty-printed JSON.
@@ -33,11 +34,16 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
             .actions
             .iter()
             .map(|(name, action)| {
-                json!({
+                let mut value = json!({
                     "name": name,
                     "label": action.label,
                     "section": action.section.and_then(|i| scope.sections.get(i)),
-                })
+                });
+                // Only a targeted action says so (the key is left out otherwise).
+                if let (true, Some(map)) = (action.targeted, value.as_object_mut()) {
+                    map.insert("targeted".to_string(), json!(true));
+                }
+                value
             })
             .collect();
         let mut cells = Vec::new();
@@ -180,6 +186,7 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
             "advice": advice,
             "notes": scope.notes,
             "cells": cells,
+            "target_cells": target_cells(table, s),
         }));
     }
     let overrides: Vec<Value> = policy
@@ -212,4 +219,38 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// A scope's targeted actions' cells: per action, acting role and target
+/// (a role, or `self`), the decision, its condition and deciding rule.
+fn target_cells(table: &DecisionTable, s: usize) -> Vec<Value> {
+    let policy = &table.policy;
+    let Some((_, scope)) = policy.scopes.get_index(s) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (a, (action, declared)) in scope.actions.iter().enumerate() {
+        if !declared.targeted {
+            continue;
+        }
+        for (r, role) in scope.roles.keys().enumerate() {
+            for column in TargetColumn::all(scope.roles.len()) {
+                let (decision, condition) = target_cell_summary(table, s, a, r, column);
+                let rule = column
+                    .cell(table, s, a, r)
+                    .and_then(|c| c.rule)
+                    .and_then(|r| policy.rules.get(r.index()))
+                    .map(|r| r.loc.file_line());
+                out.push(json!({
+                    "action": action,
+                    "role": role,
+                    "target": column.name(scope),
+                    "decision": decision.as_str(),
+                    "condition": condition,
+                    "rule": rule,
+                }));
+            }
+        }
+    }
+    out
 }

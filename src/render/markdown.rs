@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::{cell_summary, scopes};
+use super::{cell_summary, scopes, target_cell_summary};
+use crate::compile::TargetColumn;
 use crate::compile::{CellDecision, DecisionTable};
 use crate::resolve::Cond;
 
@@ -76,6 +77,51 @@ pub fn to_markdown(table: &DecisionTable, only: Option<crate::compile::ScopeId>)
                 let _ = write!(out, " {mark} |");
             }
             out.push('\n');
+        }
+        for (a, (name, action)) in scope.actions.iter().enumerate() {
+            if !action.targeted {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\n**{}** ({}): acting role × target\n",
+                escape_markdown(action.label.as_deref().unwrap_or(name)),
+                code_span(name)
+            );
+            let columns: Vec<TargetColumn> = TargetColumn::all(scope.roles.len()).collect();
+            let mut header = String::from("| Role |");
+            let mut rule = String::from("|---|");
+            for column in &columns {
+                let shown = match column {
+                    TargetColumn::Role(t) => scope
+                        .roles
+                        .get_index(*t)
+                        .map(|(n, role)| role.label.clone().unwrap_or_else(|| n.clone()))
+                        .unwrap_or_default(),
+                    TargetColumn::Myself => "self".to_string(),
+                };
+                let _ = write!(header, " {} |", escape_markdown(&shown));
+                rule.push_str(":---:|");
+            }
+            let _ = writeln!(out, "{header}\n{rule}");
+            for (r, (role_name, role)) in scope.roles.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "| {} |",
+                    escape_markdown(role.label.as_deref().unwrap_or(role_name))
+                );
+                for column in &columns {
+                    let mark = match target_cell_summary(table, s, a, r, *column) {
+                        (CellDecision::Allow, _) => "✅".to_string(),
+                        (CellDecision::Deny, _) => "❌".to_string(),
+                        (CellDecision::Conditional, c) => {
+                            format!("✅ ({})", escape_markdown(&c.unwrap_or_default()))
+                        }
+                    };
+                    let _ = write!(out, " {mark} |");
+                }
+                out.push('\n');
+            }
         }
     }
     out

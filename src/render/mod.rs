@@ -70,9 +70,9 @@ pub(crate) fn target_cell_summary(
     s: usize,
     a: usize,
     r: usize,
-    target: TargetColumn,
+    target: crate::compile::TargetColumn,
 ) -> (CellDecision, Option<String>) {
-    match table.target_cell_at(s, a, r, target.role(r), target.on_self()) {
+    match target.cell(table, s, a, r) {
         Some(cell) => {
             let condition = (cell.decision == CellDecision::Conditional)
                 .then(|| cell.condition().map(str::to_string))
@@ -80,44 +80,6 @@ pub(crate) fn target_cell_summary(
             (cell.decision, condition)
         }
         None => (CellDecision::Deny, None),
-    }
-}
-
-/// A column of a targeted action's grid: another participant holding one
-/// role, or the principal acting on themself (holding the acting role).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TargetColumn {
-    /// A target holding this role (by index).
-    Role(usize),
-    /// The principal themself.
-    Myself,
-}
-
-impl TargetColumn {
-    /// The columns of a scope of `roles` roles: each role, then `self`.
-    pub(crate) fn all(roles: usize) -> impl Iterator<Item = TargetColumn> {
-        (0..roles)
-            .map(TargetColumn::Role)
-            .chain(std::iter::once(TargetColumn::Myself))
-    }
-
-    fn role(self, acting: usize) -> usize {
-        match self {
-            TargetColumn::Role(t) => t,
-            TargetColumn::Myself => acting,
-        }
-    }
-
-    fn on_self(self) -> bool {
-        self == TargetColumn::Myself
-    }
-
-    /// The column's name: the role's, or `self`.
-    pub(crate) fn name(self, scope: &crate::resolve::Scope) -> String {
-        match self {
-            TargetColumn::Role(t) => scope.role_name(t),
-            TargetColumn::Myself => "self".to_string(),
-        }
     }
 }
 

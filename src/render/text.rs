@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::{TargetColumn, cell_summary, scopes, target_cell_summary};
+use super::{cell_summary, scopes, target_cell_summary};
+use crate::compile::TargetColumn;
 use crate::compile::{CellDecision, DecisionTable};
 
 const GREEN: &str = "\x1b[32m";

@@ -268,3 +268,126 @@ fn fmt_keeps_targets_and_is_idempotent() {
         render(&table(&once), Format::Csv, None, false)
     );
 }
+
+#[test]
+fn explain_accounts_for_the_target_role_that_decided() {
+    let p = temp_file("target_explain.policy", POLICY);
+    let request = req(
+        r#"["co_organizer", "speaker"]"#,
+        "remove",
+        r#"{"session": ["organizer", "speaker"]}"#,
+    );
+    let run = cli(&["explain", p.to_str().unwrap(), &request], "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Only the candidates whose `on …` the organizer target matches.
+    assert!(
+        run.stdout.contains(
+            "role co_organizer (on a target holding organizer):\n  `deny co_organizer to remove on organizer`"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("remove on below` at"),
+        "{}",
+        run.stdout
+    );
+    let json = cli(
+        &["explain", "--format", "json", p.to_str().unwrap(), &request],
+        "",
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let co = doc["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "co_organizer")
+        .unwrap();
+    assert_eq!(co["target"], "organizer");
+    assert_eq!(co["candidates"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn every_format_shows_the_grid() {
+    let t = table(POLICY);
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&t, Format::Json, None, false)).unwrap();
+    let scope = &json["scopes"][0];
+    assert_eq!(scope["actions"][1]["targeted"], true);
+    assert!(scope["actions"][0].get("targeted").is_none());
+    let cell = scope["target_cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["action"] == "remove" && c["role"] == "co_organizer" && c["target"] == "organizer"
+        })
+        .unwrap();
+    assert_eq!(cell["decision"], "deny");
+    assert!(cell["rule"].as_str().unwrap().ends_with(":16"), "{cell}");
+    let md = render(&t, Format::Markdown, None, false);
+    assert!(
+        md.contains("**Remove a participant** (`remove`): acting role × target"),
+        "{md}"
+    );
+    let html = render(&t, Format::Html, None, false);
+    assert!(html.contains("<table class=\"target-grid\" data-action=\"remove\">"));
+    let snapshot = t.to_snapshot();
+    assert!(
+        snapshot.contains("\ntarget session:remove = participant\n"),
+        "{snapshot}"
+    );
+    assert!(
+        snapshot.contains("\nsession:remove co_organizer -> organizer = deny\n"),
+        "{snapshot}"
+    );
+    assert!(
+        snapshot.contains("\nsession:mute viewer -> self = allow\n"),
+        "{snapshot}"
+    );
+}
+
+#[test]
+fn diff_reports_a_targeted_cell_and_a_change_of_target() {
+    let old = temp_file("target_old.policy", POLICY);
+    let changed = POLICY
+        .replace(
+            "deny co_organizer to remove on organizer",
+            "allow co_organizer to remove on organizer",
+        )
+        .replace("action chat\n", "action chat on participant\n")
+        .replace("allow viewer to chat\n", "allow viewer to chat on others\n");
+    let new = temp_file("target_new.policy", &changed);
+    let run = cli(&["diff", old.to_str().unwrap(), new.to_str().unwrap()], "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("remove × co_organizer on organizer: deny → allow"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("target of chat: (not set) → participant"),
+        "{}",
+        run.stdout
+    );
+    let json = cli(
+        &[
+            "diff",
+            "--format",
+            "json",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ],
+        "",
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let cells = doc["scopes"]["changed"][0]["cells"].as_array().unwrap();
+    assert!(
+        cells
+            .iter()
+            .any(|c| c["target"] == "organizer" && c["role"] == "co_organizer"),
+        "{cells:?}"
+    );
+}
