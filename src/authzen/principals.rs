@@ -183,7 +183,7 @@ impl Principals {
         // alike for the same facts: each gets the index of its class, so a
         // search decides once per class (and derived facts), not per entry.
         type Class<'e> = (Option<&'e str>, Vec<(&'e str, &'e [String])>);
-        let mut classes: HashMap<Class<'_>, u32> = HashMap::new();
+        let mut classes: HashMap<Class<'_>, usize> = HashMap::new();
         for (id, entry) in &self.subjects {
             let kind_index = match &entry.kind {
                 None => None,
@@ -268,7 +268,7 @@ impl Principals {
                     by_id.insert(name.clone(), index);
                 }
             }
-            let next = u32::try_from(classes.len()).unwrap_or(u32::MAX);
+            let next = classes.len();
             let class = *classes
                 .entry((
                     entry.kind.as_deref(),
@@ -389,7 +389,7 @@ pub struct Binding {
 pub(crate) struct BoundEntry {
     /// The entry's class: entries of one class have the same kind and the
     /// same roles in the same order (`Binding::class_count` classes).
-    pub(crate) class: u32,
+    pub(crate) class: usize,
     /// The subject's id (its key in the file, not an alias).
     pub(crate) id: String,
     pub(crate) subject_type: Option<String>,

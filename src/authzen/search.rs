@@ -327,20 +327,17 @@ impl Decisions {
         }
     }
 
-    fn get(&self, class: u32, signature: Option<u64>) -> Option<bool> {
+    fn get(&self, class: usize, signature: Option<u64>) -> Option<bool> {
         let signature = signature?;
-        let known = self.by_class.get(usize::try_from(class).ok()?)?;
+        let known = self.by_class.get(class)?;
         known
             .iter()
             .find(|(s, _)| *s == signature)
             .map(|&(_, allowed)| allowed)
     }
 
-    fn put(&mut self, class: u32, signature: Option<u64>, allowed: bool) {
-        let known = usize::try_from(class)
-            .ok()
-            .and_then(|c| self.by_class.get_mut(c));
-        if let (Some(signature), Some(known)) = (signature, known) {
+    fn put(&mut self, class: usize, signature: Option<u64>, allowed: bool) {
+        if let (Some(signature), Some(known)) = (signature, self.by_class.get_mut(class)) {
             if known.len() < MAX_SIGNATURES {
                 known.push((signature, allowed));
             }
