@@ -172,6 +172,41 @@ fn every_decision_of_the_authzen_todo_interop_suite_matches() {
 }
 
 #[test]
+fn every_decision_of_the_authzen_api_gateway_interop_suite_matches() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/authzen/gateway.json")).unwrap(),
+    )
+    .unwrap();
+    let examples = root().join("policies/examples");
+    let mut config = Config::new(examples.join("authzen_gateway.policy"));
+    config.principals = Some(examples.join("authzen_gateway.principals.json"));
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.poll = None;
+    config.workers = Some(2);
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut wrong = Vec::new();
+    let cases = fixture["evaluation"].as_array().unwrap();
+    for case in cases {
+        // Each Decision whole, on both endpoints: the decision and no context.
+        let expected = json!({"decision": case["expected"]});
+        for path in ["/access/v1/evaluation", "/access/v1/evaluations"] {
+            let reply = post(addr, path, &case["request"]);
+            if reply.status != 200 || reply.json() != expected {
+                wrong.push(format!("{path}: {} -> {}", case["request"], reply.body));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(cases.len(), 25);
+}
+
+#[test]
 fn metadata_names_the_endpoints_and_request_ids_are_echoed() {
     let server = start(todo_config());
     let addr = server.local_addr();
