@@ -240,23 +240,24 @@ impl Pdp {
         }
     }
 
-    /// The rolecall request an evaluation stands for (docs/authzen.md, "Mapping").
-    pub fn request(&self, e: &Evaluation<'_>) -> Result<Request, PdpError> {
-        // A resource the principals file lists has the file's properties
-        // when the request sends none (so a resource search's results hold
-        // when evaluated); properties sent are the request's, as ever.
+    /// The evaluation as it is decided: a resource the principals file
+    /// lists has the file's properties when the request sends none (so a
+    /// resource search's results hold when evaluated); properties sent are
+    /// the request's, as ever.
+    pub(crate) fn with_listed_resource<'e>(&'e self, e: &Evaluation<'e>) -> Evaluation<'e> {
         let listed = match e.resource.get("properties") {
             None | Some(Value::Null) => self.binding.resource(e.resource_type, e.resource_id),
             Some(_) => None,
         };
-        let filled;
-        let e = match listed {
-            Some(resource) => {
-                filled = Evaluation { resource, ..*e };
-                &filled
-            }
-            None => e,
-        };
+        match listed {
+            Some(resource) => Evaluation { resource, ..*e },
+            None => *e,
+        }
+    }
+
+    /// The rolecall request an evaluation stands for (docs/authzen.md, "Mapping").
+    pub fn request(&self, e: &Evaluation<'_>) -> Result<Request, PdpError> {
+        let e = &self.with_listed_resource(e);
         let table = &self.table;
         let s = self
             .binding

@@ -18,6 +18,6 @@ pub use decide::{Decided, Pdp, PdpError};
 pub use model::{BadRequest, Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
 pub use principals::{Binding, Principals};
 pub use search::{
-    ActionSearch, Page, ResourceSearch, SubjectSearch, parse_action_search, parse_resource_search,
-    parse_subject_search,
+    ActionSearch, Found, Page, ResourceSearch, SubjectSearch, Window, parse_action_search,
+    parse_resource_search, parse_subject_search,
 };

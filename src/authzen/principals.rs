@@ -179,6 +179,11 @@ impl Principals {
         let kind_names: Vec<&str> = policy.kinds.keys().map(String::as_str).collect();
         let mut by_id: HashMap<String, usize> = HashMap::new();
         let mut entries = Vec::new();
+        // Entries with the same kind and roles, in the same order, decide
+        // alike for the same facts: each gets the index of its class, so a
+        // search decides once per class (and derived facts), not per entry.
+        type Class<'e> = (Option<&'e str>, Vec<(&'e str, &'e [String])>);
+        let mut classes: HashMap<Class<'_>, usize> = HashMap::new();
         for (id, entry) in &self.subjects {
             let kind_index = match &entry.kind {
                 None => None,
@@ -263,7 +268,19 @@ impl Principals {
                     by_id.insert(name.clone(), index);
                 }
             }
+            let next = classes.len();
+            let class = *classes
+                .entry((
+                    entry.kind.as_deref(),
+                    entry
+                        .roles
+                        .iter()
+                        .map(|(scope, roles)| (scope.as_str(), roles.as_slice()))
+                        .collect(),
+                ))
+                .or_insert(next);
             entries.push(BoundEntry {
+                class,
                 id: id.clone(),
                 subject_type: entry.subject_type.clone(),
                 kind: entry.kind.clone(),
@@ -298,8 +315,10 @@ impl Principals {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let class_count = classes.len();
         Ok(Binding {
             resource_types,
+            class_count,
             facts,
             context_facts,
             by_id,
@@ -361,11 +380,16 @@ pub struct Binding {
     context_facts: Vec<(usize, String)>,
     by_id: HashMap<String, usize>,
     entries: Vec<BoundEntry>,
+    /// How many distinct (kind, roles) the entries have.
+    class_count: usize,
     resources: IndexMap<String, IndexMap<String, Map<String, Value>>>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct BoundEntry {
+    /// The entry's class: entries of one class have the same kind and the
+    /// same roles in the same order (`Binding::class_count` classes).
+    pub(crate) class: usize,
     /// The subject's id (its key in the file, not an alias).
     pub(crate) id: String,
     pub(crate) subject_type: Option<String>,
@@ -424,6 +448,21 @@ impl Binding {
             .map(|e| e.id.as_str())
     }
 
+    /// The entries an evaluation with `subject_type` can name, in file order.
+    pub(crate) fn entries_of_type<'b>(
+        &'b self,
+        subject_type: &str,
+    ) -> impl Iterator<Item = &'b BoundEntry> {
+        self.entries
+            .iter()
+            .filter(move |e| e.subject_type.as_deref().is_none_or(|t| t == subject_type))
+    }
+
+    /// How many classes of entries (same kind, same roles) there are.
+    pub(crate) fn class_count(&self) -> usize {
+        self.class_count
+    }
+
     /// The resources of `resource_type` the file lists, in file order: each
     /// as an AuthZEN resource object (`type`, `id`, `properties`).
     pub fn resources_of_type(
@@ -453,8 +492,9 @@ impl FactSpec {
     /// principals-file entry, if any.
     pub fn holds(&self, e: &Evaluation<'_>, principal: Option<&Map<String, Value>>) -> bool {
         match self {
-            FactSpec::Equal(a, b) => match (a.resolve(e, principal), b.resolve(e, principal)) {
-                (Some(x), Some(y)) => !x.is_null() && x == y,
+            // `b` is not looked up when `a` already says false.
+            FactSpec::Equal(a, b) => match a.resolve(e, principal) {
+                Some(x) if !x.is_null() => b.resolve(e, principal).is_some_and(|y| x == y),
                 _ => false,
             },
             FactSpec::IsTrue(a) => matches!(a.resolve(e, principal), Some(Value::Bool(true))),
@@ -463,6 +503,82 @@ impl FactSpec {
             FactSpec::Not(spec) => !spec.holds(e, principal),
         }
     }
+}
+
+impl FactSpec {
+    /// Whether an attribute path of the form satisfies `varies`.
+    pub(crate) fn reads(&self, varies: &dyn Fn(&[String]) -> bool) -> bool {
+        let operand = |o: &Operand| matches!(o, Operand::Path(path) if varies(path));
+        match self {
+            FactSpec::Equal(a, b) => operand(a) || operand(b),
+            FactSpec::IsTrue(a) => operand(a),
+            FactSpec::Any(specs) | FactSpec::All(specs) => specs.iter().any(|s| s.reads(varies)),
+            FactSpec::Not(spec) => spec.reads(varies),
+        }
+    }
+
+    /// The form with every path that does not satisfy `varies` read now
+    /// (from `e` and `principal`) and replaced by its value, simplified:
+    /// `Known` when that settles it (an `equal` whose fixed side is absent
+    /// is false, `any` with a true part true, …), else what is left to
+    /// read per candidate. An absent value becomes `null`: every form reads
+    /// the two alike. For every value of the varying paths, the result
+    /// agrees with [`holds`](Self::holds) on the whole form.
+    pub(crate) fn partial(
+        &self,
+        e: &Evaluation<'_>,
+        principal: Option<&Map<String, Value>>,
+        varies: &dyn Fn(&[String]) -> bool,
+    ) -> Partial {
+        let operand = |o: &Operand| match o {
+            Operand::Path(path) if varies(path) => o.clone(),
+            _ => Operand::Value(o.resolve(e, principal).cloned().unwrap_or(Value::Null)),
+        };
+        match self {
+            FactSpec::Equal(a, b) => match (operand(a), operand(b)) {
+                (Operand::Value(x), Operand::Value(y)) => Partial::Known(!x.is_null() && x == y),
+                (Operand::Value(Value::Null), _) | (_, Operand::Value(Value::Null)) => {
+                    Partial::Known(false)
+                }
+                (a, b) => Partial::Depends(FactSpec::Equal(a, b)),
+            },
+            FactSpec::IsTrue(a) => match operand(a) {
+                Operand::Value(v) => Partial::Known(v == Value::Bool(true)),
+                a => Partial::Depends(FactSpec::IsTrue(a)),
+            },
+            FactSpec::Any(specs) | FactSpec::All(specs) => {
+                // `any` is settled by a true part, `all` by a false one.
+                let any = matches!(self, FactSpec::Any(_));
+                let mut rest = Vec::new();
+                for spec in specs {
+                    match spec.partial(e, principal, varies) {
+                        Partial::Known(b) if b == any => return Partial::Known(any),
+                        Partial::Known(_) => {}
+                        Partial::Depends(spec) => rest.push(spec),
+                    }
+                }
+                match (rest.is_empty(), any) {
+                    (true, _) => Partial::Known(!any),
+                    (false, true) => Partial::Depends(FactSpec::Any(rest)),
+                    (false, false) => Partial::Depends(FactSpec::All(rest)),
+                }
+            }
+            FactSpec::Not(spec) => match spec.partial(e, principal, varies) {
+                Partial::Known(b) => Partial::Known(!b),
+                Partial::Depends(spec) => Partial::Depends(FactSpec::Not(Box::new(spec))),
+            },
+        }
+    }
+}
+
+/// A derived fact with what a search's request settles read in: its
+/// value, or the form left to read per candidate ([`FactSpec::partial`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Partial {
+    /// The same for every candidate.
+    Known(bool),
+    /// Reads only the paths that vary (the others are values now).
+    Depends(FactSpec),
 }
 
 impl Operand {
@@ -480,13 +596,26 @@ impl Operand {
                     entity => e.entity(entity)?,
                 };
                 let (first, rest) = rest.split_first()?;
-                let mut value = map.get(first)?;
+                let mut value = field(map, first)?;
                 for key in rest {
-                    value = value.as_object()?.get(key)?;
+                    value = field(value.as_object()?, key)?;
                 }
                 Some(value)
             }
         }
+    }
+}
+
+/// `map[key]`. The objects paths read are small (an entity's `type`, `id`,
+/// `properties`), and comparing a few short keys costs less than hashing
+/// one (a search reads them once per candidate); keys are distinct, so
+/// both find the same entry.
+fn field<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    const SCANNED: usize = 8;
+    if map.len() <= SCANNED {
+        map.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
     }
 }
 

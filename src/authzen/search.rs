@@ -6,6 +6,18 @@
 //! order; a subject or resource of the file, in file order) is decided by the same path
 //! as an Access Evaluation naming it ([`Pdp::request`], then the decision
 //! core), so a result used in an evaluation is allowed, as the spec asks.
+//!
+//! A subject or resource search does not build every candidate's request:
+//! candidates whose requests are the same (for subjects: the same kind and
+//! roles in the principals file, a class the binding gives each entry once
+//! per load; for both: the same values of the derived facts that can differ
+//! between candidates) get the same decision, so the decision is asked once
+//! per such signature, of the first candidate that has it, and reused.
+//! Derived facts that the request alone settles (an `equal` whose fixed
+//! side is absent) are settled once per search and are not part of the
+//! signature. Every candidate is still looked at, for `total` and because
+//! any candidate's error is the search's, but only the page's results are
+//! collected.
 
 use serde_json::{Map, Value};
 
@@ -13,6 +25,7 @@ use super::decide::{Pdp, PdpError};
 use super::model::{
     BadRequest, Evaluation, body_object, entity, kind, properties, required_entity, string,
 };
+use super::principals::{FactSpec, Partial};
 use crate::syntax::ast::Effect;
 
 /// An Action Search request: `subject` and `resource` (both identified),
@@ -220,6 +233,133 @@ fn page(root: &Map<String, Value>) -> Result<Page<'_>, BadRequest> {
     Ok(Page { token, limit })
 }
 
+/// One page of a search's results, and how many there are in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found<'t> {
+    /// The results of the page, in order.
+    pub results: Vec<&'t str>,
+    /// How many results the whole search has.
+    pub total: usize,
+}
+
+/// Which results of a search to collect: from `offset`, at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Results before this one are counted, not collected.
+    pub offset: usize,
+    /// At most this many are collected (`None`: all from `offset`).
+    pub limit: Option<usize>,
+}
+
+impl Window {
+    /// Every result.
+    pub const ALL: Window = Window {
+        offset: 0,
+        limit: None,
+    };
+
+    fn holds(self, index: usize) -> bool {
+        index >= self.offset && self.limit.is_none_or(|limit| index - self.offset < limit)
+    }
+}
+
+impl<'t> Found<'t> {
+    /// Counts one more result, collecting it when the window holds it.
+    fn push(&mut self, window: Window, result: &'t str) {
+        if window.holds(self.total) {
+            self.results.push(result);
+        }
+        self.total += 1;
+    }
+}
+
+/// The derived facts whose value may differ between the candidates of one
+/// search, with what the request settles read in once
+/// ([`FactSpec::partial`]); the others are the same for every candidate.
+struct Varying {
+    specs: Vec<FactSpec>,
+}
+
+impl Varying {
+    fn new(
+        derived: &[(usize, FactSpec)],
+        fixed: &Evaluation<'_>,
+        principal: Option<&Map<String, Value>>,
+        varies: &dyn Fn(&[String]) -> bool,
+    ) -> Varying {
+        let specs = derived
+            .iter()
+            .filter_map(|(_, spec)| match spec.partial(fixed, principal, varies) {
+                Partial::Known(_) => None,
+                Partial::Depends(spec) => Some(spec),
+            })
+            .collect();
+        Varying { specs }
+    }
+
+    /// The candidate's values of the varying facts, one bit each; `None`
+    /// past 64 of them (then each candidate is decided on its own).
+    fn signature(&self, e: &Evaluation<'_>, principal: Option<&Map<String, Value>>) -> Option<u64> {
+        if self.specs.len() > 64 {
+            return None;
+        }
+        Some(self.specs.iter().enumerate().fold(0, |bits, (i, spec)| {
+            bits | (u64::from(spec.holds(e, principal)) << i)
+        }))
+    }
+}
+
+/// At most this many signatures are remembered per class of candidates;
+/// past it, a candidate with a new one is decided without being remembered
+/// (so a file whose every entry differs costs a decision each, not a scan
+/// of a growing list each).
+const MAX_SIGNATURES: usize = 32;
+
+/// The decisions made so far in one search, per class and signature.
+struct Decisions {
+    by_class: Vec<Vec<(u64, bool)>>,
+}
+
+impl Decisions {
+    fn new(classes: usize) -> Decisions {
+        Decisions {
+            by_class: vec![Vec::new(); classes],
+        }
+    }
+
+    fn get(&self, class: usize, signature: Option<u64>) -> Option<bool> {
+        let signature = signature?;
+        let known = self.by_class.get(class)?;
+        known
+            .iter()
+            .find(|(s, _)| *s == signature)
+            .map(|&(_, allowed)| allowed)
+    }
+
+    fn put(&mut self, class: usize, signature: Option<u64>, allowed: bool) {
+        if let (Some(signature), Some(known)) = (signature, self.by_class.get_mut(class)) {
+            if known.len() < MAX_SIGNATURES {
+                known.push((signature, allowed));
+            }
+        }
+    }
+}
+
+fn is_subject_id(path: &[String]) -> bool {
+    matches!(path, [root, id, ..] if root == "subject" && id == "id")
+}
+
+/// What differs between the candidates of a subject search: the entry
+/// (`principal.…`) and the id.
+fn varies_with_subject(path: &[String]) -> bool {
+    path.first().is_some_and(|root| root == "principal") || is_subject_id(path)
+}
+
+/// What differs between the candidates of a resource search: the resource.
+fn varies_with_resource(path: &[String]) -> bool {
+    path.first().is_some_and(|root| root == "resource")
+}
+
 impl Pdp {
     /// The actions `q.subject` may perform on `q.resource`, in the order
     /// the scope declares them. A resource type that names no scope has
@@ -227,14 +367,23 @@ impl Pdp {
     /// does not know); anything else an evaluation would report (a claimed
     /// role the policy lacks, a fact of the wrong type) is the error.
     pub fn search_actions<'t>(&'t self, q: &ActionSearch<'_>) -> Result<Vec<&'t str>, PdpError> {
+        Ok(self.search_actions_page(q, Window::ALL)?.results)
+    }
+
+    /// [`search_actions`](Self::search_actions), the results in `window` and their total.
+    pub fn search_actions_page<'t>(
+        &'t self,
+        q: &ActionSearch<'_>,
+        window: Window,
+    ) -> Result<Found<'t>, PdpError> {
         let table = &self.table;
+        let mut found = Found::default();
         let Some(s) = self.binding.scope_of(table, q.resource_type) else {
-            return Ok(Vec::new());
+            return Ok(found);
         };
         let Some((_, scope)) = table.policy.scopes.get_index(s) else {
-            return Ok(Vec::new());
+            return Ok(found);
         };
-        let mut allowed = Vec::new();
         let mut action = Map::new();
         for name in scope.actions.keys() {
             // The evaluation a PEP would send next for this action: its name, no properties.
@@ -253,10 +402,10 @@ impl Pdp {
             let request = self.request(&e)?;
             let resolved = table.resolve_request(&request)?;
             if table.decide_ids(&resolved) == Effect::Allow {
-                allowed.push(name.as_str());
+                found.push(window, name);
             }
         }
-        Ok(allowed)
+        Ok(found)
     }
 
     /// The subjects of the principals file of type `q.subject_type` (and
@@ -267,37 +416,86 @@ impl Pdp {
     /// would answer with an error (an action the scope does not declare, a
     /// fact of the wrong type) is the error.
     pub fn search_subjects<'t>(&'t self, q: &SubjectSearch<'_>) -> Result<Vec<&'t str>, PdpError> {
+        Ok(self.search_subjects_page(q, Window::ALL)?.results)
+    }
+
+    /// [`search_subjects`](Self::search_subjects), the results in `window`
+    /// and their total: each subject's decision is that of the first
+    /// subject with the same signature (module documentation).
+    pub fn search_subjects_page<'t>(
+        &'t self,
+        q: &SubjectSearch<'_>,
+        window: Window,
+    ) -> Result<Found<'t>, PdpError> {
         let table = &self.table;
+        let mut found = Found::default();
         if self.binding.scope_of(table, q.resource_type).is_none() {
-            return Ok(Vec::new());
+            return Ok(found);
         }
-        let mut subject = q.subject.clone();
-        let mut evaluation = |id: &str| {
-            subject.insert("id".to_string(), Value::String(id.to_string()));
-            let e = Evaluation {
-                subject_type: q.subject_type,
-                subject_id: id,
-                action_name: q.action_name,
-                resource_type: q.resource_type,
-                resource_id: q.resource_id,
-                subject: &subject,
-                action: q.action,
-                resource: q.resource,
-                context: q.context,
-            };
-            self.request(&e)
+        let mut blank = q.subject.clone();
+        blank.insert("id".to_string(), Value::String(String::new()));
+        let unlisted = Evaluation {
+            subject_type: q.subject_type,
+            subject_id: "",
+            action_name: q.action_name,
+            resource_type: q.resource_type,
+            resource_id: q.resource_id,
+            subject: &blank,
+            action: q.action,
+            resource: q.resource,
+            context: q.context,
         };
         // The request's own faults, whether or not a subject is listed: as
         // an evaluation of an unlisted subject would report them.
-        evaluation("")?;
-        let mut allowed = Vec::new();
-        for id in self.binding.subjects_of_type(q.subject_type) {
-            let resolved = table.resolve_request(&evaluation(id)?)?;
-            if table.decide_ids(&resolved) == Effect::Allow {
-                allowed.push(id);
+        self.request(&unlisted)?;
+        // Facts read the resource as the decision does: the file's
+        // properties of a listed resource the request sends none for.
+        let unlisted = self.with_listed_resource(&unlisted);
+        let varying = Varying::new(
+            self.binding.derived_facts(),
+            &unlisted,
+            None,
+            &varies_with_subject,
+        );
+        let reads_id = varying.specs.iter().any(|spec| spec.reads(&is_subject_id));
+        let mut decisions = Decisions::new(self.binding.class_count());
+        // The candidate's subject object, its id written in only when a
+        // varying fact reads it (and for each decision asked).
+        let mut subject = blank.clone();
+        for entry in self.binding.entries_of_type(q.subject_type) {
+            let id = entry.id.as_str();
+            if reads_id {
+                subject.insert("id".to_string(), Value::String(id.to_string()));
+            }
+            let signature = varying.signature(
+                &Evaluation {
+                    subject_id: id,
+                    subject: &subject,
+                    ..unlisted
+                },
+                Some(&entry.view),
+            );
+            let allowed = match decisions.get(entry.class, signature) {
+                Some(allowed) => allowed,
+                None => {
+                    // The first of its signature: decided as an evaluation of it is.
+                    subject.insert("id".to_string(), Value::String(id.to_string()));
+                    let e = Evaluation {
+                        subject_id: id,
+                        subject: &subject,
+                        ..unlisted
+                    };
+                    let resolved = table.resolve_request(&self.request(&e)?)?;
+                    let allowed = table.decide_ids(&resolved) == Effect::Allow;
+                    decisions.put(entry.class, signature, allowed);
+                    allowed
+                }
+            };
+            if allowed {
+                found.push(window, id);
             }
         }
-        Ok(allowed)
+        Ok(found)
     }
 
     /// The resources of the principals file of type `q.resource_type` that
@@ -309,34 +507,69 @@ impl Pdp {
         &'t self,
         q: &ResourceSearch<'_>,
     ) -> Result<Vec<&'t str>, PdpError> {
+        Ok(self.search_resources_page(q, Window::ALL)?.results)
+    }
+
+    /// [`search_resources`](Self::search_resources), the results in
+    /// `window` and their total: each resource's decision is that of the
+    /// first resource with the same signature (module documentation).
+    pub fn search_resources_page<'t>(
+        &'t self,
+        q: &ResourceSearch<'_>,
+        window: Window,
+    ) -> Result<Found<'t>, PdpError> {
         let table = &self.table;
+        let mut found = Found::default();
         if self.binding.scope_of(table, q.resource_type).is_none() {
-            return Ok(Vec::new());
+            return Ok(found);
         }
-        let evaluation = |id: &str, resource: &Map<String, Value>| {
-            self.request(&Evaluation {
-                subject_type: q.subject_type,
-                subject_id: q.subject_id,
-                action_name: q.action_name,
-                resource_type: q.resource_type,
-                resource_id: id,
-                subject: q.subject,
-                action: q.action,
-                resource,
-                context: q.context,
-            })
-        };
         // The request's own faults, whether or not a resource is listed.
-        let mut unlisted = q.resource.clone();
-        unlisted.insert("id".to_string(), Value::String(String::new()));
-        evaluation("", &unlisted)?;
-        let mut allowed = Vec::new();
+        let mut resource = q.resource.clone();
+        resource.insert("id".to_string(), Value::String(String::new()));
+        let unlisted = Evaluation {
+            subject_type: q.subject_type,
+            subject_id: q.subject_id,
+            action_name: q.action_name,
+            resource_type: q.resource_type,
+            resource_id: "",
+            subject: q.subject,
+            action: q.action,
+            resource: &resource,
+            context: q.context,
+        };
+        self.request(&unlisted)?;
+        let principal = self
+            .binding
+            .entry(q.subject_type, q.subject_id)
+            .map(|entry| &entry.view);
+        let varying = Varying::new(
+            self.binding.derived_facts(),
+            &unlisted,
+            principal,
+            &varies_with_resource,
+        );
+        // Resources have no roles: one class.
+        let mut decisions = Decisions::new(1);
         for (id, resource) in self.binding.resources_of_type(q.resource_type) {
-            let resolved = table.resolve_request(&evaluation(id, resource)?)?;
-            if table.decide_ids(&resolved) == Effect::Allow {
-                allowed.push(id);
+            let e = Evaluation {
+                resource_id: id,
+                resource,
+                ..unlisted
+            };
+            let signature = varying.signature(&e, principal);
+            let allowed = match decisions.get(0, signature) {
+                Some(allowed) => allowed,
+                None => {
+                    let resolved = table.resolve_request(&self.request(&e)?)?;
+                    let allowed = table.decide_ids(&resolved) == Effect::Allow;
+                    decisions.put(0, signature, allowed);
+                    allowed
+                }
+            };
+            if allowed {
+                found.push(window, id);
             }
         }
-        Ok(allowed)
+        Ok(found)
     }
 }

@@ -17,8 +17,8 @@ use super::auth::Verdict;
 use super::metrics::{Endpoint, Outcome};
 use super::public_url::PublicUrl;
 use crate::authzen::{
-    BadRequest, Batch, Evaluation, Page, PdpError, Semantic, parse_action_search, parse_evaluation,
-    parse_evaluations, parse_resource_search, parse_subject_search,
+    BadRequest, Batch, Evaluation, Page, PdpError, Semantic, Window, parse_action_search,
+    parse_evaluation, parse_evaluations, parse_resource_search, parse_subject_search,
 };
 use crate::serve::state::Loaded;
 
@@ -661,7 +661,14 @@ fn search_action(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &st
         Ok(q) => q,
         Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
     };
-    let found = loaded.pdp.search_actions(&q);
+    // What must stay the same from page to page (the spec: every entity);
+    // the token binds it.
+    let fingerprint = json!(["action", q.subject, q.resource, q.context]).to_string();
+    let window = match window(shared, loaded, q.page, &fingerprint) {
+        Ok(window) => window,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad),
+    };
+    let found = loaded.pdp.search_actions_page(&q, window.0);
     tracing::debug!(
         target: "rolecall::decision",
         request_id,
@@ -669,15 +676,21 @@ fn search_action(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &st
         subject = q.subject_id,
         resource_type = q.resource_type,
         resource = q.resource_id,
-        actions = ?found.as_ref().ok(),
+        actions = ?found.as_ref().ok().map(|f| &f.results),
+        total = found.as_ref().map_or(0, |f| f.total),
         error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
         "action search"
     );
-    let found = found.map(|names| names.iter().map(|name| json!({ "name": name })).collect());
-    // What must stay the same from page to page (the spec: every entity);
-    // the token binds it.
-    let fingerprint = json!(["action", q.subject, q.resource, q.context]).to_string();
-    search_reply(shared, loaded, q.page, &fingerprint, found)
+    let found = found.map(|f| {
+        (
+            f.results
+                .iter()
+                .map(|name| json!({ "name": name }))
+                .collect(),
+            f.total,
+        )
+    });
+    search_reply(shared, loaded, window, &fingerprint, found)
 }
 
 /// A Subject Search: the principals file's subjects allowed the action.
@@ -686,7 +699,15 @@ fn search_subject(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &s
         Ok(q) => q,
         Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
     };
-    let found = loaded.pdp.search_subjects(&q);
+    let mut subject = q.subject.clone();
+    // The id is what is searched, so ignored, here too.
+    subject.remove("id");
+    let fingerprint = json!(["subject", subject, q.action, q.resource, q.context]).to_string();
+    let window = match window(shared, loaded, q.page, &fingerprint) {
+        Ok(window) => window,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad),
+    };
+    let found = loaded.pdp.search_subjects_page(&q, window.0);
     tracing::debug!(
         target: "rolecall::decision",
         request_id,
@@ -694,20 +715,19 @@ fn search_subject(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &s
         action = q.action_name,
         resource_type = q.resource_type,
         resource = q.resource_id,
-        subjects = ?found.as_ref().ok(),
+        subjects = ?found.as_ref().ok().map(|f| &f.results),
+        total = found.as_ref().map_or(0, |f| f.total),
         error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
         "subject search"
     );
-    let found = found.map(|ids| {
-        ids.iter()
-            .map(|id| json!({"type": q.subject_type, "id": id}))
-            .collect()
+    let found = found.map(|f| {
+        let results = f
+            .results
+            .iter()
+            .map(|id| json!({"type": q.subject_type, "id": id}));
+        (results.collect(), f.total)
     });
-    let mut subject = q.subject.clone();
-    // The id is what is searched, so ignored, here too.
-    subject.remove("id");
-    let fingerprint = json!(["subject", subject, q.action, q.resource, q.context]).to_string();
-    search_reply(shared, loaded, q.page, &fingerprint, found)
+    search_reply(shared, loaded, window, &fingerprint, found)
 }
 
 /// A Resource Search: the principals file's resources the action is allowed on.
@@ -716,7 +736,15 @@ fn search_resource(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &
         Ok(q) => q,
         Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.0),
     };
-    let found = loaded.pdp.search_resources(&q);
+    let mut resource = q.resource.clone();
+    // The id is what is searched, so ignored, here too.
+    resource.remove("id");
+    let fingerprint = json!(["resource", q.subject, q.action, resource, q.context]).to_string();
+    let window = match window(shared, loaded, q.page, &fingerprint) {
+        Ok(window) => window,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, &bad),
+    };
+    let found = loaded.pdp.search_resources_page(&q, window.0);
     tracing::debug!(
         target: "rolecall::decision",
         request_id,
@@ -724,48 +752,64 @@ fn search_resource(shared: &Shared, loaded: &Loaded, body: &Value, request_id: &
         subject = q.subject_id,
         action = q.action_name,
         resource_type = q.resource_type,
-        resources = ?found.as_ref().ok(),
+        resources = ?found.as_ref().ok().map(|f| &f.results),
+        total = found.as_ref().map_or(0, |f| f.total),
         error = found.as_ref().err().map(ToString::to_string).unwrap_or_default(),
         "resource search"
     );
-    let found = found.map(|ids| {
-        ids.iter()
-            .map(|id| json!({"type": q.resource_type, "id": id}))
-            .collect()
+    let found = found.map(|f| {
+        let results = f
+            .results
+            .iter()
+            .map(|id| json!({"type": q.resource_type, "id": id}));
+        (results.collect(), f.total)
     });
-    let mut resource = q.resource.clone();
-    // The id is what is searched, so ignored, here too.
-    resource.remove("id");
-    let fingerprint = json!(["resource", q.subject, q.action, resource, q.context]).to_string();
-    search_reply(shared, loaded, q.page, &fingerprint, found)
+    search_reply(shared, loaded, window, &fingerprint, found)
 }
 
-/// A search's answer: a page of the results from the offset the token
-/// names, and the token of the next page (empty at the end); an error is
-/// empty results with the error in the context, as a decision carries it.
-fn search_reply(
+/// The page a search answers (its offset and limit, and the limit as the
+/// request or its token gave it): from the first result without a token,
+/// else where the token says, after checking it was issued for this
+/// request, policy and process. A bad token, or a limit other than the
+/// first page's, is the message of a 400.
+fn window(
     shared: &Shared,
     loaded: &Loaded,
     page: Page<'_>,
     fingerprint: &str,
-    found: Result<Vec<Value>, PdpError>,
-) -> Reply {
+) -> Result<(Window, Option<u64>), String> {
     let (offset, limit) = match page.token {
         None => (0, page.limit),
         Some(token) => match shared.pages.check(token, &loaded.digest, fingerprint) {
             // A later page may repeat the first page's limit or leave it out.
             Ok((offset, first)) if page.limit.is_none() || page.limit == first => (offset, first),
             Ok(_) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "`page.limit` differs from the first page's: keep it, or leave it out",
+                return Err(
+                    "`page.limit` differs from the first page's: keep it, or leave it out".into(),
                 );
             }
-            Err(bad) => return error(StatusCode::BAD_REQUEST, &bad.to_string()),
+            Err(bad) => return Err(bad.to_string()),
         },
     };
-    let results = match found {
-        Ok(results) => results,
+    let window = Window {
+        offset: usize::try_from(offset).unwrap_or(usize::MAX),
+        limit: limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+    };
+    Ok((window, limit))
+}
+
+/// A search's answer: the page's results, and the token of the next page
+/// (empty at the end); an error is empty results with the error in the
+/// context, as a decision carries it.
+fn search_reply(
+    shared: &Shared,
+    loaded: &Loaded,
+    (window, limit): (Window, Option<u64>),
+    fingerprint: &str,
+    found: Result<(Vec<Value>, usize), PdpError>,
+) -> Reply {
+    let (results, total) = match found {
+        Ok(found) => found,
         Err(e) => {
             let body = json!({
                 "page": {"next_token": "", "count": 0, "total": 0},
@@ -775,15 +819,7 @@ fn search_reply(
             return bounded_reply(shared, &body);
         }
     };
-    let total = results.len();
-    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
-    let end = match limit {
-        Some(limit) => start
-            .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
-            .min(total),
-        None => total,
-    };
-    let results = results.get(start..end).unwrap_or_default();
+    let end = window.offset.min(total).saturating_add(results.len());
     let next_token = if end < total {
         shared
             .pages

@@ -294,3 +294,301 @@ fn listed_resources_are_checked_and_lend_their_properties_to_requests_that_send_
     ));
     assert!(!update(json!({"type": "todo", "id": "3"})));
 }
+
+/// A policy where a search's candidates differ in every way the decision
+/// reads: roles and kinds (with an assignable line that a context fact
+/// picks, so some classes are errors), derived facts on the entry, the id
+/// and the resource, a context fact, a setting and a scope default.
+const SEARCHED: &str = r#"
+fact is_owner
+fact same_team
+fact vip
+fact flagged
+fact urgent
+kind staff
+kind guest
+setting mode {
+    value open
+    value closed
+    default closed
+}
+scope doc {
+    role reader
+    role writer : reader
+    role keeper : writer
+    action read
+    action write
+    action delete
+    action share
+    allow reader to read when same_team or mode is open
+    allow writer to write when is_owner or same_team
+    deny writer to write when flagged
+    allow keeper to delete
+    allow reader to share when urgent and vip
+    allow keeper to share when is_owner
+    default reader when mode is open
+    assignable guest: reader when urgent
+    assignable guest: reader, writer
+}
+"#;
+
+/// SplitMix64: the same sequence everywhere.
+struct Seeded(u64);
+
+impl Seeded {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        usize::try_from((z ^ (z >> 31)) % n as u64).unwrap_or(0)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+fn searched_pdp() -> Pdp {
+    let mut rng = Seeded(20);
+    let mut subjects = serde_json::Map::new();
+    for i in 0..300 {
+        let mut entry = serde_json::Map::new();
+        let roles: Vec<&str> = ["reader", "writer", "keeper"]
+            .into_iter()
+            .filter(|_| rng.below(3) == 0)
+            .collect();
+        entry.insert("roles".into(), json!({ "doc": roles }));
+        let ty = rng.pick(&["user", "user", "robot", ""]);
+        if !ty.is_empty() {
+            entry.insert("type".into(), json!(ty));
+        }
+        // A guest may hold `writer` only where `urgent` is false: only
+        // robots are, so the robots' searches with `urgent` are errors.
+        let guest = !roles.contains(&"keeper") && (ty == "robot" || !roles.contains(&"writer"));
+        match rng.below(3) {
+            0 => {}
+            1 => {
+                entry.insert("kind".into(), json!("staff"));
+            }
+            _ if guest => {
+                entry.insert("kind".into(), json!("guest"));
+            }
+            _ => {}
+        }
+        if let team @ ("red" | "blue") = rng.pick(&["red", "blue", ""]) {
+            entry.insert("properties".into(), json!({ "team": team }));
+        }
+        subjects.insert(format!("s{i}"), Value::Object(entry));
+    }
+    let mut docs = serde_json::Map::new();
+    for i in 0..60 {
+        let mut properties = serde_json::Map::new();
+        if rng.below(4) != 0 {
+            properties.insert("owner".into(), json!(format!("s{}", rng.below(300))));
+        }
+        if let team @ ("red" | "blue") = rng.pick(&["red", "blue", ""]) {
+            properties.insert("team".into(), json!(team));
+        }
+        if rng.below(5) == 0 {
+            properties.insert("flag".into(), json!(true));
+        }
+        docs.insert(format!("d{i}"), json!({ "properties": properties }));
+    }
+    let principals = json!({
+        "facts": {
+            "is_owner": {"any": [
+                {"equal": ["resource.properties.owner", "principal.id"]},
+                {"equal": ["resource.properties.delegate", "subject.id"]}
+            ]},
+            "same_team": {"equal": ["resource.properties.team", "principal.properties.team"]},
+            "vip": {"is_true": "subject.properties.vip"},
+            "flagged": {"is_true": "resource.properties.flag"}
+        },
+        "subjects": subjects,
+        "resources": {"doc": docs},
+    });
+    let principals = Principals::parse("people.json", &principals.to_string())
+        .unwrap_or_else(|e| panic!("{}", render_all(&e)));
+    Pdp::new(table(SEARCHED), &principals).unwrap_or_else(|e| panic!("{}", render_all(&e)))
+}
+
+/// What each candidate's own evaluation answers: the ids allowed in order,
+/// or the first error (the request's own, then the candidates' in order).
+fn one_by_one(pdp: &Pdp, requests: &[(&str, Value)]) -> Result<Vec<String>, String> {
+    let mut allowed = Vec::new();
+    for (id, request) in requests {
+        let e = parse_evaluation(request).unwrap_or_else(|e| panic!("{e}"));
+        let d = pdp.decide(&e, false);
+        if let Some(error) = d.error {
+            return Err(error.to_string());
+        }
+        if d.decision && !id.is_empty() {
+            allowed.push(id.to_string());
+        }
+    }
+    Ok(allowed)
+}
+
+#[test]
+fn subject_and_resource_searches_answer_what_each_candidates_own_evaluation_does() {
+    use rolecall::authzen::{Window, parse_resource_search, parse_subject_search};
+    let pdp = searched_pdp();
+    let contexts = [
+        json!({}),
+        json!({"urgent": true}),
+        json!({"mode": "open"}),
+        json!({"urgent": true, "mode": "open"}),
+        json!({"urgent": "yes"}),
+    ];
+    let actions = ["read", "write", "delete", "share", "fly"];
+    let mut searches = 0;
+    let mut found = 0;
+    let mut failed = 0;
+    let mut errors_seen = std::collections::BTreeSet::new();
+    for action in actions {
+        for context in &contexts {
+            // Subject search: over listed and unlisted resources, with and
+            // without properties sent, for two subject types.
+            let resources = [
+                json!({"type": "doc", "id": "d3"}),
+                json!({"type": "doc", "id": "d7"}),
+                json!({"type": "doc", "id": "d11", "properties": {"team": "red", "delegate": "s5"}}),
+                json!({"type": "doc", "id": "nowhere"}),
+            ];
+            for resource in &resources {
+                for (ty, properties) in [("user", json!({})), ("robot", json!({"vip": true}))] {
+                    let body = json!({"subject": {"type": ty, "properties": properties},
+                        "action": {"name": action}, "resource": resource, "context": context});
+                    let q = parse_subject_search(&body).unwrap();
+                    let mut requests = vec![(
+                        "",
+                        json!({"subject": {"type": ty, "id": "", "properties": properties},
+                        "action": {"name": action}, "resource": resource, "context": context}),
+                    )];
+                    for id in pdp.binding.subjects_of_type(ty) {
+                        requests.push((
+                            id,
+                            json!({"subject": {"type": ty, "id": id, "properties": properties},
+                            "action": {"name": action}, "resource": resource, "context": context}),
+                        ));
+                    }
+                    let want = one_by_one(&pdp, &requests);
+                    let got = pdp
+                        .search_subjects(&q)
+                        .map(|ids| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                        .map_err(|e| e.to_string());
+                    assert_eq!(got, want, "{body}");
+                    if let Ok(all) = &want {
+                        found += all.len();
+                        for (offset, limit) in
+                            [(0, Some(5)), (5, Some(5)), (3, None), (10_000, Some(1))]
+                        {
+                            let page = pdp
+                                .search_subjects_page(&q, Window { offset, limit })
+                                .unwrap();
+                            let end = limit.map_or(all.len(), |l| (offset + l).min(all.len()));
+                            let slice: Vec<String> = all
+                                .get(offset.min(all.len())..end.max(offset.min(all.len())))
+                                .unwrap_or_default()
+                                .to_vec();
+                            assert_eq!(
+                                (
+                                    page.results
+                                        .iter()
+                                        .map(|s| s.to_string())
+                                        .collect::<Vec<_>>(),
+                                    page.total
+                                ),
+                                (slice, all.len()),
+                                "{body} at {offset}"
+                            );
+                        }
+                    } else {
+                        failed += 1;
+                        errors_seen.insert(
+                            want.clone()
+                                .unwrap_err()
+                                .split(' ')
+                                .take(3)
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        );
+                    }
+                    searches += 1;
+                }
+            }
+            // Resource search: every listed doc, for listed and unlisted subjects.
+            for (ty, id) in [
+                ("user", "s1"),
+                ("user", "s2"),
+                ("robot", "s4"),
+                ("user", "nobody"),
+            ] {
+                let body = json!({"subject": {"type": ty, "id": id}, "action": {"name": action},
+                    "resource": {"type": "doc"}, "context": context});
+                let q = parse_resource_search(&body).unwrap();
+                let mut requests = vec![(
+                    "",
+                    json!({"subject": {"type": ty, "id": id}, "action": {"name": action},
+                    "resource": {"type": "doc", "id": ""}, "context": context}),
+                )];
+                for (doc, object) in pdp.binding.resources_of_type("doc") {
+                    requests.push((
+                        doc,
+                        json!({"subject": {"type": ty, "id": id}, "action": {"name": action},
+                        "resource": object, "context": context}),
+                    ));
+                }
+                let want = one_by_one(&pdp, &requests);
+                let got = pdp
+                    .search_resources(&q)
+                    .map(|ids| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                    .map_err(|e| e.to_string());
+                assert_eq!(got, want, "{body}");
+                if let Ok(all) = &want {
+                    found += all.len();
+                    let page = pdp
+                        .search_resources_page(
+                            &q,
+                            Window {
+                                offset: 2,
+                                limit: Some(3),
+                            },
+                        )
+                        .unwrap();
+                    let slice: Vec<String> = all.iter().skip(2).take(3).cloned().collect();
+                    assert_eq!(
+                        (
+                            page.results
+                                .iter()
+                                .map(|s| s.to_string())
+                                .collect::<Vec<_>>(),
+                            page.total
+                        ),
+                        (slice, all.len()),
+                        "{body}"
+                    );
+                } else {
+                    failed += 1;
+                }
+                searches += 1;
+            }
+        }
+    }
+    // The searches were not trivial: many results, and errors of every kind
+    // (an unknown action, a fact of the wrong type, a guest's writer role
+    // when `urgent` picks the narrower assignable line).
+    assert_eq!(searches, 5 * 5 * (4 * 2 + 4));
+    assert!(found > 3_000, "{found}");
+    let seen: Vec<&str> = errors_seen.iter().map(String::as_str).collect();
+    assert_eq!(
+        seen,
+        [
+            "`context.urgent` is the",
+            "a guest cannot",
+            "unknown action `fly`"
+        ]
+    );
+    assert!(failed < searches / 2, "{failed} of {searches}");
+}

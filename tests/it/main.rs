@@ -39,6 +39,8 @@ mod reference;
 mod regressions;
 mod repl;
 #[cfg(feature = "serve")]
+mod search_interop;
+#[cfg(feature = "serve")]
 mod serve;
 #[cfg(feature = "serve")]
 mod serve_limits;
