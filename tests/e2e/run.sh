@@ -35,7 +35,7 @@ if ! command -v nvim >/dev/null; then
 fi
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-ROLECALL_E2E_OUT="$out" timeout 120 nvim --headless --clean -u NONE -c "luafile $here/nvim.lua" \
+ROLECALL_E2E_OUT="$out" timeout 120 nvim -n --headless --clean -u NONE -c "luafile $here/nvim.lua" \
     "$root/policies/livestorm.policy" || { cat "$out" >&2; fail "neovim test failed"; }
 cat "$out"
 grep -q '^neovim: ok' "$out" || fail "neovim test did not finish"
