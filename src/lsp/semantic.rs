@@ -65,16 +65,23 @@ pub fn tokens(index: &Index, file: &str) -> SemanticTokens {
         if stop.line != start.line {
             continue;
         }
-        let delta_line = start.line - line;
+        // In offset order positions only grow; a name whose place does not
+        // (two loaded files under one name) is left out, never wrapped.
+        let Some(delta_line) = start.line.checked_sub(line) else {
+            continue;
+        };
         let delta_start = if delta_line == 0 {
-            start.character - column
+            match start.character.checked_sub(column) {
+                Some(d) => d,
+                None => continue,
+            }
         } else {
             start.character
         };
         data.push(SemanticToken {
             delta_line,
             delta_start,
-            length: stop.character - start.character,
+            length: stop.character.saturating_sub(start.character),
             token_type: token_type(&o.symbol),
             token_modifiers_bitset: if o.def { DECLARATION } else { 0 },
         });
