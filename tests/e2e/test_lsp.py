@@ -111,7 +111,6 @@ async def test_hover_shows_the_row_the_column_and_the_cells(client: LanguageClie
 async def test_definition_references_and_rename(client: LanguageClient):
     uri, text = await open_policy(client, LIVESTORM)
     use = find(text, "allow viewer to ask", 6)
-    where = types.TextDocumentPositionParams(text_document=doc(uri), position=use)
     definition = await client.text_document_definition_async(
         types.DefinitionParams(text_document=doc(uri), position=use)
     )
@@ -123,13 +122,13 @@ async def test_definition_references_and_rename(client: LanguageClient):
     )
     assert len(refs) >= 3 and all(r.uri == uri for r in refs)
     prepared = await client.text_document_prepare_rename_async(
-        types.PrepareRenameParams(text_document=where.text_document, position=use)
+        types.PrepareRenameParams(text_document=doc(uri), position=use)
     )
     assert prepared.start == use
-    edit = await client.text_document_rename_async(
+    workspace_edit = await client.text_document_rename_async(
         types.RenameParams(text_document=doc(uri), position=use, new_name="audience")
     )
-    edits = edit.document_changes[0].edits
+    edits = workspace_edit.document_changes[0].edits
     assert len(edits) == len(refs)
     lines = text.split("\n")
     for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
@@ -137,18 +136,15 @@ async def test_definition_references_and_rename(client: LanguageClient):
         assert line[e.range.start.character : e.range.end.character] == "viewer"
         lines[e.range.start.line] = line[: e.range.start.character] + e.new_text + line[e.range.end.character :]
     # The renamed policy is clean: every use was renamed.
-    assert await edit_and_diagnose(client, uri, "\n".join(lines)) == []
+    renamed = "\n".join(lines)
+    assert await edit(client, uri, 2, renamed) == []
     try:
         await client.text_document_rename_async(
-            types.RenameParams(text_document=doc(uri), position=find("\n".join(lines), "allow audience", 6), new_name="speaker")
+            types.RenameParams(text_document=doc(uri), position=find(renamed, "allow audience", 6), new_name="speaker")
         )
         raise AssertionError("a rename onto a declared role was accepted")
     except Exception as e:  # the server's error, as pygls raises it
         assert "already declared" in str(e)
-
-
-async def edit_and_diagnose(client: LanguageClient, uri: str, text: str):
-    return await edit(client, uri, 9, text)
 
 
 async def test_completion_formatting_outline_folding(client: LanguageClient):
