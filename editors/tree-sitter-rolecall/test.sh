@@ -18,7 +18,7 @@ fail() {
     exit 1
 }
 
-tools="${ROLECALL_TOOLS:-$HOME/.cache/rolecall/tools}"
+tools="${ROLECALL_TOOLS:-${HOME:-/root}/.cache/rolecall/tools}"
 ts="$tools/bin/tree-sitter"
 if ! "$ts" --version 2>/dev/null | grep -qF " $version"; then
     echo "tree-sitter test: building tree-sitter-cli $version from crates.io (once per machine)" >&2

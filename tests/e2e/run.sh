@@ -15,7 +15,7 @@ fail() {
 export ROLECALL="$root/target/debug/rolecall"
 [ -x "$ROLECALL" ] || (cd "$root" && cargo build --quiet --bin rolecall) || fail "cannot build rolecall"
 
-venv="${ROLECALL_TOOLS:-$HOME/.cache/rolecall/tools}/e2e-venv"
+venv="${ROLECALL_TOOLS:-${HOME:-/root}/.cache/rolecall/tools}/e2e-venv"
 pins="pytest-lsp==1.0.1 pytest==9.2.0"
 if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ]; then
     rm -rf "$venv"
