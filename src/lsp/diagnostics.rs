@@ -103,21 +103,53 @@ fn convert(d: &Diagnostic, own_name: &str, own_uri: &Uri) -> (Uri, lsp_types::Di
     (uri, diagnostic)
 }
 
-/// Every diagnostic of an analysis, by the URI of the file it is in; the
-/// document's own URI is always present (maybe with none), so it is cleared.
+/// The most diagnostics published for one file: past it, one more says how
+/// many were left out. An editor lists no more usefully, and a document of
+/// a million unused facts would otherwise be a message of hundreds of MB.
+pub const MAX_PER_FILE: usize = 1000;
+
+/// Every diagnostic of an analysis, by the URI of the file it is in (at
+/// most `MAX_PER_FILE` each, errors first, then one saying how many more);
+/// the document's own URI is always present (maybe with none), so it is cleared.
 pub fn by_file(
     analysis: &Analysis,
     own_uri: &Uri,
 ) -> BTreeMap<String, (Uri, Vec<lsp_types::Diagnostic>)> {
     let mut out: BTreeMap<String, (Uri, Vec<lsp_types::Diagnostic>)> = BTreeMap::new();
     out.insert(own_uri.as_str().to_string(), (own_uri.clone(), Vec::new()));
+    let mut left_out: BTreeMap<String, usize> = BTreeMap::new();
     let findings = analysis.findings.iter().map(lint::Finding::diagnostic);
     for d in analysis.errors.iter().cloned().chain(findings) {
-        let (uri, diagnostic) = convert(&d, &analysis.name, own_uri);
-        out.entry(uri.as_str().to_string())
-            .or_insert_with(|| (uri, Vec::new()))
-            .1
-            .push(diagnostic);
+        let file = file_of(&d, &analysis.name, own_uri);
+        let (uri, list) = out
+            .entry(file.as_str().to_string())
+            .or_insert_with(|| (file, Vec::new()));
+        if list.len() < MAX_PER_FILE {
+            list.push(convert(&d, &analysis.name, own_uri).1);
+        } else {
+            *left_out.entry(uri.as_str().to_string()).or_default() += 1;
+        }
+    }
+    for (key, n) in left_out {
+        if let Some((_, list)) = out.get_mut(&key) {
+            list.push(lsp_types::Diagnostic {
+                range: Range::default(),
+                severity: Some(DiagnosticSeverity::INFORMATION),
+                code: Some(NumberOrString::String("rolecall::lsp::too_many".to_string())),
+                source: Some("rolecall".to_string()),
+                message: format!(
+                    "{n} more diagnostics in this file are not shown (the first {MAX_PER_FILE} are); `rolecall check` and `rolecall lint` list them all"
+                ),
+                ..lsp_types::Diagnostic::default()
+            });
+        }
     }
     out
+}
+
+/// The URI of the file a diagnostic is in, without converting the rest of it.
+fn file_of(d: &Diagnostic, own_name: &str, own_uri: &Uri) -> Uri {
+    d.primary()
+        .and_then(|loc| file_uri(loc.src.name(), own_name, own_uri))
+        .unwrap_or_else(|| own_uri.clone())
 }

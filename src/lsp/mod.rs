@@ -13,6 +13,7 @@ mod index;
 mod lens;
 mod navigate;
 mod outline;
+mod semantic;
 mod server;
 mod text;
 pub mod transport;

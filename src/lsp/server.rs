@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::index::Index;
 use super::text::LineIndex;
 use super::workspace::{Analysis, analyze, uri_path};
-use super::{actions, complete, diagnostics, hover, lens, navigate, outline};
+use super::{actions, complete, diagnostics, hover, lens, navigate, outline, semantic};
 
 /// Why the server stopped other than by `exit`.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +97,16 @@ pub fn capabilities() -> ServerCapabilities {
         code_lens_provider: Some(CodeLensOptions {
             resolve_provider: Some(false),
         }),
+        semantic_tokens_provider: Some(
+            lsp_types::SemanticTokensOptions {
+                legend: semantic::legend(),
+                full: Some(lsp_types::SemanticTokensFullOptions::Bool(true)),
+                range: Some(false),
+                work_done_progress_options: Default::default(),
+            }
+            .into(),
+        ),
+        inlay_hint_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -288,6 +298,23 @@ impl Server {
                     self.doc(&p.text_document.uri)
                         .map(|doc| lens::lenses(&doc.analysis)),
                 )
+            }
+            req::InlayHintRequest::METHOD => {
+                let p: lsp_types::InlayHintParams = params(p)?;
+                to_value(
+                    self.doc(&p.text_document.uri)
+                        .map(|doc| lens::inlay_hints(&doc.analysis, p.range)),
+                )
+            }
+            req::SemanticTokensFullRequest::METHOD => {
+                let p: lsp_types::SemanticTokensParams = params(p)?;
+                // The index is of the last text that parsed: after a syntax
+                // error its places are stale, and no tokens beat wrong ones.
+                let answer = self
+                    .doc(&p.text_document.uri)
+                    .filter(|doc| !doc.analysis.files.is_empty())
+                    .map(|doc| semantic::tokens(&doc.index, &doc.analysis.name));
+                to_value(answer.map(lsp_types::SemanticTokensResult::Tokens))
             }
             _ => Err((
                 ErrorCode::MethodNotFound as i32,

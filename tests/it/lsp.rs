@@ -19,6 +19,8 @@ struct Client {
     next_id: i64,
     /// Notifications received while waiting for a response.
     notes: Vec<Value>,
+    /// What the server answered to `initialize`.
+    capabilities: Value,
 }
 
 fn read_frames(out: impl Read + Send + 'static) -> Receiver<Value> {
@@ -70,9 +72,11 @@ impl Client {
             from_server,
             next_id: 0,
             notes: Vec::new(),
+            capabilities: Value::Null,
         };
         let init = client.request("initialize", json!({"capabilities": {}, "processId": null}));
         assert_eq!(init["result"]["serverInfo"]["name"], "rolecall", "{init}");
+        client.capabilities = init["result"]["capabilities"].clone();
         client.notify("initialized", json!({}));
         client
     }
@@ -571,12 +575,25 @@ fn unknown_methods_bad_parameters_and_a_ten_megabyte_document() {
         big.push_str(&big.len().to_string());
         big.push('\n');
     }
+    let facts = big.lines().count();
     let found = client.open("untitled:big", &big);
-    // Valid and huge: every fact unused, so lint speaks, bounded per rule.
+    // Valid and huge: every fact unused, so lint speaks, and the first
+    // thousand findings are published with one saying how many more there are.
     assert!(
         found.iter().all(|d| d["severity"] != 1),
         "{:?}",
         found.first()
+    );
+    assert_eq!(found.len(), 1001);
+    assert_eq!(found[999]["code"], "rolecall::lint::unused-fact");
+    let more = &found[1000];
+    assert_eq!(more["code"], "rolecall::lsp::too_many", "{more}");
+    assert_eq!(more["severity"], 3);
+    assert!(
+        more["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with(&format!("{} more diagnostics", facts - 1000))),
+        "{more}"
     );
     let hover = client.at("textDocument/hover", "untitled:big", (3, 6), json!({}));
     assert!(
@@ -614,4 +631,175 @@ fn an_included_file_open_in_the_editor_is_read_from_the_editor() {
     assert_eq!(def["result"], Value::Null, "{def}");
     assert_eq!(client.stop(), 0);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The semantic tokens of a document, decoded: (line, column, text, type, declaration).
+fn semantic_tokens(
+    client: &mut Client,
+    uri: &str,
+    text: &str,
+) -> Vec<(u64, u64, String, String, bool)> {
+    let legend = &client.capabilities["semanticTokensProvider"]["legend"];
+    let types: Vec<String> = legend["tokenTypes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(legend["tokenModifiers"], json!(["declaration"]), "{legend}");
+    let answer = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let data: Vec<u64> = answer["result"]["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(data.len() % 5, 0, "{answer}");
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut line, mut column) = (0, 0);
+    data.chunks(5)
+        .map(|t| {
+            if t[0] > 0 {
+                column = 0;
+            }
+            line += t[0];
+            column += t[1];
+            let l = lines[line as usize];
+            let word = l[column as usize..(column + t[2]) as usize].to_string();
+            (line, column, word, types[t[3] as usize].clone(), t[4] == 1)
+        })
+        .collect()
+}
+
+const SMALL: &str = "fact live\nkind guest\nsetting plan { value free  value team  default free }\nscope s {\n    role viewer\n    role speaker : viewer\n    action chat\n    action mute\n    allow viewer to chat when live or plan is team\n    allow speaker to mute\n    deny everyone to mute when kind is guest\n    allow viewer to mute when false\n}\n";
+
+#[test]
+fn semantic_tokens_tell_roles_actions_facts_and_settings_apart() {
+    let mut client = Client::start();
+    let uri = "untitled:small";
+    assert_eq!(
+        client
+            .open(uri, SMALL)
+            .iter()
+            .filter(|d| d["severity"] == 1)
+            .count(),
+        0
+    );
+    let tokens = semantic_tokens(&mut client, uri, SMALL);
+    let token = |line: u64, word: &str| {
+        tokens
+            .iter()
+            .find(|t| t.0 == line && t.2 == word)
+            .map(|t| (t.3.as_str(), t.4))
+    };
+    assert_eq!(token(0, "live"), Some(("variable", true)), "{tokens:?}");
+    assert_eq!(token(1, "guest"), Some(("enum", true)));
+    assert_eq!(token(2, "plan"), Some(("property", true)));
+    assert_eq!(token(2, "team"), Some(("enumMember", true)));
+    assert_eq!(token(3, "s"), Some(("namespace", true)));
+    assert_eq!(token(4, "viewer"), Some(("type", true)));
+    // The parent named after `:` is a role, not declared there.
+    assert_eq!(token(5, "viewer"), Some(("type", false)));
+    assert_eq!(token(6, "chat"), Some(("function", true)));
+    // `allow viewer to chat when live or plan is team`: the same words, told apart.
+    assert_eq!(token(8, "viewer"), Some(("type", false)));
+    assert_eq!(token(8, "chat"), Some(("function", false)));
+    assert_eq!(token(8, "live"), Some(("variable", false)));
+    assert_eq!(token(8, "plan"), Some(("property", false)));
+    assert_eq!(token(8, "team"), Some(("enumMember", false)));
+    assert_eq!(token(10, "guest"), Some(("enum", false)));
+    // Keywords and `everyone` are left to the TextMate grammar.
+    assert_eq!(token(10, "everyone"), None);
+    assert_eq!(token(8, "allow"), None);
+    // In text order, none overlapping.
+    assert!(
+        tokens
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)),
+        "{tokens:?}"
+    );
+
+    // A syntax error: the names' places are not known, so no tokens rather than wrong ones.
+    client.change(uri, 2, "scope s {\n role viewer\n allow viewer to\n}\n");
+    let broken = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(broken["result"], Value::Null, "{broken}");
+
+    // Livestorm: every role and action declaration is a token.
+    let (_, uri, text) = livestorm();
+    client.open(&uri, &text);
+    let tokens = semantic_tokens(&mut client, &uri, &text);
+    let table = rolecall::compile_str("l.policy", &text).expect("compiles");
+    let declared = |kind: &str| tokens.iter().filter(|t| t.3 == kind && t.4).count();
+    let roles: usize = table.policy().scopes.values().map(|s| s.roles.len()).sum();
+    let actions: usize = table
+        .policy()
+        .scopes
+        .values()
+        .map(|s| s.actions.len())
+        .sum();
+    assert_eq!(declared("type"), roles);
+    assert_eq!(declared("function"), actions + declared_groups(&text));
+    assert_eq!(client.stop(), 0);
+}
+
+/// Groups and named sections declared in a policy text (`group NAME`, `section NAME "`).
+fn declared_groups(text: &str) -> usize {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| {
+            l.starts_with("group ") || (l.starts_with("section ") && !l.starts_with("section \""))
+        })
+        .count()
+}
+
+#[test]
+fn inlay_hints_say_how_many_cells_each_rule_decides() {
+    let mut client = Client::start();
+    let uri = "untitled:small";
+    client.open(uri, SMALL);
+    let all = json!({"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}});
+    let hints = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri}, "range": all}),
+    );
+    let hints: Vec<(u64, u64, String)> = hints["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            (
+                h["position"]["line"].as_u64().unwrap_or(0),
+                h["position"]["character"].as_u64().unwrap_or(0),
+                h["label"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let lines: Vec<&str> = SMALL.lines().collect();
+    let end = |line: usize| (line as u64, lines[line].len() as u64);
+    assert_eq!(
+        hints,
+        vec![
+            // viewer and speaker (inherited) may chat when live or on the team plan.
+            (end(8).0, end(8).1, "decides 2 cells".to_string()),
+            (end(9).0, end(9).1, "decides 1 cell".to_string()),
+            // Overruled by viewer's and speaker's own rules (`rolecall table` shows
+            // `mute` denied to viewer and allowed to speaker, whatever the kind).
+            (end(10).0, end(10).1, "decides no cell".to_string()),
+            (end(11).0, end(11).1, "decides no cell".to_string()),
+        ]
+    );
+    // Only the rules ending in the range asked for.
+    let one = json!({"start": {"line": 9, "character": 0}, "end": {"line": 9, "character": 99}});
+    let some = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri}, "range": one}),
+    );
+    assert_eq!(some["result"].as_array().map(Vec::len), Some(1), "{some}");
+    assert_eq!(client.stop(), 0);
 }
