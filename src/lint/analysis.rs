@@ -63,14 +63,7 @@ pub fn implies(a: &Cond, b: &Cond) -> Option<bool> {
 /// When a cell allows, as a condition: `true`, `false`, or the conditional
 /// cell's expression.
 pub fn allow_when(table: &DecisionTable, scope: usize, action: usize, role: usize) -> Cond {
-    match table.cell_at(scope, action, role) {
-        Some(cell) => match (cell.decision, cell.conditional) {
-            (CellDecision::Allow, _) => Cond::Const(true),
-            (CellDecision::Deny, _) | (CellDecision::Conditional, None) => Cond::Const(false),
-            (CellDecision::Conditional, Some(c)) => c.allow_when.clone(),
-        },
-        None => Cond::Const(false),
-    }
+    cell_allow_when(table.cell_at(scope, action, role))
 }
 
 /// Whether two roles of a scope are allowed the same actions under the same
@@ -86,7 +79,51 @@ pub fn same_column(table: &DecisionTable, scope: usize, a: usize, b: usize) -> b
             &allow_when(table, scope, x, a),
             &allow_when(table, scope, x, b),
         ) == Some(true)
+            && target_allow_whens(table, scope, x, a)
+                .iter()
+                .zip(&target_allow_whens(table, scope, x, b))
+                .all(|(p, q)| equivalent(p, q) == Some(true))
     })
+}
+
+/// Whether action `action` of `scope` is targeted (`on participant`).
+pub fn is_targeted(table: &DecisionTable, scope: usize, action: usize) -> bool {
+    table
+        .action_at_index(scope, action)
+        .is_some_and(|a| table.is_targeted(a))
+}
+
+/// For a targeted action, when each cell of `role`'s row of its grid allows,
+/// column by column (each target role, then `self`); empty for a plain action.
+pub fn target_allow_whens(
+    table: &DecisionTable,
+    scope: usize,
+    action: usize,
+    role: usize,
+) -> Vec<Cond> {
+    if !is_targeted(table, scope, action) {
+        return Vec::new();
+    }
+    let roles = table
+        .policy
+        .scopes
+        .get_index(scope)
+        .map_or(0, |(_, s)| s.roles.len());
+    crate::compile::TargetColumn::all(roles)
+        .map(|column| cell_allow_when(column.cell(table, scope, action, role)))
+        .collect()
+}
+
+/// When a cell allows: `true`, `false`, or its condition.
+fn cell_allow_when(cell: Option<crate::compile::Cell<'_>>) -> Cond {
+    match cell {
+        Some(cell) => match (cell.decision, cell.conditional) {
+            (CellDecision::Allow, _) => Cond::Const(true),
+            (CellDecision::Deny, _) | (CellDecision::Conditional, None) => Cond::Const(false),
+            (CellDecision::Conditional, Some(c)) => c.allow_when.clone(),
+        },
+        None => Cond::Const(false),
+    }
 }
 
 /// For each rule, whether it decides at least one cell: an unconditional
@@ -95,8 +132,22 @@ pub fn deciding_rules(table: &DecisionTable) -> Vec<bool> {
     let mut used = vec![false; table.policy.rules.len()];
     for (s, scope) in table.policy.scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
-            for r in 0..scope.roles.len() {
-                let Some(cell) = table.cell_at(s, a, r) else {
+            // A targeted action's rules decide the cells of its grid.
+            let columns: Vec<Option<crate::compile::TargetColumn>> = if is_targeted(table, s, a) {
+                crate::compile::TargetColumn::all(scope.roles.len())
+                    .map(Some)
+                    .collect()
+            } else {
+                vec![None]
+            };
+            for (r, column) in
+                (0..scope.roles.len()).flat_map(|r| columns.iter().map(move |c| (r, *c)))
+            {
+                let cell = match column {
+                    None => table.cell_at(s, a, r),
+                    Some(c) => c.cell(table, s, a, r),
+                };
+                let Some(cell) = cell else {
                     continue;
                 };
                 if let Some(rule) = cell.rule {
@@ -120,7 +171,15 @@ pub use crate::decision::combine::{Candidate, deciding};
 /// Every role's candidates for one action, in the order the combination
 /// rule tries them (distance, deny first, declaration), uncut: the decision
 /// core's `combine::row`, the pass the table was compiled with.
+///
+/// A targeted action's candidates depend on the target, cell by cell of its
+/// grid: the rules that reason over one row of candidates (what decides
+/// first, what is redundant, what conflicts) get none for it, and so say
+/// nothing about it rather than something false.
 pub fn candidate_row(table: &DecisionTable, scope: usize, action: usize) -> Vec<Vec<Candidate>> {
+    if is_targeted(table, scope, action) {
+        return Vec::new();
+    }
     crate::decision::combine::row(table, scope, action, Omit::Nothing)
 }
 
@@ -132,6 +191,9 @@ pub fn candidate_row_without(
     action: usize,
     rule: usize,
 ) -> Vec<Vec<Candidate>> {
+    if is_targeted(table, scope, action) {
+        return Vec::new();
+    }
     crate::decision::combine::row(table, scope, action, Omit::Rule(rule))
 }
 
@@ -194,6 +256,9 @@ pub fn remove_pair(
     action: usize,
 ) -> Option<Removal> {
     let scope = table.policy.rules.get(rule)?.scope;
+    if is_targeted(table, scope, action) {
+        return None;
+    }
     let mut unchanged = true;
     let mut then = Vec::new();
     // The role's row recomputed once without the pair, not once per descendant.

@@ -259,6 +259,9 @@ fn role_facts(table: &DecisionTable) -> Vec<Vec<RoleFacts>> {
                         table
                             .cell_at(s, a, r)
                             .is_none_or(|c| c.decision == CellDecision::Deny)
+                            && analysis::target_allow_whens(table, s, a, r)
+                                .iter()
+                                .all(|c| *c == crate::resolve::Cond::Const(false))
                     });
                     let parents = scope
                         .roles
@@ -273,8 +276,23 @@ fn role_facts(table: &DecisionTable) -> Vec<Vec<RoleFacts>> {
                                     .map(|&p| analysis::allow_when(table, s, a, p))
                                     .collect(),
                             );
+                            // A targeted action's grid, column by column.
+                            let columns: Vec<Vec<crate::resolve::Cond>> = parents
+                                .iter()
+                                .map(|&p| analysis::target_allow_whens(table, s, a, p))
+                                .collect();
+                            let own = analysis::target_allow_whens(table, s, a, r);
                             analysis::equivalent(&analysis::allow_when(table, s, a, r), &union)
                                 == Some(true)
+                                && own.iter().enumerate().all(|(i, c)| {
+                                    let union = crate::resolve::Cond::Or(
+                                        columns
+                                            .iter()
+                                            .filter_map(|col| col.get(i).cloned())
+                                            .collect(),
+                                    );
+                                    analysis::equivalent(c, &union) == Some(true)
+                                })
                         });
                     RoleFacts {
                         grants_nothing,

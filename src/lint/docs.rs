@@ -29,6 +29,16 @@ Exit **0** when no finding is at `error` level (with `--deny warnings`: no `warn
 **1** otherwise, **2** for a usage error or a file that cannot be loaded or is invalid (run
 `rolecall check` for its diagnostics). `info` findings never fail.
 
+## Targeted actions
+
+A targeted action (`action … on participant`, language.md §4.21) has a grid of cells, one per
+acting role and target. The rules that judge a role's cells as a whole (`role-grants-nothing`,
+`role-adds-nothing`, `identical-roles`) read every cell of its grid row, and a rule that decides
+no cell of any grid is `shadowed-rule`. The rules that reason over one row of candidates
+(`redundant-allow`, `allow-deny-conflict`, `deny-overrides-nothing`, `conditional-deny-inherited`)
+say nothing about a targeted action: its candidates differ from one target to the next, and a
+finding read off the untargeted row would be false.
+
 ## Suppressing a finding
 
 A comment names the rules it silences and says why:

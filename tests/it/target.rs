@@ -391,3 +391,43 @@ fn diff_reports_a_targeted_cell_and_a_change_of_target() {
         "{cells:?}"
     );
 }
+
+#[test]
+fn lint_reads_the_grid_and_says_nothing_false_about_it() {
+    // Rules that decide different targets' cells are neither redundant,
+    // shadowed nor in conflict, and a role allowed only on itself is allowed something.
+    let report = rolecall::lint::lint_str("target.policy", POLICY).unwrap();
+    let codes: Vec<&str> = report.findings.iter().map(|f| f.rule.id).collect();
+    assert!(
+        !codes.iter().any(|c| c.contains("shadowed")
+            || c.contains("redundant")
+            || c.contains("conflict")
+            || c.contains("adds-nothing")),
+        "{codes:?}"
+    );
+    // Only `everyone`, which only a forbid names, is granted nothing.
+    let nothing: Vec<&String> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "role-grants-nothing")
+        .map(|f| &f.message)
+        .collect();
+    assert_eq!(nothing.len(), 1, "{nothing:?}");
+    assert!(nothing[0].contains("`everyone`"), "{nothing:?}");
+    // A rank that matches no target for the role decides no cell: said so.
+    let idle = "scope s {\n role viewer \"V\"\n role host \"H\" : viewer\n action kick \"Kick\" on participant\n allow host to kick on below\n allow viewer to kick on below\n}\n";
+    let report = rolecall::lint::lint_str("idle.policy", idle).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule.id == "shadowed-rule"
+                && f.message.contains("allow viewer to kick on below")),
+        "{:?}",
+        report
+            .findings
+            .iter()
+            .map(|f| &f.message)
+            .collect::<Vec<_>>()
+    );
+}

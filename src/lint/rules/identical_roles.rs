@@ -126,6 +126,9 @@ fn column_signature(table: &DecisionTable, scope: usize, actions: usize, role: u
             Some((CellDecision::Allow, _)) => function_hash(&Cond::Const(true), &mut h),
             _ => function_hash(&Cond::Const(false), &mut h),
         }
+        for c in crate::lint::analysis::target_allow_whens(table, scope, action, role) {
+            function_hash(&c, &mut h);
+        }
     }
     h.finish()
 }
