@@ -186,7 +186,8 @@ impl<'t> LineEvaluator<'t> {
     /// `out`; on error, leaves `out` as it was and says what is wrong, in the
     /// words of [`EvalError`].
     pub fn answer(&mut self, line: &str, out: &mut Vec<u8>) -> Result<(), String> {
-        if line.trim().is_empty() {
+        // A request starts with `{`, and is then not blank: only other lines are trimmed.
+        if !line.starts_with('{') && line.trim().is_empty() {
             return Err("empty line: expected a JSON request".to_string());
         }
         if parse::parse(self.table, line, &mut self.parsed)

@@ -133,8 +133,11 @@ impl RequestSink for Ids<'_> {
         Ok(())
     }
     fn action(&mut self, action: &str) -> Result<(), Stop> {
-        let (scope, action) = action.split_once(':').ok_or(Stop)?;
-        self.out.action = Some(self.table.action_id(scope, action).ok_or(Stop)?);
+        // `split_once(':')`, with one SIMD search instead of a char searcher.
+        let colon = memchr::memchr(b':', action.as_bytes()).ok_or(Stop)?;
+        let scope = action.get(..colon).ok_or(Stop)?;
+        let name = action.get(colon + 1..).ok_or(Stop)?;
+        self.out.action = Some(self.table.action_id(scope, name).ok_or(Stop)?);
         Ok(())
     }
     fn fact(&mut self, name: &str) -> Result<(), Stop> {
