@@ -66,6 +66,37 @@ pub fn answer_requests(
     let mut out = Vec::new();
     let mut number = 0usize;
     loop {
+        // A line that lies whole in the reader's buffer is answered from
+        // there: one search for its end, no copy. Any other (cut by the end
+        // of the buffer, or at the end of the input without a newline) is
+        // read into `line` below, which reads on from the same place.
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            // What `read_until` below does with the same errors.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                super::error::report(stderr, &CommandError::Requests(e));
+                failed = true;
+                break;
+            }
+        };
+        if let Some(end) = memchr::memchr(b'\n', buf).filter(|&end| end <= MAX_LINE_BYTES) {
+            number += 1;
+            out.clear();
+            let reply = answer_line(
+                &mut evaluator,
+                buf.get(..=end).unwrap_or_default(),
+                &mut out,
+            );
+            input.consume(end + 1);
+            failed |= reply.is_err();
+            match write_reply(reply, number, &mut out, stdout) {
+                Written::Yes => {}
+                Written::BrokenPipe => break,
+                Written::Failed => return FAILURE,
+            }
+            continue;
+        }
         line.clear();
         let mut limited = (&mut *input).take(MAX_LINE_BYTES as u64 + 1);
         let read = limited.read_until(b'\n', &mut line);
@@ -89,26 +120,57 @@ pub fn answer_requests(
         let reply = if too_long {
             Err(format!("line longer than {} MiB", MAX_LINE_BYTES >> 20))
         } else {
-            match std::str::from_utf8(&line) {
-                Err(_) => Err("invalid UTF-8".to_string()),
-                Ok(text) => evaluator.answer(text.trim_end_matches(['\n', '\r']), &mut out),
-            }
+            answer_line(&mut evaluator, &line, &mut out)
         };
-        if let Err(message) = reply {
-            failed = true;
-            out.clear();
-            let error = serde_json::json!({"error": message, "line": number});
-            let _ = serde_json::to_writer(&mut out, &error);
-        }
-        out.push(b'\n');
-        if let Err(e) = stdout.write_all(&out) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                break;
-            }
-            return FAILURE;
+        failed |= reply.is_err();
+        match write_reply(reply, number, &mut out, stdout) {
+            Written::Yes => {}
+            Written::BrokenPipe => break,
+            Written::Failed => return FAILURE,
         }
     }
     if failed { FAILURE } else { OK }
+}
+
+/// The answer to one line (its newline included) into `out`, or what is wrong with it.
+fn answer_line(
+    evaluator: &mut LineEvaluator<'_>,
+    line: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    match std::str::from_utf8(line) {
+        Err(_) => Err("invalid UTF-8".to_string()),
+        Ok(text) => evaluator.answer(text.trim_end_matches(['\n', '\r']), out),
+    }
+}
+
+/// What became of one answer line.
+enum Written {
+    /// On `stdout`.
+    Yes,
+    BrokenPipe,
+    Failed,
+}
+
+/// Writes line `number`'s answer (`out`, or on error `{"error", "line"}` in
+/// its place) and its newline to `stdout`.
+fn write_reply(
+    reply: Result<(), String>,
+    number: usize,
+    out: &mut Vec<u8>,
+    stdout: &mut dyn Write,
+) -> Written {
+    if let Err(message) = reply {
+        out.clear();
+        let error = serde_json::json!({"error": message, "line": number});
+        let _ = serde_json::to_writer(&mut *out, &error);
+    }
+    out.push(b'\n');
+    match stdout.write_all(out) {
+        Ok(()) => Written::Yes,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Written::BrokenPipe,
+        Err(_) => Written::Failed,
+    }
 }
 
 /// Longest request line read, in bytes (16 MiB): a longer line is answered

@@ -20,11 +20,17 @@ pub fn parse_file(src: &Arc<SourceFile>) -> Result<File, Vec<Diagnostic>> {
     check_nesting(src)?;
     let pairs = Grammar::parse(Rule::file, src.text())
         .map_err(|first| super::recover::every_syntax_error(src, &first))?;
-    let comment_pairs: Vec<_> = pairs
-        .clone()
-        .flatten()
-        .filter(|pair| pair.as_rule() == Rule::COMMENT)
-        .collect();
+    // A comment starts with `#`: a file without one has none, and the walk
+    // over every pair of the tree that finds them is skipped.
+    let comment_pairs: Vec<_> = if src.text().contains('#') {
+        pairs
+            .clone()
+            .flatten()
+            .filter(|pair| pair.as_rule() == Rule::COMMENT)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut builder = Builder {
         src,
         errors: Vec::new(),

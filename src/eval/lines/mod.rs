@@ -13,10 +13,12 @@
 mod parse;
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use super::request::Unknown;
 use super::shape::{AnswerJson, Escaped, EscapedAction, EscapedByIds, Text, TextList, escaped};
 use super::{EvalError, Request, RoleSource};
+use crate::compile::names::FxHasher;
 use crate::compile::{ActionId, DecisionTable, FactSet};
 use crate::decision::{PathScratch, Principal, Roles, reason};
 use crate::resolve::rule_tail;
@@ -39,9 +41,13 @@ const MAX_CACHED_PATH_ROLES: usize = 1 << 16;
 /// Inheritance paths met so far, by (scope, deciding role, rule): the path
 /// is a property of the pair, and finding it walks the role's ancestors,
 /// which grow with the number of roles, so it is walked once per pair.
+/// Looked up on every line whose decision comes from an inherited rule: the
+/// key is three ids of the table, so it is hashed with the table's own
+/// multiply-rotate hash rather than SipHash (a request chooses among the
+/// table's ids only, and the map is bounded).
 #[derive(Default)]
 struct Paths {
-    known: HashMap<(usize, usize, usize), Vec<usize>>,
+    known: HashMap<(usize, usize, usize), Vec<usize>, BuildHasherDefault<FxHasher>>,
     roles: usize,
 }
 
@@ -180,7 +186,8 @@ impl<'t> LineEvaluator<'t> {
     /// `out`; on error, leaves `out` as it was and says what is wrong, in the
     /// words of [`EvalError`].
     pub fn answer(&mut self, line: &str, out: &mut Vec<u8>) -> Result<(), String> {
-        if line.trim().is_empty() {
+        // A request starts with `{`, and is then not blank: only other lines are trimmed.
+        if !line.starts_with('{') && line.trim().is_empty() {
             return Err("empty line: expected a JSON request".to_string());
         }
         if parse::parse(self.table, line, &mut self.parsed)

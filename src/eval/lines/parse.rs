@@ -133,8 +133,11 @@ impl RequestSink for Ids<'_> {
         Ok(())
     }
     fn action(&mut self, action: &str) -> Result<(), Stop> {
-        let (scope, action) = action.split_once(':').ok_or(Stop)?;
-        let action = self.table.action_id(scope, action).ok_or(Stop)?;
+        // `split_once(':')`, with one SIMD search instead of a char searcher.
+        let colon = memchr::memchr(b':', action.as_bytes()).ok_or(Stop)?;
+        let scope = action.get(..colon).ok_or(Stop)?;
+        let name = action.get(colon + 1..).ok_or(Stop)?;
+        let action = self.table.action_id(scope, name).ok_or(Stop)?;
         // A targeted action names its target: the general path reads it
         // (and reports a missing one).
         if self.table.is_targeted(action) {
