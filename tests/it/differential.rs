@@ -38,7 +38,14 @@ struct RuleSpec {
     everyone: bool,
     /// The rule also names the scope's group.
     group: bool,
+    /// `on …`, written when every action the rule names is targeted:
+    /// (0 none, 1 `self`, 2 `others`) and selectors (kind, role, exactly)
+    /// with kind 0 a role, 1 `below`, 2 `at or below`, 3 `above`, 4 `everyone`.
+    target: Option<TargetSpec>,
 }
+
+/// A rule's `on …`: (who, selectors), as [`RuleSpec::target`] says.
+type TargetSpec = (u8, Vec<(u8, u8, bool)>);
 
 #[derive(Debug, Clone)]
 struct ScopeSpec {
@@ -55,6 +62,8 @@ struct ScopeSpec {
     cond_assignable: Vec<(u8, Vec<u8>, CondSpec)>,
     /// `group grp = …` of these actions (none when empty).
     group: Vec<u8>,
+    /// Which actions are `on participant` (bit `a` for action `a`).
+    targeted: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +97,9 @@ struct RequestSpec {
     facts: Vec<(u8, bool)>,
     /// (setting, value), raw numbers.
     settings: Vec<(u8, u8)>,
+    /// `target`: `None` none, `Some(None)` `"self"`, `Some(Some(roles))`
+    /// the target's roles in the action's scope.
+    target: Option<Option<Vec<u8>>>,
 }
 
 /// Values of each generated setting: `v0`, `v1`, `v2`.
@@ -118,9 +130,13 @@ fn rule() -> impl Strategy<Value = RuleSpec> {
         proptest::bool::weighted(0.15),
         proptest::bool::weighted(0.15),
         proptest::bool::weighted(0.15),
+        proptest::option::weighted(
+            0.5,
+            (0u8..3, vec((0u8..5, any::<u8>(), any::<bool>()), 0..3)),
+        ),
     )
         .prop_map(
-            |(deny, roles, actions, cond, everyone, group, forbid)| RuleSpec {
+            |(deny, roles, actions, cond, everyone, group, forbid, target)| RuleSpec {
                 deny,
                 forbid,
                 roles,
@@ -128,6 +144,7 @@ fn rule() -> impl Strategy<Value = RuleSpec> {
                 cond,
                 everyone,
                 group,
+                target,
             },
         )
 }
@@ -154,6 +171,7 @@ fn scope() -> impl Strategy<Value = ScopeSpec> {
             ),
             vec((any::<u8>(), vec(any::<u8>(), 0..3), cond()), 0..2),
             vec(any::<u8>(), 0..3),
+            prop_oneof![2 => Just(0u8), 3 => any::<u8>()],
         ),
     )
         .prop_map(
@@ -164,7 +182,7 @@ fn scope() -> impl Strategy<Value = ScopeSpec> {
                 default,
                 kind_defaults,
                 assignable,
-                (cond_defaults, cond_assignable, group),
+                (cond_defaults, cond_assignable, group, targeted),
             )| ScopeSpec {
                 roles,
                 actions,
@@ -175,6 +193,7 @@ fn scope() -> impl Strategy<Value = ScopeSpec> {
                 cond_defaults,
                 cond_assignable,
                 group,
+                targeted,
             },
         )
 }
@@ -224,15 +243,17 @@ fn request() -> impl Strategy<Value = RequestSpec> {
         any::<u8>(),
         vec((any::<u8>(), any::<bool>()), 0..4),
         vec((any::<u8>(), any::<u8>()), 0..3),
+        proptest::option::weighted(0.9, proptest::option::weighted(0.8, vec(any::<u8>(), 0..3))),
     )
         .prop_map(
-            |(principal, kind, scope, action, facts, settings)| RequestSpec {
+            |(principal, kind, scope, action, facts, settings, target)| RequestSpec {
                 principal,
                 kind,
                 scope,
                 action,
                 facts,
                 settings,
+                target,
             },
         )
 }
@@ -317,8 +338,14 @@ fn render(spec: &Spec) -> String {
             };
             out.push_str(&format!("    role r{r}{list}\n"));
         }
+        let targeted = |a: usize| scope.targeted & (1 << a) != 0;
         for a in 0..scope.actions {
-            out.push_str(&format!("    action a{a}\n"));
+            let on = if targeted(a as usize) {
+                " on participant"
+            } else {
+                ""
+            };
+            out.push_str(&format!("    action a{a}{on}\n"));
         }
         let mut group: Vec<usize> = Vec::new();
         for a in &scope.group {
@@ -354,6 +381,47 @@ fn render(spec: &Spec) -> String {
                 .as_ref()
                 .map(|c| format!(" when {}", render_cond(c, spec)))
                 .unwrap_or_default();
+            // `on …` only where every action named is targeted (else an error).
+            let named: Vec<usize> = rule
+                .actions
+                .iter()
+                .map(|a| pick(*a, scope.actions as usize))
+                .chain(if rule.group {
+                    group.clone()
+                } else {
+                    Vec::new()
+                })
+                .collect();
+            let on = match &rule.target {
+                Some((who, sels))
+                    if named.iter().all(|&a| targeted(a)) && (*who > 0 || !sels.is_empty()) =>
+                {
+                    let mut parts: Vec<String> = Vec::new();
+                    match who {
+                        1 => parts.push("self".to_string()),
+                        2 => parts.push("others".to_string()),
+                        _ => {}
+                    }
+                    let list: Vec<String> = sels
+                        .iter()
+                        .map(|(kind, role, exact)| {
+                            let exactly = if *exact { " exactly" } else { "" };
+                            match kind {
+                                1 => "below".to_string(),
+                                2 => "at or below".to_string(),
+                                3 => "above".to_string(),
+                                4 => format!("everyone{exactly}"),
+                                _ => format!("r{}{exactly}", pick(*role, n_roles)),
+                            }
+                        })
+                        .collect();
+                    if !list.is_empty() {
+                        parts.push(list.join(", "));
+                    }
+                    format!(" on {}", parts.join(" "))
+                }
+                _ => String::new(),
+            };
             let effect = if rule.forbid {
                 "forbid"
             } else if rule.deny {
@@ -362,7 +430,7 @@ fn render(spec: &Spec) -> String {
                 "allow"
             };
             out.push_str(&format!(
-                "    {effect} {} to {}{when}\n",
+                "    {effect} {} to {}{on}{when}\n",
                 roles.join(", "),
                 actions.join(", ")
             ));
@@ -497,6 +565,17 @@ fn request_json(spec: &Spec, r: &RequestSpec) -> String {
     if !context.is_empty() {
         request["context"] = context.into();
     }
+    match &r.target {
+        None => {}
+        Some(None) => request["target"] = "self".into(),
+        Some(Some(roles)) => {
+            let names: Vec<serde_json::Value> = roles
+                .iter()
+                .map(|x| format!("r{}", pick(*x, spec.scopes[scope].roles.len())).into())
+                .collect();
+            request["target"] = serde_json::json!({ format!("s{scope}"): names });
+        }
+    }
     request.to_string()
 }
 
@@ -514,6 +593,8 @@ struct RefScope<'a> {
     defaults: Vec<(Option<&'a str>, Option<&'a str>, Option<&'a Expr>)>,
     assignable: Vec<(&'a str, Vec<&'a str>, Option<&'a Expr>)>,
     groups: Vec<(&'a str, Vec<&'a str>)>,
+    /// The actions declared `on participant`.
+    targeted: Vec<&'a str>,
 }
 
 /// A rule for `everyone` is farther from a declared role than any ancestor.
@@ -563,6 +644,38 @@ impl RefScope<'_> {
                 }
             })
             .min()
+    }
+
+    /// Whether `a` is a strict ancestor of `b` (`everyone` of every declared role).
+    fn above(&self, a: &str, b: &str) -> bool {
+        a != b && (a == "everyone" || (b != "everyone" && self.distance(b, a).is_some()))
+    }
+
+    /// Whether `rule`'s `on …` lets in the cell of `role` acting on a target
+    /// holding `t` (`on_self`: the principal themself), as docs/language.md
+    /// §4.21 says: `self`/`others`, then any selector, ranks read against the
+    /// acting role.
+    fn targets(&self, rule: &ast::Rule, role: &str, t: &str, on_self: bool) -> bool {
+        let Some(clause) = &rule.target else {
+            return true;
+        };
+        match clause.who {
+            Some(ast::TargetWho::Myself) if !on_self => return false,
+            Some(ast::TargetWho::Others) if on_self => return false,
+            _ => {}
+        }
+        clause.roles.is_empty()
+            || clause.roles.iter().any(|sel| match sel {
+                ast::TargetSel::Role { name, exact } if name.name == "everyone" => {
+                    !exact || t == "everyone"
+                }
+                ast::TargetSel::Role { name, exact } => {
+                    t == name.name || (!exact && self.above(&name.name, t))
+                }
+                ast::TargetSel::Below => self.above(t, role),
+                ast::TargetSel::AtOrBelow => t == role || self.above(t, role),
+                ast::TargetSel::Above => self.above(role, t),
+            })
     }
 
     /// Shortest inheritance distance from `from` to `to`.
@@ -640,6 +753,7 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
                     defaults: Vec::new(),
                     assignable: Vec::new(),
                     groups: Vec::new(),
+                    targeted: Vec::new(),
                 };
                 for si in &s.items {
                     match si {
@@ -651,7 +765,12 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
                             &r.name.name,
                             r.parents.iter().map(|p| p.name.name.as_str()).collect(),
                         )),
-                        ScopeItem::Action(a) => scope.actions.push(&a.name.name),
+                        ScopeItem::Action(a) => {
+                            scope.actions.push(&a.name.name);
+                            if a.target.is_some() {
+                                scope.targeted.push(&a.name.name);
+                            }
+                        }
                         ScopeItem::Rule(r) => scope.rules.push(r),
                         ScopeItem::Default(d) => scope.defaults.push((
                             d.kind.as_ref().map(|k| k.name.as_str()),
@@ -691,12 +810,125 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
         .as_str()
         .and_then(|a| a.split_once(':'))
         .ok_or("action")?;
-    // Roles assigned per scope, checked against the kind's assignable list.
+    let s = scopes
+        .iter()
+        .position(|sc| sc.name == action_scope)
+        .ok_or("action scope")?;
+    let scope = &scopes[s];
+    let principal = request["principal"].as_object().ok_or("principal")?;
+    let effective = effective_roles(&scopes, &overrides, &env, facts, principal, kind, s)?;
+    // A targeted action's target (docs/language.md §4.21): required for it,
+    // refused for any other; `"self"` is the principal's own roles.
+    let targeted = scope.targeted.contains(&action);
+    let target = &request["target"];
+    let targets: Option<(Vec<&str>, bool)> = match (target, targeted) {
+        (serde_json::Value::Null, false) => None,
+        (serde_json::Value::Null, true) => return Err("target required".to_string()),
+        (_, false) => return Err("target for a plain action".to_string()),
+        (serde_json::Value::String(t), true) if t == "self" => Some((effective.clone(), true)),
+        (serde_json::Value::Object(t), true) => {
+            // The target's roles, resolved as a principal's (without a kind).
+            let roles = effective_roles(&scopes, &overrides, &env, facts, t, None, s)?;
+            Some((roles, false))
+        }
+        _ => return Err("target".to_string()),
+    };
+    let columns: Vec<Option<&str>> = match &targets {
+        None => vec![None],
+        Some((roles, _)) => roles.iter().map(|r| Some(*r)).collect(),
+    };
+    let on_self = targets.as_ref().is_some_and(|(_, s)| *s);
+    let bears = |rule: &ast::Rule, role: &str, t: Option<&str>| {
+        scope.names_action(rule, action)
+            && t.is_none_or(|t| scope.targets(rule, role, t, on_self))
+            && rule.condition.as_ref().is_none_or(|c| eval_expr(c, &env))
+    };
+    // A forbid first (docs/language.md §4.11, §5.5): the first effective
+    // role with a cell (target) where a forbid holds denies, reporting that
+    // cell's nearest forbid (ties: the earliest declared).
+    for role in &effective {
+        for &t in &columns {
+            let mut nearest: Option<(usize, usize)> = None; // (distance, line)
+            for rule in scope.rules.iter().filter(|r| r.forbid && bears(r, role, t)) {
+                let Some(d) = scope.rule_distance(role, rule) else {
+                    continue;
+                };
+                if nearest.is_none_or(|(bd, _)| d < bd) {
+                    nearest = Some((d, rule.loc.line()));
+                }
+            }
+            if let Some((_, line)) = nearest {
+                return Ok((false, Some(line)));
+            }
+        }
+    }
+    // One cell: the nearest rules whose condition holds; deny beats allow at equal distance.
+    let cell = |role: &str, t: Option<&str>| -> Option<(Effect, usize)> {
+        let mut best: Option<(usize, Effect, usize)> = None; // (distance, effect, line)
+        for rule in scope.rules.iter().filter(|r| bears(r, role, t)) {
+            let Some(d) = scope.rule_distance(role, rule) else {
+                continue;
+            };
+            let better = match best {
+                None => true,
+                Some((bd, be, _)) => {
+                    d < bd || (d == bd && be == Effect::Allow && rule.effect == Effect::Deny)
+                }
+            };
+            if better {
+                best = Some((d, rule.effect, rule.loc.line()));
+            }
+        }
+        best.map(|(_, e, line)| (e, line))
+    };
+    // A role allows when every target's cell allows (citing the first);
+    // else it denies, citing the first deny a rule decided. No target role:
+    // nothing to act on.
+    let mut first_deny = None;
+    for role in &effective {
+        let cells: Vec<Option<(Effect, usize)>> = columns.iter().map(|&t| cell(role, t)).collect();
+        let outcome = if cells.is_empty() {
+            None
+        } else if cells.iter().all(|c| matches!(c, Some((Effect::Allow, _)))) {
+            cells.first().copied().flatten()
+        } else {
+            cells
+                .iter()
+                .find_map(|c| match c {
+                    Some((Effect::Deny, line)) => Some((Effect::Deny, *line)),
+                    _ => None,
+                })
+                .or(Some((Effect::Deny, usize::MAX)))
+        };
+        match outcome {
+            Some((Effect::Allow, line)) => return Ok((true, Some(line))),
+            Some((Effect::Deny, line)) if first_deny.is_none() && line != usize::MAX => {
+                first_deny = Some(line)
+            }
+            _ => {}
+        }
+    }
+    Ok((false, first_deny))
+}
+
+/// A principal's (or a target's) effective roles in scope `s`: assigned
+/// (checked against the kind's assignable list), else the kind's default,
+/// else the scope's; the first applying replacing override, every applying
+/// adding one; `everyone` when that leaves none and the scope names it.
+fn effective_roles<'a>(
+    scopes: &[RefScope<'a>],
+    overrides: &[&'a ast::OverrideDecl],
+    env: &Env<'_>,
+    facts: &serde_json::Map<String, serde_json::Value>,
+    principal: &'a serde_json::Map<String, serde_json::Value>,
+    kind: Option<&str>,
+    s: usize,
+) -> Result<Vec<&'a str>, String> {
     let mut assigned: Vec<Vec<&str>> = vec![Vec::new(); scopes.len()];
-    for (scope_name, roles) in request["principal"].as_object().ok_or("principal")? {
-        let s = scopes
+    for (scope_name, roles) in principal {
+        let sc = scopes
             .iter()
-            .position(|s| s.name == scope_name)
+            .position(|x| x.name == scope_name)
             .ok_or("scope")?;
         for role in roles.as_array().ok_or("roles")? {
             let role = role.as_str().ok_or("role")?;
@@ -705,18 +937,24 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
             }
             if let Some(k) = kind {
                 // The kind's first line whose condition holds is its list.
-                let line = scopes[s]
+                let line = scopes[sc]
                     .assignable
                     .iter()
-                    .find(|(kk, _, c)| *kk == k && c.is_none_or(|c| eval_expr(c, &env)));
+                    .find(|(kk, _, c)| *kk == k && c.is_none_or(|c| eval_expr(c, env)));
                 if let Some((_, allowed, _)) = line {
                     if !allowed.contains(&role) {
                         return Err(format!("not assignable: {role}"));
                     }
                 }
             }
-            if !assigned[s].contains(&role) {
-                assigned[s].push(role);
+            let role = scopes[sc]
+                .roles
+                .iter()
+                .find(|(n, _)| *n == role)
+                .map(|(n, _)| *n)
+                .ok_or("unknown role")?;
+            if !assigned[sc].contains(&role) {
+                assigned[sc].push(role);
             }
         }
     }
@@ -730,7 +968,7 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
             }
             // The kind's defaults in order, then the plain ones: the first
             // whose condition holds.
-            let holds = |c: &Option<&Expr>| c.is_none_or(|c| eval_expr(c, &env));
+            let holds = |c: &Option<&Expr>| c.is_none_or(|c| eval_expr(c, env));
             if let Some(k) = kind {
                 if let Some((_, d, _)) = scope
                     .defaults
@@ -749,18 +987,14 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
                 .collect()
         })
         .collect();
-    let s = scopes
-        .iter()
-        .position(|sc| sc.name == action_scope)
-        .ok_or("action scope")?;
     let scope = &scopes[s];
     // The first applying replacing override replaces the held roles; every
     // applying adding one adds its role.
     let mut effective = held[s].clone();
     let mut replaced = false;
     let mut added = Vec::new();
-    for o in &overrides {
-        if o.scope.name != action_scope || (replaced && !o.adds) {
+    for o in overrides {
+        if o.scope.name != scope.name || (replaced && !o.adds) {
             continue;
         }
         let subject = match &o.subject.scope {
@@ -779,7 +1013,7 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false),
         };
-        if subject && o.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
+        if subject && o.condition.as_ref().is_none_or(|c| eval_expr(c, env)) {
             if o.adds {
                 added.push(o.role.name.as_str());
             } else {
@@ -794,60 +1028,7 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
     if effective.is_empty() && scope.names_everyone() {
         effective.push("everyone");
     }
-    // A forbid first (docs/language.md §4.11, §5.5): the first effective
-    // role with a holding forbid denies, reporting its nearest forbid
-    // (ties: the earliest declared).
-    for role in &effective {
-        let mut nearest: Option<(usize, usize)> = None; // (distance, line)
-        for rule in scope.rules.iter().filter(|r| r.forbid) {
-            if !scope.names_action(rule, action) {
-                continue;
-            }
-            let Some(d) = scope.rule_distance(role, rule) else {
-                continue;
-            };
-            if !rule.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
-                continue;
-            }
-            if nearest.is_none_or(|(bd, _)| d < bd) {
-                nearest = Some((d, rule.loc.line()));
-            }
-        }
-        if let Some((_, line)) = nearest {
-            return Ok((false, Some(line)));
-        }
-    }
-    // Each role: the nearest rules whose condition holds; deny beats allow at equal distance.
-    let mut first_deny = None;
-    for role in effective {
-        let mut best: Option<(usize, Effect, usize)> = None; // (distance, effect, line)
-        for rule in &scope.rules {
-            if !scope.names_action(rule, action) {
-                continue;
-            }
-            let Some(d) = scope.rule_distance(role, rule) else {
-                continue;
-            };
-            if !rule.condition.as_ref().is_none_or(|c| eval_expr(c, &env)) {
-                continue;
-            }
-            let better = match best {
-                None => true,
-                Some((bd, be, _)) => {
-                    d < bd || (d == bd && be == Effect::Allow && rule.effect == Effect::Deny)
-                }
-            };
-            if better {
-                best = Some((d, rule.effect, rule.loc.line()));
-            }
-        }
-        match best {
-            Some((_, Effect::Allow, line)) => return Ok((true, Some(line))),
-            Some((_, Effect::Deny, line)) if first_deny.is_none() => first_deny = Some(line),
-            _ => {}
-        }
-    }
-    Ok((false, first_deny))
+    Ok(effective)
 }
 
 // ------------------------------------------------------------ the property
