@@ -17,8 +17,8 @@ use super::auth::Verdict;
 use super::metrics::{Endpoint, Outcome};
 use super::public_url::PublicUrl;
 use crate::authzen::{
-    BadRequest, Batch, Evaluation, Page, PdpError, Semantic, parse_action_search, parse_evaluation,
-    parse_evaluations, parse_resource_search, parse_subject_search,
+    BadRequest, Batch, Details, Evaluation, Page, PdpError, Semantic, parse_action_search,
+    parse_evaluation, parse_evaluations, parse_resource_search, parse_subject_search,
 };
 use crate::serve::state::Loaded;
 
@@ -538,9 +538,12 @@ fn decide(
 ) -> Value {
     let explain = shared.config.explain;
     let log = tracing::enabled!(target: "rolecall::decision", tracing::Level::DEBUG);
-    let decided = loaded
-        .pdp
-        .decide(e, explain || log || shared.decision_log.is_some());
+    let details = match (explain || log, shared.decision_log.is_some()) {
+        (true, _) => Details::Full,
+        (false, true) => Details::Rule,
+        (false, false) => Details::Decision,
+    };
+    let decided = loaded.pdp.decide(e, details);
     let outcome = match (&decided.error, decided.decision) {
         (Some(_), _) => Outcome::error,
         (None, true) => Outcome::permit,
@@ -548,19 +551,18 @@ fn decide(
     };
     shared.metrics.decision(endpoint, outcome);
     if let Some(decision_log) = &shared.decision_log {
-        // Field order fixed (preserve_order): one shape for every line.
-        let line = json!({
-            "time": super::decision_log::now_rfc3339(),
-            "request_id": request_id,
-            "subject": {"type": e.subject_type, "id": e.subject_id},
-            "action": e.action_name,
-            "resource": {"type": e.resource_type, "id": e.resource_id},
-            "decision": decided.decision,
-            "rule": decided.rule,
-            "error": decided.error.as_ref().map(PdpError::terse),
-            "policy_digest": loaded.digest,
-        });
-        if !decision_log.send(line.to_string()) {
+        let error = decided.error.as_ref().map(PdpError::terse);
+        let line = super::decision_log::Line {
+            request_id,
+            subject: (e.subject_type, e.subject_id),
+            action: e.action_name,
+            resource: (e.resource_type, e.resource_id),
+            decision: decided.decision,
+            rule: decided.rule.as_deref(),
+            error: error.as_deref(),
+            policy_digest: &loaded.digest,
+        };
+        if !decision_log.send(line.encode(std::time::SystemTime::now())) {
             shared.metrics.log_dropped();
         }
     }

@@ -40,7 +40,7 @@ fn errors(principals: &str) -> String {
 
 fn decide(pdp: &Pdp, request: Value) -> (bool, String) {
     let e = parse_evaluation(&request).unwrap_or_else(|e| panic!("{e}"));
-    let d = pdp.decide(&e, true);
+    let d = pdp.decide(&e, rolecall::authzen::Details::Full);
     (
         d.decision,
         d.error
