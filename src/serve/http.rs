@@ -332,9 +332,24 @@ fn overrun(shared: &Shared, deadline: Instant) -> Option<Overrun> {
 
 /// Parses a decision or search request and answers it.
 fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Instant) -> Reply {
-    let body = match parse_json(bytes) {
-        Ok(body) => body,
-        Err(reply) => return reply,
+    let max = shared.config.max_evaluations;
+    // A batch's items are counted as the body is read: past the cap,
+    // reading stops there, so a huge batch costs what the cap's worth costs.
+    let body = match route {
+        Route::Evaluations => match crate::json::from_slice_capped(bytes, "evaluations", max) {
+            Ok(body) => body,
+            Err(crate::json::CappedError::TooMany { max, .. }) => {
+                return error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("the batch has more than the limit of {max} evaluations: split it"),
+                );
+            }
+            Err(crate::json::CappedError::Json(e)) => return invalid_json(&e),
+        },
+        _ => match parse_json(bytes) {
+            Ok(body) => body,
+            Err(reply) => return reply,
+        },
     };
     let loaded = shared.current.get();
     match route {
@@ -348,29 +363,13 @@ fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Insta
             ),
             Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
         },
-        _ => {
-            // Counted before the items are read, so a huge batch costs no more than its parse.
-            let count = body
-                .get("evaluations")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            let max = shared.config.max_evaluations;
-            if count > max {
-                return error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &format!(
-                        "the batch has {count} evaluations, more than the limit of {max}: split it"
-                    ),
-                );
-            }
-            match parse_evaluations(&body) {
-                Ok(batch) => match decide_batch(shared, &loaded, &batch, id, deadline) {
-                    Ok(answer) => bounded_reply(shared, &answer),
-                    Err(overrun) => overrun.reply(shared),
-                },
-                Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
-            }
-        }
+        _ => match parse_evaluations(&body) {
+            Ok(batch) => match decide_batch(shared, &loaded, &batch, id, deadline) {
+                Ok(answer) => bounded_reply(shared, &answer),
+                Err(overrun) => overrun.reply(shared),
+            },
+            Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+        },
     }
 }
 
@@ -516,16 +515,19 @@ async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes,
 // The error is the reply itself, made once and returned as is: boxing it buys nothing.
 #[allow(clippy::result_large_err)]
 fn parse_json(bytes: &[u8]) -> Result<Value, Reply> {
-    crate::json::from_slice(bytes).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "is not a valid request",
-            _ => "is not valid JSON",
-        };
-        error(
-            StatusCode::BAD_REQUEST,
-            &format!("the request body {what}: {e}"),
-        )
-    })
+    crate::json::from_slice(bytes).map_err(|e| invalid_json(&e))
+}
+
+/// The 400 for a body that is not JSON, or not a valid request.
+fn invalid_json(e: &serde_json::Error) -> Reply {
+    let what = match e.classify() {
+        serde_json::error::Category::Data => "is not a valid request",
+        _ => "is not valid JSON",
+    };
+    error(
+        StatusCode::BAD_REQUEST,
+        &format!("the request body {what}: {e}"),
+    )
 }
 
 /// Decides one evaluation and logs it.

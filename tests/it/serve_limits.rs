@@ -59,10 +59,82 @@ fn a_batch_past_the_evaluation_cap_is_413_and_one_at_the_cap_is_answered() {
     let past = post(addr, "/access/v1/evaluations", &batch(11));
     assert_eq!(past.status, 413, "{}", past.body);
     assert!(
-        past.body
-            .contains("11 evaluations, more than the limit of 10"),
+        past.body.contains("more than the limit of 10 evaluations"),
         "{}",
         past.body
+    );
+    // Counted while the body is read: past the cap, reading stops at the
+    // next item, so what follows it (here not even JSON) is never read.
+    let cut = batch(11).to_string();
+    let cut = format!("{} this is not JSON", &cut[..cut.rfind(']').unwrap()]);
+    let reply = post_raw(addr, &cut);
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    // At the cap, the same trailing text is read, and is a 400.
+    let cut = batch(10).to_string();
+    let cut = format!("{} this is not JSON", &cut[..cut.rfind(']').unwrap()]);
+    assert_eq!(post_raw(addr, &cut).status, 400);
+}
+
+#[test]
+fn the_capped_reader_stops_at_the_item_past_the_cap_and_reads_the_rest_as_ever() {
+    use rolecall::json::{CappedError, from_slice, from_slice_capped};
+    let read = |text: &str, max| from_slice_capped(text.as_bytes(), "evaluations", max);
+    // Within the cap: the same value the plain reader gives.
+    for text in [
+        r#"{"evaluations": [{}, {"a": [1, 2]}], "subject": {"id": "x"}}"#,
+        r#"{"evaluations": []}"#,
+        r#"{"evaluations": 5}"#,
+        r#"{"evaluations": {"a": [1, 2, 3, 4]}}"#,
+        r#"{"options": {"evaluations": [1, 2, 3, 4]}}"#,
+        r#"[1, 2, 3, 4]"#,
+        r#""evaluations""#,
+    ] {
+        assert_eq!(
+            read(text, 2).unwrap(),
+            from_slice(text.as_bytes()).unwrap(),
+            "{text}"
+        );
+    }
+    // One past: refused where that item starts, whatever follows (an item
+    // never closed, not JSON at all).
+    for text in [
+        r#"{"evaluations": [{}, {}, {}]}"#,
+        r#"{"evaluations": [{}, {}, {"x": [[[["#,
+        r#"{"evaluations": [1, 2, 3, 4, 5 !!!"#,
+        r#"{"evaluations": [1, 2, !!!"#,
+    ] {
+        assert!(
+            matches!(
+                read(text, 2),
+                Err(CappedError::TooMany {
+                    key: "evaluations",
+                    max: 2
+                })
+            ),
+            "{text}: {:?}",
+            read(text, 2)
+        );
+    }
+    // What the plain reader refuses, before the cap, is refused the same way.
+    for text in [
+        r#"{"evaluations": [{}], "evaluations": [{}]}"#,
+        r#"{"evaluations": [{"a": 1, "a": 2}]}"#,
+        r#"{"evaluations": [{}] trailing"#,
+        r#"{"evaluations": [{}]} trailing"#,
+    ] {
+        let plain = from_slice(text.as_bytes()).unwrap_err().to_string();
+        match read(text, 2) {
+            Err(CappedError::Json(e)) => assert_eq!(e.to_string(), plain, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        CappedError::TooMany {
+            key: "evaluations",
+            max: 2
+        }
+        .to_string(),
+        "`evaluations` has more than 2 items"
     );
 }
 
