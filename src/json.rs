@@ -42,6 +42,25 @@ pub enum CappedError {
         /// The cap.
         max: usize,
     },
+    /// The caller's `keep_going` said to stop (a deadline, a shutdown).
+    #[error("reading was stopped after {items} items of `{key}`")]
+    Stopped {
+        /// The top-level key.
+        key: &'static str,
+        /// Items read when it stopped.
+        items: usize,
+    },
+}
+
+/// Every this many items of the capped array, `keep_going` is asked.
+pub const ASK_EVERY: usize = 64;
+
+/// Where the capped array was cut, if it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    No,
+    TooMany,
+    Stopped(usize),
 }
 
 /// Written out rather than derived, as for `EvalError`: the code is all it adds.
@@ -50,6 +69,7 @@ impl miette::Diagnostic for CappedError {
         Some(Box::new(match self {
             CappedError::Json(_) => "rolecall::json::invalid",
             CappedError::TooMany { .. } => "rolecall::json::too_many_items",
+            CappedError::Stopped { .. } => "rolecall::json::stopped",
         }))
     }
 }
@@ -59,22 +79,29 @@ impl miette::Diagnostic for CappedError {
 /// `max + 1` reading stops (where that item starts: it is not read) with
 /// [`CappedError::TooMany`]. So a body of a million items costs what `max`
 /// items cost, not a tree of a million values. Anything else at `key` (an
-/// object, a number) is read as [`from_slice`] reads it.
+/// object, a number) is read as [`from_slice`] reads it. Every
+/// [`ASK_EVERY`] items, `keep_going` is asked whether to go on; when it says
+/// no, reading stops with [`CappedError::Stopped`].
 pub fn from_slice_capped(
     bytes: &[u8],
     key: &'static str,
     max: usize,
+    keep_going: &dyn Fn() -> bool,
 ) -> Result<Value, CappedError> {
-    let over = Cell::new(false);
+    let cut = Cell::new(Cut::No);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let read = de.deserialize_any(Top {
         key,
         max,
-        over: &over,
+        cut: &cut,
+        keep_going,
     });
     match read {
-        Err(_) if over.get() => Err(CappedError::TooMany { key, max }),
-        Err(e) => Err(CappedError::Json(e)),
+        Err(e) => Err(match cut.get() {
+            Cut::No => CappedError::Json(e),
+            Cut::TooMany => CappedError::TooMany { key, max },
+            Cut::Stopped(items) => CappedError::Stopped { key, items },
+        }),
         Ok(value) => {
             de.end()?;
             Ok(value)
@@ -87,7 +114,8 @@ pub fn from_slice_capped(
 struct Top<'c> {
     key: &'static str,
     max: usize,
-    over: &'c Cell<bool>,
+    cut: &'c Cell<Cut>,
+    keep_going: &'c dyn Fn() -> bool,
 }
 
 impl<'de> Visitor<'de> for Top<'_> {
@@ -131,7 +159,8 @@ impl<'de> Visitor<'de> for Top<'_> {
             let value = if key == self.key {
                 map.next_value_seed(Capped {
                     max: self.max,
-                    over: self.over,
+                    cut: self.cut,
+                    keep_going: self.keep_going,
                 })?
             } else {
                 map.next_value_seed(Unique)?
@@ -145,7 +174,8 @@ impl<'de> Visitor<'de> for Top<'_> {
 /// A value that, when it is an array, holds at most `max` items.
 struct Capped<'c> {
     max: usize,
-    over: &'c Cell<bool>,
+    cut: &'c Cell<Cut>,
+    keep_going: &'c dyn Fn() -> bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Capped<'_> {
@@ -190,6 +220,10 @@ impl<'de> Visitor<'de> for Capped<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max).min(4096));
         while items.len() < self.max {
+            if items.len() % ASK_EVERY == ASK_EVERY - 1 && !(self.keep_going)() {
+                self.cut.set(Cut::Stopped(items.len()));
+                return Err(de::Error::custom("stopped"));
+            }
             match seq.next_element_seed(Unique)? {
                 Some(item) => items.push(item),
                 None => return Ok(Value::Array(items)),
@@ -197,7 +231,7 @@ impl<'de> Visitor<'de> for Capped<'_> {
         }
         // At the cap: the array must end here. The seed is called only when
         // another item starts, and refuses it unread.
-        match seq.next_element_seed(Refuse(self.over))? {
+        match seq.next_element_seed(Refuse(self.cut))? {
             None => Ok(Value::Array(items)),
             Some(never) => match never {},
         }
@@ -205,12 +239,12 @@ impl<'de> Visitor<'de> for Capped<'_> {
 }
 
 /// An item past the cap: refused as soon as it starts, without reading it.
-struct Refuse<'c>(&'c Cell<bool>);
+struct Refuse<'c>(&'c Cell<Cut>);
 
 impl<'de> DeserializeSeed<'de> for Refuse<'_> {
     type Value = std::convert::Infallible;
     fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<Self::Value, D::Error> {
-        self.0.set(true);
+        self.0.set(Cut::TooMany);
         Err(de::Error::custom("too many items"))
     }
 }

@@ -318,7 +318,7 @@ impl Overrun {
 }
 
 /// Every this many batch items, the deadline and the stop flag are looked at.
-const CHECK_EVERY: usize = 64;
+const CHECK_EVERY: usize = crate::json::ASK_EVERY;
 
 fn overrun(shared: &Shared, deadline: Instant) -> Option<Overrun> {
     if *shared.stop.borrow() {
@@ -336,16 +336,28 @@ fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Insta
     // A batch's items are counted as the body is read: past the cap,
     // reading stops there, so a huge batch costs what the cap's worth costs.
     let body = match route {
-        Route::Evaluations => match crate::json::from_slice_capped(bytes, "evaluations", max) {
-            Ok(body) => body,
-            Err(crate::json::CappedError::TooMany { max, .. }) => {
-                return error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &format!("the batch has more than the limit of {max} evaluations: split it"),
-                );
+        Route::Evaluations => {
+            match crate::json::from_slice_capped(bytes, "evaluations", max, &|| {
+                overrun(shared, deadline).is_none()
+            }) {
+                Ok(body) => body,
+                // The deadline passed, or the server is stopping, while it was read.
+                Err(crate::json::CappedError::Stopped { .. }) => {
+                    return overrun(shared, deadline)
+                        .unwrap_or(Overrun::Deadline)
+                        .reply(shared);
+                }
+                Err(crate::json::CappedError::TooMany { max, .. }) => {
+                    return error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &format!(
+                            "the batch has more than the limit of {max} evaluations: split it"
+                        ),
+                    );
+                }
+                Err(crate::json::CappedError::Json(e)) => return invalid_json(&e),
             }
-            Err(crate::json::CappedError::Json(e)) => return invalid_json(&e),
-        },
+        }
         _ => match parse_json(bytes) {
             Ok(body) => body,
             Err(reply) => return reply,
