@@ -35,6 +35,7 @@ struct Options {
     max_evaluations: Option<usize>,
     request_time: Option<u64>,
     decision_log: Option<std::path::PathBuf>,
+    get: Option<String>,
 }
 
 fn main() {
@@ -43,7 +44,7 @@ fn main() {
         Err(message) => {
             eprintln!("loadtest: {message}");
             eprintln!(
-                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--max-evaluations N] [--request-time MS] [--decision-log PATH]"
+                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--max-evaluations N] [--request-time MS] [--decision-log PATH] [--get PATH]"
             );
             std::process::exit(2);
         }
@@ -109,6 +110,7 @@ fn main() {
             let (bodies, issued, errors) = (bodies.clone(), issued.clone(), errors.clone());
             let client_tls = client_tls.clone();
             let total = options.requests;
+            let get = options.get.clone();
             std::thread::spawn(move || {
                 let mut latencies = Vec::new();
                 let mut conn = match Conn::open(addr, client_tls.as_ref()) {
@@ -126,7 +128,11 @@ fn main() {
                     }
                     let body = &bodies[n as usize % bodies.len()];
                     let t = Instant::now();
-                    match conn.post(path, body) {
+                    let answer = match &get {
+                        Some(get) => conn.get(get),
+                        None => conn.post(path, body),
+                    };
+                    match answer {
                         Ok(200) => latencies.push(t.elapsed()),
                         Ok(_) | Err(_) => {
                             errors.fetch_add(1, Ordering::Relaxed);
@@ -159,7 +165,11 @@ fn main() {
             .copied()
             .unwrap_or_default()
     };
-    let decisions = if options.batch > 0 { options.batch } else { 1 };
+    let decisions = match (&options.get, options.batch) {
+        (Some(_), _) => 0,
+        (None, 0) => 1,
+        (None, batch) => batch,
+    };
     println!(
         "{} requests ok, {} errors, {} clients, {} decisions per request, {:.2} s",
         ok,
@@ -208,6 +218,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         max_evaluations: None,
         request_time: None,
         decision_log: None,
+        get: None,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
@@ -231,6 +242,14 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--max-evaluations" => options.max_evaluations = Some(number()? as usize),
             "--request-time" => options.request_time = Some(number()?),
             "--decision-log" => options.decision_log = Some(value.into()),
+            // GET this path (`/health`) instead of asking for decisions: the
+            // cost of a request that decides nothing, to compare with.
+            "--get" => {
+                if !value.starts_with('/') {
+                    return Err("--get takes a path such as /health".into());
+                }
+                options.get = Some(value);
+            }
             "--addr" => {
                 let addr: SocketAddr = value
                     .parse()

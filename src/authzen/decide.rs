@@ -146,6 +146,17 @@ impl PdpError {
     }
 }
 
+/// How much of a decision [`Pdp::decide`] works out besides allow or deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Details {
+    /// The decision (and the error of one that could not be made).
+    Decision,
+    /// Also the deciding rule, `file:line` (the decision log).
+    Rule,
+    /// Also the reason and the effective roles (`--explain`, debug logs).
+    Full,
+}
+
 /// The decision for one evaluation, with what a log line or an explanation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decided {
@@ -208,9 +219,10 @@ impl Pdp {
         })
     }
 
-    /// Decides one evaluation. `details` also computes the reason, rule and
-    /// roles (for `--explain` and debug logs); a plain decision skips that work.
-    pub fn decide(&self, e: &Evaluation<'_>, details: bool) -> Decided {
+    /// Decides one evaluation, with as much as `details` asks for: the
+    /// deciding rule costs a `file:line` string, the reason and roles the
+    /// whole answer; a plain decision skips both.
+    pub fn decide(&self, e: &Evaluation<'_>, details: Details) -> Decided {
         match self.request(e) {
             Err(error) => Decided::error(error),
             Ok(request) => match self.table.resolve_request(&request) {
@@ -218,23 +230,26 @@ impl Pdp {
                 Ok(resolved) => {
                     let evaluation = self.table.evaluate_resolved(&resolved);
                     let decision = evaluation.effect == Effect::Allow;
-                    if !details {
-                        return Decided {
-                            decision,
-                            error: None,
-                            reason: None,
-                            rule: None,
-                            roles: Vec::new(),
-                        };
-                    }
-                    let answer = self.table.answer(&resolved, &evaluation);
-                    Decided {
+                    let mut decided = Decided {
                         decision,
                         error: None,
-                        reason: Some(answer.reason),
-                        rule: answer.rule,
-                        roles: answer.roles,
+                        reason: None,
+                        rule: None,
+                        roles: Vec::new(),
+                    };
+                    match details {
+                        Details::Decision => {}
+                        Details::Rule => {
+                            decided.rule = evaluation.rule.and_then(|r| self.table.rule_at(r));
+                        }
+                        Details::Full => {
+                            let answer = self.table.answer(&resolved, &evaluation);
+                            decided.reason = Some(answer.reason);
+                            decided.rule = answer.rule;
+                            decided.roles = answer.roles;
+                        }
                     }
+                    decided
                 }
             },
         }

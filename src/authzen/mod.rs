@@ -14,7 +14,7 @@ pub mod search;
 
 mod decide;
 
-pub use decide::{Decided, Pdp, PdpError};
+pub use decide::{Decided, Details, Pdp, PdpError};
 pub use model::{BadRequest, Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
 pub use principals::{Binding, Principals};
 pub use search::{

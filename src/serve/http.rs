@@ -17,7 +17,7 @@ use super::auth::Verdict;
 use super::metrics::{Endpoint, Outcome};
 use super::public_url::PublicUrl;
 use crate::authzen::{
-    BadRequest, Batch, Evaluation, Page, PdpError, Semantic, Window, parse_action_search,
+    BadRequest, Batch, Details, Evaluation, Page, PdpError, Semantic, Window, parse_action_search,
     parse_evaluation, parse_evaluations, parse_resource_search, parse_subject_search,
 };
 use crate::serve::state::Loaded;
@@ -318,7 +318,7 @@ impl Overrun {
 }
 
 /// Every this many batch items, the deadline and the stop flag are looked at.
-const CHECK_EVERY: usize = 64;
+const CHECK_EVERY: usize = crate::json::ASK_EVERY;
 
 fn overrun(shared: &Shared, deadline: Instant) -> Option<Overrun> {
     if *shared.stop.borrow() {
@@ -332,9 +332,36 @@ fn overrun(shared: &Shared, deadline: Instant) -> Option<Overrun> {
 
 /// Parses a decision or search request and answers it.
 fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Instant) -> Reply {
-    let body = match parse_json(bytes) {
-        Ok(body) => body,
-        Err(reply) => return reply,
+    let max = shared.config.max_evaluations;
+    // A batch's items are counted as the body is read: past the cap,
+    // reading stops there, so a huge batch costs what the cap's worth costs.
+    let body = match route {
+        Route::Evaluations => {
+            match crate::json::from_slice_capped(bytes, "evaluations", max, &|| {
+                overrun(shared, deadline).is_none()
+            }) {
+                Ok(body) => body,
+                // The deadline passed, or the server is stopping, while it was read.
+                Err(crate::json::CappedError::Stopped { .. }) => {
+                    return overrun(shared, deadline)
+                        .unwrap_or(Overrun::Deadline)
+                        .reply(shared);
+                }
+                Err(crate::json::CappedError::TooMany { max, .. }) => {
+                    return error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &format!(
+                            "the batch has more than the limit of {max} evaluations: split it"
+                        ),
+                    );
+                }
+                Err(crate::json::CappedError::Json(e)) => return invalid_json(&e),
+            }
+        }
+        _ => match parse_json(bytes) {
+            Ok(body) => body,
+            Err(reply) => return reply,
+        },
     };
     let loaded = shared.current.get();
     match route {
@@ -348,29 +375,13 @@ fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Insta
             ),
             Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
         },
-        _ => {
-            // Counted before the items are read, so a huge batch costs no more than its parse.
-            let count = body
-                .get("evaluations")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            let max = shared.config.max_evaluations;
-            if count > max {
-                return error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &format!(
-                        "the batch has {count} evaluations, more than the limit of {max}: split it"
-                    ),
-                );
-            }
-            match parse_evaluations(&body) {
-                Ok(batch) => match decide_batch(shared, &loaded, &batch, id, deadline) {
-                    Ok(answer) => bounded_reply(shared, &answer),
-                    Err(overrun) => overrun.reply(shared),
-                },
-                Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
-            }
-        }
+        _ => match parse_evaluations(&body) {
+            Ok(batch) => match decide_batch(shared, &loaded, &batch, id, deadline) {
+                Ok(answer) => bounded_reply(shared, &answer),
+                Err(overrun) => overrun.reply(shared),
+            },
+            Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
+        },
     }
 }
 
@@ -516,16 +527,19 @@ async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes,
 // The error is the reply itself, made once and returned as is: boxing it buys nothing.
 #[allow(clippy::result_large_err)]
 fn parse_json(bytes: &[u8]) -> Result<Value, Reply> {
-    crate::json::from_slice(bytes).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "is not a valid request",
-            _ => "is not valid JSON",
-        };
-        error(
-            StatusCode::BAD_REQUEST,
-            &format!("the request body {what}: {e}"),
-        )
-    })
+    crate::json::from_slice(bytes).map_err(|e| invalid_json(&e))
+}
+
+/// The 400 for a body that is not JSON, or not a valid request.
+fn invalid_json(e: &serde_json::Error) -> Reply {
+    let what = match e.classify() {
+        serde_json::error::Category::Data => "is not a valid request",
+        _ => "is not valid JSON",
+    };
+    error(
+        StatusCode::BAD_REQUEST,
+        &format!("the request body {what}: {e}"),
+    )
 }
 
 /// Decides one evaluation and logs it.
@@ -538,9 +552,12 @@ fn decide(
 ) -> Value {
     let explain = shared.config.explain;
     let log = tracing::enabled!(target: "rolecall::decision", tracing::Level::DEBUG);
-    let decided = loaded
-        .pdp
-        .decide(e, explain || log || shared.decision_log.is_some());
+    let details = match (explain || log, shared.decision_log.is_some()) {
+        (true, _) => Details::Full,
+        (false, true) => Details::Rule,
+        (false, false) => Details::Decision,
+    };
+    let decided = loaded.pdp.decide(e, details);
     let outcome = match (&decided.error, decided.decision) {
         (Some(_), _) => Outcome::error,
         (None, true) => Outcome::permit,
@@ -548,19 +565,18 @@ fn decide(
     };
     shared.metrics.decision(endpoint, outcome);
     if let Some(decision_log) = &shared.decision_log {
-        // Field order fixed (preserve_order): one shape for every line.
-        let line = json!({
-            "time": super::decision_log::now_rfc3339(),
-            "request_id": request_id,
-            "subject": {"type": e.subject_type, "id": e.subject_id},
-            "action": e.action_name,
-            "resource": {"type": e.resource_type, "id": e.resource_id},
-            "decision": decided.decision,
-            "rule": decided.rule,
-            "error": decided.error.as_ref().map(PdpError::terse),
-            "policy_digest": loaded.digest,
-        });
-        if !decision_log.send(line.to_string()) {
+        let error = decided.error.as_ref().map(PdpError::terse);
+        let line = super::decision_log::Line {
+            request_id,
+            subject: (e.subject_type, e.subject_id),
+            action: e.action_name,
+            resource: (e.resource_type, e.resource_id),
+            decision: decided.decision,
+            rule: decided.rule.as_deref(),
+            error: error.as_deref(),
+            policy_digest: &loaded.digest,
+        };
+        if !decision_log.send(line.encode(std::time::SystemTime::now())) {
             shared.metrics.log_dropped();
         }
     }

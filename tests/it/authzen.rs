@@ -40,7 +40,7 @@ fn errors(principals: &str) -> String {
 
 fn decide(pdp: &Pdp, request: Value) -> (bool, String) {
     let e = parse_evaluation(&request).unwrap_or_else(|e| panic!("{e}"));
-    let d = pdp.decide(&e, true);
+    let d = pdp.decide(&e, rolecall::authzen::Details::Full);
     (
         d.decision,
         d.error
@@ -419,7 +419,7 @@ fn one_by_one(pdp: &Pdp, requests: &[(&str, Value)]) -> Result<Vec<String>, Stri
     let mut allowed = Vec::new();
     for (id, request) in requests {
         let e = parse_evaluation(request).unwrap_or_else(|e| panic!("{e}"));
-        let d = pdp.decide(&e, false);
+        let d = pdp.decide(&e, rolecall::authzen::Details::Decision);
         if let Some(error) = d.error {
             return Err(error.to_string());
         }

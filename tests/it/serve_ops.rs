@@ -187,3 +187,101 @@ fn a_reload_past_its_deadline_is_abandoned_and_reported() {
     server.reload();
     eventually("the next attempt", || server.failed_reloads() > failures);
 }
+
+/// `n` evaluations of rick reading a todo, as one batch.
+fn reads(n: usize) -> Value {
+    let mut batch = rick_reads();
+    batch["evaluations"] = json!(vec![json!({}); n]);
+    batch
+}
+
+#[test]
+fn every_queued_decision_log_line_is_written_before_the_server_has_stopped() {
+    let dir = scratch("decision-log-stop");
+    let log = dir.join("decisions.jsonl");
+    let mut config = scratch_config(&dir);
+    config.decision_log = Some(log.clone());
+    let server = start(config);
+    let addr = server.local_addr();
+    for _ in 0..5 {
+        assert_eq!(
+            post(addr, "/access/v1/evaluations", &reads(200)).status,
+            200
+        );
+    }
+    // No waiting: the lines are on disk once the server has stopped.
+    server.shutdown();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 1000);
+    for line in text.lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["decision"], true, "{line}");
+    }
+}
+
+/// Decision log lines that find the queue full are dropped and counted, and
+/// answering does not wait: the log is a FIFO that nobody reads, so the
+/// writer is stuck once the pipe is full, and the queue fills behind it.
+#[cfg(unix)]
+#[test]
+fn a_stuck_decision_log_drops_and_counts_lines_and_answers_go_on() {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = scratch("decision-log-stuck");
+    let fifo = dir.join("decisions.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // A reader that reads nothing yet (non-blocking, so opening does not wait
+    // for the writer; the server's open then finds a reader).
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let mut config = scratch_config(&dir);
+    config.decision_log = Some(fifo.clone());
+    config.max_evaluations = 30_000;
+    config.max_answer = usize::MAX;
+    config.request_time = Duration::from_secs(60);
+    let server = start(config);
+    let addr = server.local_addr();
+    // More decisions than the queue and the pipe together hold.
+    let decisions = 30_000;
+    let started = std::time::Instant::now();
+    let reply = post(addr, "/access/v1/evaluations", &reads(decisions));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let metrics = request(addr, "GET", "/metrics", &[], "").body;
+    let dropped: usize = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("rolecall_decision_log_dropped_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(dropped > 0, "{metrics}");
+    // Now read the pipe while the server stops: what was not dropped was written.
+    let drain = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let mut chunk = [0u8; 65536];
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    assert!(std::time::Instant::now() < deadline, "the log never closed");
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        bytes
+    });
+    server.shutdown();
+    let bytes = drain.join().unwrap();
+    let written = bytes.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(written + dropped, decisions);
+}
