@@ -52,16 +52,34 @@ impl DecisionTable {
             .filter_map(move |action| Some((action, self.access(action, role)?)))
     }
 
+    /// The roles that may do targeted `action` to a target in `column` (a
+    /// role, or themself), in declaration order, and how; none for a plain
+    /// action.
+    pub fn who_can_on(
+        &self,
+        action: ActionId,
+        column: super::table::TargetColumn,
+    ) -> impl Iterator<Item = (RoleId, Access<'_>)> + '_ {
+        self.roles(action.scope_id()).filter_map(move |role| {
+            let cell = column.cell(self, action.scope(), action.index(), role.index())?;
+            Some((role, cell_access(cell)?))
+        })
+    }
+
     /// How `role` may do `action`; `None` when it may not.
     pub fn access(&self, action: ActionId, role: RoleId) -> Option<Access<'_>> {
-        let cell = self.cell(action, role)?;
-        match cell.decision {
-            CellDecision::Deny => None,
-            CellDecision::Allow => Some(Access::Always { rule: cell.rule }),
-            CellDecision::Conditional => Some(Access::When(name_or_missing(
-                cell.conditional.map(|c| c.text.as_str()),
-                "condition of a conditional cell",
-            ))),
-        }
+        cell_access(self.cell(action, role)?)
+    }
+}
+
+/// How a cell allows, when it does.
+fn cell_access(cell: super::table::Cell<'_>) -> Option<Access<'_>> {
+    match cell.decision {
+        CellDecision::Deny => None,
+        CellDecision::Allow => Some(Access::Always { rule: cell.rule }),
+        CellDecision::Conditional => Some(Access::When(name_or_missing(
+            cell.conditional.map(|c| c.text.as_str()),
+            "condition of a conditional cell",
+        ))),
     }
 }

@@ -88,8 +88,8 @@ pub const COMMANDS: [Command; 16] = [
     command("table", "[SCOPE]", "the decision table", Arg::Scope),
     command(
         "who",
-        "ACTION",
-        "every role that may do ACTION, and under which condition",
+        "ACTION [TARGET]",
+        "every role that may do ACTION (to TARGET, a role or `self`), and under which condition",
         Arg::Action,
     ),
     command(
@@ -143,9 +143,10 @@ Questions:
   can ACTION                       no role assigned: the defaults apply
   as KIND can …                    a kind of principal: checks assignability, picks defaults
   … with FACT, not FACT            facts for this question (`without FACT`; missing facts are false)
+  … ACTION TARGET, … ACTION on self  a targeted action, done to someone holding TARGET (or oneself)
   … in POLICY                      ask a loaded policy other than the current one
   why [QUESTION]                   the whole chain behind the last answer (or behind QUESTION)
-  who can ACTION                   same as :who ACTION
+  who can ACTION [TARGET]          same as :who ACTION [TARGET]
   what can ROLE do                 same as :what ROLE
   Names: `moderator` when one scope declares it, else `session.moderator`; `?` at the end is fine.
   Example: can workspace.admin + session.viewer start_end_session?
@@ -417,8 +418,14 @@ impl Session {
     /// `:who ACTION`: the roles that may do it, and when.
     pub(super) fn who(&self, args: &[String], out: &mut String) -> Outcome {
         let (rest, policy) = split_policy(args);
-        let Some(word) = one_arg(rest, ":who ACTION [in POLICY]")? else {
-            return Err("usage: :who ACTION [in POLICY]".to_string());
+        // `:who ACTION [on] TARGET`: one target column of a targeted action.
+        let (rest, target) = match rest {
+            [action, on, target] if on == "on" => (std::slice::from_ref(action), Some(target)),
+            [action, target] => (std::slice::from_ref(action), Some(target)),
+            _ => (rest, None),
+        };
+        let Some(word) = one_arg(rest, ":who ACTION [TARGET] [in POLICY]")? else {
+            return Err("usage: :who ACTION [TARGET] [in POLICY]".to_string());
         };
         let name = parse_name(word)?;
         let (i, (s, action)) =
@@ -437,13 +444,48 @@ impl Session {
             .as_ref()
             .map(|l| format!(" — {l}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "who can {scope_name}:{action}{label}{}", self.tag(i));
         let width = scope.roles.keys().map(String::len).max().unwrap_or(0);
         let mut anyone = false;
         let Some(action_id) = table.action_at_index(s, a) else {
             return Ok(());
         };
-        for (role, access) in table.who_can(action_id) {
+        let column = match target.map(String::as_str) {
+            None => None,
+            Some(_) if !table.is_targeted(action_id) => {
+                return Err(format!(
+                    "`{scope_name}:{action}` is not done to anyone: `:who {action}` has no target"
+                ));
+            }
+            Some("self" | "themself") => Some(crate::compile::TargetColumn::Myself),
+            Some(word) => {
+                let role = parse_name(word)?;
+                let (ts, t) = lookup::bind(table, What::Role, &role, &[s])?;
+                if ts != s {
+                    return Err(format!(
+                        "`{word}` is a role of another scope: the target of `{action}` is a participant of `{scope_name}`"
+                    ));
+                }
+                let index = scope.roles.get_index_of(&t).ok_or("unknown role")?;
+                Some(crate::compile::TargetColumn::Role(index))
+            }
+        };
+        let _ = writeln!(out, "who can {scope_name}:{action}{label}{}", self.tag(i));
+        match column {
+            Some(c) => {
+                let _ = writeln!(out, "  on {}", c.name(scope));
+            }
+            None if table.is_targeted(action_id) => {
+                out.push_str(
+                    "  to someone else (name a target: `who can ACTION ROLE` or `… on self`)\n",
+                );
+            }
+            None => {}
+        }
+        let rows: Vec<(crate::compile::RoleId, Access<'_>)> = match column {
+            Some(c) => table.who_can_on(action_id, c).collect(),
+            None => table.who_can(action_id).collect(),
+        };
+        for (role, access) in rows {
             let how = match access {
                 Access::When(condition) => format!("when {condition}"),
                 Access::Always { rule } => {

@@ -242,6 +242,16 @@ impl Session {
                 .ask(&query, &mut String::new())
                 .and_then(|()| self.why(out)),
             Ok(Input::Who(action)) => self.who(&[action.to_string()], out),
+            Ok(Input::WhoOn(action, target)) => {
+                let mut args = vec![action.to_string()];
+                match target {
+                    query::QueryTarget::Myself => args.push("self".to_string()),
+                    query::QueryTarget::Roles(roles) => {
+                        args.extend(roles.iter().map(ToString::to_string))
+                    }
+                }
+                self.who(&args, out)
+            }
             Ok(Input::What(role)) => self.what(&[role.to_string()], out),
         };
         match result {

@@ -8,7 +8,7 @@
 //! line     := ":" COMMAND ARG*            a command
 //!           | question
 //!           | ("why" | "explain") question?
-//!           | "who" "can" NAME "?"?       same as `:who NAME`
+//!           | "who" "can" NAME target? "?"?   same as `:who NAME [TARGET]`
 //!           | "what" "can" NAME "do"? "?"?  same as `:what NAME`
 //! question := ("as" ARTICLE? KIND ","?)? "can" ARTICLE? (roles NAME | NAME) target? facts? place? "?"?
 //! roles    := NAME (("+" | "and") NAME)*
@@ -110,6 +110,8 @@ pub enum Input {
     Why(Option<Query>),
     /// `who can ACTION`
     Who(Name),
+    /// `who can ACTION TARGET`: a targeted action, on one target.
+    WhoOn(Name, QueryTarget),
     /// `what can ROLE do`
     What(Name),
 }
@@ -232,7 +234,10 @@ pub fn parse(line: &str) -> Result<Input, QueryError> {
             p.at += 1;
             p.expect("can", "`who` is followed by `can ACTION`")?;
             let action = p.name("the action after `who can`")?;
-            Input::Who(action)
+            match p.target()? {
+                Some(target) => Input::WhoOn(action, target),
+                None => Input::Who(action),
+            }
         }
         Some("what") => {
             p.at += 1;
@@ -328,6 +333,29 @@ impl<'a> Parser<'a> {
         self.peek_word().is_some_and(|w| !is_keyword(w))
     }
 
+    /// A targeted action's target after the action: `organizer`, `a viewer
+    /// + speaker`, `on self`, `themself`; `None` when none is written.
+    fn target(&mut self) -> Result<Option<QueryTarget>, QueryError> {
+        let on = self.peek_word() == Some("on");
+        if on {
+            self.at += 1;
+        }
+        if matches!(self.peek_word(), Some("self" | "themself")) {
+            self.at += 1;
+            return Ok(Some(QueryTarget::Myself));
+        }
+        if !(on || self.at_name()) {
+            return Ok(None);
+        }
+        self.skip_article();
+        let mut roles = vec![self.name("the target's role")?];
+        while matches!(self.peek(), Some(Token::Plus) | Some(Token::Word("and"))) {
+            let joiner = self.next().map(|t| t.to_string()).unwrap_or_default();
+            roles.push(self.name(&format!("a target role after `{joiner}`"))?);
+        }
+        Ok(Some(QueryTarget::Roles(roles)))
+    }
+
     fn question(&mut self) -> Result<Query, QueryError> {
         let mut query = Query::default();
         if self.peek_word() == Some("as") {
@@ -364,23 +392,7 @@ impl<'a> Parser<'a> {
                 roles.join(" + ")
             )));
         }
-        // A targeted action's target: `… mute organizer`, `… on self`.
-        let on = self.peek_word() == Some("on");
-        if on {
-            self.at += 1;
-        }
-        if matches!(self.peek_word(), Some("self" | "themself")) {
-            self.at += 1;
-            query.target = Some(QueryTarget::Myself);
-        } else if on || self.at_name() {
-            self.skip_article();
-            let mut roles = vec![self.name("the target's role")?];
-            while matches!(self.peek(), Some(Token::Plus) | Some(Token::Word("and"))) {
-                let joiner = self.next().map(|t| t.to_string()).unwrap_or_default();
-                roles.push(self.name(&format!("a target role after `{joiner}`"))?);
-            }
-            query.target = Some(QueryTarget::Roles(roles));
-        }
+        query.target = self.target()?;
         self.skip_question_mark();
         if let Some(word @ ("with" | "without")) = self.peek_word() {
             self.at += 1;

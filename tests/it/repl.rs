@@ -634,3 +634,44 @@ fn completes_setting_names_and_values() {
     );
     assert_eq!(candidates(&s, "as ").1, ["team_member", "anonymous"]);
 }
+
+#[test]
+fn targeted_actions_are_asked_with_their_target() {
+    let (code, out) = transcript(
+        &[],
+        "\
+can moderator mute_someone_on_stage organizer
+can viewer mute_someone_on_stage on self
+who can mute_someone_on_stage on self
+who can block_registrants viewer
+",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ALLOW session:mute_someone_on_stage"), "{out}");
+    assert!(
+        out.contains("moderator on a target holding organizer matches"),
+        "{out}"
+    );
+    assert!(
+        out.contains("for viewer on themself as viewer (default deny)"),
+        "{out}"
+    );
+    let self_listing = out
+        .split("> who can mute_someone_on_stage on self")
+        .nth(1)
+        .unwrap();
+    assert!(self_listing.contains("  on self\n  no role may\n"), "{out}");
+    let viewer_listing = out
+        .split("> who can block_registrants viewer")
+        .nth(1)
+        .unwrap();
+    assert!(
+        viewer_listing.contains("  on viewer\n  organizer "),
+        "{out}"
+    );
+    assert!(viewer_listing.contains("\n  moderator "), "{out}");
+    let (code, out) = transcript(&[], "who can send_emojis viewer\n");
+    assert_eq!(code, 1);
+    assert!(out.contains("is not done to anyone"), "{out}");
+    assert!(!out.contains("who can session:send_emojis"), "{out}");
+}
