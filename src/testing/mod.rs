@@ -277,6 +277,10 @@ pub struct Coverage {
     rules: Vec<bool>,
     /// Per fact, whether a tested request gave it.
     facts: Vec<bool>,
+    /// Per scope, a targeted action's grid cells: index `(action * (roles +
+    /// 1) + column) * roles + role`, the column a target role or, last,
+    /// `self`; `None` where the action is plain.
+    targets: Vec<Vec<Option<bool>>>,
 }
 
 impl Coverage {
@@ -288,9 +292,18 @@ impl Coverage {
                 .clone()
                 .map(|s| vec![false; s.roles.len() * s.actions.len()])
                 .collect(),
-            roles: scopes.map(|s| s.roles.len()).collect(),
+            roles: scopes.clone().map(|s| s.roles.len()).collect(),
             rules: vec![false; table.policy.rules.len()],
             facts: vec![false; table.policy.facts.len()],
+            targets: scopes
+                .map(|s| {
+                    let n = s.roles.len();
+                    s.actions
+                        .values()
+                        .flat_map(|a| std::iter::repeat_n(a.targeted.then_some(false), (n + 1) * n))
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -315,9 +328,28 @@ impl Coverage {
             (Effect::Deny, _) => e.roles.iter().map(|r| r.index()).collect(),
         };
         if let Some(cells) = self.cells.get_mut(scope) {
-            for role in exercised {
+            for &role in &exercised {
                 if let Some(c) = cells.get_mut(action * width + role) {
                     *c = true;
+                }
+            }
+        }
+        // A targeted action: the grid cells of the exercised roles, on the
+        // target role that decided (allow) or every target role (deny).
+        if let Some(t) = &e.target {
+            let columns: Vec<usize> = match (t.on_self, e.effect, t.deciding) {
+                (true, _, _) => vec![width],
+                (false, Effect::Allow, Some(d)) => vec![d.index()],
+                (false, _, _) => t.roles.iter().map(|r| r.index()).collect(),
+            };
+            if let Some(grid) = self.targets.get_mut(scope) {
+                for &role in &exercised {
+                    for &column in &columns {
+                        let i = (action * (width + 1) + column) * width + role;
+                        if let Some(Some(c)) = grid.get_mut(i) {
+                            *c = true;
+                        }
+                    }
                 }
             }
         }
@@ -339,6 +371,36 @@ impl Coverage {
         for (m, t) in self.facts.iter_mut().zip(&other.facts) {
             *m |= *t;
         }
+        for (mine, theirs) in self.targets.iter_mut().zip(&other.targets) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                if let (Some(m), Some(t)) = (m, t) {
+                    *m |= *t;
+                }
+            }
+        }
+    }
+
+    /// (targeted actions' grid cells exercised, in all).
+    pub fn targeted_cell_count(&self) -> (usize, usize) {
+        let all = self.targets.iter().flatten().flatten();
+        (all.clone().filter(|c| **c).count(), all.count())
+    }
+
+    /// Grid cells no case exercised, as (scope, action, role, column)
+    /// indexes in table order, the column a role's index or, for `self`, the
+    /// number of roles.
+    pub fn uncovered_targeted_cells(&self) -> Vec<(usize, usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (s, grid) in self.targets.iter().enumerate() {
+            let width = self.roles.get(s).copied().unwrap_or(0).max(1);
+            for (i, covered) in grid.iter().enumerate() {
+                if *covered == Some(false) {
+                    let (a, rest) = (i / ((width + 1) * width), i % ((width + 1) * width));
+                    out.push((s, a, rest % width, rest / width));
+                }
+            }
+        }
+        out
     }
 
     /// (cells exercised, cells in all).
@@ -392,8 +454,12 @@ impl Coverage {
         let (cells, all_cells) = self.cell_count();
         let (rules, all_rules) = self.rule_count();
         let (facts, all_facts) = self.fact_count();
+        let targeted = match self.targeted_cell_count() {
+            (_, 0) => String::new(),
+            (done, all) => format!(", {done}/{all} targeted cells"),
+        };
         let mut out = format!(
-            "coverage of {name}: {cells}/{all_cells} cells, {rules}/{all_rules} rules, {facts}/{all_facts} facts\n"
+            "coverage of {name}: {cells}/{all_cells} cells{targeted}, {rules}/{all_rules} rules, {facts}/{all_facts} facts\n"
         );
         let uncovered = self.uncovered_cells();
         if !uncovered.is_empty() {
@@ -417,6 +483,30 @@ impl Coverage {
                     })
                     .unwrap_or(("?", "?"));
                 out.push_str(&format!("    {scope}:{action}: {}\n", roles.join(", ")));
+            }
+        }
+        let uncovered = self.uncovered_targeted_cells();
+        if !uncovered.is_empty() {
+            out.push_str("  targeted cells no test exercised (acting role -> target):\n");
+            let mut rows: IndexMap<(usize, usize), Vec<String>> = IndexMap::new();
+            for (s, a, r, column) in uncovered {
+                let target = match policy.scopes.get_index(s) {
+                    Some((_, sc)) if column < sc.roles.len() => {
+                        crate::canon::role_name(policy, s, column)
+                    }
+                    _ => "self".to_string(),
+                };
+                rows.entry((s, a)).or_default().push(format!(
+                    "{} -> {target}",
+                    crate::canon::role_name(policy, s, r)
+                ));
+            }
+            for ((s, a), cells) in rows {
+                let (scope, action) = match policy.scopes.get_index(s) {
+                    Some((sn, sc)) => (sn.clone(), sc.action_name(a)),
+                    None => ("?".to_string(), "?".to_string()),
+                };
+                out.push_str(&format!("    {scope}:{action}: {}\n", cells.join(", ")));
             }
         }
         let unused = self.unused_rules();
@@ -448,7 +538,9 @@ impl Coverage {
     /// `{"policy", "cells": {"exercised", "total", "not_exercised": [{"scope",
     /// "action", "role"}]}, "rules": {"exercised", "total", "not_exercised":
     /// [{"at", "rule"}]}, "facts": {"given", "total", "never_given": [{"fact",
-    /// "at"}]}}`, lists in declaration order.
+    /// "at"}]}}`, lists in declaration order; with targeted actions also
+    /// `"targeted_cells": {"exercised", "total", "not_exercised": [{"scope",
+    /// "action", "role", "target"}]}`.
     pub fn report_json(&self, table: &DecisionTable, name: &str) -> serde_json::Value {
         use serde_json::json;
         let policy = &table.policy;
@@ -481,11 +573,38 @@ impl Coverage {
             .filter_map(|f| policy.facts.get_index(f))
             .map(|(name, fact)| json!({"fact": name, "at": fact.loc.file_line()}))
             .collect();
-        json!({
+        let mut report = json!({
             "policy": name,
             "cells": {"exercised": cells, "total": all_cells, "not_exercised": uncovered},
             "rules": {"exercised": rules, "total": all_rules, "not_exercised": unused},
             "facts": {"given": facts, "total": all_facts, "never_given": never},
-        })
+        });
+        // Only a policy with targeted actions has the key.
+        let (done, all) = self.targeted_cell_count();
+        if let (true, Some(map)) = (all > 0, report.as_object_mut()) {
+            let missing: Vec<serde_json::Value> = self
+                .uncovered_targeted_cells()
+                .into_iter()
+                .filter_map(|(s, a, r, column)| {
+                    let (scope_name, sc) = policy.scopes.get_index(s)?;
+                    let target = if column < sc.roles.len() {
+                        crate::canon::role_name(policy, s, column)
+                    } else {
+                        "self".to_string()
+                    };
+                    Some(json!({
+                        "scope": scope_name,
+                        "action": sc.action_name(a),
+                        "role": crate::canon::role_name(policy, s, r),
+                        "target": target,
+                    }))
+                })
+                .collect();
+            map.insert(
+                "targeted_cells".to_string(),
+                json!({"exercised": done, "total": all, "not_exercised": missing}),
+            );
+        }
+        report
     }
 }

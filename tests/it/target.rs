@@ -431,3 +431,42 @@ fn lint_reads_the_grid_and_says_nothing_false_about_it() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn coverage_counts_the_grid_cells_a_test_file_exercises() {
+    let dir = crate::support::case_dir("target_coverage");
+    std::fs::write(dir.join("t.policy"), POLICY).unwrap();
+    std::fs::write(
+        dir.join("t.policy.test"),
+        "policy \"t.policy\"\nallow session.moderator -> session:remove on session.speaker\ndeny session.viewer -> session:mute on session.viewer\nallow session.viewer -> session:mute on self\n",
+    )
+    .unwrap();
+    let test_file = dir.join("t.policy.test");
+    let run = cli(&["test", "--coverage", test_file.to_str().unwrap()], "");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // Three targeted actions × 6 acting roles × 7 columns (6 targets and self).
+    assert!(
+        run.stdout.contains(", 3/126 targeted cells,"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("session:remove: everyone -> everyone,"),
+        "{}",
+        run.stdout
+    );
+    let json = cli(
+        &[
+            "test",
+            "--coverage",
+            "--format",
+            "json",
+            test_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let targeted = &doc["coverage"][0]["targeted_cells"];
+    assert_eq!(targeted["exercised"], 3);
+    assert_eq!(targeted["total"], 126);
+}
