@@ -200,6 +200,75 @@ fn decide(c: &mut Criterion) {
     }
     group.finish();
 
+    // A targeted action (Livestorm's seven session ones): a grid cell from
+    // ids (one load once both roles are resolved), and whole requests
+    // naming a target through `check`.
+    let livestorm = tables
+        .iter()
+        .find(|(id, _)| id == "livestorm")
+        .map(|(_, t)| t)
+        .expect("livestorm");
+    let mut cells = Vec::new();
+    let mut requests = Vec::new();
+    for (a, action) in [
+        "mute_someone_on_stage",
+        "block_registrants",
+        "invite_to_stage",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = livestorm.action_id("session", action).expect("action");
+        for (r, role) in ["organizer", "moderator", "speaker", "viewer"]
+            .into_iter()
+            .enumerate()
+        {
+            for target in ["organizer", "speaker", "viewer"] {
+                let acting = livestorm.role_id("session", role).expect("role");
+                let held = livestorm.role_id("session", target).expect("role");
+                cells.push((id, acting, held, (a + r) % 3 == 0));
+                let json = format!(
+                    r#"{{"principal": {{"session": "{role}"}}, "action": "session:{action}", "target": {{"session": "{target}"}}}}"#
+                );
+                requests.push(Request::from_json(&json).expect("request"));
+            }
+        }
+    }
+    let mut group = c.benchmark_group("decide_target");
+    group.throughput(Throughput::Elements(cells.len() as u64));
+    group.bench_function("allows/livestorm", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for &(action, role, target, on_self) in black_box(&cells) {
+                allowed +=
+                    u32::from(livestorm.allows_target(action, role, target, on_self, &facts));
+            }
+            allowed
+        })
+    });
+    group.bench_function("ids/livestorm", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for &(action, role, target, on_self) in black_box(&cells) {
+                let outcome = livestorm.decide_target(action, role, target, on_self, &facts);
+                allowed += u32::from(outcome.is_some_and(|o| o.effect == rolecall::Effect::Allow));
+            }
+            allowed
+        })
+    });
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("check/livestorm", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for request in black_box(&requests) {
+                let verdict = livestorm.check(request).expect("verdict");
+                allowed += u32::from(verdict.is_allowed());
+            }
+            allowed
+        })
+    });
+    group.finish();
+
     // The same requests through `check`: the decision and its rule, nothing more.
     let mut group = c.benchmark_group("check_request");
     for (id, table) in &tables {
@@ -219,14 +288,24 @@ fn decide(c: &mut Criterion) {
     group.finish();
 }
 
-/// A request for each of a quarter of the sampled cells, already parsed.
+/// A request for each of a quarter of the sampled cells, already parsed; a
+/// targeted action's is done to a participant holding the same role.
 fn sample_requests(table: &DecisionTable) -> Vec<Request> {
     common::sample_cells(table, SAMPLE / 4)
         .into_iter()
-        .map(|(s, a, r)| Request {
-            principal: [(s.clone(), vec![r])].into_iter().collect(),
-            action: format!("{s}:{a}"),
-            ..Request::default()
+        .map(|(s, a, r)| {
+            let targeted = table
+                .action_id(&s, &a)
+                .is_some_and(|id| table.is_targeted(id));
+            Request {
+                principal: [(s.clone(), vec![r.clone()])].into_iter().collect(),
+                action: format!("{s}:{a}"),
+                target: targeted.then(|| rolecall::RequestTarget::Other {
+                    principal: [(s.clone(), vec![r])].into_iter().collect(),
+                    kind: None,
+                }),
+                ..Request::default()
+            }
         })
         .collect()
 }

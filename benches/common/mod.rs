@@ -117,10 +117,20 @@ fn gcd(a: usize, b: usize) -> usize {
 }
 
 /// JSON-lines requests against the Livestorm policy, `n` lines: every cell of
-/// both scopes with one assigned role, then again with the workspace admin
+/// both scopes' plain actions with one assigned role, then again with the workspace admin
 /// override, a kind, or the `event_owner` fact, cycling.
 pub fn livestorm_requests(table: &DecisionTable, n: usize) -> String {
-    let cells = all_cells(table);
+    // The plain actions' cells: a targeted action's request names a target
+    // and goes to `eval`'s general path, measured apart (`decide_target`),
+    // so this file stays the one the figures before targeted actions read.
+    let cells: Vec<(String, String, String)> = all_cells(table)
+        .into_iter()
+        .filter(|(s, a, _)| {
+            !table
+                .action_id(s, a)
+                .is_some_and(|id| table.is_targeted(id))
+        })
+        .collect();
     let mut out = String::new();
     let mut i = 0usize;
     while i < n {

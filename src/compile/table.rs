@@ -695,6 +695,26 @@ impl DecisionTable {
         Some(self.cell_of(self.word(row, role)))
     }
 
+    /// Whether `role` may do targeted `action` to a target holding `target`
+    /// (`on_self`: the principal themself), as [`Self::allows`] for a plain
+    /// action: the grid row's offset, then one load (`false` for a plain
+    /// action or roles of another scope).
+    #[inline]
+    pub fn allows_target(
+        &self,
+        action: ActionId,
+        role: RoleId,
+        target: RoleId,
+        on_self: bool,
+        facts: &FactSet,
+    ) -> bool {
+        if role.scope != action.scope || target.scope != action.scope {
+            return false;
+        }
+        self.target_row(action, target.index(), on_self)
+            .is_some_and(|row| self.allows(row, role, facts))
+    }
+
     /// The outcome of a targeted action's cell with its deciding rule, as
     /// [`Self::decide`] for a plain one (`None` as for [`Self::target_cell`]).
     pub fn decide_target(
