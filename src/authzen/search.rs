@@ -385,7 +385,10 @@ impl Pdp {
             return Ok(found);
         };
         let mut action = Map::new();
-        for name in scope.actions.keys() {
+        // A targeted action is done to a participant this search does not
+        // name (its evaluation would be refused): not a result.
+        let plain = scope.actions.iter().filter(|(_, a)| !a.targeted);
+        for (name, _) in plain {
             // The evaluation a PEP would send next for this action: its name, no properties.
             action.insert("name".to_string(), Value::String(name.clone()));
             let e = Evaluation {

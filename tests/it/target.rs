@@ -470,3 +470,46 @@ fn coverage_counts_the_grid_cells_a_test_file_exercises() {
     assert_eq!(targeted["exercised"], 3);
     assert_eq!(targeted["total"], 126);
 }
+
+#[test]
+fn allows_target_agrees_with_decide_target_on_every_cell() {
+    let t = table(POLICY);
+    let s = t.scope_id("session").unwrap();
+    let facts = FactSet::new();
+    let mut compared = 0;
+    for action in t.actions(s).filter(|&a| t.is_targeted(a)) {
+        for role in t.roles(s) {
+            for target in t.roles(s) {
+                for on_self in [false, true] {
+                    let outcome = t
+                        .decide_target(action, role, target, on_self, &facts)
+                        .unwrap();
+                    assert_eq!(
+                        t.allows_target(action, role, target, on_self, &facts),
+                        outcome.effect.as_str() == "allow"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 3 * 6 * 6 * 2);
+}
+
+#[test]
+fn an_action_search_leaves_targeted_actions_out() {
+    use rolecall::authzen::{Pdp, Principals, parse_action_search};
+    let principals = Principals::parse(
+        "p.json",
+        r#"{"subjects": {"ann": {"roles": {"session": "moderator"}}}}"#,
+    )
+    .unwrap();
+    let pdp = Pdp::new(table(POLICY), &principals).unwrap();
+    let body = serde_json::json!({
+        "subject": {"type": "user", "id": "ann"},
+        "resource": {"type": "session", "id": "s1"}
+    });
+    let search = parse_action_search(&body).unwrap();
+    let found = pdp.search_actions(&search).unwrap();
+    assert_eq!(found, vec!["chat"]);
+}
