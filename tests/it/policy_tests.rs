@@ -14,7 +14,7 @@ fn shipped_policy_tests_pass() {
     let run = cli(&["test", "policies"], "");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.stderr, "");
-    insta::assert_snapshot!(run.stdout, @"746 passed, 0 failed");
+    insta::assert_snapshot!(run.stdout, @"761 passed, 0 failed");
     // `policies/` is the default path.
     assert_eq!(cli(&["test"], "").stdout, run.stdout);
 }
@@ -55,11 +55,23 @@ fn reference_tests_cover_every_cell_and_rule() {
     let run = cli(&["test", "policies", "--coverage"], "");
     assert_eq!(run.code, 0);
     insta::assert_snapshot!(run.stdout, @r"
+    coverage of policies/examples/moderation.policy: 7/24 cells, 16/126 targeted cells, 7/8 rules, 1/1 facts
+      cells no test exercised:
+        session:chat: everyone, viewer, speaker, moderator, co_organizer, organizer
+        session:remove: everyone, viewer, speaker
+        session:mute: everyone, speaker, co_organizer, organizer
+        session:promote: everyone, viewer, moderator, co_organizer
+      targeted cells no test exercised (acting role -> target):
+        session:remove: everyone -> everyone, viewer -> everyone, speaker -> everyone, moderator -> everyone, co_organizer -> everyone, organizer -> everyone, everyone -> viewer, viewer -> viewer, speaker -> viewer, moderator -> viewer, co_organizer -> viewer, organizer -> viewer, everyone -> speaker, viewer -> speaker, speaker -> speaker, co_organizer -> speaker, organizer -> speaker, everyone -> moderator, viewer -> moderator, speaker -> moderator, co_organizer -> moderator, everyone -> co_organizer, viewer -> co_organizer, speaker -> co_organizer, moderator -> co_organizer, co_organizer -> co_organizer, everyone -> organizer, viewer -> organizer, speaker -> organizer, organizer -> organizer, everyone -> self, viewer -> self, speaker -> self, moderator -> self, co_organizer -> self
+        session:mute: everyone -> everyone, viewer -> everyone, speaker -> everyone, moderator -> everyone, co_organizer -> everyone, organizer -> everyone, everyone -> viewer, speaker -> viewer, moderator -> viewer, co_organizer -> viewer, organizer -> viewer, everyone -> speaker, viewer -> speaker, speaker -> speaker, moderator -> speaker, co_organizer -> speaker, organizer -> speaker, everyone -> moderator, viewer -> moderator, speaker -> moderator, co_organizer -> moderator, organizer -> moderator, everyone -> co_organizer, viewer -> co_organizer, speaker -> co_organizer, moderator -> co_organizer, co_organizer -> co_organizer, organizer -> co_organizer, everyone -> organizer, viewer -> organizer, speaker -> organizer, co_organizer -> organizer, organizer -> organizer, everyone -> self, speaker -> self, moderator -> self, co_organizer -> self, organizer -> self
+        session:promote: everyone -> everyone, viewer -> everyone, speaker -> everyone, moderator -> everyone, co_organizer -> everyone, organizer -> everyone, everyone -> viewer, viewer -> viewer, moderator -> viewer, co_organizer -> viewer, organizer -> viewer, everyone -> speaker, viewer -> speaker, moderator -> speaker, co_organizer -> speaker, everyone -> moderator, viewer -> moderator, speaker -> moderator, moderator -> moderator, co_organizer -> moderator, organizer -> moderator, everyone -> co_organizer, viewer -> co_organizer, speaker -> co_organizer, moderator -> co_organizer, co_organizer -> co_organizer, organizer -> co_organizer, everyone -> organizer, viewer -> organizer, moderator -> organizer, co_organizer -> organizer, everyone -> self, viewer -> self, speaker -> self, moderator -> self, co_organizer -> self, organizer -> self
+      rules that decided no tested request:
+        policies/examples/moderation.policy:20: allow viewer to chat
     coverage of policies/examples/product.policy: 39/39 cells, 11/11 rules, 0/0 facts
     coverage of policies/examples/webinar.policy: 9/9 cells, 3/3 rules, 1/1 facts
     coverage of policies/goto_webinar.policy: 140/140 cells, 12/12 targeted cells, 12/12 rules, 3/3 facts
     coverage of policies/livestorm.policy: 236/236 cells, 234/234 targeted cells, 10/10 rules, 1/1 facts
-    746 passed, 0 failed
+    761 passed, 0 failed
     ");
 }
 
