@@ -496,14 +496,7 @@ impl DecisionTable {
             };
             let start = lookup.roles.len();
             for role in roles {
-                let r = names
-                    .role(s, role)
-                    .filter(|&r| !sc.is_everyone(r))
-                    .ok_or_else(|| EvalError::UnknownRole {
-                        scope: scope.clone(),
-                        role: role.clone(),
-                        help: help(Unknown::Role(s, role)),
-                    })?;
+                let r = self.held_role(s, sc, scope, role, help)?;
                 if !lookup
                     .roles
                     .get(start..)
@@ -549,6 +542,27 @@ impl DecisionTable {
             lookup.target = self.resolve_target(request, action, help, &lookup.facts)?;
         }
         Ok(lookup)
+    }
+
+    /// A role a request holds in scope `s` (named `scope`), by name:
+    /// unknown, or `everyone` (which no one holds), is an error.
+    #[inline]
+    fn held_role(
+        &self,
+        s: usize,
+        sc: &crate::resolve::Scope,
+        scope: &str,
+        role: &str,
+        help: &mut dyn FnMut(Unknown<'_>) -> String,
+    ) -> Result<usize, EvalError> {
+        self.names
+            .role(s, role)
+            .filter(|&r| !sc.is_everyone(r))
+            .ok_or_else(|| EvalError::UnknownRole {
+                scope: scope.to_string(),
+                role: role.to_string(),
+                help: help(Unknown::Role(s, role)),
+            })
     }
 
     /// A targeted action's `target`, resolved (unknown names are errors, as
@@ -598,14 +612,7 @@ impl DecisionTable {
             };
             let mut ids = Vec::with_capacity(roles.len());
             for role in roles {
-                let r = names
-                    .role(s, role)
-                    .filter(|&r| !sc.is_everyone(r))
-                    .ok_or_else(|| EvalError::UnknownRole {
-                        scope: scope.clone(),
-                        role: role.clone(),
-                        help: help(Unknown::Role(s, role)),
-                    })?;
+                let r = self.held_role(s, sc, scope, role, help)?;
                 if !ids.contains(&r) {
                     ids.push(r);
                 }

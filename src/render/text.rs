@@ -70,11 +70,7 @@ pub fn to_text(
             let mut line = format!("{:action_width$}", format!("  {action_name}"));
             for (r, (role_name, w)) in scope.roles.keys().zip(&widths).enumerate() {
                 let (decision, condition) = cell_summary(table, s, a, r);
-                let (symbol, code) = match decision {
-                    CellDecision::Allow => ("✓", GREEN),
-                    CellDecision::Deny => ("✗", RED),
-                    CellDecision::Conditional => ("?", YELLOW),
-                };
+                let (symbol, code) = mark(decision);
                 if let Some(c) = condition {
                     notes.push(format!("  ? {action_name} × {role_name}: allowed when {c}"));
                 }
@@ -83,12 +79,7 @@ pub fn to_text(
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }
-        if !notes.is_empty() {
-            out.push('\n');
-            for note in notes {
-                let _ = writeln!(out, "{note}");
-            }
-        }
+        push_notes(&mut out, notes);
         for (a, (action_name, action)) in scope.actions.iter().enumerate() {
             if !action.targeted {
                 continue;
@@ -117,11 +108,7 @@ pub fn to_text(
                 let mut line = format!("{:role_width$}", format!("  {role_name}"));
                 for (column, name) in &columns {
                     let (decision, condition) = target_cell_summary(table, s, a, r, *column);
-                    let (symbol, code) = match decision {
-                        CellDecision::Allow => ("✓", GREEN),
-                        CellDecision::Deny => ("✗", RED),
-                        CellDecision::Conditional => ("?", YELLOW),
-                    };
+                    let (symbol, code) = mark(decision);
                     if let Some(c) = condition {
                         notes.push(format!("  ? {role_name} on {name}: allowed when {c}"));
                     }
@@ -130,17 +117,31 @@ pub fn to_text(
                 }
                 let _ = writeln!(out, "{}", line.trim_end());
             }
-            if !notes.is_empty() {
-                out.push('\n');
-                for note in notes {
-                    let _ = writeln!(out, "{note}");
-                }
-            }
+            push_notes(&mut out, notes);
         }
     }
     let legend = "✓ allow  ✗ deny  ? conditional";
     let _ = writeln!(out, "\n{legend}");
     out
+}
+
+/// The conditions listed below a grid, after a blank line.
+fn push_notes(out: &mut String, notes: Vec<String>) {
+    if !notes.is_empty() {
+        out.push('\n');
+        for note in notes {
+            let _ = writeln!(out, "{note}");
+        }
+    }
+}
+
+/// A cell's symbol and color.
+fn mark(decision: CellDecision) -> (&'static str, &'static str) {
+    match decision {
+        CellDecision::Allow => ("✓", GREEN),
+        CellDecision::Deny => ("✗", RED),
+        CellDecision::Conditional => ("?", YELLOW),
+    }
 }
 
 /// A label with its control characters written as escapes (`\u{1b}`, `\n`):

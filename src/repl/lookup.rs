@@ -129,6 +129,30 @@ pub fn qualified_names(table: &DecisionTable, what: What) -> Vec<(String, String
         .collect()
 }
 
+/// Roles as a request gives them, per scope name, each once: an
+/// unqualified role is taken in the action's scope when it has one.
+fn roles_by_scope(
+    table: &DecisionTable,
+    roles: &[Name],
+    action_scope: usize,
+) -> Result<IndexMap<String, Vec<String>>, String> {
+    let mut by_scope: IndexMap<String, Vec<String>> = IndexMap::new();
+    for role in roles {
+        let (s, name) = bind(table, What::Role, role, &[action_scope])?;
+        let scope_name = table
+            .policy
+            .scopes
+            .get_index(s)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
+        let held = by_scope.entry(scope_name).or_default();
+        if !held.contains(&name) {
+            held.push(name);
+        }
+    }
+    Ok(by_scope)
+}
+
 /// Turns a question into a request for `table`. `session_facts` are the
 /// facts set with `:set`; those this policy does not declare are left out,
 /// and the question's own facts override them.
@@ -157,20 +181,7 @@ pub fn request(
                 e
             }
         })?;
-    let mut principal: IndexMap<String, Vec<String>> = IndexMap::new();
-    for role in &query.roles {
-        let (s, name) = bind(table, What::Role, role, &[action_scope])?;
-        let scope_name = table
-            .policy
-            .scopes
-            .get_index(s)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default();
-        let roles = principal.entry(scope_name).or_default();
-        if !roles.contains(&name) {
-            roles.push(name);
-        }
-    }
+    let principal = roles_by_scope(table, &query.roles, action_scope)?;
     let action_scope_name = table
         .policy
         .scopes
@@ -202,26 +213,10 @@ pub fn request(
             ));
         }
         Some(QueryTarget::Myself) => Some(RequestTarget::Myself),
-        Some(QueryTarget::Roles(roles)) => {
-            let mut target: IndexMap<String, Vec<String>> = IndexMap::new();
-            for role in roles {
-                let (s, name) = bind(table, What::Role, role, &[action_scope])?;
-                let scope_name = table
-                    .policy
-                    .scopes
-                    .get_index(s)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_default();
-                let held = target.entry(scope_name).or_default();
-                if !held.contains(&name) {
-                    held.push(name);
-                }
-            }
-            Some(RequestTarget::Other {
-                principal: target,
-                kind: None,
-            })
-        }
+        Some(QueryTarget::Roles(roles)) => Some(RequestTarget::Other {
+            principal: roles_by_scope(table, roles, action_scope)?,
+            kind: None,
+        }),
     };
     let mut context: IndexMap<String, bool> = session_facts
         .iter()
