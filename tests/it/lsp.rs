@@ -667,8 +667,9 @@ fn semantic_tokens(
             }
             line += t[0];
             column += t[1];
-            let l = lines[line as usize];
-            let word = l[column as usize..(column + t[2]) as usize].to_string();
+            // Columns count UTF-16 units.
+            let units: Vec<u16> = lines[line as usize].encode_utf16().collect();
+            let word = String::from_utf16_lossy(&units[column as usize..(column + t[2]) as usize]);
             (line, column, word, types[t[3] as usize].clone(), t[4] == 1)
         })
         .collect()
@@ -801,5 +802,227 @@ fn inlay_hints_say_how_many_cells_each_rule_decides() {
         json!({"textDocument": {"uri": uri}, "range": one}),
     );
     assert_eq!(some["result"].as_array().map(Vec::len), Some(1), "{some}");
+    assert_eq!(client.stop(), 0);
+}
+
+/// `value` with every position on line 0 moved `by` UTF-16 units (the
+/// protocol's `{line, character}` objects, wherever they are).
+fn shift_line_zero(value: &Value, by: u64) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out: serde_json::Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), shift_line_zero(v, by)))
+                .collect();
+            if map.len() == 2 && map.get("line") == Some(&json!(0)) {
+                if let Some(c) = map.get("character").and_then(Value::as_u64) {
+                    out.insert("character".into(), json!(c + by));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| shift_line_zero(v, by)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The text of a protocol range on one line, columns in UTF-16 units.
+fn utf16_slice(text: &str, range: &Value) -> String {
+    let line = range["start"]["line"].as_u64().unwrap_or(0) as usize;
+    let start = range["start"]["character"].as_u64().unwrap_or(0) as usize;
+    let end = range["end"]["character"].as_u64().unwrap_or(0) as usize;
+    let units: Vec<u16> = text
+        .lines()
+        .nth(line)
+        .unwrap_or("")
+        .encode_utf16()
+        .collect();
+    String::from_utf16_lossy(&units[start.min(units.len())..end.min(units.len())])
+}
+
+/// A document that starts with a byte-order mark (which the loader leaves
+/// out of the policy, but an editor that keeps it counts as one UTF-16 unit
+/// of line 0) gets the same answers as without it, line 0 one unit to the
+/// right: diagnostics, quick fixes, hover, definition, references, rename,
+/// completion, semantic tokens, lenses, hints, outline and formatting, asked
+/// at every place of the text.
+#[test]
+fn a_byte_order_mark_moves_line_zero_one_unit_and_nothing_else() {
+    let plain = "fact live  fact unused\nscope s {\n    role v\n    role w : v\n    action chat\n    allow v to chat when live\n}\n";
+    let bommed = format!("\u{feff}{plain}");
+    let (p, b) = ("untitled:plain", "untitled:bom");
+    // The BOM document's answers, named as the plain one's.
+    let as_plain =
+        |v: &Value| -> Value { serde_json::from_str(&v.to_string().replace(b, p)).expect("JSON") };
+    let mut client = Client::start();
+    let plain_found = client.open(p, plain);
+    let bom_found = client.open(b, &bommed);
+    let unused = plain_found
+        .iter()
+        .find(|d| d["code"] == "rolecall::lint::unused-fact")
+        .unwrap_or_else(|| panic!("{plain_found:?}"));
+    assert_eq!(unused["range"]["start"]["line"], 0, "{unused}");
+    assert_eq!(
+        as_plain(&json!(bom_found)),
+        shift_line_zero(&json!(plain_found), 1)
+    );
+    let bom_unused = &bom_found[0];
+    assert!(
+        utf16_slice(&bommed, &bom_unused["range"]).contains("unused"),
+        "{bom_unused}"
+    );
+
+    let fixes = |client: &mut Client, uri: &str, range: &Value| {
+        client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
+        )["result"]
+            .clone()
+    };
+    let plain_fixes = fixes(&mut client, p, &unused["range"]);
+    assert_ne!(plain_fixes, json!([]), "{plain_fixes}");
+    assert_eq!(
+        as_plain(&fixes(&mut client, b, &bom_unused["range"])),
+        shift_line_zero(&plain_fixes, 1)
+    );
+
+    // Every place of every line (and one past each line's end).
+    let mut places = Vec::new();
+    for (line, text) in plain.lines().enumerate() {
+        for column in 0..=text.len() + 2 {
+            places.push((line, column));
+        }
+    }
+    let mut answered = 0;
+    for (method, extra) in [
+        ("textDocument/hover", json!({})),
+        ("textDocument/definition", json!({})),
+        (
+            "textDocument/references",
+            json!({"context": {"includeDeclaration": true}}),
+        ),
+        ("textDocument/prepareRename", json!({})),
+        ("textDocument/rename", json!({"newName": "renamed"})),
+        ("textDocument/completion", json!({})),
+    ] {
+        for &(line, column) in &places {
+            let shift = usize::from(line == 0);
+            let want = client.at(method, p, (line, column), extra.clone());
+            let got = client.at(method, b, (line, column + shift), extra.clone());
+            assert_eq!(
+                as_plain(&got["result"]),
+                shift_line_zero(&want["result"], 1),
+                "{method} at {line}:{column}"
+            );
+            assert_eq!(got["error"], want["error"], "{method} at {line}:{column}");
+            answered += usize::from(!want["result"].is_null());
+        }
+    }
+    assert!(answered > places.len(), "{answered} answers");
+    // Before the mark is the text's start too.
+    assert_eq!(
+        client.at("textDocument/hover", b, (0, 0), json!({}))["result"],
+        client.at("textDocument/hover", p, (0, 0), json!({}))["result"],
+    );
+
+    // Straight from a use of `live` to its declaration: after the mark and `fact `.
+    let def = client.at(
+        "textDocument/definition",
+        b,
+        find(plain, "when live", 5),
+        json!({}),
+    );
+    assert_eq!(
+        def["result"]["range"],
+        json!({"start": {"line": 0, "character": 6}, "end": {"line": 0, "character": 10}}),
+        "{def}"
+    );
+    assert_eq!(utf16_slice(&bommed, &def["result"]["range"]), "live");
+    // A one-letter role read on a later line (the mark's three bytes are not
+    // counted there): its row, not the word after it.
+    let v = client.at(
+        "textDocument/hover",
+        b,
+        find(plain, "v to chat", 0),
+        json!({}),
+    );
+    assert!(
+        v["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("**role `s.v`**")),
+        "{v}"
+    );
+
+    // Semantic tokens: the first token of line 0 one unit further, the rest as they are.
+    let bom_tokens = semantic_tokens(&mut client, b, &bommed);
+    let plain_tokens = semantic_tokens(&mut client, p, plain);
+    let moved: Vec<_> = plain_tokens
+        .iter()
+        .map(|(line, column, word, kind, def)| {
+            (
+                *line,
+                column + u64::from(*line == 0),
+                word.clone(),
+                kind.clone(),
+                *def,
+            )
+        })
+        .collect();
+    assert_eq!(bom_tokens, moved);
+    assert_eq!(bom_tokens[0].2, "live", "{bom_tokens:?}");
+
+    for method in [
+        "textDocument/codeLens",
+        "textDocument/documentSymbol",
+        "textDocument/foldingRange",
+    ] {
+        let want = client.request(method, json!({"textDocument": {"uri": p}}));
+        let got = client.request(method, json!({"textDocument": {"uri": b}}));
+        assert_ne!(want["result"], json!([]), "{method}");
+        assert_eq!(
+            as_plain(&got["result"]),
+            shift_line_zero(&want["result"], 1),
+            "{method}"
+        );
+    }
+    let all = json!({"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}});
+    let hints = |client: &mut Client, uri: &str| {
+        client.request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": all}),
+        )["result"]
+            .clone()
+    };
+    let plain_hints = hints(&mut client, p);
+    assert_eq!(
+        as_plain(&hints(&mut client, b)),
+        shift_line_zero(&plain_hints, 1)
+    );
+
+    // Formatting: what `rolecall fmt` writes, which has no mark: the edit
+    // covers the whole text, the mark included.
+    let format = |client: &mut Client, uri: &str| {
+        client.request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+        )["result"]
+            .clone()
+    };
+    let plain_edit = format(&mut client, p);
+    let bom_edit = format(&mut client, b);
+    let expected = rolecall::fmt::format_source(&rolecall::source::SourceFile::new("m", plain))
+        .expect("formats");
+    assert_eq!(plain_edit[0]["newText"], expected.as_str(), "{plain_edit}");
+    assert_eq!(bom_edit, plain_edit);
+    assert_eq!(
+        bom_edit[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    // Formatted already, but with a mark: the edit drops it, as `rolecall fmt` does.
+    client.change(b, 2, &format!("\u{feff}{expected}"));
+    let dropped = format(&mut client, b);
+    assert_eq!(dropped[0]["newText"], expected.as_str(), "{dropped}");
+    client.change(p, 2, &expected);
+    assert_eq!(format(&mut client, p), json!([]));
     assert_eq!(client.stop(), 0);
 }
