@@ -9,7 +9,7 @@ use super::cells::{self, At};
 use super::index::{Index, Symbol};
 use super::workspace::Analysis;
 use crate::DecisionTable;
-use crate::compile::CellDecision;
+use crate::compile::{CellDecision, TargetColumn};
 use crate::resolve::{Subject, Var, rule_summary};
 
 /// Most cells listed in one hover; the rest are counted.
@@ -182,7 +182,58 @@ fn action_column(table: &DecisionTable, scope: &str, action: &str) -> Option<Str
             cell.replace('|', "\\|")
         );
     }
+    if table
+        .action_id(scope, action)
+        .is_some_and(|id| table.is_targeted(id))
+    {
+        target_grid(table, s, a, &mut text);
+    }
     Some(text)
+}
+
+/// Most roles of a scope whose targeted actions' grids a hover shows.
+const MAX_GRID_ROLES: usize = 16;
+
+/// A targeted action's grid: each acting role (rows) on a target holding
+/// each role, or on themself (columns), read from the table's own cells.
+fn target_grid(table: &DecisionTable, s: usize, a: usize, text: &mut String) {
+    let Some(sc) = table.policy().scopes.get_index(s).map(|(_, sc)| sc) else {
+        return;
+    };
+    text.push_str(
+        "\ntargeted (`on participant`): the column above is whether a role may do it to \
+         someone else (some target role allows it)",
+    );
+    let roles = sc.roles.len();
+    if roles > MAX_GRID_ROLES {
+        let _ = writeln!(
+            text,
+            "; the grid of its {roles} × {} cells is in `rolecall table --format html`",
+            roles + 1
+        );
+        return;
+    }
+    text.push_str(". Per target (acting role ↓, target →):\n\n|   |");
+    let columns: Vec<TargetColumn> = TargetColumn::all(roles).collect();
+    for c in &columns {
+        let _ = write!(text, " `{}` |", c.name(sc));
+    }
+    text.push_str("\n|---|");
+    text.push_str(&"---|".repeat(columns.len()));
+    text.push('\n');
+    for r in 0..roles {
+        let _ = write!(text, "| `{}` |", sc.role_name(r));
+        for c in &columns {
+            let mark = match c.cell(table, s, a, r).map(|cell| cell.decision) {
+                Some(CellDecision::Allow) => "✅",
+                Some(CellDecision::Deny) => "❌",
+                Some(CellDecision::Conditional) => "❓",
+                None => "",
+            };
+            let _ = write!(text, " {mark} |");
+        }
+        text.push('\n');
+    }
 }
 
 fn list(table: &DecisionTable, cells: &[At], out: &mut String) {
@@ -222,9 +273,9 @@ pub fn rule(table: &DecisionTable, i: usize) -> String {
         .filter(|&at| !cells::decided_by(table, at, i))
         .collect();
     let mut text = format!(
-        "**`{}`** decides {} cells\n\n",
+        "**`{}`** {}\n\n",
         rule_summary(rule),
-        decided.len()
+        super::lens::title(decided.len())
     );
     list(table, &decided, &mut text);
     if !overruled.is_empty() {

@@ -1026,3 +1026,132 @@ fn a_byte_order_mark_moves_line_zero_one_unit_and_nothing_else() {
     assert_eq!(format(&mut client, p), json!([]));
     assert_eq!(client.stop(), 0);
 }
+
+/// docs/language.md 4.21's example: targeted actions and rules `on …`.
+const TARGETED: &str = "fact locked \"The session is locked\"\n\nscope session {\n    role viewer\n    role speaker : viewer\n    role moderator : speaker\n    role co_organizer : moderator\n    role organizer : moderator\n    action remove \"Remove a participant\" on participant\n    action mute \"Mute someone\" on participant\n    allow moderator to remove on viewer exactly, speaker exactly\n    allow organizer, co_organizer to remove on below\n    deny co_organizer to remove on organizer\n    allow viewer to mute on self\n    allow moderator to mute on others at or below\n    forbid everyone to remove on organizer when locked\n}\n";
+
+#[test]
+fn targeted_actions_hover_with_their_grid_and_their_targets_are_names() {
+    let uri = "untitled:targeted";
+    let mut client = Client::start();
+    let found = client.open(uri, TARGETED);
+    assert!(found.iter().all(|d| d["severity"] != 1), "{found:?}");
+    let hover = client.at(
+        "textDocument/hover",
+        uri,
+        find(TARGETED, "action remove", 7),
+        json!({}),
+    );
+    let value = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(value.contains("targeted (`on participant`)"), "{value}");
+    // docs/language.md 4.21: a moderator removes viewers and speakers exactly; a
+    // co-organizer anyone below (a target with no role too), never the organizer.
+    assert!(
+        value.contains("| `everyone` | `viewer` | `speaker` | `moderator` | `co_organizer` | `organizer` | `self` |"),
+        "{value}"
+    );
+    assert!(
+        value.contains("| `moderator` | ❌ | ✅ | ✅ | ❌ | ❌ | ❌ | ❌ |"),
+        "{value}"
+    );
+    assert!(
+        value.contains("| `co_organizer` | ✅ | ✅ | ✅ | ✅ | ❌ | ❌ | ❌ |"),
+        "{value}"
+    );
+    let rule = client.at(
+        "textDocument/hover",
+        uri,
+        find(TARGETED, "allow moderator to remove", 2),
+        json!({}),
+    );
+    assert!(
+        rule["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("`** decides 1 cell\n")),
+        "{rule}"
+    );
+    let plain = client.at(
+        "textDocument/hover",
+        uri,
+        find(TARGETED, "role viewer", 5),
+        json!({}),
+    );
+    assert!(
+        plain["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| !v.contains("targeted")),
+        "{plain}"
+    );
+
+    // A target role is a use of the role: definition, and rename updates it.
+    let target = find(TARGETED, "on viewer exactly", 3);
+    let def = client.at("textDocument/definition", uri, target, json!({}));
+    let (line, column) = find(TARGETED, "role viewer", 5);
+    assert_eq!(
+        def["result"]["range"]["start"],
+        json!({"line": line, "character": column}),
+        "{def}"
+    );
+    let renamed = client.at(
+        "textDocument/rename",
+        uri,
+        target,
+        json!({"newName": "watcher"}),
+    );
+    let edits = renamed["result"]["documentChanges"][0]["edits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut lines: Vec<String> = TARGETED.lines().map(str::to_string).collect();
+    for e in edits.iter().rev() {
+        let line = e["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+        let start = e["range"]["start"]["character"].as_u64().unwrap_or(0) as usize;
+        let end = e["range"]["end"]["character"].as_u64().unwrap_or(0) as usize;
+        lines[line].replace_range(start..end, "watcher");
+    }
+    let new_text = lines.join("\n") + "\n";
+    assert!(!new_text.contains("viewer"), "{new_text}");
+    let table =
+        rolecall::compile_str("renamed.policy", &new_text).expect("the renamed policy compiles");
+    let old = rolecall::compile_str("targeted.policy", TARGETED).expect("compiles");
+    assert_eq!(
+        rolecall::render::to_csv(&table, None).replace("watcher", "viewer"),
+        rolecall::render::to_csv(&old, None)
+    );
+
+    let labels = |answer: &Value| -> Vec<String> {
+        answer["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["label"].as_str().map(str::to_string))
+            .collect()
+    };
+    let after_on = client.at("textDocument/completion", uri, target, json!({}));
+    let after_on = labels(&after_on);
+    for word in [
+        "self",
+        "others",
+        "viewer",
+        "organizer",
+        "everyone",
+        "below",
+        "above",
+    ] {
+        assert!(after_on.iter().any(|l| l == word), "{word}: {after_on:?}");
+    }
+    assert!(
+        !after_on.iter().any(|l| l == "remove"),
+        "an action after `on`: {after_on:?}"
+    );
+    let declaration = client.at(
+        "textDocument/completion",
+        uri,
+        find(TARGETED, "on participant", 3),
+        json!({}),
+    );
+    assert_eq!(labels(&declaration), ["participant"]);
+    assert_eq!(client.stop(), 0);
+}
