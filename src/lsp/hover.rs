@@ -251,13 +251,81 @@ fn list(table: &DecisionTable, cells: &[At], out: &mut String) {
 }
 
 fn reading(table: &DecisionTable, what: &str, wanted: impl Fn(Var) -> bool) -> String {
-    let cells = cells::reading(table, wanted);
+    let cells = cells::reading(table, &wanted);
     let mut text = format!(
         "**{what}**: {} conditional cells depend on it\n\n",
         cells.len()
     );
     list(table, &cells, &mut text);
+    // Who holds which role depends on it too: defaults, assignable lists, overrides.
+    let decls = declarations_reading(table, &wanted);
+    if !decls.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nread by {} declaration{} (who holds which role):\n",
+            decls.len(),
+            if decls.len() == 1 { "" } else { "s" }
+        );
+        for loc in decls.iter().take(MAX_LISTED) {
+            let _ = writeln!(
+                text,
+                "- `{}` ({})",
+                loc.text().split_whitespace().collect::<Vec<_>>().join(" "),
+                loc.file_line()
+            );
+        }
+        if let Some(more) = decls.len().checked_sub(MAX_LISTED).filter(|&n| n > 0) {
+            let _ = writeln!(text, "- … and {more} more");
+        }
+    }
     text
+}
+
+/// The defaults, assignable lists and overrides whose condition reads a
+/// variable `wanted` accepts, or that are for a kind or fact it accepts.
+fn declarations_reading<'a>(
+    table: &'a DecisionTable,
+    wanted: &dyn Fn(Var) -> bool,
+) -> Vec<&'a crate::source::Loc> {
+    let policy = table.policy();
+    let reads = |c: Option<&crate::resolve::Condition>| {
+        let mut read = Vec::new();
+        if let Some(c) = c {
+            c.expr.facts(&mut read);
+        }
+        read.iter()
+            .any(|&i| policy.atoms.get(i).is_some_and(|atom| wanted(atom.var)))
+    };
+    let mut out = Vec::new();
+    for scope in policy.scopes.values() {
+        for d in &scope.defaults {
+            if reads(d.condition.as_ref()) {
+                out.push(&d.loc);
+            }
+        }
+        for (&k, list) in &scope.kind_defaults {
+            for d in list {
+                if wanted(Var::Kind(k)) || reads(d.condition.as_ref()) {
+                    out.push(&d.loc);
+                }
+            }
+        }
+        for (&k, list) in &scope.assignable {
+            for a in list {
+                if wanted(Var::Kind(k)) || reads(a.condition.as_ref()) {
+                    out.push(&a.loc);
+                }
+            }
+        }
+    }
+    for o in &policy.overrides {
+        let subject = matches!(o.subject, Subject::Fact(f) if wanted(Var::Fact(f)));
+        if subject || reads(o.condition.as_ref()) {
+            out.push(&o.loc);
+        }
+    }
+    out.sort_by_key(|loc| (loc.src.name().to_string(), loc.start));
+    out
 }
 
 /// A rule: the cells it decides and those it names but does not decide.

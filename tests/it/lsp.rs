@@ -345,6 +345,30 @@ fn hover_shows_a_roles_row_an_actions_column_and_a_rules_cells() {
         .unwrap_or_default()
         .to_string();
     assert!(value.starts_with("**fact `event_owner`**"), "{value}");
+    // It decides no cell's condition, but who acts as an organizer.
+    assert!(
+        value.contains("- `event_owner joins session as organizer` (")
+            && value.contains("read by 1 declaration"),
+        "{value}"
+    );
+    let setting = client.at(
+        "textDocument/hover",
+        &uri,
+        find(&text, "setting general_access", 9),
+        json!({}),
+    );
+    let value = setting["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let defaults = text.matches("when general_access is").count();
+    assert!(defaults >= 2);
+    assert!(
+        value.contains(&format!("read by {defaults} declarations"))
+            && value
+                .contains("- `default team_member: organizer when general_access is organizer` ("),
+        "{value}"
+    );
 
     let nothing = client.at("textDocument/hover", &uri, (0, 0), json!({}));
     assert_eq!(nothing["result"], Value::Null, "{nothing}");
