@@ -1179,3 +1179,40 @@ fn targeted_actions_hover_with_their_grid_and_their_targets_are_names() {
     assert_eq!(labels(&declaration), ["participant"]);
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn a_file_removed_under_the_server_is_a_diagnostic_not_a_crash() {
+    let dir = std::env::temp_dir().join(format!("rolecall-lsp-removed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("facts.policy"), "fact live\n").expect("write");
+    let main = "include \"facts.policy\"\nscope s {\n role viewer\n action chat\n allow viewer to chat when live\n}\n";
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    let main_uri = format!("file://{}", dir.join("main.policy").display());
+    let mut client = Client::start();
+    assert_eq!(client.open(&main_uri, main), Vec::<Value>::new());
+    // The included file (not open in the editor) and the document's own file go.
+    std::fs::remove_file(dir.join("facts.policy")).expect("remove");
+    std::fs::remove_file(dir.join("main.policy")).expect("remove");
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": main_uri}}),
+    );
+    let found = client.diagnostics(&main_uri);
+    assert!(
+        found.iter().any(|d| d["severity"] == 1
+            && d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("facts.policy"))),
+        "{found:?}"
+    );
+    // The document itself is the editor's: still read, still answered.
+    let hover = client.at("textDocument/hover", &main_uri, (2, 7), json!({}));
+    assert!(hover.get("error").is_none(), "{hover}");
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": main_uri}}),
+    );
+    assert!(symbols.get("error").is_none(), "{symbols}");
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
