@@ -1216,3 +1216,122 @@ fn a_file_removed_under_the_server_is_a_diagnostic_not_a_crash() {
     assert_eq!(client.stop(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One edit applied to an ASCII text (columns are bytes there).
+fn apply(text: &str, edit: &Value) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap_or(0) as usize;
+        let column = p["character"].as_u64().unwrap_or(0) as usize;
+        text.split_inclusive('\n')
+            .take(line)
+            .map(str::len)
+            .sum::<usize>()
+            + column
+    };
+    let (start, end) = (
+        offset(&edit["range"]["start"]),
+        offset(&edit["range"]["end"]),
+    );
+    format!(
+        "{}{}{}",
+        &text[..start],
+        edit["newText"].as_str().unwrap_or(""),
+        &text[end..]
+    )
+}
+
+#[test]
+fn quick_fixes_remove_a_redundant_rule_add_a_label_and_related_places_are_given() {
+    let text = "scope s \"S\" {\n    role viewer \"Viewer\"\n    role speaker \"Speaker\" : viewer\n    role host : speaker\n    action chat \"Chat\"\n    action mute \"Mute\"\n    allow viewer to chat\n    allow speaker to mute\n    allow host to mute\n}\n";
+    let uri = "untitled:fixes";
+    let mut client = Client::start();
+    let found = client.open(uri, text);
+    let fix = |client: &mut Client, found: &[Value], code: &str, title: &str| -> Value {
+        let d = found
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{code}: {found:?}"));
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": []}}),
+        );
+        let action = actions["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("{title}: {actions}"))
+            .clone();
+        action["edit"]["changes"][uri][0].clone()
+    };
+    // `allow host to mute`: host inherits it from speaker, so the rule goes.
+    let redundant = found
+        .iter()
+        .find(|d| d["code"] == "rolecall::lint::redundant-allow")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        redundant["relatedInformation"][0]["location"]["range"]["start"]["line"],
+        find(text, "allow speaker to mute", 0).0,
+        "{redundant}"
+    );
+    let edit = fix(
+        &mut client,
+        &found,
+        "rolecall::lint::redundant-allow",
+        "Remove this rule",
+    );
+    let removed = apply(text, &edit);
+    assert_eq!(removed, text.replace("    allow host to mute\n", ""));
+    let before = rolecall::compile_str("a.policy", text).expect("compiles");
+    let after = rolecall::compile_str("b.policy", &removed).expect("compiles");
+    assert_eq!(
+        rolecall::render::to_csv(&before, None),
+        rolecall::render::to_csv(&after, None)
+    );
+    let found = client.change(uri, 2, &removed);
+    assert!(
+        found
+            .iter()
+            .all(|d| d["code"] != "rolecall::lint::redundant-allow"),
+        "{found:?}"
+    );
+    let edit = fix(
+        &mut client,
+        &found,
+        "rolecall::lint::missing-label",
+        "Add the label \"Host\"",
+    );
+    let labelled = apply(&removed, &edit);
+    assert!(
+        labelled.contains("    role host \"Host\" : speaker\n"),
+        "{labelled}"
+    );
+    let found = client.change(uri, 3, &labelled);
+    assert!(
+        found
+            .iter()
+            .all(|d| d["code"] != "rolecall::lint::missing-label"),
+        "{found:?}"
+    );
+
+    // A resolve error with a related place: the first declaration.
+    let twice = labelled.replace(
+        "    action chat",
+        "    role viewer \"Again\"\n    action chat",
+    );
+    let found = client.change(uri, 4, &twice);
+    let duplicate = found
+        .iter()
+        .find(|d| d["code"] == "rolecall::resolve::duplicate")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        duplicate["relatedInformation"][0]["location"]["range"]["start"],
+        json!({"line": 1, "character": 9}),
+        "{duplicate}"
+    );
+    assert_eq!(
+        duplicate["relatedInformation"][0]["message"],
+        "first declared here"
+    );
+    assert_eq!(client.stop(), 0);
+}
