@@ -1335,3 +1335,45 @@ fn quick_fixes_remove_a_redundant_rule_add_a_label_and_related_places_are_given(
     );
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn rename_edits_every_file_the_document_loads() {
+    let dir = std::env::temp_dir().join(format!("rolecall-lsp-rename-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("facts.policy"), "fact live \"Live\"\n").expect("write");
+    let main = "include \"facts.policy\"\nscope s {\n role viewer\n action chat\n allow viewer to chat when live\n}\n";
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    let main_uri = format!("file://{}", dir.join("main.policy").display());
+    let facts_uri = format!("file://{}", dir.join("facts.policy").display());
+    let mut client = Client::start();
+    client.open(&main_uri, main);
+    let renamed = client.at(
+        "textDocument/rename",
+        &main_uri,
+        find(main, "when live", 5),
+        json!({"newName": "on_air"}),
+    );
+    let changes = renamed["result"]["documentChanges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let edited = |uri: &str| -> Vec<Value> {
+        changes
+            .iter()
+            .filter(|c| c["textDocument"]["uri"] == uri)
+            .flat_map(|c| c["edits"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let in_facts = edited(&facts_uri);
+    let in_main = edited(&main_uri);
+    assert_eq!(in_facts.len(), 1, "{renamed}");
+    assert_eq!(in_main.len(), 1, "{renamed}");
+    let facts = apply("fact live \"Live\"\n", &in_facts[0]);
+    assert_eq!(facts, "fact on_air \"Live\"\n");
+    std::fs::write(dir.join("facts.policy"), &facts).expect("write");
+    let main = apply(main, &in_main[0]);
+    assert!(main.contains("when on_air"), "{main}");
+    assert_eq!(client.change(&main_uri, 2, &main), Vec::<Value>::new());
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
