@@ -15,6 +15,9 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// Whether the text holds a `\r` (miette then counts lines its own way).
     has_cr: bool,
+    /// Whether the file as stored started with a byte-order mark (U+FEFF),
+    /// which is not part of `text`: an editor's first line counts it.
+    bom: bool,
 }
 
 impl fmt::Debug for SourceFile {
@@ -22,6 +25,7 @@ impl fmt::Debug for SourceFile {
         f.debug_struct("SourceFile")
             .field("name", &self.name)
             .field("text", &self.text)
+            .field("bom", &self.bom)
             .finish()
     }
 }
@@ -33,8 +37,18 @@ impl SourceFile {
     /// line feed here, once for every stage: the nesting scan, line numbers
     /// and rendered diagnostics then all see the lines pest sees. The
     /// replacement keeps every byte offset.
+    ///
+    /// A byte-order mark at the start is not part of the policy: it is
+    /// left out of the text (offsets count from the byte after it) and
+    /// recorded ([`SourceFile::has_bom`]), so positions in the file as an
+    /// editor holds it can still be given.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        let text = lone_carriage_returns_to_line_feeds(text.into());
+        let mut text = text.into();
+        let bom = text.starts_with(BOM);
+        if bom {
+            text.replace_range(..BOM.len_utf8(), "");
+        }
+        let text = lone_carriage_returns_to_line_feeds(text);
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -43,7 +57,13 @@ impl SourceFile {
             has_cr: text.contains('\r'),
             text,
             line_starts,
+            bom,
         })
+    }
+
+    /// Whether the file started with a byte-order mark, left out of [`SourceFile::text`].
+    pub fn has_bom(&self) -> bool {
+        self.bom
     }
 
     /// The name diagnostics show for this file.
@@ -64,6 +84,22 @@ impl SourceFile {
         self.line_starts.partition_point(|&start| start <= offset)
     }
 
+    /// The byte range of 1-based line `line`, without its line end (`\n`
+    /// or `\r\n`); `None` past the last line.
+    pub fn line_span(&self, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next.saturating_sub(1));
+        let end = if self.text.get(start..end).is_some_and(|l| l.ends_with('\r')) {
+            end.saturating_sub(1)
+        } else {
+            end
+        };
+        Some(start..end.max(start))
+    }
+
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let before = self.text.get(..offset).unwrap_or(&self.text);
@@ -74,6 +110,9 @@ impl SourceFile {
         (line, column)
     }
 }
+
+/// The byte-order mark.
+const BOM: char = '\u{feff}';
 
 /// `\r` not followed by `\n` becomes `\n`; `\r\n` stays as it is.
 fn lone_carriage_returns_to_line_feeds(text: String) -> String {

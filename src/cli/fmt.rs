@@ -57,9 +57,8 @@ pub fn run(args: &Args, io: &mut Io<'_>) -> i32 {
         } else {
             path.display().to_string()
         };
-        // Keep a byte-order mark out of the tree; the formatted file has none.
-        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let src = SourceFile::new(name.clone(), body);
+        // `SourceFile` keeps a byte-order mark out of the tree; the formatted file has none.
+        let src = SourceFile::new(name.clone(), text.as_str());
         let formatted = match format_source(&src) {
             Ok(formatted) => formatted,
             Err(diagnostics) => {

@@ -95,10 +95,18 @@ pub fn actions(
             continue;
         }
         let id = f.rule.id;
+        // The finding is the whole rule's, or (`redundant-allow`, found per
+        // role and action) it is in a rule of one role and one action.
         let is_rule = rules.is_some_and(|rules| {
-            rules
-                .iter()
-                .any(|r| r.loc.start == f.loc.start && r.loc.end == f.loc.end && mine(&r.loc))
+            rules.iter().any(|r| {
+                mine(&r.loc)
+                    && ((r.loc.start == f.loc.start && r.loc.end == f.loc.end)
+                        || (id == "redundant-allow"
+                            && r.loc.start <= f.loc.start
+                            && f.loc.end <= r.loc.end
+                            && r.roles.len() == 1
+                            && r.actions.len() == 1))
+            })
         });
         if is_rule
             && matches!(

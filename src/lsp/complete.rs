@@ -146,11 +146,55 @@ pub fn complete(before: &str, index: &Index) -> Vec<CompletionItem> {
                         | "limit"
                         | "role"
                         | "kind"
+                        | "on"
                 ))
     });
     let governing = back.next();
     let previous = words.last().copied();
+    // `on others at or …`: only `below` goes on.
+    if previous == Some("or") && words.iter().rev().nth(1) == Some(&"at") {
+        return items(
+            ["below".to_string()],
+            CompletionItemKind::KEYWORD,
+            "target rank",
+        );
+    }
     match governing {
+        // `action NAME "Label" on`: the one word there.
+        Some("on") if back.nth(1) == Some("action") => items(
+            ["participant".to_string()],
+            CompletionItemKind::KEYWORD,
+            "a targeted action",
+        ),
+        // A rule's targets (docs/language.md 4.21): roles of the scope, `everyone`, the ranks.
+        Some("on") => {
+            let mut out = Vec::new();
+            if previous == Some("on") {
+                out.extend(items(
+                    ["self", "others"].map(String::from),
+                    CompletionItemKind::KEYWORD,
+                    "target: the principal or not",
+                ));
+            }
+            out.extend(items(
+                roles(index),
+                CompletionItemKind::VARIABLE,
+                "target role",
+            ));
+            out.extend(items(
+                ["everyone", "below", "at", "above"].map(String::from),
+                CompletionItemKind::KEYWORD,
+                "target",
+            ));
+            if previous.is_some_and(|w| w != "on" && w != ",") {
+                out.extend(items(
+                    ["exactly", "when"].map(String::from),
+                    CompletionItemKind::KEYWORD,
+                    "keyword",
+                ));
+            }
+            out
+        }
         Some("allow" | "deny" | "forbid") => {
             let mut out = items(roles(index), CompletionItemKind::VARIABLE, "role");
             out.extend(items(

@@ -9,7 +9,7 @@ use super::cells::{self, At};
 use super::index::{Index, Symbol};
 use super::workspace::Analysis;
 use crate::DecisionTable;
-use crate::compile::CellDecision;
+use crate::compile::{CellDecision, TargetColumn};
 use crate::resolve::{Subject, Var, rule_summary};
 
 /// Most cells listed in one hover; the rest are counted.
@@ -182,7 +182,58 @@ fn action_column(table: &DecisionTable, scope: &str, action: &str) -> Option<Str
             cell.replace('|', "\\|")
         );
     }
+    if table
+        .action_id(scope, action)
+        .is_some_and(|id| table.is_targeted(id))
+    {
+        target_grid(table, s, a, &mut text);
+    }
     Some(text)
+}
+
+/// Most roles of a scope whose targeted actions' grids a hover shows.
+const MAX_GRID_ROLES: usize = 16;
+
+/// A targeted action's grid: each acting role (rows) on a target holding
+/// each role, or on themself (columns), read from the table's own cells.
+fn target_grid(table: &DecisionTable, s: usize, a: usize, text: &mut String) {
+    let Some(sc) = table.policy().scopes.get_index(s).map(|(_, sc)| sc) else {
+        return;
+    };
+    text.push_str(
+        "\ntargeted (`on participant`): the column above is whether a role may do it to \
+         someone else (some target role allows it)",
+    );
+    let roles = sc.roles.len();
+    if roles > MAX_GRID_ROLES {
+        let _ = writeln!(
+            text,
+            "; the grid of its {roles} × {} cells is in `rolecall table --format html`",
+            roles + 1
+        );
+        return;
+    }
+    text.push_str(". Per target (acting role ↓, target →):\n\n|   |");
+    let columns: Vec<TargetColumn> = TargetColumn::all(roles).collect();
+    for c in &columns {
+        let _ = write!(text, " `{}` |", c.name(sc));
+    }
+    text.push_str("\n|---|");
+    text.push_str(&"---|".repeat(columns.len()));
+    text.push('\n');
+    for r in 0..roles {
+        let _ = write!(text, "| `{}` |", sc.role_name(r));
+        for c in &columns {
+            let mark = match c.cell(table, s, a, r).map(|cell| cell.decision) {
+                Some(CellDecision::Allow) => "✅",
+                Some(CellDecision::Deny) => "❌",
+                Some(CellDecision::Conditional) => "❓",
+                None => "",
+            };
+            let _ = write!(text, " {mark} |");
+        }
+        text.push('\n');
+    }
 }
 
 fn list(table: &DecisionTable, cells: &[At], out: &mut String) {
@@ -200,13 +251,81 @@ fn list(table: &DecisionTable, cells: &[At], out: &mut String) {
 }
 
 fn reading(table: &DecisionTable, what: &str, wanted: impl Fn(Var) -> bool) -> String {
-    let cells = cells::reading(table, wanted);
+    let cells = cells::reading(table, &wanted);
     let mut text = format!(
         "**{what}**: {} conditional cells depend on it\n\n",
         cells.len()
     );
     list(table, &cells, &mut text);
+    // Who holds which role depends on it too: defaults, assignable lists, overrides.
+    let decls = declarations_reading(table, &wanted);
+    if !decls.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nread by {} declaration{} (who holds which role):\n",
+            decls.len(),
+            if decls.len() == 1 { "" } else { "s" }
+        );
+        for loc in decls.iter().take(MAX_LISTED) {
+            let _ = writeln!(
+                text,
+                "- `{}` ({})",
+                loc.text().split_whitespace().collect::<Vec<_>>().join(" "),
+                loc.file_line()
+            );
+        }
+        if let Some(more) = decls.len().checked_sub(MAX_LISTED).filter(|&n| n > 0) {
+            let _ = writeln!(text, "- … and {more} more");
+        }
+    }
     text
+}
+
+/// The defaults, assignable lists and overrides whose condition reads a
+/// variable `wanted` accepts, or that are for a kind or fact it accepts.
+fn declarations_reading<'a>(
+    table: &'a DecisionTable,
+    wanted: &dyn Fn(Var) -> bool,
+) -> Vec<&'a crate::source::Loc> {
+    let policy = table.policy();
+    let reads = |c: Option<&crate::resolve::Condition>| {
+        let mut read = Vec::new();
+        if let Some(c) = c {
+            c.expr.facts(&mut read);
+        }
+        read.iter()
+            .any(|&i| policy.atoms.get(i).is_some_and(|atom| wanted(atom.var)))
+    };
+    let mut out = Vec::new();
+    for scope in policy.scopes.values() {
+        for d in &scope.defaults {
+            if reads(d.condition.as_ref()) {
+                out.push(&d.loc);
+            }
+        }
+        for (&k, list) in &scope.kind_defaults {
+            for d in list {
+                if wanted(Var::Kind(k)) || reads(d.condition.as_ref()) {
+                    out.push(&d.loc);
+                }
+            }
+        }
+        for (&k, list) in &scope.assignable {
+            for a in list {
+                if wanted(Var::Kind(k)) || reads(a.condition.as_ref()) {
+                    out.push(&a.loc);
+                }
+            }
+        }
+    }
+    for o in &policy.overrides {
+        let subject = matches!(o.subject, Subject::Fact(f) if wanted(Var::Fact(f)));
+        if subject || reads(o.condition.as_ref()) {
+            out.push(&o.loc);
+        }
+    }
+    out.sort_by_key(|loc| (loc.src.name().to_string(), loc.start));
+    out
 }
 
 /// A rule: the cells it decides and those it names but does not decide.
@@ -222,9 +341,9 @@ pub fn rule(table: &DecisionTable, i: usize) -> String {
         .filter(|&at| !cells::decided_by(table, at, i))
         .collect();
     let mut text = format!(
-        "**`{}`** decides {} cells\n\n",
+        "**`{}`** {}\n\n",
         rule_summary(rule),
-        decided.len()
+        super::lens::title(decided.len())
     );
     list(table, &decided, &mut text);
     if !overruled.is_empty() {

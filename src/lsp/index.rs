@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::source::Loc;
 use crate::syntax::ParsedFile;
-use crate::syntax::ast::{Expr, Item, NameRef, ScopeItem};
+use crate::syntax::ast::{Expr, Item, NameRef, ScopeItem, TargetSel};
 
 /// What a name names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -300,6 +300,14 @@ impl Walk {
                     }
                     for a in &rule.actions {
                         self.action_ref(scope, a);
+                    }
+                    // `on viewer exactly, …`: the target's roles, of the rule's scope.
+                    for sel in rule.target.iter().flat_map(|t| &t.roles) {
+                        if let TargetSel::Role { name, .. } = sel
+                            && name.name != EVERYONE
+                        {
+                            self.push(role(&name.name), &name.loc, false);
+                        }
                     }
                     if let Some(c) = &rule.condition {
                         self.expr(c);

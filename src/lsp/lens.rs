@@ -24,7 +24,8 @@ fn rules_of(analysis: &Analysis) -> Vec<(&Loc, usize)> {
         .collect()
 }
 
-fn title(n: usize) -> String {
+/// "decides N cells", the lens's and the hover's words.
+pub(super) fn title(n: usize) -> String {
     match n {
         0 => "decides no cell".to_string(),
         1 => "decides 1 cell".to_string(),

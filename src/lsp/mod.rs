@@ -20,7 +20,6 @@ pub mod transport;
 mod workspace;
 
 pub use server::{Server, ServerError, run_connection};
-pub use text::LineIndex;
 
 /// Serves the protocol on standard input and output until `exit`.
 pub fn run_stdio() -> Result<(), ServerError> {

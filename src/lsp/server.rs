@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{self as note, Notification as _};
@@ -16,9 +17,10 @@ use lsp_types::{
 use serde_json::Value;
 
 use super::index::Index;
-use super::text::LineIndex;
+use super::text::{offset_in, position_in};
 use super::workspace::{Analysis, analyze, uri_path};
 use super::{actions, complete, diagnostics, hover, lens, navigate, outline, semantic};
+use crate::source::SourceFile;
 
 /// Why the server stopped other than by `exit`.
 #[derive(Debug, thiserror::Error)]
@@ -34,9 +36,12 @@ pub enum ServerError {
 /// An open document, its analysis and the index of its files.
 struct Open {
     uri: Uri,
+    /// The text as the editor holds it.
     text: String,
     version: i32,
-    lines: LineIndex,
+    /// The same text as the library reads it (no byte-order mark, one line
+    /// end), for positions: the analysis's offsets count in it.
+    src: Arc<SourceFile>,
     analysis: Analysis,
     index: Index,
     /// The URIs its last diagnostics went to, to clear them when they go.
@@ -244,7 +249,7 @@ impl Server {
                 let answer = self
                     .at(&at.text_document.uri, at.position)
                     .map(|(doc, offset)| {
-                        complete::complete(doc.text.get(..offset).unwrap_or(""), &doc.index)
+                        complete::complete(doc.src.text().get(..offset).unwrap_or(""), &doc.index)
                     });
                 to_value(answer)
             }
@@ -253,12 +258,12 @@ impl Server {
                 let Some(doc) = self.doc(&p.text_document.uri) else {
                     return Ok(Value::Null);
                 };
-                let src =
-                    crate::source::SourceFile::new(doc.analysis.name.clone(), doc.text.clone());
-                match crate::fmt::format_source(&src) {
+                match crate::fmt::format_source(&doc.src) {
                     Ok(formatted) if formatted == doc.text => to_value(Vec::<TextEdit>::new()),
+                    // The whole text, byte-order mark included: what `rolecall fmt` writes.
                     Ok(formatted) => {
-                        let range = doc.lines.range(&doc.text, 0, doc.text.len());
+                        let end = position_in(&doc.src, doc.src.text().len());
+                        let range = lsp_types::Range::new(lsp_types::Position::new(0, 0), end);
                         to_value(vec![TextEdit::new(range, formatted)])
                     }
                     // A file that does not parse is left as it is; its diagnostics say why.
@@ -335,7 +340,7 @@ impl Server {
                 self.docs.insert(
                     doc.uri.as_str().to_string(),
                     Open {
-                        lines: LineIndex::new(&doc.text),
+                        src: SourceFile::new(doc.uri.as_str(), doc.text.as_str()),
                         uri: doc.uri,
                         text: doc.text,
                         version: doc.version,
@@ -361,7 +366,7 @@ impl Server {
                 };
                 doc.text = change.text;
                 doc.version = p.text_document.version;
-                doc.lines = LineIndex::new(&doc.text);
+                doc.src = SourceFile::new(doc.uri.as_str(), doc.text.as_str());
                 self.reanalyze()
             }
             note::DidSaveTextDocument::METHOD => self.reanalyze(),
@@ -430,10 +435,11 @@ impl Server {
         self.docs.get(uri.as_str())
     }
 
-    /// The document and the byte offset of a position in it.
+    /// The document and the byte offset of an editor's position in it, in
+    /// the text the library reads (where the analysis's offsets count).
     fn at(&self, uri: &Uri, position: lsp_types::Position) -> Option<(&Open, usize)> {
         let doc = self.doc(uri)?;
-        Some((doc, doc.lines.offset(&doc.text, position)))
+        Some((doc, offset_in(&doc.src, position)))
     }
 }
 

@@ -387,11 +387,8 @@ impl<'fs> Loader<'fs> {
                 return None;
             }
         };
-        // A byte-order mark is not part of the policy.
-        let text = text
-            .strip_prefix('\u{feff}')
-            .map(str::to_string)
-            .unwrap_or(text);
+        // A byte-order mark is not part of the policy: `SourceFile` leaves it
+        // out of the text and records it, for an editor's positions.
         let src = SourceFile::new(name, text);
         let tree = match parse_file(&src) {
             Ok(tree) => tree,

@@ -214,3 +214,42 @@ async def test_a_malformed_request_and_an_unknown_method_are_answered(client: La
     # The server goes on.
     uri, _ = await open_policy(client, LIVESTORM)
     assert list(client.diagnostics[uri]) == []
+
+
+async def test_hover_on_settings_kinds_and_overrides_and_completion_in_conditions(client: LanguageClient):
+    uri, text = await open_policy(client, GOTO)
+
+    async def hover(needle: str, shift: int) -> str:
+        answer = await client.text_document_hover_async(
+            types.HoverParams(text_document=doc(uri), position=find(text, needle, shift))
+        )
+        assert answer is not None, needle
+        return answer.contents.value
+
+    override = "everyone joins account as billing_contact when account_type is single_user"
+    assert override in text
+    # The override: whom it changes and what they act as.
+    changes = await hover(override, 9)
+    assert changes.startswith(f"**override** `{override}`"), changes
+    assert "every principal; they act only as `account.billing_contact`" in changes
+    # A setting and a kind: the conditional cells and the declarations that read them.
+    setting = await hover("setting account_type", 9)
+    assert setting.startswith("**setting `account_type`**"), setting
+    assert f"- `{override}` (" in setting, setting
+    assert (await hover("kind participant", 6)).startswith("**kind `participant`**")
+
+    async def labels(position: types.Position) -> set[str]:
+        items = await client.text_document_completion_async(
+            types.CompletionParams(text_document=doc(uri), position=position)
+        )
+        items = items.items if isinstance(items, types.CompletionList) else items
+        return {i.label for i in items}
+
+    block = text[text.index("setting account_type") :]
+    values = re.findall(r"^\s*value (\w+)", block[: block.index("}")], re.M)
+    assert values and set(values) <= await labels(find(text, "account_type is single_user", 16))
+    assert "account_type" in await labels(find(text, "when account_type", 5))
+    kinds = set(re.findall(r"^kind (\w+)", text, re.M))
+    broken = text.replace(override, override.replace("when account_type is single_user", "when kind is "), 1)
+    await edit(client, uri, 2, broken)
+    assert kinds and kinds <= await labels(find(broken, "when kind is ", 13))

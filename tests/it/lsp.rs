@@ -345,6 +345,30 @@ fn hover_shows_a_roles_row_an_actions_column_and_a_rules_cells() {
         .unwrap_or_default()
         .to_string();
     assert!(value.starts_with("**fact `event_owner`**"), "{value}");
+    // It decides no cell's condition, but who acts as an organizer.
+    assert!(
+        value.contains("- `event_owner joins session as organizer` (")
+            && value.contains("read by 1 declaration"),
+        "{value}"
+    );
+    let setting = client.at(
+        "textDocument/hover",
+        &uri,
+        find(&text, "setting general_access", 9),
+        json!({}),
+    );
+    let value = setting["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let defaults = text.matches("when general_access is").count();
+    assert!(defaults >= 2);
+    assert!(
+        value.contains(&format!("read by {defaults} declarations"))
+            && value
+                .contains("- `default team_member: organizer when general_access is organizer` ("),
+        "{value}"
+    );
 
     let nothing = client.at("textDocument/hover", &uri, (0, 0), json!({}));
     assert_eq!(nothing["result"], Value::Null, "{nothing}");
@@ -667,8 +691,9 @@ fn semantic_tokens(
             }
             line += t[0];
             column += t[1];
-            let l = lines[line as usize];
-            let word = l[column as usize..(column + t[2]) as usize].to_string();
+            // Columns count UTF-16 units.
+            let units: Vec<u16> = lines[line as usize].encode_utf16().collect();
+            let word = String::from_utf16_lossy(&units[column as usize..(column + t[2]) as usize]);
             (line, column, word, types[t[3] as usize].clone(), t[4] == 1)
         })
         .collect()
@@ -801,5 +826,587 @@ fn inlay_hints_say_how_many_cells_each_rule_decides() {
         json!({"textDocument": {"uri": uri}, "range": one}),
     );
     assert_eq!(some["result"].as_array().map(Vec::len), Some(1), "{some}");
+    assert_eq!(client.stop(), 0);
+}
+
+/// `value` with every position on line 0 moved `by` UTF-16 units (the
+/// protocol's `{line, character}` objects, wherever they are).
+fn shift_line_zero(value: &Value, by: u64) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out: serde_json::Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), shift_line_zero(v, by)))
+                .collect();
+            if map.len() == 2 && map.get("line") == Some(&json!(0)) {
+                if let Some(c) = map.get("character").and_then(Value::as_u64) {
+                    out.insert("character".into(), json!(c + by));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| shift_line_zero(v, by)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The text of a protocol range on one line, columns in UTF-16 units.
+fn utf16_slice(text: &str, range: &Value) -> String {
+    let line = range["start"]["line"].as_u64().unwrap_or(0) as usize;
+    let start = range["start"]["character"].as_u64().unwrap_or(0) as usize;
+    let end = range["end"]["character"].as_u64().unwrap_or(0) as usize;
+    let units: Vec<u16> = text
+        .lines()
+        .nth(line)
+        .unwrap_or("")
+        .encode_utf16()
+        .collect();
+    String::from_utf16_lossy(&units[start.min(units.len())..end.min(units.len())])
+}
+
+/// A document that starts with a byte-order mark (which the loader leaves
+/// out of the policy, but an editor that keeps it counts as one UTF-16 unit
+/// of line 0) gets the same answers as without it, line 0 one unit to the
+/// right: diagnostics, quick fixes, hover, definition, references, rename,
+/// completion, semantic tokens, lenses, hints, outline and formatting, asked
+/// at every place of the text.
+#[test]
+fn a_byte_order_mark_moves_line_zero_one_unit_and_nothing_else() {
+    let plain = "fact live  fact unused\nscope s {\n    role v\n    role w : v\n    action chat\n    allow v to chat when live\n}\n";
+    let bommed = format!("\u{feff}{plain}");
+    let (p, b) = ("untitled:plain", "untitled:bom");
+    // The BOM document's answers, named as the plain one's.
+    let as_plain =
+        |v: &Value| -> Value { serde_json::from_str(&v.to_string().replace(b, p)).expect("JSON") };
+    let mut client = Client::start();
+    let plain_found = client.open(p, plain);
+    let bom_found = client.open(b, &bommed);
+    let unused = plain_found
+        .iter()
+        .find(|d| d["code"] == "rolecall::lint::unused-fact")
+        .unwrap_or_else(|| panic!("{plain_found:?}"));
+    assert_eq!(unused["range"]["start"]["line"], 0, "{unused}");
+    assert_eq!(
+        as_plain(&json!(bom_found)),
+        shift_line_zero(&json!(plain_found), 1)
+    );
+    let bom_unused = &bom_found[0];
+    assert!(
+        utf16_slice(&bommed, &bom_unused["range"]).contains("unused"),
+        "{bom_unused}"
+    );
+
+    let fixes = |client: &mut Client, uri: &str, range: &Value| {
+        client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
+        )["result"]
+            .clone()
+    };
+    let plain_fixes = fixes(&mut client, p, &unused["range"]);
+    assert_ne!(plain_fixes, json!([]), "{plain_fixes}");
+    assert_eq!(
+        as_plain(&fixes(&mut client, b, &bom_unused["range"])),
+        shift_line_zero(&plain_fixes, 1)
+    );
+
+    // Every place of every line (and one past each line's end).
+    let mut places = Vec::new();
+    for (line, text) in plain.lines().enumerate() {
+        for column in 0..=text.len() + 2 {
+            places.push((line, column));
+        }
+    }
+    let mut answered = 0;
+    for (method, extra) in [
+        ("textDocument/hover", json!({})),
+        ("textDocument/definition", json!({})),
+        (
+            "textDocument/references",
+            json!({"context": {"includeDeclaration": true}}),
+        ),
+        ("textDocument/prepareRename", json!({})),
+        ("textDocument/rename", json!({"newName": "renamed"})),
+        ("textDocument/completion", json!({})),
+    ] {
+        for &(line, column) in &places {
+            let shift = usize::from(line == 0);
+            let want = client.at(method, p, (line, column), extra.clone());
+            let got = client.at(method, b, (line, column + shift), extra.clone());
+            assert_eq!(
+                as_plain(&got["result"]),
+                shift_line_zero(&want["result"], 1),
+                "{method} at {line}:{column}"
+            );
+            assert_eq!(got["error"], want["error"], "{method} at {line}:{column}");
+            answered += usize::from(!want["result"].is_null());
+        }
+    }
+    assert!(answered > places.len(), "{answered} answers");
+    // Before the mark is the text's start too.
+    assert_eq!(
+        client.at("textDocument/hover", b, (0, 0), json!({}))["result"],
+        client.at("textDocument/hover", p, (0, 0), json!({}))["result"],
+    );
+
+    // Straight from a use of `live` to its declaration: after the mark and `fact `.
+    let def = client.at(
+        "textDocument/definition",
+        b,
+        find(plain, "when live", 5),
+        json!({}),
+    );
+    assert_eq!(
+        def["result"]["range"],
+        json!({"start": {"line": 0, "character": 6}, "end": {"line": 0, "character": 10}}),
+        "{def}"
+    );
+    assert_eq!(utf16_slice(&bommed, &def["result"]["range"]), "live");
+    // A one-letter role read on a later line (the mark's three bytes are not
+    // counted there): its row, not the word after it.
+    let v = client.at(
+        "textDocument/hover",
+        b,
+        find(plain, "v to chat", 0),
+        json!({}),
+    );
+    assert!(
+        v["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("**role `s.v`**")),
+        "{v}"
+    );
+
+    // Semantic tokens: the first token of line 0 one unit further, the rest as they are.
+    let bom_tokens = semantic_tokens(&mut client, b, &bommed);
+    let plain_tokens = semantic_tokens(&mut client, p, plain);
+    let moved: Vec<_> = plain_tokens
+        .iter()
+        .map(|(line, column, word, kind, def)| {
+            (
+                *line,
+                column + u64::from(*line == 0),
+                word.clone(),
+                kind.clone(),
+                *def,
+            )
+        })
+        .collect();
+    assert_eq!(bom_tokens, moved);
+    assert_eq!(bom_tokens[0].2, "live", "{bom_tokens:?}");
+
+    for method in [
+        "textDocument/codeLens",
+        "textDocument/documentSymbol",
+        "textDocument/foldingRange",
+    ] {
+        let want = client.request(method, json!({"textDocument": {"uri": p}}));
+        let got = client.request(method, json!({"textDocument": {"uri": b}}));
+        assert_ne!(want["result"], json!([]), "{method}");
+        assert_eq!(
+            as_plain(&got["result"]),
+            shift_line_zero(&want["result"], 1),
+            "{method}"
+        );
+    }
+    let all = json!({"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}});
+    let hints = |client: &mut Client, uri: &str| {
+        client.request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": all}),
+        )["result"]
+            .clone()
+    };
+    let plain_hints = hints(&mut client, p);
+    assert_eq!(
+        as_plain(&hints(&mut client, b)),
+        shift_line_zero(&plain_hints, 1)
+    );
+
+    // Formatting: what `rolecall fmt` writes, which has no mark: the edit
+    // covers the whole text, the mark included.
+    let format = |client: &mut Client, uri: &str| {
+        client.request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+        )["result"]
+            .clone()
+    };
+    let plain_edit = format(&mut client, p);
+    let bom_edit = format(&mut client, b);
+    let expected = rolecall::fmt::format_source(&rolecall::source::SourceFile::new("m", plain))
+        .expect("formats");
+    assert_eq!(plain_edit[0]["newText"], expected.as_str(), "{plain_edit}");
+    assert_eq!(bom_edit, plain_edit);
+    assert_eq!(
+        bom_edit[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    // Formatted already, but with a mark: the edit drops it, as `rolecall fmt` does.
+    client.change(b, 2, &format!("\u{feff}{expected}"));
+    let dropped = format(&mut client, b);
+    assert_eq!(dropped[0]["newText"], expected.as_str(), "{dropped}");
+    client.change(p, 2, &expected);
+    assert_eq!(format(&mut client, p), json!([]));
+    assert_eq!(client.stop(), 0);
+}
+
+/// docs/language.md 4.21's example: targeted actions and rules `on …`.
+const TARGETED: &str = "fact locked \"The session is locked\"\n\nscope session {\n    role viewer\n    role speaker : viewer\n    role moderator : speaker\n    role co_organizer : moderator\n    role organizer : moderator\n    action remove \"Remove a participant\" on participant\n    action mute \"Mute someone\" on participant\n    allow moderator to remove on viewer exactly, speaker exactly\n    allow organizer, co_organizer to remove on below\n    deny co_organizer to remove on organizer\n    allow viewer to mute on self\n    allow moderator to mute on others at or below\n    forbid everyone to remove on organizer when locked\n}\n";
+
+#[test]
+fn targeted_actions_hover_with_their_grid_and_their_targets_are_names() {
+    let uri = "untitled:targeted";
+    let mut client = Client::start();
+    let found = client.open(uri, TARGETED);
+    assert!(found.iter().all(|d| d["severity"] != 1), "{found:?}");
+    let hover = client.at(
+        "textDocument/hover",
+        uri,
+        find(TARGETED, "action remove", 7),
+        json!({}),
+    );
+    let value = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(value.contains("targeted (`on participant`)"), "{value}");
+    // docs/language.md 4.21: a moderator removes viewers and speakers exactly; a
+    // co-organizer anyone below (a target with no role too), never the organizer.
+    assert!(
+        value.contains("| `everyone` | `viewer` | `speaker` | `moderator` | `co_organizer` | `organizer` | `self` |"),
+        "{value}"
+    );
+    assert!(
+        value.contains("| `moderator` | ❌ | ✅ | ✅ | ❌ | ❌ | ❌ | ❌ |"),
+        "{value}"
+    );
+    assert!(
+        value.contains("| `co_organizer` | ✅ | ✅ | ✅ | ✅ | ❌ | ❌ | ❌ |"),
+        "{value}"
+    );
+    let rule = client.at(
+        "textDocument/hover",
+        uri,
+        find(TARGETED, "allow moderator to remove", 2),
+        json!({}),
+    );
+    assert!(
+        rule["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("`** decides 1 cell\n")),
+        "{rule}"
+    );
+    let plain = client.at(
+        "textDocument/hover",
+        uri,
+        find(TARGETED, "role viewer", 5),
+        json!({}),
+    );
+    assert!(
+        plain["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| !v.contains("targeted")),
+        "{plain}"
+    );
+
+    // A target role is a use of the role: definition, and rename updates it.
+    let target = find(TARGETED, "on viewer exactly", 3);
+    let def = client.at("textDocument/definition", uri, target, json!({}));
+    let (line, column) = find(TARGETED, "role viewer", 5);
+    assert_eq!(
+        def["result"]["range"]["start"],
+        json!({"line": line, "character": column}),
+        "{def}"
+    );
+    let renamed = client.at(
+        "textDocument/rename",
+        uri,
+        target,
+        json!({"newName": "watcher"}),
+    );
+    let edits = renamed["result"]["documentChanges"][0]["edits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut lines: Vec<String> = TARGETED.lines().map(str::to_string).collect();
+    for e in edits.iter().rev() {
+        let line = e["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+        let start = e["range"]["start"]["character"].as_u64().unwrap_or(0) as usize;
+        let end = e["range"]["end"]["character"].as_u64().unwrap_or(0) as usize;
+        lines[line].replace_range(start..end, "watcher");
+    }
+    let new_text = lines.join("\n") + "\n";
+    assert!(!new_text.contains("viewer"), "{new_text}");
+    let table =
+        rolecall::compile_str("renamed.policy", &new_text).expect("the renamed policy compiles");
+    let old = rolecall::compile_str("targeted.policy", TARGETED).expect("compiles");
+    assert_eq!(
+        rolecall::render::to_csv(&table, None).replace("watcher", "viewer"),
+        rolecall::render::to_csv(&old, None)
+    );
+
+    let labels = |answer: &Value| -> Vec<String> {
+        answer["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["label"].as_str().map(str::to_string))
+            .collect()
+    };
+    let after_on = client.at("textDocument/completion", uri, target, json!({}));
+    let after_on = labels(&after_on);
+    for word in [
+        "self",
+        "others",
+        "viewer",
+        "organizer",
+        "everyone",
+        "below",
+        "above",
+    ] {
+        assert!(after_on.iter().any(|l| l == word), "{word}: {after_on:?}");
+    }
+    assert!(
+        !after_on.iter().any(|l| l == "remove"),
+        "an action after `on`: {after_on:?}"
+    );
+    let declaration = client.at(
+        "textDocument/completion",
+        uri,
+        find(TARGETED, "on participant", 3),
+        json!({}),
+    );
+    assert_eq!(labels(&declaration), ["participant"]);
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn a_file_removed_under_the_server_is_a_diagnostic_not_a_crash() {
+    let dir = std::env::temp_dir().join(format!("rolecall-lsp-removed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("facts.policy"), "fact live\n").expect("write");
+    let main = "include \"facts.policy\"\nscope s {\n role viewer\n action chat\n allow viewer to chat when live\n}\n";
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    let main_uri = format!("file://{}", dir.join("main.policy").display());
+    let mut client = Client::start();
+    assert_eq!(client.open(&main_uri, main), Vec::<Value>::new());
+    // The included file (not open in the editor) and the document's own file go.
+    std::fs::remove_file(dir.join("facts.policy")).expect("remove");
+    std::fs::remove_file(dir.join("main.policy")).expect("remove");
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": main_uri}}),
+    );
+    let found = client.diagnostics(&main_uri);
+    assert!(
+        found.iter().any(|d| d["severity"] == 1
+            && d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("facts.policy"))),
+        "{found:?}"
+    );
+    // The document itself is the editor's: still read, still answered.
+    let hover = client.at("textDocument/hover", &main_uri, (2, 7), json!({}));
+    assert!(hover.get("error").is_none(), "{hover}");
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": main_uri}}),
+    );
+    assert!(symbols.get("error").is_none(), "{symbols}");
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One edit applied to an ASCII text (columns are bytes there).
+fn apply(text: &str, edit: &Value) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap_or(0) as usize;
+        let column = p["character"].as_u64().unwrap_or(0) as usize;
+        text.split_inclusive('\n')
+            .take(line)
+            .map(str::len)
+            .sum::<usize>()
+            + column
+    };
+    let (start, end) = (
+        offset(&edit["range"]["start"]),
+        offset(&edit["range"]["end"]),
+    );
+    format!(
+        "{}{}{}",
+        &text[..start],
+        edit["newText"].as_str().unwrap_or(""),
+        &text[end..]
+    )
+}
+
+#[test]
+fn quick_fixes_remove_a_redundant_rule_add_a_label_and_related_places_are_given() {
+    let text = "scope s \"S\" {\n    role viewer \"Viewer\"\n    role speaker \"Speaker\" : viewer\n    role host : speaker\n    action chat \"Chat\"\n    action mute \"Mute\"\n    allow viewer to chat\n    allow speaker to mute\n    allow host to mute\n}\n";
+    let uri = "untitled:fixes";
+    let mut client = Client::start();
+    let found = client.open(uri, text);
+    let fix = |client: &mut Client, found: &[Value], code: &str, title: &str| -> Value {
+        let d = found
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{code}: {found:?}"));
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": []}}),
+        );
+        let action = actions["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("{title}: {actions}"))
+            .clone();
+        action["edit"]["changes"][uri][0].clone()
+    };
+    // `allow host to mute`: host inherits it from speaker, so the rule goes.
+    let redundant = found
+        .iter()
+        .find(|d| d["code"] == "rolecall::lint::redundant-allow")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        redundant["relatedInformation"][0]["location"]["range"]["start"]["line"],
+        find(text, "allow speaker to mute", 0).0,
+        "{redundant}"
+    );
+    let edit = fix(
+        &mut client,
+        &found,
+        "rolecall::lint::redundant-allow",
+        "Remove this rule",
+    );
+    let removed = apply(text, &edit);
+    assert_eq!(removed, text.replace("    allow host to mute\n", ""));
+    let before = rolecall::compile_str("a.policy", text).expect("compiles");
+    let after = rolecall::compile_str("b.policy", &removed).expect("compiles");
+    assert_eq!(
+        rolecall::render::to_csv(&before, None),
+        rolecall::render::to_csv(&after, None)
+    );
+    let found = client.change(uri, 2, &removed);
+    assert!(
+        found
+            .iter()
+            .all(|d| d["code"] != "rolecall::lint::redundant-allow"),
+        "{found:?}"
+    );
+    let edit = fix(
+        &mut client,
+        &found,
+        "rolecall::lint::missing-label",
+        "Add the label \"Host\"",
+    );
+    let labelled = apply(&removed, &edit);
+    assert!(
+        labelled.contains("    role host \"Host\" : speaker\n"),
+        "{labelled}"
+    );
+    let found = client.change(uri, 3, &labelled);
+    assert!(
+        found
+            .iter()
+            .all(|d| d["code"] != "rolecall::lint::missing-label"),
+        "{found:?}"
+    );
+
+    // A resolve error with a related place: the first declaration.
+    let twice = labelled.replace(
+        "    action chat",
+        "    role viewer \"Again\"\n    action chat",
+    );
+    let found = client.change(uri, 4, &twice);
+    let duplicate = found
+        .iter()
+        .find(|d| d["code"] == "rolecall::resolve::duplicate")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        duplicate["relatedInformation"][0]["location"]["range"]["start"],
+        json!({"line": 1, "character": 9}),
+        "{duplicate}"
+    );
+    assert_eq!(
+        duplicate["relatedInformation"][0]["message"],
+        "first declared here"
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn rename_edits_every_file_the_document_loads() {
+    let dir = std::env::temp_dir().join(format!("rolecall-lsp-rename-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("facts.policy"), "fact live \"Live\"\n").expect("write");
+    let main = "include \"facts.policy\"\nscope s {\n role viewer\n action chat\n allow viewer to chat when live\n}\n";
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    let main_uri = format!("file://{}", dir.join("main.policy").display());
+    let facts_uri = format!("file://{}", dir.join("facts.policy").display());
+    let mut client = Client::start();
+    client.open(&main_uri, main);
+    let renamed = client.at(
+        "textDocument/rename",
+        &main_uri,
+        find(main, "when live", 5),
+        json!({"newName": "on_air"}),
+    );
+    let changes = renamed["result"]["documentChanges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let edited = |uri: &str| -> Vec<Value> {
+        changes
+            .iter()
+            .filter(|c| c["textDocument"]["uri"] == uri)
+            .flat_map(|c| c["edits"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let in_facts = edited(&facts_uri);
+    let in_main = edited(&main_uri);
+    assert_eq!(in_facts.len(), 1, "{renamed}");
+    assert_eq!(in_main.len(), 1, "{renamed}");
+    let facts = apply("fact live \"Live\"\n", &in_facts[0]);
+    assert_eq!(facts, "fact on_air \"Live\"\n");
+    std::fs::write(dir.join("facts.policy"), &facts).expect("write");
+    let main = apply(main, &in_main[0]);
+    assert!(main.contains("when on_air"), "{main}");
+    assert_eq!(client.change(&main_uri, 2, &main), Vec::<Value>::new());
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_targeted_rule_counts_the_grid_cells_it_decides() {
+    let text = "scope session {\n    role viewer\n    role speaker : viewer\n    role moderator : speaker\n    action mute on participant\n    allow viewer to mute on self\n    allow moderator to mute on others at or below\n    deny moderator to mute on moderator exactly\n}\n";
+    let mut client = Client::start();
+    let uri = "untitled:targeted";
+    client.open(uri, text);
+    let all = json!({"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}});
+    let hints = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri}, "range": all}),
+    );
+    let labels: Vec<String> = hints["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| h["label"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            // The viewer and the speaker on themselves (the moderator's own deny,
+            // nearer, decides its cell on itself).
+            "decides 2 cells".to_string(),
+            // The moderator on viewer and speaker, and its untargeted cell.
+            "decides 3 cells".to_string(),
+            // The moderator on a moderator and on itself (it holds `moderator`): a
+            // deny beats the allow at the same distance.
+            "decides 2 cells".to_string(),
+        ]
+    );
     assert_eq!(client.stop(), 0);
 }
