@@ -32,6 +32,7 @@ struct Options {
     addr: Option<SocketAddr>,
     tls: bool,
     hostile: usize,
+    items: Items,
     max_evaluations: Option<usize>,
     request_time: Option<u64>,
     decision_log: Option<std::path::PathBuf>,
@@ -44,7 +45,7 @@ fn main() {
         Err(message) => {
             eprintln!("loadtest: {message}");
             eprintln!(
-                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--max-evaluations N] [--request-time MS] [--decision-log PATH] [--get PATH]"
+                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--items unknown|good|malformed] [--max-evaluations N] [--request-time MS] [--decision-log PATH] [--get PATH]"
             );
             std::process::exit(2);
         }
@@ -90,7 +91,13 @@ fn main() {
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let client_tls = tls.map(|(der, _, _)| client_config(der));
     if options.hostile > 0 {
-        hostile(addr, options.hostile, options.seconds, client_tls.as_ref());
+        hostile(
+            addr,
+            options.hostile,
+            options.items,
+            options.seconds,
+            client_tls.as_ref(),
+        );
         drop(server);
         print_peak();
         return;
@@ -215,6 +222,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         addr: None,
         tls: false,
         hostile: 0,
+        items: Items::Unknown,
         max_evaluations: None,
         request_time: None,
         decision_log: None,
@@ -239,6 +247,14 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--workers" => options.workers = Some(number()?.max(1) as usize),
             "--batch" => options.batch = number()?.min(1000) as usize,
             "--hostile" => options.hostile = number()?.clamp(1, 16) as usize,
+            "--items" => {
+                options.items = match value.as_str() {
+                    "unknown" => Items::Unknown,
+                    "good" => Items::Good,
+                    "malformed" => Items::Malformed,
+                    _ => return Err("--items takes unknown, good or malformed".into()),
+                }
+            }
             "--max-evaluations" => options.max_evaluations = Some(number()? as usize),
             "--request-time" => options.request_time = Some(number()?),
             "--decision-log" => options.decision_log = Some(value.into()),
@@ -265,15 +281,38 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     Ok(options)
 }
 
+/// What the items of a hostile batch are (`--items`), all of one byte size
+/// so that the batches hold as many items.
+#[derive(Debug, Clone, Copy)]
+enum Items {
+    /// `{}` with the default action `no_such_action`: each an unknown
+    /// action, the request of issue 21.
+    Unknown,
+    /// `{}` with the default action `can_read_todos`: each a permit.
+    Good,
+    /// `[]`: each not an evaluation object, answered as that item's 400.
+    Malformed,
+}
+
 /// The hostile request of issue 21: a batch of one MiB whose items are all
-/// `{}`, each an evaluation of an unknown action once the defaults apply.
-fn hostile_body() -> String {
-    let head = r#"{"subject": {"type": "user", "id": "rick@the-citadel.com"}, "action": {"name": "no_such_action"}, "resource": {"type": "todo", "id": "1"}, "evaluations": ["#;
+/// `{}` (or `[]`), each an evaluation once the defaults apply.
+fn hostile_body(items: Items) -> String {
+    let (action, item) = match items {
+        Items::Unknown => ("no_such_action", "{}"),
+        Items::Good => ("can_read_todos", "{}"),
+        Items::Malformed => ("can_read_todos", "[]"),
+    };
+    let head = format!(
+        r#"{{"subject": {{"type": "user", "id": "rick@the-citadel.com"}}, "action": {{"name": "{action}"}}, "resource": {{"type": "todo", "id": "1"}}, "evaluations": ["#
+    );
     let n = (1024 * 1024 - head.len() - 2) / 3;
     let mut body = String::with_capacity(1024 * 1024);
-    body.push_str(head);
+    body.push_str(&head);
     for i in 0..n {
-        body.push_str(if i == 0 { "{}" } else { ",{}" });
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
     }
     body.push_str("]}");
     body
@@ -285,14 +324,15 @@ fn hostile_body() -> String {
 fn hostile(
     addr: SocketAddr,
     clients: usize,
+    items: Items,
     seconds: u64,
     tls: Option<&Arc<rustls::ClientConfig>>,
 ) {
-    let body = Arc::new(hostile_body());
+    let body = Arc::new(hostile_body(items));
+    let count = body.matches("{}").count() + body.matches("[]").count();
     println!(
-        "{clients} hostile batch(es) of {} bytes ({} evaluations each)",
+        "{clients} hostile batch(es) of {} bytes ({count} {items:?} evaluations each)",
         body.len(),
-        body.matches("{}").count()
     );
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let probe = {
@@ -328,7 +368,10 @@ fn hostile(
     for thread in threads {
         match thread.join() {
             Ok((Ok((status, size)), took)) => {
-                println!("hostile batch: status {status}, {size} bytes answered, in {took:?}")
+                println!(
+                    "hostile batch: status {status}, {size} bytes answered, in {took:?} ({:.3} µs an item)",
+                    took.as_secs_f64() * 1e6 / count as f64
+                )
             }
             Ok((Err(e), took)) => println!("hostile batch: failed after {took:?}: {e}"),
             Err(_) => println!("hostile batch: client thread panicked"),

@@ -13,6 +13,27 @@ use serde_json::{Map, Value};
 #[error("{0}")]
 pub struct BadRequest(pub String);
 
+/// Where a field is, for messages: the top level of the body, or the
+/// evaluation at an index of a batch, written `evaluations[3].` before the
+/// field's name. Formatted only when a message is made, so reading a good
+/// item writes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Place(Option<usize>);
+
+impl Place {
+    /// The top level of the body.
+    pub(super) const TOP: Place = Place(None);
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => Ok(()),
+            Some(i) => write!(f, "evaluations[{i}]."),
+        }
+    }
+}
+
 /// One access evaluation: the four entities, borrowed from the body.
 #[derive(Debug, Clone, Copy)]
 pub struct Evaluation<'a> {
@@ -97,8 +118,8 @@ pub fn parse_evaluation(body: &Value) -> Result<Evaluation<'_>, BadRequest> {
         required("subject")?,
         required("action")?,
         required("resource")?,
-        entity(root, "context", "", false)?,
-        "",
+        entity(root, "context", Place::TOP, false)?,
+        Place::TOP,
     )
 }
 
@@ -121,10 +142,10 @@ pub fn parse_evaluations(body: &Value) -> Result<Batch<'_>, BadRequest> {
             )));
         }
     };
-    let subject = entity(root, "subject", "", false)?;
-    let action = entity(root, "action", "", false)?;
-    let resource = entity(root, "resource", "", false)?;
-    let context = entity(root, "context", "", false)?;
+    let subject = entity(root, "subject", Place::TOP, false)?;
+    let action = entity(root, "action", Place::TOP, false)?;
+    let resource = entity(root, "resource", Place::TOP, false)?;
+    let context = entity(root, "context", Place::TOP, false)?;
     if items.is_empty() {
         let missing = |what: &str| BadRequest(format!("`{what}` is required (an object)"));
         let evaluation = evaluation(
@@ -132,7 +153,7 @@ pub fn parse_evaluations(body: &Value) -> Result<Batch<'_>, BadRequest> {
             action.ok_or_else(|| missing("action"))?,
             resource.ok_or_else(|| missing("resource"))?,
             context,
-            "",
+            Place::TOP,
         )?;
         return Ok(Batch {
             evaluations: vec![Ok(evaluation)],
@@ -160,7 +181,7 @@ fn batch_item<'a>(
     item: &'a Value,
     [subject, action, resource, context]: [Option<&'a Map<String, Value>>; 4],
 ) -> Result<Evaluation<'a>, BadRequest> {
-    let place = format!("evaluations[{i}].");
+    let place = Place(Some(i));
     let Value::Object(item) = item else {
         return Err(BadRequest(format!(
             "`evaluations[{i}]` must be an object, found {}",
@@ -172,11 +193,11 @@ fn batch_item<'a>(
             "`{place}{what}` is required: give it in the evaluation or as a top-level default"
         ))
     };
-    let s = pick(item, "subject", &place, subject)?.ok_or_else(|| missing("subject"))?;
-    let a = pick(item, "action", &place, action)?.ok_or_else(|| missing("action"))?;
-    let r = pick(item, "resource", &place, resource)?.ok_or_else(|| missing("resource"))?;
-    let c = pick(item, "context", &place, context)?;
-    evaluation(s, a, r, c, &place)
+    let s = pick(item, "subject", place, subject)?.ok_or_else(|| missing("subject"))?;
+    let a = pick(item, "action", place, action)?.ok_or_else(|| missing("action"))?;
+    let r = pick(item, "resource", place, resource)?.ok_or_else(|| missing("resource"))?;
+    let c = pick(item, "context", place, context)?;
+    evaluation(s, a, r, c, place)
 }
 
 pub(super) fn body_object(body: &Value) -> Result<&Map<String, Value>, BadRequest> {
@@ -221,7 +242,7 @@ fn semantic(root: &Map<String, Value>) -> Result<Semantic, BadRequest> {
 fn pick<'a>(
     item: &'a Map<String, Value>,
     key: &str,
-    place: &str,
+    place: Place,
     default: Option<&'a Map<String, Value>>,
 ) -> Result<Option<&'a Map<String, Value>>, BadRequest> {
     Ok(entity(item, key, place, false)?.or(default))
@@ -232,7 +253,7 @@ pub(super) fn required_entity<'a>(
     root: &'a Map<String, Value>,
     key: &str,
 ) -> Result<&'a Map<String, Value>, BadRequest> {
-    entity(root, key, "", true)?
+    entity(root, key, Place::TOP, true)?
         .ok_or_else(|| BadRequest(format!("`{key}` is required (an object)")))
 }
 
@@ -240,7 +261,7 @@ pub(super) fn required_entity<'a>(
 pub(super) fn entity<'a>(
     map: &'a Map<String, Value>,
     key: &str,
-    place: &str,
+    place: Place,
     required: bool,
 ) -> Result<Option<&'a Map<String, Value>>, BadRequest> {
     match map.get(key) {
@@ -261,7 +282,7 @@ fn evaluation<'a>(
     action: &'a Map<String, Value>,
     resource: &'a Map<String, Value>,
     context: Option<&'a Map<String, Value>>,
-    place: &str,
+    place: Place,
 ) -> Result<Evaluation<'a>, BadRequest> {
     let subject_type = string(subject, "type", place, "subject")?;
     let subject_id = string(subject, "id", place, "subject")?;
@@ -287,7 +308,7 @@ fn evaluation<'a>(
 pub(super) fn string<'a>(
     map: &'a Map<String, Value>,
     key: &str,
-    place: &str,
+    place: Place,
     entity: &str,
 ) -> Result<&'a str, BadRequest> {
     match map.get(key) {
@@ -304,7 +325,7 @@ pub(super) fn string<'a>(
 
 pub(super) fn properties(
     map: &Map<String, Value>,
-    place: &str,
+    place: Place,
     entity: &str,
 ) -> Result<(), BadRequest> {
     match map.get("properties") {

@@ -80,6 +80,15 @@ pub enum Operand {
     Value(Value),
 }
 
+/// The most subjects a principals file may list (`subjects`' keys). Each
+/// becomes an entry the server keeps and matches against; past this, the
+/// file is refused before any entry is built. Docs: docs/reliability.md.
+pub const MAX_SUBJECTS: usize = 1_000_000;
+
+/// The most resources a principals file may list, all resource types
+/// together (the ids under `resources`), refused like [`MAX_SUBJECTS`].
+pub const MAX_RESOURCES: usize = 1_000_000;
+
 /// Entities an attribute path may start from.
 const ROOTS: [&str; 5] = ["subject", "action", "resource", "context", "principal"];
 
@@ -812,6 +821,20 @@ impl Reader {
             );
             return out;
         };
+        let listed: usize = types
+            .values()
+            .map(|listed| listed.as_object().map_or(0, Map::len))
+            .sum();
+        if listed > MAX_RESOURCES {
+            self.error(
+                format!(
+                    "`resources` lists {listed} resources, more than the limit of {MAX_RESOURCES}"
+                ),
+                &["resources"],
+                "list only the resources that searches must find and whose properties requests do not send; split the service by resource type",
+            );
+            return out;
+        }
         for (ty, listed) in types {
             let Value::Object(listed) = listed else {
                 self.error(
@@ -885,6 +908,17 @@ impl Reader {
             );
             return out;
         };
+        if map.len() > MAX_SUBJECTS {
+            self.error(
+                format!(
+                    "`subjects` lists {} subjects, more than the limit of {MAX_SUBJECTS}",
+                    map.len()
+                ),
+                &["subjects"],
+                "list the subjects that hold roles; others can send their roles in a token (--trust-claimed-roles), or split the service",
+            );
+            return out;
+        }
         for (id, entry) in map {
             if let Some(entry) = self.entry(id, entry) {
                 out.insert(id.clone(), entry);

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use super::decide::{Pdp, PdpError};
 use super::model::{
-    BadRequest, Evaluation, body_object, entity, kind, properties, required_entity, string,
+    BadRequest, Evaluation, Place, body_object, entity, kind, properties, required_entity, string,
 };
 use super::principals::{FactSpec, Partial};
 use crate::syntax::ast::Effect;
@@ -65,13 +65,13 @@ pub fn parse_action_search(body: &Value) -> Result<ActionSearch<'_>, BadRequest>
     let required = |key: &str| required_entity(root, key);
     let subject = required("subject")?;
     let resource = required("resource")?;
-    let context = entity(root, "context", "", false)?;
-    let subject_type = string(subject, "type", "", "subject")?;
-    let subject_id = string(subject, "id", "", "subject")?;
-    properties(subject, "", "subject")?;
-    let resource_type = string(resource, "type", "", "resource")?;
-    let resource_id = string(resource, "id", "", "resource")?;
-    properties(resource, "", "resource")?;
+    let context = entity(root, "context", Place::TOP, false)?;
+    let subject_type = string(subject, "type", Place::TOP, "subject")?;
+    let subject_id = string(subject, "id", Place::TOP, "subject")?;
+    properties(subject, Place::TOP, "subject")?;
+    let resource_type = string(resource, "type", Place::TOP, "resource")?;
+    let resource_id = string(resource, "id", Place::TOP, "resource")?;
+    properties(resource, Place::TOP, "resource")?;
     Ok(ActionSearch {
         subject_type,
         subject_id,
@@ -116,14 +116,14 @@ pub fn parse_subject_search(body: &Value) -> Result<SubjectSearch<'_>, BadReques
     let subject = required("subject")?;
     let action = required("action")?;
     let resource = required("resource")?;
-    let context = entity(root, "context", "", false)?;
-    let subject_type = string(subject, "type", "", "subject")?;
-    properties(subject, "", "subject")?;
-    let action_name = string(action, "name", "", "action")?;
-    properties(action, "", "action")?;
-    let resource_type = string(resource, "type", "", "resource")?;
-    let resource_id = string(resource, "id", "", "resource")?;
-    properties(resource, "", "resource")?;
+    let context = entity(root, "context", Place::TOP, false)?;
+    let subject_type = string(subject, "type", Place::TOP, "subject")?;
+    properties(subject, Place::TOP, "subject")?;
+    let action_name = string(action, "name", Place::TOP, "action")?;
+    properties(action, Place::TOP, "action")?;
+    let resource_type = string(resource, "type", Place::TOP, "resource")?;
+    let resource_id = string(resource, "id", Place::TOP, "resource")?;
+    properties(resource, Place::TOP, "resource")?;
     Ok(SubjectSearch {
         subject_type,
         subject,
@@ -170,14 +170,14 @@ pub fn parse_resource_search(body: &Value) -> Result<ResourceSearch<'_>, BadRequ
     let subject = required("subject")?;
     let action = required("action")?;
     let resource = required("resource")?;
-    let context = entity(root, "context", "", false)?;
-    let subject_type = string(subject, "type", "", "subject")?;
-    let subject_id = string(subject, "id", "", "subject")?;
-    properties(subject, "", "subject")?;
-    let action_name = string(action, "name", "", "action")?;
-    properties(action, "", "action")?;
-    let resource_type = string(resource, "type", "", "resource")?;
-    properties(resource, "", "resource")?;
+    let context = entity(root, "context", Place::TOP, false)?;
+    let subject_type = string(subject, "type", Place::TOP, "subject")?;
+    let subject_id = string(subject, "id", Place::TOP, "subject")?;
+    properties(subject, Place::TOP, "subject")?;
+    let action_name = string(action, "name", Place::TOP, "action")?;
+    properties(action, Place::TOP, "action")?;
+    let resource_type = string(resource, "type", Place::TOP, "resource")?;
+    properties(resource, Place::TOP, "resource")?;
     Ok(ResourceSearch {
         subject_type,
         subject_id,
@@ -192,7 +192,7 @@ pub fn parse_resource_search(body: &Value) -> Result<ResourceSearch<'_>, BadRequ
 }
 
 fn page(root: &Map<String, Value>) -> Result<Page<'_>, BadRequest> {
-    let Some(page) = entity(root, "page", "", false)? else {
+    let Some(page) = entity(root, "page", Place::TOP, false)? else {
         return Ok(Page::default());
     };
     let token = match page.get("token") {

@@ -592,3 +592,46 @@ fn subject_and_resource_searches_answer_what_each_candidates_own_evaluation_does
     );
     assert!(failed < searches / 2, "{failed} of {searches}");
 }
+
+/// A file listing `n` subjects (or resources of one type), each the
+/// smallest entry there is.
+fn listing(key: &str, n: usize) -> String {
+    let entries: Vec<String> = (0..n).map(|i| format!("\"s{i}\": {{}}")).collect();
+    match key {
+        "subjects" => format!("{{\"subjects\": {{{}}}}}", entries.join(",")),
+        _ => format!(
+            "{{\"resource_types\": {{\"todo\": \"todo\"}}, \"resources\": {{\"todo\": {{{}}}}}}}",
+            entries.join(",")
+        ),
+    }
+}
+
+#[test]
+fn the_principals_file_lists_at_most_a_million_subjects_and_a_million_resources() {
+    use rolecall::authzen::principals::{MAX_RESOURCES, MAX_SUBJECTS};
+    assert_eq!((MAX_SUBJECTS, MAX_RESOURCES), (1_000_000, 1_000_000));
+    for (key, max) in [("subjects", MAX_SUBJECTS), ("resources", MAX_RESOURCES)] {
+        // At the limit the file loads, with every entry.
+        let at = Principals::parse("people.json", &listing(key, max))
+            .unwrap_or_else(|e| panic!("{}", render_all(&e)));
+        let pdp = Pdp::new(table(TODO), &at).unwrap_or_else(|e| panic!("{}", render_all(&e)));
+        match key {
+            "subjects" => assert_eq!(pdp.binding.subject_count(), max),
+            _ => assert_eq!(pdp.binding.resources_of_type("todo").count(), max),
+        }
+        drop((pdp, at));
+        // One more is refused, and the error names the limit.
+        let Err(past) = Principals::parse("people.json", &listing(key, max + 1)) else {
+            panic!("{} {key} are refused", max + 1);
+        };
+        assert_eq!(past.len(), 1, "{}", render_all(&past));
+        assert_eq!(past[0].code, "rolecall::principals::shape");
+        assert_eq!(
+            past[0].message,
+            format!(
+                "`{key}` lists {} {key}, more than the limit of 1000000",
+                max + 1
+            )
+        );
+    }
+}
