@@ -159,6 +159,7 @@ module.exports = grammar({
         $.not_expr,
         $.parenthesized,
         $.bool_lit,
+        $.target_kind_test,
         $.kind_test,
         $.setting_test,
         $.fact_ref,
@@ -171,6 +172,8 @@ module.exports = grammar({
     setting_test: ($) => seq(field('setting', $.identifier), 'is', field('values', $.ident_list)),
     // `kind is anonymous, registrant`
     kind_test: ($) => seq('kind', 'is', field('kinds', $.ident_list)),
+    // `target kind is registrant`: a targeted action's target's kind.
+    target_kind_test: ($) => seq('target', 'kind', 'is', field('kinds', $.ident_list)),
     bool_lit: (_) => choice('true', 'false'),
     fact_ref: ($) => $.identifier,
 

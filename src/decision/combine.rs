@@ -499,9 +499,23 @@ impl<'p> CellMaker<'p> {
                 _ => {}
             }
         }
+        // "To someone" ranges over the target's kinds too: a cell that reads
+        // `target kind is` is read for some kind (or none) of the target.
+        let reads_target_kind = open.iter().any(|&i| {
+            self.conditional.get(i as usize).is_some_and(|c| {
+                let mut read = Vec::new();
+                c.allow_when.facts(&mut read);
+                read.iter().any(|&a| {
+                    matches!(
+                        self.policy.atoms.get(a).map(|x| x.var),
+                        Some(Var::TargetKind(_))
+                    )
+                })
+            })
+        });
         match open.as_slice() {
             [] => deny.unwrap_or(TAG_DEFAULT),
-            [only] => (TAG_CONDITIONAL << TAG_SHIFT) | (only & INDEX_MASK),
+            [only] if !reads_target_kind => (TAG_CONDITIONAL << TAG_SHIFT) | (only & INDEX_MASK),
             _ => {
                 let key = (open.to_vec(), may_hold.get(role).cloned());
                 if let Some(&index) = self.unions.get(&key) {
@@ -513,6 +527,11 @@ impl<'p> CellMaker<'p> {
                         .map(|c| c.allow_when.clone())
                         .collect(),
                 );
+                let allow_when = if reads_target_kind {
+                    some_target_kind(self.policy, &allow_when)
+                } else {
+                    allow_when
+                };
                 let feasible = Feasible {
                     policy: self.policy,
                     kinds: may_hold.get(role).map(Vec::as_slice),
@@ -689,6 +708,7 @@ impl Feasible<'_> {
     /// Whether variable `read[j]` true exactly for the bits of `bits` can occur.
     fn allows(&self, read: &[usize], bits: u64) -> bool {
         let mut kind_seen = false;
+        let mut target_kind_seen = false;
         let mut settings_seen: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
         for (j, &atom) in read.iter().enumerate() {
             if bits & (1 << j) == 0 {
@@ -706,6 +726,13 @@ impl Feasible<'_> {
                         return false;
                     }
                     kind_seen = true;
+                }
+                // A target is of one kind at most, whatever holds the role.
+                Some(Var::TargetKind(_)) => {
+                    if target_kind_seen {
+                        return false;
+                    }
+                    target_kind_seen = true;
                 }
                 Some(Var::Fact(_)) | None => {}
             }
@@ -738,6 +765,22 @@ fn conditional_cell(
         truth,
         union: false,
     }
+}
+
+/// `cond` for some kind of the target, or none: the `or`, over each kind and
+/// no kind, of `cond` with the target-kind variables fixed accordingly.
+fn some_target_kind(policy: &Policy, cond: &Cond) -> Cond {
+    let kind_of = |a: usize| match policy.atoms.get(a).map(|x| x.var) {
+        Some(Var::TargetKind(k)) => Some(k),
+        _ => None,
+    };
+    let choices = std::iter::once(None).chain((0..policy.kinds.len()).map(Some));
+    Cond::Or(
+        choices
+            .map(|choice| cond.pin(&|a| kind_of(a).map(|k| Some(k) == choice)))
+            .collect(),
+    )
+    .pin(&|_| None)
 }
 
 /// The untargeted reading of a targeted action when it is conditional on

@@ -657,9 +657,10 @@ impl DecisionTable {
         for f in relevant.iter().copied().chain(extra) {
             // A kind also picks defaults and assignability, which a trial of
             // its variable alone would not: kinds are tried below, whole.
+            // The target's kind is the request's `target_kind`, not a fact to try.
             let is_kind = matches!(
                 self.policy.atoms.get(f).map(|a| a.var),
-                Some(crate::resolve::Var::Kind(_))
+                Some(crate::resolve::Var::Kind(_) | crate::resolve::Var::TargetKind(_))
             );
             if is_kind || given.contains(&f) {
                 continue;

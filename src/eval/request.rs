@@ -540,6 +540,14 @@ impl DecisionTable {
         }
         if self.is_targeted(action) || request.target.is_some() {
             lookup.target = self.resolve_target(request, action, help, &lookup.facts)?;
+            // Conditions read the target's kind as a variable (`target kind is …`).
+            if let Some(Targeted::Other(ResolvedTarget { kind: Some(k), .. })) = &lookup.target {
+                let atom = self
+                    .policy
+                    .target_kind_atom(*k)
+                    .ok_or(EvalError::Internal("a kind without its target variable"))?;
+                lookup.facts.set(atom, true);
+            }
         }
         Ok(lookup)
     }

@@ -363,7 +363,7 @@ impl Walk {
                     self.push(Symbol::Value(s.name.clone(), v.name.clone()), &v.loc, false);
                 }
             }
-            Expr::Kind(kinds, _) => {
+            Expr::Kind(kinds, _) | Expr::TargetKind(kinds, _) => {
                 for k in kinds {
                     self.push(Symbol::Kind(k.name.clone()), &k.loc, false);
                 }

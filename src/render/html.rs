@@ -361,6 +361,9 @@ fn cell_html(
             policy.rule_for_action(rule, a),
             rule.loc.file_line()
         ),
+        (None, Some(c)) if c.union && c.fixed.is_some() => {
+            format!("{word}: to someone else (see the action's grid)")
+        }
         (None, Some(c)) => format!("{word}: allowed when {}", c.text),
         (None, None) => format!("{word}: no rule applies"),
     };
@@ -388,6 +391,21 @@ fn cell_html(
             );
         }
         out.push_str(&path_html(table, scope, s, r, rule_id.index()));
+    } else if let Some(c) = cell.conditional.filter(|c| c.union) {
+        // A targeted action's ordinary cell: read off its grid, below.
+        let _ = write!(
+            out,
+            "<p>{} to someone else: see this action's grid, acting role × target, below the scope's table{}.</p>",
+            match c.fixed {
+                Some(Effect::Allow) => "Allowed",
+                Some(Effect::Deny) => "Denied",
+                None => "Allowed under a condition",
+            },
+            match c.fixed {
+                Some(_) => String::new(),
+                None => format!(" (when <code>{}</code>)", esc(&c.text)),
+            }
+        );
     } else if let Some(c) = cell.conditional {
         match c.fixed {
             Some(effect) => {

@@ -43,6 +43,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Policy, Vec<Diagnostic>> {
         policy_loc: None,
         suggestions: Cell::new(SUGGESTION_BUDGET),
         tally: IndexMap::new(),
+        in_targeted_rule: false,
     };
     r.declare(&items);
     r.number_atoms();
@@ -145,6 +146,9 @@ struct Resolver {
     suggestions: Cell<u64>,
     /// Errors found per diagnostic code, reported or not ([`MAX_PER_CODE`]).
     tally: IndexMap<&'static str, Tally>,
+    /// Whether the condition being bound is a rule's whose actions are all
+    /// targeted: only there may it read the target's kind.
+    in_targeted_rule: bool,
 }
 
 /// Most errors of one diagnostic code a policy reports one by one; past it
@@ -458,6 +462,13 @@ impl Resolver {
                 var: Var::Kind(k),
                 text: format!("kind is {name}"),
                 assignment: format!("kind={name}"),
+            });
+        }
+        for (k, name) in policy.kinds.keys().enumerate() {
+            atoms.push(Atom {
+                var: Var::TargetKind(k),
+                text: format!("target kind is {name}"),
+                assignment: format!("target_kind={name}"),
             });
         }
         policy.atoms = atoms;
@@ -928,7 +939,15 @@ impl Resolver {
                 None => actions.push(self.member_in(scope, a, Member::Action, Use::Rule)),
             }
         }
+        // `target kind is` reads a target: only a rule of targeted actions has one.
+        self.in_targeted_rule = self.policy.scopes.get_index(scope).is_some_and(|(_, sc)| {
+            actions
+                .iter()
+                .flatten()
+                .all(|&a| sc.actions.get_index(a).is_some_and(|(_, x)| x.targeted))
+        }) && actions.iter().all(Option::is_some);
         let condition = rule.condition.as_ref().and_then(|c| self.condition(c));
+        self.in_targeted_rule = false;
         let target = rule
             .target
             .as_ref()
@@ -1059,6 +1078,26 @@ impl Resolver {
                     .map(|k| {
                         let k = self.kind(k)?;
                         self.policy.kind_atom(k).map(Cond::Fact)
+                    })
+                    .collect();
+                Some(any_of(atoms?))
+            }
+            Expr::TargetKind(kinds, loc) => {
+                if !self.in_targeted_rule {
+                    self.report(ResolveError::Invalid {
+                        message: "`target kind is` is about a targeted action's target".to_string(),
+                        loc: loc.clone(),
+                        label: "no target here".to_string(),
+                        help: "test the target's kind in a rule whose actions are all declared `on participant`"
+                            .to_string(),
+                    });
+                    return None;
+                }
+                let atoms: Option<Vec<Cond>> = kinds
+                    .iter()
+                    .map(|k| {
+                        let k = self.kind(k)?;
+                        self.policy.target_kind_atom(k).map(Cond::Fact)
                     })
                     .collect();
                 Some(any_of(atoms?))

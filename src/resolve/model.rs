@@ -120,6 +120,8 @@ pub enum Var {
     },
     /// The principal is of this kind.
     Kind(usize),
+    /// A targeted action's target is of this kind.
+    TargetKind(usize),
 }
 
 /// A scope: its roles, actions, and who may hold what.
@@ -535,10 +537,18 @@ impl Policy {
             .flat_map(|(_, setting)| setting.atoms.iter().flatten().copied())
     }
 
-    /// The variable of kind `k`: the kinds' variables come last, in order.
+    /// The variable of kind `k`: the kinds' variables come before the
+    /// targets' kinds', which come last, in order.
     pub fn kind_atom(&self, k: usize) -> Option<usize> {
-        let atom = (self.atoms.len().checked_sub(self.kinds.len())?).checked_add(k)?;
+        let first = self.atoms.len().checked_sub(2 * self.kinds.len())?;
+        let atom = first.checked_add(k)?;
         (self.atoms.get(atom)?.var == Var::Kind(k)).then_some(atom)
+    }
+
+    /// The variable of a targeted action's target being of kind `k`: last.
+    pub fn target_kind_atom(&self, k: usize) -> Option<usize> {
+        let atom = (self.atoms.len().checked_sub(self.kinds.len())?).checked_add(k)?;
+        (self.atoms.get(atom)?.var == Var::TargetKind(k)).then_some(atom)
     }
 
     /// `scope.role`

@@ -333,6 +333,8 @@ pub enum Expr {
     Setting(Ident, Vec<Ident>, Loc),
     /// `kind is k1, k2`: the principal is of one of these kinds.
     Kind(Vec<Ident>, Loc),
+    /// `target kind is k1, k2`: a targeted action's target is of one of these kinds.
+    TargetKind(Vec<Ident>, Loc),
     /// `true` or `false`.
     Bool(bool, Loc),
     /// `not e`
@@ -364,6 +366,7 @@ impl Expr {
                 (format!("{} is {}", setting.name, names(values)), 3)
             }
             Expr::Kind(kinds, _) => (format!("kind is {}", names(kinds)), 3),
+            Expr::TargetKind(kinds, _) => (format!("target kind is {}", names(kinds)), 3),
             Expr::Bool(b, _) => (b.to_string(), 3),
             Expr::Not(inner, _) => (format!("not {}", inner.canonical_prec(3)), 3),
             Expr::And(items, _) => (join(items, " and ", 3), 2),
@@ -382,6 +385,7 @@ impl Expr {
             Expr::Fact(ident) => &ident.loc,
             Expr::Setting(_, _, loc)
             | Expr::Kind(_, loc)
+            | Expr::TargetKind(_, loc)
             | Expr::Bool(_, loc)
             | Expr::Not(_, loc)
             | Expr::And(_, loc)

@@ -55,6 +55,7 @@ fn describe(kind: Rule) -> &'static str {
         Rule::rule | Rule::effect => "a rule (`allow`/`deny`/`forbid`)",
         Rule::action_target | Rule::kw_participant => "`on participant`",
         Rule::target_clause | Rule::kw_on => "`on` and the target",
+        Rule::target_kind_test | Rule::kw_target => "`target kind is`",
         Rule::target_who | Rule::kw_self | Rule::kw_others => "`self` or `others`",
         Rule::target_list | Rule::target_role => "a target role, `below`, `at or below` or `above`",
         Rule::rank_below | Rule::kw_below => "`below`",

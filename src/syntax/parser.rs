@@ -599,6 +599,12 @@ impl Builder<'_> {
                     let kinds = children(parts.next()?).map(|i| self.ident(i)).collect();
                     break Expr::Kind(kinds, loc);
                 }
+                Rule::target_kind_test => {
+                    let loc = self.loc(&pair);
+                    let list = children(pair).find(|p| p.as_rule() == Rule::ident_list)?;
+                    let kinds = children(list).map(|i| self.ident(i)).collect();
+                    break Expr::TargetKind(kinds, loc);
+                }
                 _ => return None,
             }
         };

@@ -58,8 +58,9 @@ pub struct TestCase {
 pub enum TestTarget {
     /// `on self`
     Myself,
-    /// `on session.viewer, …`: the target's roles, as (scope, role).
-    Roles(Vec<(String, String)>),
+    /// `on [KIND] session.viewer, …`: the target's kind, when written,
+    /// and roles, as (scope, role).
+    Roles(Option<String>, Vec<(String, String)>),
 }
 
 impl TestCase {
@@ -85,7 +86,7 @@ impl TestCase {
             settings: self.settings.iter().cloned().collect(),
             target: self.target.as_ref().map(|t| match t {
                 TestTarget::Myself => crate::eval::RequestTarget::Myself,
-                TestTarget::Roles(roles) => {
+                TestTarget::Roles(kind, roles) => {
                     let mut principal: IndexMap<String, Vec<String>> = IndexMap::new();
                     for (scope, role) in roles {
                         principal
@@ -95,7 +96,7 @@ impl TestCase {
                     }
                     crate::eval::RequestTarget::Other {
                         principal,
-                        kind: None,
+                        kind: kind.clone(),
                     }
                 }
             }),
@@ -125,9 +126,13 @@ impl fmt::Display for TestCase {
         write!(f, " -> {}", self.action)?;
         match &self.target {
             Some(TestTarget::Myself) => f.write_str(" on self")?,
-            Some(TestTarget::Roles(roles)) => {
+            Some(TestTarget::Roles(kind, roles)) => {
                 let roles: Vec<String> = roles.iter().map(|(s, r)| format!("{s}.{r}")).collect();
-                write!(f, " on {}", roles.join(", "))?;
+                match kind {
+                    Some(kind) if roles.is_empty() => write!(f, " on {kind}")?,
+                    Some(kind) => write!(f, " on {kind} {}", roles.join(", "))?,
+                    None => write!(f, " on {}", roles.join(", "))?,
+                }
             }
             None => {}
         }

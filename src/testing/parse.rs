@@ -449,7 +449,24 @@ fn parse_statement(
         if w == "on" {
             let on = it.next();
             let mut roles = Vec::new();
+            // `on registrant session.viewer`: the target's kind first, when given.
+            let mut kind = None;
+            if let Some(Token {
+                tok: Tok::Name(name),
+                ..
+            }) = it.peek()
+            {
+                if name != "self" && name != "with" && !name.contains(['.', ':']) {
+                    kind = Some(name.clone());
+                    it.next();
+                }
+            }
             loop {
+                if kind.is_some()
+                    && !matches!(it.peek().map(|t| &t.tok), Some(Tok::Name(n)) if n.contains('.'))
+                {
+                    break;
+                }
                 match it.next() {
                     Some(Token {
                         tok: Tok::Name(name),
@@ -475,7 +492,7 @@ fn parse_statement(
                             at,
                             "expected the target after `on`".to_string(),
                             "here",
-                            "a targeted action's test names its target: `on self`, or its roles `on session.viewer, session.speaker`",
+                            "a targeted action's test names its target: `on self`, or its roles `on session.viewer, session.speaker`, its kind first when it matters (`on registrant session.viewer`)",
                         ));
                     }
                 }
@@ -487,7 +504,7 @@ fn parse_statement(
                 }
             }
             if target.is_none() {
-                target = Some(super::TestTarget::Roles(roles));
+                target = Some(super::TestTarget::Roles(kind, roles));
             }
         }
     }

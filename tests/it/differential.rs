@@ -709,6 +709,8 @@ struct Env<'a> {
     context: &'a serde_json::Map<String, serde_json::Value>,
     defaults: Vec<(&'a str, &'a str)>,
     kind: Option<&'a str>,
+    /// The request's `target_kind` (the generated requests give none).
+    target_kind: Option<&'a str>,
 }
 
 fn eval_expr(e: &Expr, env: &Env<'_>) -> bool {
@@ -732,6 +734,9 @@ fn eval_expr(e: &Expr, env: &Env<'_>) -> bool {
             values.iter().any(|v| Some(v.name.as_str()) == value)
         }
         Expr::Kind(kinds, _) => kinds.iter().any(|k| Some(k.name.as_str()) == env.kind),
+        Expr::TargetKind(kinds, _) => kinds
+            .iter()
+            .any(|k| Some(k.name.as_str()) == env.target_kind),
         Expr::Bool(b, _) => *b,
         Expr::Not(inner, _) => !eval_expr(inner, env),
         Expr::And(items, _) => items.iter().all(|i| eval_expr(i, env)),
@@ -805,6 +810,7 @@ fn reference(tree: &ast::File, request: &serde_json::Value) -> Verdict {
             })
             .collect(),
         kind,
+        target_kind: request["target_kind"].as_str(),
     };
     let (action_scope, action) = request["action"]
         .as_str()

@@ -197,11 +197,17 @@ fn side_table(t: &rolecall::DecisionTable) -> usize {
     for (s, scope) in t.policy().scopes.values().enumerate() {
         for a in 0..scope.actions.len() {
             for r in 0..scope.roles.len() {
-                if let Some(c) = t.cell_by(s, a, r).unwrap().conditional {
-                    if seen.insert(c as *const _) {
-                        bytes += std::mem::size_of_val(c)
-                            + c.candidates.len() * std::mem::size_of::<(rolecall::Effect, usize)>()
-                            + c.text.len();
+                // The cell, and a targeted action's grid cells of the role.
+                let grid = rolecall::compile::TargetColumn::all(scope.roles.len())
+                    .filter_map(|column| column.cell(t, s, a, r));
+                for cell in std::iter::once(t.cell_by(s, a, r).unwrap()).chain(grid) {
+                    if let Some(c) = cell.conditional {
+                        if seen.insert(c as *const _) {
+                            bytes += std::mem::size_of_val(c)
+                                + c.candidates.len()
+                                    * std::mem::size_of::<(rolecall::Effect, usize)>()
+                                + c.text.len();
+                        }
                     }
                 }
             }

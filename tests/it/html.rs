@@ -204,6 +204,10 @@ fn every_livestorm_cell_shows_its_decision_rule_and_path() {
                             assert!(markup.contains("Written for this role."));
                         }
                     }
+                    // A targeted action's ordinary cell, read off its grid.
+                    None if cell.conditional.is_some_and(|c| c.union) => {
+                        assert!(markup.contains("see this action's grid"), "{markup}")
+                    }
                     None => assert!(markup.contains("denied by default"), "{markup}"),
                 }
             }

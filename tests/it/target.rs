@@ -513,3 +513,38 @@ fn an_action_search_leaves_targeted_actions_out() {
     let found = pdp.search_actions(&search).unwrap();
     assert_eq!(found, vec!["chat"]);
 }
+
+#[test]
+fn a_rule_may_read_the_targets_kind() {
+    let policy = "kind registrant\nkind team_member\nscope session {\n    role viewer\n    role moderator : viewer\n    action block \"Block\" on participant\n    allow moderator to block on others when target kind is registrant\n}\n";
+    let t = table(policy);
+    let block = |target: &str| {
+        decide(
+            &t,
+            &format!(
+                r#"{{"principal": {{"session": "moderator"}}, "action": "session:block", "target": {{"session": "viewer"}}{target}}}"#
+            ),
+        )
+    };
+    assert_eq!(block(r#", "target_kind": "registrant""#), "allow");
+    assert_eq!(block(r#", "target_kind": "team_member""#), "deny");
+    assert_eq!(block(""), "deny");
+    // The grid cell is conditional on it; "may the moderator block someone" is yes.
+    assert_eq!(cell(&t, "moderator", "block", "viewer"), "Conditional");
+    let csv = render(&t, Format::Csv, None, false);
+    assert!(csv.contains("\nsession,block,moderator,allow,,\n"), "{csv}");
+    assert!(
+        csv.contains("\nsession,block,moderator,conditional,target kind is registrant,viewer\n"),
+        "{csv}"
+    );
+    // Anywhere but a rule of targeted actions, there is no target to read.
+    let e =
+        errors("kind k\nscope s {\n role a\n action x\n allow a to x when target kind is k\n}\n");
+    assert!(
+        e.iter().any(|d| d
+            .message
+            .contains("`target kind is` is about a targeted action's target")),
+        "{:?}",
+        e.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+}

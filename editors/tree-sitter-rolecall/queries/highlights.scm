@@ -36,6 +36,7 @@
   "least"
   "exactly"
   "on"
+  "target"
   "participant"
   "self"
   "others"
@@ -97,6 +98,7 @@
 
 (kind_decl name: (identifier) @type.builtin)
 (kind_test kinds: (ident_list (identifier) @type.builtin))
+(target_kind_test kinds: (ident_list (identifier) @type.builtin))
 (default_decl kind: (identifier) @type.builtin)
 (assignable_decl kind: (identifier) @type.builtin)
 

@@ -82,7 +82,7 @@ impl Rule for UnusedKind {
             c.expr.facts(&mut read);
         }
         for atom in read {
-            if let Some(Var::Kind(k)) = policy.atoms.get(atom).map(|a| a.var) {
+            if let Some(Var::Kind(k) | Var::TargetKind(k)) = policy.atoms.get(atom).map(|a| a.var) {
                 mark(k);
             }
         }
