@@ -748,6 +748,38 @@ impl DecisionTable {
         Some(self.cell_of(self.word(row, r)))
     }
 
+    /// Every cell the table shows: each ordinary cell, then each targeted
+    /// action's grid cells by column ([`TargetColumn::all`]: each target
+    /// role, and `self` as the acting role itself). For what counts over all
+    /// of them, such as which rules decide a cell.
+    pub fn every_cell(&self) -> impl Iterator<Item = Cell<'_>> + '_ {
+        let plain = self
+            .layout
+            .iter()
+            .enumerate()
+            .flat_map(move |(s, l)| {
+                (0..l.actions).flat_map(move |a| (0..l.roles).map(move |r| (s, a, r)))
+            })
+            .filter_map(move |(s, a, r)| self.cell_at(s, a, r));
+        let grid = self
+            .target_grid
+            .iter()
+            .enumerate()
+            .flat_map(move |(s, actions)| {
+                let roles = self.layout.get(s).map_or(0, |l| l.roles);
+                actions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, grid)| grid.is_some())
+                    .flat_map(move |(a, _)| {
+                        TargetColumn::all(roles)
+                            .flat_map(move |column| (0..roles).map(move |r| (column, r)))
+                            .filter_map(move |(column, r)| column.cell(self, s, a, r))
+                    })
+            });
+        plain.chain(grid)
+    }
+
     /// What a cell word says.
     fn cell_of(&self, word: u32) -> Cell<'_> {
         let index = (word & INDEX_MASK) as usize;

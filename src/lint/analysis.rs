@@ -130,36 +130,16 @@ fn cell_allow_when(cell: Option<crate::compile::Cell<'_>>) -> Cond {
 /// cell's deciding rule, or a candidate of a conditional cell.
 pub fn deciding_rules(table: &DecisionTable) -> Vec<bool> {
     let mut used = vec![false; table.policy.rules.len()];
-    for (s, scope) in table.policy.scopes.values().enumerate() {
-        for a in 0..scope.actions.len() {
-            // A targeted action's rules decide the cells of its grid.
-            let columns: Vec<Option<crate::compile::TargetColumn>> = if is_targeted(table, s, a) {
-                crate::compile::TargetColumn::all(scope.roles.len())
-                    .map(Some)
-                    .collect()
-            } else {
-                vec![None]
-            };
-            for (r, column) in
-                (0..scope.roles.len()).flat_map(|r| columns.iter().map(move |c| (r, *c)))
-            {
-                let cell = match column {
-                    None => table.cell_at(s, a, r),
-                    Some(c) => c.cell(table, s, a, r),
-                };
-                let Some(cell) = cell else {
-                    continue;
-                };
-                if let Some(rule) = cell.rule {
-                    if let Some(u) = used.get_mut(rule.index()) {
-                        *u = true;
-                    }
-                }
-                for &(_, rule) in cell.conditional.map_or(&[][..], |c| &c.candidates) {
-                    if let Some(u) = used.get_mut(rule) {
-                        *u = true;
-                    }
-                }
+    // A targeted action's rules decide the cells of its grid too.
+    for cell in table.every_cell() {
+        if let Some(rule) = cell.rule {
+            if let Some(u) = used.get_mut(rule.index()) {
+                *u = true;
+            }
+        }
+        for &(_, rule) in cell.conditional.map_or(&[][..], |c| &c.candidates) {
+            if let Some(u) = used.get_mut(rule) {
+                *u = true;
             }
         }
     }

@@ -36,24 +36,7 @@ pub fn decided_by(table: &DecisionTable, at: At, rule: usize) -> bool {
 /// target and on itself), as the table stores them.
 pub fn decided_counts(table: &DecisionTable) -> Vec<usize> {
     let mut counts = vec![0; table.policy().rules.len()];
-    let policy = table.policy();
-    let grid = policy.scopes.values().enumerate().flat_map(|(s, scope)| {
-        let roles = scope.roles.len();
-        scope
-            .actions
-            .values()
-            .enumerate()
-            .filter(|(_, action)| action.targeted)
-            .flat_map(move |(a, _)| {
-                crate::compile::TargetColumn::all(roles)
-                    .flat_map(move |column| (0..roles).map(move |r| column.cell(table, s, a, r)))
-            })
-    });
-    let plain = all(table).map(|at| table.cell_at(at.0, at.1, at.2));
-    for cell in plain.chain(grid) {
-        let Some(cell) = cell else {
-            continue;
-        };
+    for cell in table.every_cell() {
         let mut seen = Vec::new();
         if let Some(r) = cell.rule {
             seen.push(r.index());

@@ -64,7 +64,7 @@ pub(crate) fn scopes(table: &DecisionTable, only: Option<usize>) -> Vec<usize> {
         .collect()
 }
 
-/// (decision, condition) of a cell.
+/// (decision, condition) of a targeted action's grid cell.
 pub(crate) fn target_cell_summary(
     table: &DecisionTable,
     s: usize,
@@ -72,24 +72,22 @@ pub(crate) fn target_cell_summary(
     r: usize,
     target: crate::compile::TargetColumn,
 ) -> (CellDecision, Option<String>) {
-    match target.cell(table, s, a, r) {
-        Some(cell) => {
-            let condition = (cell.decision == CellDecision::Conditional)
-                .then(|| cell.condition().map(str::to_string))
-                .flatten();
-            (cell.decision, condition)
-        }
-        None => (CellDecision::Deny, None),
-    }
+    summary(target.cell(table, s, a, r))
 }
 
+/// (decision, condition) of a cell.
 pub(crate) fn cell_summary(
     table: &DecisionTable,
     s: usize,
     a: usize,
     r: usize,
 ) -> (CellDecision, Option<String>) {
-    match table.cell_at(s, a, r) {
+    summary(table.cell_at(s, a, r))
+}
+
+/// (decision, condition) of a cell; a missing one is a deny.
+fn summary(cell: Option<crate::compile::Cell<'_>>) -> (CellDecision, Option<String>) {
+    match cell {
         Some(cell) => {
             let condition = (cell.decision == CellDecision::Conditional)
                 .then(|| cell.condition().map(str::to_string))
