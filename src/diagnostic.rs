@@ -213,10 +213,113 @@ pub fn render(diagnostic: &Diagnostic, color: bool, width: usize) -> String {
         .with_width(width)
         .with_links(false);
     let mut out = String::new();
+    let windowed = windowed(diagnostic);
+    let diagnostic = windowed.as_ref().unwrap_or(diagnostic);
     match handler.render_report(&mut out, diagnostic) {
         Ok(()) => out,
         Err(_) => format!("{}: {}\n", diagnostic.level, diagnostic.message),
     }
+}
+
+/// The longest line a snippet shows whole. miette pads a label to its
+/// column with a format width, which panics past 65,535 columns, and a line
+/// of megabytes (a one-line JSON file) is no help to read: past this, the
+/// snippet is a window of the line around the label.
+const LONG_LINE: usize = 1_000;
+
+/// Bytes shown on either side of a label in a window.
+const WINDOW: usize = 60;
+
+/// `diagnostic` with every label on a long line shown in a window of its
+/// own (its file's name then says where the window is); `None` when no
+/// label is on a long line, the common case, which costs a look at each
+/// label's line.
+fn windowed(diagnostic: &Diagnostic) -> Option<Diagnostic> {
+    let long = |loc: &Loc| {
+        let line = loc.src.line(loc.start);
+        loc.src
+            .line_span(line)
+            .is_some_and(|span| span.len() > LONG_LINE)
+    };
+    let related_windowed: Vec<Option<Diagnostic>> =
+        diagnostic.related.iter().map(windowed).collect();
+    let any_label = diagnostic.labels.iter().any(|(loc, _)| long(loc));
+    if !any_label && related_windowed.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut out = diagnostic.clone();
+    out.related = diagnostic
+        .related
+        .iter()
+        .zip(related_windowed)
+        .map(|(d, w)| w.unwrap_or_else(|| d.clone()))
+        .collect();
+    if any_label {
+        // One window per label: the first stays this diagnostic's own, each
+        // other one becomes a note, so no label is lost.
+        let mut labels = diagnostic.labels.iter();
+        out.labels.clear();
+        out.src = None;
+        if let Some((loc, text)) = labels.next() {
+            let loc = window(loc);
+            out.src = Some(Arc::clone(&loc.src));
+            out.labels.push((loc, text.clone()));
+        }
+        for (loc, text) in labels {
+            out.related.push(Diagnostic {
+                code: diagnostic.code,
+                level: Level::Info,
+                message: text.clone(),
+                help: None,
+                src: None,
+                labels: Vec::new(),
+                related: Vec::new(),
+            });
+            if let Some(note) = out.related.last_mut() {
+                let loc = window(loc);
+                note.src = Some(Arc::clone(&loc.src));
+                note.labels.push((loc, text.clone()));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `loc` moved into a file holding only a window of its line (a short line
+/// comes back as it is).
+fn window(loc: &Loc) -> Loc {
+    let src = &loc.src;
+    let text = src.text();
+    let line = src.line(loc.start);
+    let Some(span) = src.line_span(line).filter(|span| span.len() > LONG_LINE) else {
+        return loc.clone();
+    };
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = loc.start.clamp(span.start, span.end);
+    let end = loc.end.clamp(start, span.end).min(start + 2 * WINDOW);
+    let from = floor(start.saturating_sub(WINDOW).max(span.start));
+    let to = floor((end + WINDOW).min(span.end));
+    let before = if from > span.start { "…" } else { "" };
+    let after = if to < span.end { "…" } else { "" };
+    let shown = format!("{before}{}{after}", text.get(from..to).unwrap_or(""));
+    let (_, column) = src.line_col(start);
+    let name = format!(
+        "{} (line {line}, column {column}: a line of {} bytes, shown around the label)",
+        src.name(),
+        span.len()
+    );
+    let window = SourceFile::new(name, shown);
+    let shift = before.len();
+    Loc::new(
+        &window,
+        start - from + shift,
+        floor(end).max(start) - from + shift,
+    )
 }
 
 impl fmt::Display for Diagnostic {

@@ -327,3 +327,33 @@ fn json_paths_followed_cell_to_cell_are_the_inheritance_paths() {
     }
     assert!(followed > 500, "only {followed} inherited cells");
 }
+
+/// miette pads a label to its column with a format width, which panicked
+/// past column 65,535 (a one-line JSON principals file, a policy with a very
+/// long line); such a label is now shown in a window of its line.
+#[test]
+fn a_label_past_column_65535_is_shown_in_a_window_of_its_line() {
+    let pad = " ".repeat(70_000);
+    let text = format!("scope s {{ role r\n{pad}allow q to a }}");
+    let diagnostics = errors(&text);
+    let rendered = render_all(&diagnostics);
+    assert!(
+        rendered.contains("unknown role `q`"),
+        "{}",
+        &rendered[..rendered.len().min(2000)]
+    );
+    assert!(
+        rendered.contains("(line 2, column 70007: a line of 70014 bytes, shown around the label)"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("…"), "{rendered}");
+    assert!(rendered.contains("allow q to a"), "{rendered}");
+    // The window, not the line: the report stays short.
+    assert!(rendered.len() < 5_000, "{} bytes", rendered.len());
+    // Through the binary too: an error exit, no panic.
+    let path = crate::support::temp_file("long-line.policy", &text);
+    let run = crate::support::cli(&["check", path.to_str().unwrap()], "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("unknown role `q`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
