@@ -4,6 +4,8 @@
 //! Every request reader (`eval`, `explain`, `serve`, the principals file)
 //! parses through here.
 
+pub(crate) mod write;
+
 use std::cell::Cell;
 use std::fmt;
 
@@ -27,20 +29,24 @@ pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     Ok(value)
 }
 
-/// Why [`from_slice_capped`] gave no value.
+/// Why a capped read ([`from_slice_capped`], [`from_str_with_caps`]) gave no value.
 #[derive(Debug, thiserror::Error)]
 pub enum CappedError {
     /// Not JSON, or a key given twice.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
-    /// The array at the capped key has more than `max` items; reading
-    /// stopped at the first item past the cap.
+    /// The part a [`Cap`] counts holds more than `max` entries; reading
+    /// stopped where entry `max + 1` starts, at `line` and `column`.
     #[error("`{key}` has more than {max} items")]
     TooMany {
         /// The top-level key.
         key: &'static str,
         /// The cap.
         max: usize,
+        /// Where reading stopped (1-based, as serde_json counts).
+        line: usize,
+        /// Where reading stopped (1-based).
+        column: usize,
     },
     /// The caller's `keep_going` said to stop (a deadline, a shutdown).
     #[error("reading was stopped after {items} items of `{key}`")]
@@ -52,15 +58,32 @@ pub enum CappedError {
     },
 }
 
-/// Every this many items of the capped array, `keep_going` is asked.
+/// Every this many counted entries, `keep_going` is asked.
 pub const ASK_EVERY: usize = 64;
 
-/// Where the capped array was cut, if it was.
+/// A bound on how many entries a part of a document holds: the items of
+/// the arrays and the members of the objects found `depth` levels below the
+/// top-level `key`, all of them together (depth 1: the value at `key`
+/// itself; depth 2: each value inside it, as a principals file's
+/// `resources` by type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cap {
+    /// The top-level key.
+    pub key: &'static str,
+    /// How far below `key` the counted containers are (at least 1).
+    pub depth: usize,
+    /// The most entries.
+    pub max: usize,
+}
+
+/// Where a capped read was cut, if it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cut {
     No,
-    TooMany,
-    Stopped(usize),
+    /// By the cap at this index.
+    TooMany(usize),
+    /// By `keep_going`, under the cap at this index, after this many entries.
+    Stopped(usize, usize),
 }
 
 /// Written out rather than derived, as for `EvalError`: the code is all it adds.
@@ -74,33 +97,68 @@ impl miette::Diagnostic for CappedError {
     }
 }
 
-/// [`from_slice`] for a body whose top-level `key`, when it is an array, may
-/// hold at most `max` items: they are counted as they are read, and at item
-/// `max + 1` reading stops (where that item starts: it is not read) with
-/// [`CappedError::TooMany`]. So a body of a million items costs what `max`
-/// items cost, not a tree of a million values. Anything else at `key` (an
-/// object, a number) is read as [`from_slice`] reads it. Every
-/// [`ASK_EVERY`] items, `keep_going` is asked whether to go on; when it says
-/// no, reading stops with [`CappedError::Stopped`].
+/// [`from_slice`] for a body whose top-level `key`, when it is an array (or
+/// an object), may hold at most `max` items: they are counted as they are
+/// read, and at item `max + 1` reading stops (where that item starts: it is
+/// not read) with [`CappedError::TooMany`]. So a body of a million items
+/// costs what `max` items cost, not a tree of a million values. Anything
+/// else at `key` (a number, a string) is read as [`from_slice`] reads it.
+/// Every [`ASK_EVERY`] items, `keep_going` is asked whether to go on; when
+/// it says no, reading stops with [`CappedError::Stopped`].
 pub fn from_slice_capped(
     bytes: &[u8],
     key: &'static str,
     max: usize,
     keep_going: &dyn Fn() -> bool,
 ) -> Result<Value, CappedError> {
+    let caps = [Cap { key, depth: 1, max }];
+    read_capped(
+        serde_json::Deserializer::from_slice(bytes),
+        &caps,
+        keep_going,
+    )
+}
+
+/// [`from_str`] with every [`Cap`] counted as the text is read (a
+/// principals file's subjects and resources): past a cap, reading stops
+/// there, so a file of millions of entries is refused for the cost of
+/// reading `max` of them.
+pub fn from_str_with_caps(text: &str, caps: &[Cap]) -> Result<Value, CappedError> {
+    read_capped(serde_json::Deserializer::from_str(text), caps, &|| true)
+}
+
+fn read_capped<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    caps: &[Cap],
+    keep_going: &dyn Fn() -> bool,
+) -> Result<Value, CappedError> {
     let cut = Cell::new(Cut::No);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let counts: Vec<Cell<usize>> = caps.iter().map(|_| Cell::new(0)).collect();
     let read = de.deserialize_any(Top {
-        key,
-        max,
+        caps,
+        counts: &counts,
         cut: &cut,
         keep_going,
     });
     match read {
         Err(e) => Err(match cut.get() {
             Cut::No => CappedError::Json(e),
-            Cut::TooMany => CappedError::TooMany { key, max },
-            Cut::Stopped(items) => CappedError::Stopped { key, items },
+            Cut::TooMany(i) => match caps.get(i) {
+                Some(cap) => CappedError::TooMany {
+                    key: cap.key,
+                    max: cap.max,
+                    line: e.line(),
+                    column: e.column(),
+                },
+                None => CappedError::Json(e),
+            },
+            Cut::Stopped(i, items) => match caps.get(i) {
+                Some(cap) => CappedError::Stopped {
+                    key: cap.key,
+                    items,
+                },
+                None => CappedError::Json(e),
+            },
         }),
         Ok(value) => {
             de.end()?;
@@ -109,11 +167,11 @@ pub fn from_slice_capped(
     }
 }
 
-/// The top-level value of [`from_slice_capped`]: as [`Unique`], but the
-/// value at `key` is read by [`Capped`].
+/// The top-level value of a capped read: as [`Unique`], but the value at a
+/// cap's key is read by [`Capped`].
 struct Top<'c> {
-    key: &'static str,
-    max: usize,
+    caps: &'c [Cap],
+    counts: &'c [Cell<usize>],
     cut: &'c Cell<Cut>,
     keep_going: &'c dyn Fn() -> bool,
 }
@@ -156,14 +214,20 @@ impl<'de> Visitor<'de> for Top<'_> {
             if object.contains_key(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
             }
-            let value = if key == self.key {
-                map.next_value_seed(Capped {
-                    max: self.max,
+            let cap = self.caps.iter().position(|c| c.key == key);
+            let value = match (cap, cap.and_then(|i| self.caps.get(i))) {
+                (Some(index), Some(cap)) => map.next_value_seed(Capped {
+                    index,
+                    cap,
+                    depth: cap.depth,
+                    count: self
+                        .counts
+                        .get(index)
+                        .ok_or_else(|| de::Error::custom("internal: a cap without its count"))?,
                     cut: self.cut,
                     keep_going: self.keep_going,
-                })?
-            } else {
-                map.next_value_seed(Unique)?
+                })?,
+                _ => map.next_value_seed(Unique)?,
             };
             object.insert(key, value);
         }
@@ -171,11 +235,41 @@ impl<'de> Visitor<'de> for Top<'_> {
     }
 }
 
-/// A value that, when it is an array, holds at most `max` items.
+/// A value under a cap's key, `depth` levels above the containers it counts.
+#[derive(Clone, Copy)]
 struct Capped<'c> {
-    max: usize,
+    index: usize,
+    cap: &'c Cap,
+    depth: usize,
+    count: &'c Cell<usize>,
     cut: &'c Cell<Cut>,
     keep_going: &'c dyn Fn() -> bool,
+}
+
+impl Capped<'_> {
+    /// Counts one more entry of a counted container; refuses it (unread)
+    /// when the cap is already reached, and asks `keep_going` now and then.
+    fn admit<E: de::Error>(&self) -> Result<(), E> {
+        let n = self.count.get();
+        if n >= self.cap.max {
+            self.cut.set(Cut::TooMany(self.index));
+            return Err(E::custom("too many items"));
+        }
+        if n % ASK_EVERY == ASK_EVERY - 1 && !(self.keep_going)() {
+            self.cut.set(Cut::Stopped(self.index, n));
+            return Err(E::custom("stopped"));
+        }
+        self.count.set(n + 1);
+        Ok(())
+    }
+
+    /// The reader of an entry above the counted level; `None` at it.
+    fn inner(self) -> Option<Self> {
+        (self.depth > 1).then_some(Capped {
+            depth: self.depth - 1,
+            ..self
+        })
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Capped<'_> {
@@ -214,38 +308,49 @@ impl<'de> Visitor<'de> for Capped<'_> {
     fn visit_none<E: de::Error>(self) -> Result<Value, E> {
         Unique.visit_none()
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        Unique.visit_map(map)
-    }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max).min(4096));
-        while items.len() < self.max {
-            if items.len() % ASK_EVERY == ASK_EVERY - 1 && !(self.keep_going)() {
-                self.cut.set(Cut::Stopped(items.len()));
-                return Err(de::Error::custom("stopped"));
-            }
-            match seq.next_element_seed(Unique)? {
+        let hint = seq.size_hint().unwrap_or(0).min(4096);
+        let mut items = Vec::with_capacity(hint.min(self.cap.max));
+        loop {
+            // An entry is counted when it starts: the seed is called only
+            // then, and past the cap refuses it unread.
+            let next = match self.inner() {
+                None => seq.next_element_seed(Counted(self))?,
+                Some(inner) => seq.next_element_seed(inner)?,
+            };
+            match next {
                 Some(item) => items.push(item),
                 None => return Ok(Value::Array(items)),
             }
         }
-        // At the cap: the array must end here. The seed is called only when
-        // another item starts, and refuses it unread.
-        match seq.next_element_seed(Refuse(self.cut))? {
-            None => Ok(Value::Array(items)),
-            Some(never) => match never {},
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+            }
+            let value = match self.inner() {
+                Some(inner) => map.next_value_seed(inner)?,
+                None => {
+                    self.admit()?;
+                    map.next_value_seed(Unique)?
+                }
+            };
+            object.insert(key, value);
         }
+        Ok(Value::Object(object))
     }
 }
 
-/// An item past the cap: refused as soon as it starts, without reading it.
-struct Refuse<'c>(&'c Cell<Cut>);
+/// An array item of a counted container: admitted when it starts, then read plainly.
+struct Counted<'c>(Capped<'c>);
 
-impl<'de> DeserializeSeed<'de> for Refuse<'_> {
-    type Value = std::convert::Infallible;
-    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<Self::Value, D::Error> {
-        self.0.set(Cut::TooMany);
-        Err(de::Error::custom("too many items"))
+impl<'de> DeserializeSeed<'de> for Counted<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.0.admit::<D::Error>()?;
+        Unique.deserialize(d)
     }
 }
 

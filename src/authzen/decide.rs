@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
+use super::answer::DecisionWriter;
 use super::model::{Evaluation, kind};
 use super::principals::{Binding, Principals};
 use crate::compile::DecisionTable;
@@ -86,17 +87,20 @@ pub enum PdpError {
 }
 
 impl PdpError {
-    /// The `error` object of an answer's context: the message lists the
-    /// policy's names (suggestions, what a scope declares) only when
-    /// `explain`, or a caller could map the policy by asking for names that
-    /// do not exist.
-    pub fn to_context(&self, explain: bool) -> Value {
-        let message = if explain {
+    /// The message an answer carries: it lists the policy's names
+    /// (suggestions, what a scope declares) only when `explain`, or a caller
+    /// could map the policy by asking for names that do not exist.
+    pub fn message(&self, explain: bool) -> String {
+        if explain {
             self.to_string()
         } else {
             self.terse()
-        };
-        json!({"status": 400, "message": message})
+        }
+    }
+
+    /// The `error` object of an answer's context.
+    pub fn to_context(&self, explain: bool) -> Value {
+        json!({"status": 400, "message": self.message(explain)})
     }
 
     /// The message without suggestions or lists of the policy's names: what
@@ -183,27 +187,27 @@ impl Decided {
         }
     }
 
-    /// The AuthZEN Decision object: `{"decision": …}`, with a `context`
-    /// carrying the error, or (when `explain`) the reason, rule and roles.
-    pub fn to_json(&self, explain: bool) -> Value {
-        let mut out = Map::new();
-        out.insert("decision".to_string(), Value::Bool(self.decision));
-        let mut context = Map::new();
+    /// Appends the AuthZEN Decision object: `{"decision": …}`, with a
+    /// `context` carrying the error, or (when `explain`) the reason, rule and
+    /// roles; `ended_batch` marks the denial that ended a
+    /// `deny_on_first_deny` batch.
+    pub fn write_json(&self, explain: bool, ended_batch: bool, out: &mut Vec<u8>) {
+        let mut w = DecisionWriter::new(out, self.decision);
         if let Some(error) = &self.error {
-            context.insert("error".to_string(), error.to_context(explain));
+            w.error(&error.message(explain));
         } else if explain {
             if let Some(reason) = &self.reason {
-                context.insert("reason_admin".to_string(), json!({ "en": reason }));
+                w.reason_admin(reason);
             }
             if let Some(rule) = &self.rule {
-                context.insert("rule".to_string(), Value::String(rule.clone()));
+                w.text("rule", rule);
             }
-            context.insert("roles".to_string(), json!(self.roles));
+            w.texts("roles", &self.roles);
         }
-        if !context.is_empty() {
-            out.insert("context".to_string(), Value::Object(context));
+        if ended_batch {
+            w.ended_batch();
         }
-        Value::Object(out)
+        w.finish();
     }
 }
 

@@ -8,6 +8,7 @@
 //! every action of a resource ([`search`]). docs/authzen.md describes the
 //! mapping.
 
+pub mod answer;
 pub mod model;
 pub mod principals;
 pub mod search;

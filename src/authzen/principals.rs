@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 use super::model::{Evaluation, kind};
 use crate::compile::DecisionTable;
 use crate::diagnostic::{Diagnostic, Level};
+use crate::json::{Cap, CappedError};
 use crate::resolve::suggest;
 use crate::source::{Loc, SourceFile};
 
@@ -82,12 +83,16 @@ pub enum Operand {
 
 /// The most subjects a principals file may list (`subjects`' keys). Each
 /// becomes an entry the server keeps and matches against; past this, the
-/// file is refused before any entry is built. Docs: docs/reliability.md.
+/// file is refused where the one past the limit starts, as it is read. Docs: docs/reliability.md.
 pub const MAX_SUBJECTS: usize = 1_000_000;
 
 /// The most resources a principals file may list, all resource types
 /// together (the ids under `resources`), refused like [`MAX_SUBJECTS`].
 pub const MAX_RESOURCES: usize = 1_000_000;
+
+const SUBJECTS_HELP: &str = "list the subjects that hold roles; others can send their roles in a token (--trust-claimed-roles), or split the service";
+
+const RESOURCES_HELP: &str = "list only the resources that searches must find and whose properties requests do not send; split the service by resource type";
 
 /// Entities an attribute path may start from.
 const ROOTS: [&str; 5] = ["subject", "action", "resource", "context", "principal"];
@@ -115,14 +120,54 @@ impl Principals {
     /// Reads a principals file; `name` is shown in diagnostics.
     pub fn parse(name: &str, text: &str) -> Result<Principals, Vec<Diagnostic>> {
         let src = SourceFile::new(name, text);
-        let value: Value = match crate::json::from_str(text) {
+        // Subjects and resources are counted as they are read: a file of
+        // millions is refused for the cost of reading the limit's worth.
+        let caps = [
+            Cap {
+                key: "subjects",
+                depth: 1,
+                max: MAX_SUBJECTS,
+            },
+            Cap {
+                key: "resources",
+                depth: 2,
+                max: MAX_RESOURCES,
+            },
+        ];
+        let value: Value = match crate::json::from_str_with_caps(text, &caps) {
             Ok(value) => value,
+            Err(CappedError::TooMany {
+                key,
+                max,
+                line,
+                column,
+            }) => {
+                let offset = offset_of(text, line, column);
+                let loc = Loc::new(&src, offset, next_boundary(text, offset));
+                let (what, help) = match key {
+                    "subjects" => ("subjects", SUBJECTS_HELP),
+                    _ => ("resources", RESOURCES_HELP),
+                };
+                return Err(vec![
+                    Diagnostic::new(
+                        "rolecall::principals::shape",
+                        Level::Error,
+                        format!("`{key}` lists more than the limit of {max} {what}"),
+                        &loc,
+                        "the first one past the limit",
+                    )
+                    .with_help(help),
+                ]);
+            }
+            // `Stopped` cannot come (nothing asks to stop); were it to, it
+            // is an error all the same, never a partial file.
             Err(e) => {
-                let offset = offset_of(text, e.line(), e.column());
-                let end = (offset + 1..=text.len())
-                    .find(|&i| text.is_char_boundary(i))
-                    .unwrap_or(offset);
-                let loc = Loc::new(&src, offset, end);
+                let (line, column) = match &e {
+                    CappedError::Json(j) => (j.line(), j.column()),
+                    _ => (1, 1),
+                };
+                let offset = offset_of(text, line, column);
+                let loc = Loc::new(&src, offset, next_boundary(text, offset));
                 return Err(vec![
                     Diagnostic::new(
                         "rolecall::principals::json",
@@ -821,20 +866,6 @@ impl Reader {
             );
             return out;
         };
-        let listed: usize = types
-            .values()
-            .map(|listed| listed.as_object().map_or(0, Map::len))
-            .sum();
-        if listed > MAX_RESOURCES {
-            self.error(
-                format!(
-                    "`resources` lists {listed} resources, more than the limit of {MAX_RESOURCES}"
-                ),
-                &["resources"],
-                "list only the resources that searches must find and whose properties requests do not send; split the service by resource type",
-            );
-            return out;
-        }
         for (ty, listed) in types {
             let Value::Object(listed) = listed else {
                 self.error(
@@ -908,17 +939,6 @@ impl Reader {
             );
             return out;
         };
-        if map.len() > MAX_SUBJECTS {
-            self.error(
-                format!(
-                    "`subjects` lists {} subjects, more than the limit of {MAX_SUBJECTS}",
-                    map.len()
-                ),
-                &["subjects"],
-                "list the subjects that hold roles; others can send their roles in a token (--trust-claimed-roles), or split the service",
-            );
-            return out;
-        }
         for (id, entry) in map {
             if let Some(entry) = self.entry(id, entry) {
                 out.insert(id.clone(), entry);
@@ -1021,6 +1041,13 @@ fn locate(src: &Arc<SourceFile>, anchors: &[&str]) -> Loc {
 }
 
 /// Byte offset of a 1-based line and column.
+/// The end of the character at `offset` (a span one character wide).
+fn next_boundary(text: &str, offset: usize) -> usize {
+    (offset + 1..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(offset)
+}
+
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text
         .split_inclusive('\n')

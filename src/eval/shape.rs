@@ -3,6 +3,7 @@
 //! JSON-escaped once per table: field names, order and `null`s are written
 //! here only, and each text says how it is escaped (at write time, or already).
 
+use crate::json::write::escape_into;
 use crate::syntax::ast::Effect;
 
 /// The inside of a JSON string, written escaped.
@@ -181,39 +182,6 @@ fn list(out: &mut Vec<u8>, items: &dyn TextList) {
     items.write_items(out);
     out.push(b']');
 }
-
-/// Appends `text` escaped as serde_json escapes strings: `"` and `\` and the
-/// control characters, everything else (non-ASCII included) as is.
-fn escape_into(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => {
-                out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
-                out.push(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0'));
-                start = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-        out.extend_from_slice(escaped);
-        start = i + 1;
-    }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// `text` escaped, for texts written on every answer and computed once.
 pub(crate) fn escaped(text: &str) -> Vec<u8> {

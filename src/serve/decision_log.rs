@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::json::write::{optional, string};
+
 /// Lines waiting for the writer at most (about a second of a busy server).
 pub const QUEUE: usize = 16 * 1024;
 
@@ -143,8 +145,8 @@ pub struct Line<'a> {
 
 impl Line<'_> {
     /// The line's JSON, stamped `now`, written straight into one buffer
-    /// (no `serde_json::Value` tree): every text through serde_json's
-    /// string escaping.
+    /// (no `serde_json::Value` tree), every text escaped by
+    /// [`crate::json::write`].
     pub fn encode(self, now: SystemTime) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(b"{\"time\":\"");
@@ -172,19 +174,6 @@ impl Line<'_> {
         string(&mut out, self.policy_digest);
         out.push(b'}');
         out
-    }
-}
-
-/// A JSON string, escaped as serde_json escapes it.
-fn string(out: &mut Vec<u8>, text: &str) {
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, text);
-}
-
-fn optional(out: &mut Vec<u8>, text: Option<&str>) {
-    match text {
-        Some(text) => string(out, text),
-        None => out.extend_from_slice(b"null"),
     }
 }
 

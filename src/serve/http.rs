@@ -16,9 +16,11 @@ use super::Shared;
 use super::auth::Verdict;
 use super::metrics::{Endpoint, Outcome};
 use super::public_url::PublicUrl;
+use crate::authzen::answer::DecisionWriter;
 use crate::authzen::{
-    BadRequest, Batch, Details, Evaluation, Page, PdpError, Semantic, Window, parse_action_search,
-    parse_evaluation, parse_evaluations, parse_resource_search, parse_subject_search,
+    BadRequest, Batch, Decided, Details, Evaluation, Page, PdpError, Semantic, Window,
+    parse_action_search, parse_evaluation, parse_evaluations, parse_resource_search,
+    parse_subject_search,
 };
 use crate::serve::state::Loaded;
 
@@ -46,6 +48,7 @@ type Reply = Response<Full<Bytes>>;
 /// Answers one HTTP request; never fails (errors are HTTP responses).
 pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
     let started = Instant::now();
+    let _in_flight = shared.metrics.in_flight();
     let request_id = request.headers().get("x-request-id").cloned();
     let route = route_of(&shared, request.uri().path());
     let mut reply = answer_route(&shared, route, request, request_id.as_ref()).await;
@@ -369,16 +372,22 @@ fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Insta
         Route::SearchSubject => search_subject(shared, &loaded, &body, id),
         Route::SearchResource => search_resource(shared, &loaded, &body, id),
         Route::Evaluation => match parse_evaluation(&body) {
-            Ok(e) => bounded_reply(
-                shared,
-                &decide(shared, &loaded, Endpoint::evaluation, &e, id),
-            ),
+            Ok(e) => {
+                let mut out = Vec::with_capacity(64);
+                decide(shared, &loaded, Endpoint::evaluation, &e, id).write_json(
+                    shared.config.explain,
+                    false,
+                    &mut out,
+                );
+                bounded_bytes(shared, out)
+            }
             Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
         },
         _ => match parse_evaluations(&body) {
             Ok(batch) => match decide_batch(shared, &loaded, &batch, id, deadline) {
-                Ok(answer) => bounded_reply(shared, &answer),
-                Err(overrun) => overrun.reply(shared),
+                Ok(answer) => bounded_bytes(shared, answer),
+                Err(Unanswered::Overrun(overrun)) => overrun.reply(shared),
+                Err(Unanswered::TooLarge) => too_large(shared, None),
             },
             Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
         },
@@ -396,16 +405,20 @@ fn busy(message: &str) -> Reply {
 
 /// The JSON answer, or a 413 when it is larger than `max_answer`.
 fn bounded_reply(shared: &Shared, body: &Value) -> Reply {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let max = shared.config.max_answer;
-    if bytes.len() > max {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "the answer would be {} bytes, more than the limit of {max}: ask for less (fewer evaluations, a page.limit)",
-                bytes.len()
-            ),
-        );
+    match serde_json::to_vec(body) {
+        Ok(bytes) => bounded_bytes(shared, bytes),
+        // A `Value` always serializes; were it not to, say so rather than answer empty.
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("internal: the answer could not be written: {e}"),
+        ),
+    }
+}
+
+/// An answer's bytes, or a 413 when they are more than `max_answer`.
+fn bounded_bytes(shared: &Shared, bytes: Vec<u8>) -> Reply {
+    if bytes.len() > shared.config.max_answer {
+        return too_large(shared, Some(bytes.len()));
     }
     let mut reply = Response::new(Full::new(Bytes::from(bytes)));
     reply.headers_mut().insert(
@@ -413,6 +426,21 @@ fn bounded_reply(shared: &Shared, body: &Value) -> Reply {
         HeaderValue::from_static("application/json"),
     );
     reply
+}
+
+/// The 413 for an answer past `max_answer` (its size, when it was written whole).
+fn too_large(shared: &Shared, size: Option<usize>) -> Reply {
+    let max = shared.config.max_answer;
+    let size = match size {
+        Some(size) => format!("{size} bytes"),
+        None => "more bytes".to_string(),
+    };
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "the answer would be {size}, more than the limit of {max}: ask for less (fewer evaluations, a page.limit)"
+        ),
+    )
 }
 
 /// The 401 for a request without a known bearer token, when tokens are configured.
@@ -549,7 +577,7 @@ fn decide(
     endpoint: Endpoint,
     e: &Evaluation<'_>,
     request_id: &str,
-) -> Value {
+) -> Decided {
     let explain = shared.config.explain;
     let log = tracing::enabled!(target: "rolecall::decision", tracing::Level::DEBUG);
     let details = match (explain || log, shared.decision_log.is_some()) {
@@ -596,68 +624,93 @@ fn decide(
             "decision"
         );
     }
-    decided.to_json(explain)
+    decided
+}
+
+/// Why a batch got no answer.
+enum Unanswered {
+    /// The deadline passed, or the server is stopping.
+    Overrun(Overrun),
+    /// The answer grew past `max_answer`: writing stopped there.
+    TooLarge,
 }
 
 /// Runs a batch with its semantic: all, until the first deny, or until the
 /// first permit. An item that is not a valid evaluation is a denial with its
 /// error in the context, like one that names something the policy does not
-/// know (so it also ends a `deny_on_first_deny` batch).
+/// know (so it also ends a `deny_on_first_deny` batch). Each Decision is
+/// written straight into the answer's bytes, which stop growing at
+/// `max_answer`.
 fn decide_batch(
     shared: &Shared,
     loaded: &Loaded,
     batch: &Batch<'_>,
     request_id: &str,
     deadline: Instant,
-) -> Result<Value, Overrun> {
+) -> Result<Vec<u8>, Unanswered> {
+    let explain = shared.config.explain;
     if batch.single {
         // No `evaluations`: a single evaluation, answered like one.
-        return Ok(match batch.evaluations.first() {
-            Some(Ok(e)) => decide(shared, loaded, Endpoint::evaluations, e, request_id),
-            Some(Err(bad)) => item_error(shared, bad, request_id),
-            None => json!({"decision": false}),
-        });
+        let mut out = Vec::with_capacity(64);
+        match batch.evaluations.first() {
+            Some(Ok(e)) => decide(shared, loaded, Endpoint::evaluations, e, request_id)
+                .write_json(explain, false, &mut out),
+            Some(Err(bad)) => item_error(shared, bad, request_id, false, &mut out),
+            None => DecisionWriter::new(&mut out, false).finish(),
+        }
+        return Ok(out);
     }
-    let mut results = Vec::with_capacity(batch.evaluations.len());
+    let mut out = Vec::with_capacity(16 + 24 * batch.evaluations.len());
+    out.extend_from_slice(b"{\"evaluations\":[");
     for (n, item) in batch.evaluations.iter().enumerate() {
         if n % CHECK_EVERY == CHECK_EVERY - 1 {
             if let Some(overrun) = overrun(shared, deadline) {
-                return Err(overrun);
+                return Err(Unanswered::Overrun(overrun));
             }
         }
-        let mut decided = match item {
-            Ok(e) => decide(shared, loaded, Endpoint::evaluations, e, request_id),
-            Err(bad) => item_error(shared, bad, request_id),
+        if n > 0 {
+            out.push(b',');
+        }
+        // As in the spec's example: the denial that ended the batch says so.
+        let ends = |permit: bool| match batch.semantic {
+            Semantic::ExecuteAll => false,
+            Semantic::DenyOnFirstDeny => !permit,
+            Semantic::PermitOnFirstPermit => permit,
         };
-        let permit = decided.get("decision") == Some(&Value::Bool(true));
-        match batch.semantic {
-            Semantic::DenyOnFirstDeny if !permit => {
-                // As in the spec's example: the denial that ended the batch says so.
-                if let Value::Object(object) = &mut decided {
-                    let context = object
-                        .entry("context")
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(context) = context {
-                        context.insert("code".to_string(), json!("200"));
-                        context.insert("reason".to_string(), json!("deny_on_first_deny"));
-                    }
-                }
-                results.push(decided);
-                break;
+        let ended = match item {
+            Ok(e) => {
+                let decided = decide(shared, loaded, Endpoint::evaluations, e, request_id);
+                let ended = ends(decided.decision);
+                let marked = ended && !decided.decision;
+                decided.write_json(explain, marked, &mut out);
+                ended
             }
-            Semantic::PermitOnFirstPermit if permit => {
-                results.push(decided);
-                break;
+            Err(bad) => {
+                let ended = ends(false);
+                item_error(shared, bad, request_id, ended, &mut out);
+                ended
             }
-            _ => results.push(decided),
+        };
+        if out.len() > shared.config.max_answer {
+            return Err(Unanswered::TooLarge);
+        }
+        if ended {
+            break;
         }
     }
-    Ok(json!({ "evaluations": results }))
+    out.extend_from_slice(b"]}");
+    Ok(out)
 }
 
 /// The Decision of a batch item that is not a valid evaluation: a denial
 /// whose context carries the error, as the spec's batch example shows.
-fn item_error(shared: &Shared, bad: &BadRequest, request_id: &str) -> Value {
+fn item_error(
+    shared: &Shared,
+    bad: &BadRequest,
+    request_id: &str,
+    ended_batch: bool,
+    out: &mut Vec<u8>,
+) {
     shared
         .metrics
         .decision(Endpoint::evaluations, Outcome::error);
@@ -668,7 +721,12 @@ fn item_error(shared: &Shared, bad: &BadRequest, request_id: &str) -> Value {
         error = bad.0.as_str(),
         "decision"
     );
-    json!({"decision": false, "context": {"error": {"status": 400, "message": bad.0}}})
+    let mut w = DecisionWriter::new(out, false);
+    w.error(&bad.0);
+    if ended_batch {
+        w.ended_batch();
+    }
+    w.finish();
 }
 
 /// An Action Search: the actions allowed on the resource.

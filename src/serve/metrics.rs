@@ -71,6 +71,7 @@ pub struct Metrics {
     latency: Family<EndpointLabel, Histogram>,
     generation: Gauge,
     reload_failures: Gauge,
+    in_flight: Gauge,
     refused: Counter,
     log_dropped: Counter,
 }
@@ -120,6 +121,12 @@ impl Metrics {
             "Reloads that failed since start (the previous version stayed in service)",
             reload_failures.clone(),
         );
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "Requests whose headers were read and that are not answered yet (this one included)",
+            in_flight.clone(),
+        );
         let refused = Counter::default();
         registry.register(
             "connections_refused",
@@ -139,6 +146,7 @@ impl Metrics {
             latency,
             generation,
             reload_failures,
+            in_flight,
             refused,
             log_dropped,
         }
@@ -152,6 +160,13 @@ impl Metrics {
         self.latency
             .get_or_create(&EndpointLabel { endpoint })
             .observe(seconds);
+    }
+
+    /// Counts a request in flight until the guard is dropped (answered, or
+    /// its connection gone).
+    pub fn in_flight(&self) -> InFlight<'_> {
+        self.in_flight.inc();
+        InFlight(&self.in_flight)
     }
 
     /// Counts a decision.
@@ -181,6 +196,15 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// A request counted in flight; dropping it ends the count.
+pub struct InFlight<'m>(&'m Gauge);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

@@ -628,10 +628,30 @@ fn the_principals_file_lists_at_most_a_million_subjects_and_a_million_resources(
         assert_eq!(past[0].code, "rolecall::principals::shape");
         assert_eq!(
             past[0].message,
-            format!(
-                "`{key}` lists {} {key}, more than the limit of 1000000",
-                max + 1
-            )
+            format!("`{key}` lists more than the limit of 1000000 {key}")
+        );
+        // Pointed at the key of the one past the limit: reading stopped there.
+        let (at, _) = &past[0].labels[0];
+        let text = listing(key, max + 1);
+        assert!(
+            text[..at.start].ends_with(&format!("\"s{max}")),
+            "{}",
+            &text[at.start.saturating_sub(30)..at.start]
         );
     }
+    // The resources of every type count together.
+    let two_types = format!(
+        "{{\"resources\": {{\"todo\": {{{}}}, \"list\": {{\"l\": {{}}}}}}}}",
+        (0..MAX_RESOURCES)
+            .map(|i| format!("\"s{i}\": {{}}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let Err(past) = Principals::parse("people.json", &two_types) else {
+        panic!("{MAX_RESOURCES} + 1 resources over two types are refused");
+    };
+    assert_eq!(
+        past[0].message,
+        "`resources` lists more than the limit of 1000000 resources"
+    );
 }

@@ -41,6 +41,8 @@ fn metrics_count_requests_and_decisions_by_endpoint_and_outcome() {
         r#"rolecall_http_request_duration_seconds_count{endpoint="evaluation"} 1"#,
         "rolecall_policy_generation 1",
         "rolecall_reload_failures 0",
+        // The scrape itself, and nothing else.
+        "rolecall_http_requests_in_flight 1",
         "rolecall_decision_log_dropped_total 0",
     ] {
         assert!(
