@@ -1093,7 +1093,8 @@ fn targeted_actions_hover_with_their_grid_and_their_targets_are_names() {
     assert!(
         rule["result"]["contents"]["value"]
             .as_str()
-            .is_some_and(|v| v.contains("`** decides 1 cell\n")),
+            // The moderator on a viewer, on a speaker, and its untargeted cell.
+            .is_some_and(|v| v.contains("`** decides 3 cells\n")),
         "{rule}"
     );
     let plain = client.at(
@@ -1408,5 +1409,160 @@ fn a_targeted_rule_counts_the_grid_cells_it_decides() {
             "decides 2 cells".to_string(),
         ]
     );
+    assert_eq!(client.stop(), 0);
+}
+
+/// The hover's Markdown at `position` of `uri` (empty when there is none).
+fn hover_at(client: &mut Client, uri: &str, position: (usize, usize)) -> String {
+    let answer = client.at("textDocument/hover", uri, position, json!({}));
+    answer["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_rules_hover_lists_the_cells_where_it_is_overruled() {
+    let text = "scope s {\n    role viewer\n    role editor : viewer\n    action read\n    action write\n    allow viewer, editor to read, write\n    deny editor to write\n}\n";
+    let uri = "untitled:overruled";
+    let mut client = Client::start();
+    client.open(uri, text);
+    let allow = hover_at(&mut client, uri, find(text, "allow viewer", 2));
+    // It names four cells; at the editor's `write` the deny, as near, wins.
+    assert!(
+        allow.starts_with("**`allow viewer, editor to read, write`** decides 3 cells\n"),
+        "{allow}"
+    );
+    for decided in [
+        "- `s.read` × `viewer`: ✅ allow — `allow viewer, editor to read, write` (",
+        "- `s.read` × `editor`: ✅ allow",
+        "- `s.write` × `viewer`: ✅ allow",
+    ] {
+        assert!(allow.contains(decided), "{decided}: {allow}");
+    }
+    let (overruled, below) = allow
+        .split_once("\noverruled in 1 cell it names:\n\n")
+        .unwrap_or_else(|| panic!("no overruled list: {allow}"));
+    assert!(!overruled.contains("`s.write` × `editor`"), "{allow}");
+    assert_eq!(
+        below.lines().collect::<Vec<_>>(),
+        ["- `s.write` × `editor`: ❌ deny — `deny editor to write` (untitled:overruled:7)"],
+        "{allow}"
+    );
+    // The deny decides its one cell and is overruled nowhere.
+    let deny = hover_at(&mut client, uri, find(text, "deny editor", 2));
+    assert!(
+        deny.starts_with("**`deny editor to write`** decides 1 cell\n"),
+        "{deny}"
+    );
+    assert!(!deny.contains("overruled in"), "{deny}");
+    assert_eq!(client.stop(), 0);
+}
+
+/// Each rule's "decides N cells", by the inlay hints (in rule order) and by
+/// the hover on the rule's first word: the two must agree.
+fn counts_by_hint_and_hover(client: &mut Client, uri: &str, text: &str) -> Vec<(String, String)> {
+    let all = json!({"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}});
+    let hints = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri}, "range": all}),
+    );
+    let hints: Vec<(usize, String)> = hints["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            (
+                h["position"]["line"].as_u64().unwrap_or(0) as usize,
+                h["label"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    hints
+        .into_iter()
+        .map(|(line, hint)| {
+            let column = text
+                .lines()
+                .nth(line)
+                .map_or(0, |l| l.len() - l.trim_start().len());
+            let hover = hover_at(client, uri, (line, column + 1));
+            let said = hover
+                .split_once("`** ")
+                .and_then(|(_, rest)| rest.lines().next())
+                .unwrap_or("")
+                .to_string();
+            (hint, said)
+        })
+        .collect()
+}
+
+#[test]
+fn a_targeted_rules_hover_lists_its_grid_cells_and_counts_them_as_the_lens() {
+    let text = "scope session {\n    role viewer\n    role speaker : viewer\n    role moderator : speaker\n    action mute on participant\n    allow viewer to mute on self\n    allow moderator to mute on others at or below\n    deny moderator to mute on moderator exactly\n}\n";
+    let uri = "untitled:grid";
+    let mut client = Client::start();
+    client.open(uri, text);
+    let allow = hover_at(&mut client, uri, find(text, "allow moderator", 2));
+    assert!(
+        allow.starts_with("**`allow moderator to mute on others at or below`** decides 3 cells\n"),
+        "{allow}"
+    );
+    for decided in [
+        "- `session.mute` × `moderator` on someone else: ✅ allow — `allow moderator to mute on others at or below` (",
+        "- `session.mute` × `moderator` on `viewer`: ✅ allow",
+        "- `session.mute` × `moderator` on `speaker`: ✅ allow",
+    ] {
+        assert!(allow.contains(decided), "{decided}: {allow}");
+    }
+    // It names the moderator on each role at or below, not on itself; on a
+    // moderator the deny, as near, wins.
+    let (_, below) = allow
+        .split_once("\noverruled in 1 cell it names:\n\n")
+        .unwrap_or_else(|| panic!("no overruled list: {allow}"));
+    assert_eq!(
+        below.lines().collect::<Vec<_>>(),
+        [
+            "- `session.mute` × `moderator` on `moderator`: ❌ deny — `deny moderator to mute on moderator exactly` (untitled:grid:8)"
+        ],
+        "{allow}"
+    );
+    let deny = hover_at(&mut client, uri, find(text, "deny moderator", 2));
+    for decided in [
+        "- `session.mute` × `moderator` on `moderator`: ❌ deny",
+        "- `session.mute` × `moderator` on self: ❌ deny",
+    ] {
+        assert!(deny.contains(decided), "{decided}: {deny}");
+    }
+    let own = hover_at(&mut client, uri, find(text, "allow viewer", 2));
+    // The speaker inherits it; the moderator's own deny, nearer, decides its
+    // cell on itself, which this rule does not name: it is overruled nowhere.
+    assert!(
+        own.starts_with("**`allow viewer to mute on self`** decides 2 cells\n")
+            && own.contains("- `session.mute` × `viewer` on self: ✅ allow")
+            && own.contains("- `session.mute` × `speaker` on self: ✅ allow")
+            && !own.contains("overruled in"),
+        "{own}"
+    );
+    let counts = counts_by_hint_and_hover(&mut client, uri, text);
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    for (hint, hover) in &counts {
+        assert_eq!(hint, hover, "{counts:?}");
+    }
+
+    // The reference example: every rule's hover says what its lens says.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/examples/moderation.policy");
+    let moderation = std::fs::read_to_string(&path).expect("moderation.policy");
+    let uri = format!("file://{}", path.display());
+    client.open(&uri, &moderation);
+    let counts = counts_by_hint_and_hover(&mut client, &uri, &moderation);
+    let rules = rolecall::compile_str("m.policy", &moderation)
+        .expect("compiles")
+        .policy()
+        .rules
+        .len();
+    assert_eq!(counts.len(), rules, "{counts:?}");
+    for (hint, hover) in &counts {
+        assert_eq!(hint, hover, "{counts:?}");
+    }
     assert_eq!(client.stop(), 0);
 }
