@@ -57,6 +57,11 @@ fn read_frames(out: impl Read + Send + 'static) -> Receiver<Value> {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({"capabilities": {}, "processId": null}))
+    }
+
+    /// A server initialized with `init` as `initialize`'s parameters.
+    fn start_with(init: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rolecall"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -74,7 +79,7 @@ impl Client {
             notes: Vec::new(),
             capabilities: Value::Null,
         };
-        let init = client.request("initialize", json!({"capabilities": {}, "processId": null}));
+        let init = client.request("initialize", init);
         assert_eq!(init["result"]["serverInfo"]["name"], "rolecall", "{init}");
         client.capabilities = init["result"]["capabilities"].clone();
         client.notify("initialized", json!({}));
@@ -1565,4 +1570,147 @@ fn a_targeted_rules_hover_lists_its_grid_cells_and_counts_them_as_the_lens() {
         assert_eq!(hint, hover, "{counts:?}");
     }
     assert_eq!(client.stop(), 0);
+}
+
+/// The edits of a rename's answer to the file `uri`, applied to `text`
+/// (from the last edit up, so the earlier ranges still hold).
+fn apply_all(answer: &Value, uri: &str, text: &str) -> (usize, String) {
+    let mut edits: Vec<Value> = answer["result"]["documentChanges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["textDocument"]["uri"] == uri)
+        .flat_map(|c| c["edits"].as_array().cloned().unwrap_or_default())
+        .collect();
+    edits.sort_by_key(|e| {
+        std::cmp::Reverse((
+            e["range"]["start"]["line"].as_u64(),
+            e["range"]["start"]["character"].as_u64(),
+        ))
+    });
+    let mut out = text.to_string();
+    for e in &edits {
+        out = apply(&out, e);
+    }
+    (edits.len(), out)
+}
+
+#[test]
+fn rename_in_an_included_file_opened_alone_edits_the_files_that_include_it() {
+    let dir = std::env::temp_dir().join(format!("rolecall-lsp-includers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("shared")).expect("temp dir");
+    let facts = "fact live \"Live\"\nkind guest\n";
+    std::fs::write(dir.join("shared/facts.policy"), facts).expect("write");
+    // Two files include it, one through the other; a third does not.
+    let main = "include \"shared/facts.policy\"\nfact paused\nscope s {\n    role viewer\n    action chat\n    allow viewer to chat when live and not paused\n    assignable guest: viewer\n}\n";
+    let more = "include \"main.policy\"\nscope t {\n    role r\n    action a\n    allow r to a when live\n}\n";
+    let other = "fact live\nscope u {\n    role r\n    action a\n    allow r to a when live\n}\n";
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    std::fs::write(dir.join("more.policy"), more).expect("write");
+    std::fs::write(dir.join("other.policy"), other).expect("write");
+    let uri = |name: &str| format!("file://{}", dir.join(name).display());
+    let root = format!("file://{}", dir.display());
+    let mut client = Client::start_with(
+        json!({"capabilities": {}, "processId": null, "rootUri": root,
+               "workspaceFolders": [{"uri": root, "name": "policies"}]}),
+    );
+    let facts_uri = uri("shared/facts.policy");
+    client.open(&facts_uri, facts);
+    let at_live = find(facts, "live", 0);
+
+    let prepared = client.at("textDocument/prepareRename", &facts_uri, at_live, json!({}));
+    assert_eq!(
+        prepared["result"]["start"],
+        json!({"line": 0, "character": 5}),
+        "{prepared}"
+    );
+    let renamed = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        at_live,
+        json!({"newName": "on_air"}),
+    );
+    let (n, new_facts) = apply_all(&renamed, &facts_uri, facts);
+    assert_eq!(
+        (n, new_facts.as_str()),
+        (1, "fact on_air \"Live\"\nkind guest\n"),
+        "{renamed}"
+    );
+    let (n, new_main) = apply_all(&renamed, &uri("main.policy"), main);
+    assert_eq!(n, 1, "{renamed}");
+    assert!(
+        new_main.contains("when on_air and not paused"),
+        "{new_main}"
+    );
+    let (n, new_more) = apply_all(&renamed, &uri("more.policy"), more);
+    assert_eq!(n, 1, "{renamed}");
+    assert!(new_more.contains("when on_air"), "{new_more}");
+    // A file that does not include it keeps its own `live`.
+    let (n, _) = apply_all(&renamed, &uri("other.policy"), other);
+    assert_eq!(n, 0, "{renamed}");
+    assert_eq!(
+        renamed["result"]["documentChanges"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "{renamed}"
+    );
+    // Applied, the policy compiles with the new name.
+    std::fs::write(dir.join("shared/facts.policy"), &new_facts).expect("write");
+    std::fs::write(dir.join("main.policy"), &new_main).expect("write");
+    std::fs::write(dir.join("more.policy"), &new_more).expect("write");
+    let table =
+        rolecall::compile_file(&dir.join("more.policy")).expect("the renamed policy compiles");
+    assert!(table.fact_id("on_air").is_some() && table.fact_id("live").is_none());
+    std::fs::write(dir.join("shared/facts.policy"), facts).expect("write");
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    std::fs::write(dir.join("more.policy"), more).expect("write");
+
+    // `paused` is declared in a file that includes this one: refused, and said where.
+    let clash = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        at_live,
+        json!({"newName": "paused"}),
+    );
+    assert_eq!(clash["error"]["code"], -32803, "{clash}");
+    let message = clash["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("a fact named `paused` is already declared at ")
+            && message.contains("main.policy:2, loaded with this file by "),
+        "{message}"
+    );
+    // A kind is renamed where the including file uses it too.
+    let kind = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        find(facts, "guest", 0),
+        json!({"newName": "visitor"}),
+    );
+    let (n, new_main) = apply_all(&kind, &uri("main.policy"), main);
+    assert_eq!(n, 1, "{kind}");
+    assert!(
+        new_main.contains("assignable visitor: viewer"),
+        "{new_main}"
+    );
+    assert_eq!(client.stop(), 0);
+
+    // Without a workspace root, only the file's own directory is looked in:
+    // the includers one level up are not found.
+    let mut client = Client::start();
+    client.open(&facts_uri, facts);
+    let alone = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        at_live,
+        json!({"newName": "on_air"}),
+    );
+    assert_eq!(
+        alone["result"]["documentChanges"].as_array().map(Vec::len),
+        Some(1),
+        "{alone}"
+    );
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
 }
