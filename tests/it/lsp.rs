@@ -1603,12 +1603,15 @@ fn rename_in_an_included_file_opened_alone_edits_the_files_that_include_it() {
     let facts = "fact live \"Live\"\nkind guest\n";
     std::fs::write(dir.join("shared/facts.policy"), facts).expect("write");
     // Two files include it, one through the other; a third does not.
-    let main = "include \"shared/facts.policy\"\nfact paused\nscope s {\n    role viewer\n    action chat\n    allow viewer to chat when live and not paused\n    assignable guest: viewer\n}\n";
+    let main = "include \"shared/facts.policy\"\ninclude \"shared/extra.policy\"\nfact paused\nscope s {\n    role viewer\n    action chat\n    allow viewer to chat when live and not paused\n    assignable guest: viewer\n}\n";
     let more = "include \"main.policy\"\nscope t {\n    role r\n    action a\n    allow r to a when live\n}\n";
     let other = "fact live\nscope u {\n    role r\n    action a\n    allow r to a when live\n}\n";
     std::fs::write(dir.join("main.policy"), main).expect("write");
     std::fs::write(dir.join("more.policy"), more).expect("write");
     std::fs::write(dir.join("other.policy"), other).expect("write");
+    // Names only an includer declares.
+    let extra = "paused joins s as viewer\n";
+    std::fs::write(dir.join("shared/extra.policy"), extra).expect("write");
     let uri = |name: &str| format!("file://{}", dir.join(name).display());
     let root = format!("file://{}", dir.display());
     let mut client = Client::start_with(
@@ -1678,7 +1681,7 @@ fn rename_in_an_included_file_opened_alone_edits_the_files_that_include_it() {
     let message = clash["error"]["message"].as_str().unwrap_or_default();
     assert!(
         message.starts_with("a fact named `paused` is already declared at ")
-            && message.contains("main.policy:2, loaded with this file by "),
+            && message.contains("main.policy:3, loaded with this file by "),
         "{message}"
     );
     // A kind is renamed where the including file uses it too.
@@ -1692,6 +1695,26 @@ fn rename_in_an_included_file_opened_alone_edits_the_files_that_include_it() {
     assert_eq!(n, 1, "{kind}");
     assert!(
         new_main.contains("assignable visitor: viewer"),
+        "{new_main}"
+    );
+    // In a file that only uses names its includer declares, they are renamed there.
+    let extra_uri = uri("shared/extra.policy");
+    client.open(&extra_uri, extra);
+    let fact = client.at(
+        "textDocument/rename",
+        &extra_uri,
+        (0, 1),
+        json!({"newName": "on_hold"}),
+    );
+    assert_eq!(
+        apply_all(&fact, &extra_uri, extra),
+        (1, "on_hold joins s as viewer\n".to_string()),
+        "{fact}"
+    );
+    let (n, new_main) = apply_all(&fact, &uri("main.policy"), main);
+    assert_eq!(n, 2, "{fact}");
+    assert!(
+        new_main.contains("fact on_hold\n") && new_main.contains("not on_hold"),
         "{new_main}"
     );
     assert_eq!(client.stop(), 0);
@@ -1713,4 +1736,155 @@ fn rename_in_an_included_file_opened_alone_edits_the_files_that_include_it() {
     );
     assert_eq!(client.stop(), 0);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The labels of a completion answer, in order.
+fn completion_labels(answer: &Value) -> Vec<String> {
+    answer["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["label"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn completion_after_a_colon_offers_the_scopes_roles() {
+    let (_, uri, text) = livestorm();
+    let mut client = Client::start();
+    client.open(&uri, &text);
+    let session = [
+        "organizer",
+        "moderator",
+        "speaker",
+        "external_speaker",
+        "viewer",
+    ];
+    let workspace = ["owner", "admin", "member"];
+    // A role's parents: the scope's other roles.
+    let parents = client.at(
+        "textDocument/completion",
+        &uri,
+        find(&text, "role moderator \"Modérateur\" :", 29),
+        json!({}),
+    );
+    let labels = completion_labels(&parents);
+    for role in ["organizer", "speaker", "viewer"] {
+        assert!(labels.iter().any(|l| l == role), "{role}: {labels:?}");
+    }
+    assert!(
+        !labels.iter().any(|l| l == "moderator" || l == "none"),
+        "{labels:?}"
+    );
+    assert!(
+        !workspace.iter().any(|w| labels.iter().any(|l| l == w)),
+        "a workspace role offered in the session: {labels:?}"
+    );
+    // `default KIND:` the scope's roles, or `none`.
+    let default = client.at(
+        "textDocument/completion",
+        &uri,
+        find(&text, "default team_member: viewer", 20),
+        json!({}),
+    );
+    let labels = completion_labels(&default);
+    for role in session.iter().chain(&["none"]) {
+        assert!(labels.iter().any(|l| l == role), "{role}: {labels:?}");
+    }
+    assert!(!labels.iter().any(|l| l == "owner"), "{labels:?}");
+    // `assignable KIND: a, …` in the workspace: its roles, and no `none` in a list.
+    let assignable = client.at(
+        "textDocument/completion",
+        &uri,
+        find(&text, "assignable team_member: owner, ", 31),
+        json!({}),
+    );
+    let labels = completion_labels(&assignable);
+    for role in workspace {
+        assert!(labels.iter().any(|l| l == role), "{role}: {labels:?}");
+    }
+    assert!(
+        !labels.iter().any(|l| l == "none" || l == "viewer"),
+        "{labels:?}"
+    );
+    // Typing right after the colon (the client's trigger character), in text
+    // that does not parse yet: the last parse's roles.
+    let typed = text.replacen(
+        "    role viewer \"Spectateur / Visionneur\"",
+        "    role viewer \"Spectateur / Visionneur\"\n    role guest :",
+        1,
+    );
+    assert!(typed != text, "the session's viewer line moved");
+    client.change(&uri, 2, &typed);
+    let (line, column) = find(&typed, "role guest :", 12);
+    let after = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": column},
+               "context": {"triggerKind": 2, "triggerCharacter": ":"}}),
+    );
+    let labels = completion_labels(&after);
+    assert!(labels.iter().any(|l| l == "viewer"), "{labels:?}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn rename_a_kind_a_group_and_a_setting_everywhere_refusing_a_clash() {
+    let text = "kind staff\nkind guest\nsetting plan \"Plan\" {\n    value free\n    value team\n    default free\n}\nscope s {\n    role viewer\n    role editor : viewer\n    action read\n    action write\n    action share\n    group edit = write, share\n    allow viewer to read when plan is team or kind is staff\n    allow editor to edit when kind is staff\n    default staff: editor\n    assignable staff: viewer, editor\n    assignable guest: viewer\n}\n";
+    let uri = "untitled:rename-kinds";
+    let mut client = Client::start();
+    let found = client.open(uri, text);
+    assert!(found.iter().all(|d| d["severity"] != 1), "{found:?}");
+    let old = rolecall::compile_str("old.policy", text).expect("compiles");
+    let renamed = |client: &mut Client, at: (usize, usize), to: &str| {
+        client.at("textDocument/rename", uri, at, json!({"newName": to}))
+    };
+    for (at, from, to, count) in [
+        // Its declaration, two conditions, a default and an assignable list.
+        (find(text, "kind staff", 5), "staff", "employee", 5),
+        // Its declaration and the rule that names it.
+        (find(text, "group edit", 6), "edit", "modify", 2),
+        // Its declaration and the condition reading it.
+        (find(text, "when plan", 5), "plan", "tier", 2),
+    ] {
+        let answer = renamed(&mut client, at, to);
+        let (n, new_text) = apply_all(&answer, uri, text);
+        assert_eq!(n, count, "{from} → {to}: {answer}");
+        let new = rolecall::compile_str("new.policy", &new_text)
+            .unwrap_or_else(|e| panic!("{from} → {to} does not compile: {e}\n{new_text}"));
+        // The same table, under the new name.
+        assert_eq!(
+            rolecall::render::to_csv(&new, None).replace(to, from),
+            rolecall::render::to_csv(&old, None),
+            "{from} → {to}:\n{new_text}"
+        );
+        assert!(
+            !new_text.contains(&format!(" {from} ")) && !new_text.contains(&format!(" {from}:")),
+            "{from} left: {new_text}"
+        );
+    }
+    for (at, to, what) in [
+        (find(text, "kind is staff", 8), "guest", "kind"),
+        // A group and an action share the names a rule may use.
+        (find(text, "to edit", 3), "read", "group"),
+        (find(text, "setting plan", 8), "plan", ""),
+    ] {
+        let answer = renamed(&mut client, at, to);
+        if what.is_empty() {
+            // Its own name: nothing clashes, the edits change nothing.
+            assert!(answer["error"].is_null(), "{answer}");
+            continue;
+        }
+        assert_eq!(answer["error"]["code"], -32803, "{to}: {answer}");
+        assert_eq!(
+            answer["error"]["message"],
+            format!("a {what} named `{to}` is already declared"),
+            "{answer}"
+        );
+    }
+    let setting_clash = renamed(&mut client, find(text, "setting plan", 8), "staff");
+    assert!(
+        setting_clash["error"].is_null(),
+        "a setting and a kind have names of their own: {setting_clash}"
+    );
+    assert_eq!(client.stop(), 0);
 }
