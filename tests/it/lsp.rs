@@ -1829,7 +1829,7 @@ fn completion_after_a_colon_offers_the_scopes_roles() {
 
 #[test]
 fn rename_a_kind_a_group_and_a_setting_everywhere_refusing_a_clash() {
-    let text = "kind staff\nkind guest\nsetting plan \"Plan\" {\n    value free\n    value team\n    default free\n}\nscope s {\n    role viewer\n    role editor : viewer\n    action read\n    action write\n    action share\n    group edit = write, share\n    allow viewer to read when plan is team or kind is staff\n    allow editor to edit when kind is staff\n    default staff: editor\n    assignable staff: viewer, editor\n    assignable guest: viewer\n}\n";
+    let text = "kind staff\nkind guest\nsetting plan \"Plan\" {\n    value free\n    value team\n    default free\n}\nsetting region {\n    value eu\n    value us\n    default eu\n}\nscope s {\n    role viewer\n    role editor : viewer\n    action read\n    action write\n    action share\n    group edit = write, share\n    allow viewer to read when plan is team or kind is staff\n    allow editor to edit when kind is staff\n    default staff: editor\n    assignable staff: viewer, editor\n    assignable guest: viewer\n}\n";
     let uri = "untitled:rename-kinds";
     let mut client = Client::start();
     let found = client.open(uri, text);
@@ -1866,6 +1866,7 @@ fn rename_a_kind_a_group_and_a_setting_everywhere_refusing_a_clash() {
         (find(text, "kind is staff", 8), "guest", "kind"),
         // A group and an action share the names a rule may use.
         (find(text, "to edit", 3), "read", "group"),
+        (find(text, "setting plan", 8), "region", "setting"),
         (find(text, "setting plan", 8), "plan", ""),
     ] {
         let answer = renamed(&mut client, at, to);
