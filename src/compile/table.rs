@@ -157,7 +157,7 @@ pub struct DecisionTable {
 
 /// A column of a targeted action's grid: another participant holding one
 /// role, or the principal acting on themself (holding the acting role).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TargetColumn {
     /// A target holding this role (by index).
     Role(usize),
@@ -196,6 +196,31 @@ impl TargetColumn {
         match self {
             TargetColumn::Role(t) => scope.role_name(t),
             TargetColumn::Myself => "self".to_string(),
+        }
+    }
+}
+
+/// Where a cell the table shows is: (scope, action, acting role) by
+/// positions, and for a targeted action's grid cell its column (`None`: the
+/// ordinary cell, for a targeted action its untargeted reading).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CellPlace {
+    /// The scope, by position.
+    pub scope: usize,
+    /// The action, by position in its scope.
+    pub action: usize,
+    /// The acting role, by position in its scope.
+    pub role: usize,
+    /// The grid column of a targeted action's cell.
+    pub column: Option<TargetColumn>,
+}
+
+impl CellPlace {
+    /// The cell there (`None` when out of range, or a column of a plain action).
+    pub fn cell(self, table: &DecisionTable) -> Option<Cell<'_>> {
+        match self.column {
+            None => table.cell_at(self.scope, self.action, self.role),
+            Some(column) => column.cell(table, self.scope, self.action, self.role),
         }
     }
 }
@@ -753,14 +778,22 @@ impl DecisionTable {
     /// role, and `self` as the acting role itself). For what counts over all
     /// of them, such as which rules decide a cell.
     pub fn every_cell(&self) -> impl Iterator<Item = Cell<'_>> + '_ {
-        let plain = self
-            .layout
-            .iter()
-            .enumerate()
-            .flat_map(move |(s, l)| {
-                (0..l.actions).flat_map(move |a| (0..l.roles).map(move |r| (s, a, r)))
+        self.every_cell_placed().map(|(_, cell)| cell)
+    }
+
+    /// [`Self::every_cell`] with where each cell is, in the same order: the
+    /// one walk over the cells shown, for what lists them as well as counts.
+    pub fn every_cell_placed(&self) -> impl Iterator<Item = (CellPlace, Cell<'_>)> + '_ {
+        let plain = self.layout.iter().enumerate().flat_map(move |(s, l)| {
+            (0..l.actions).flat_map(move |a| {
+                (0..l.roles).map(move |r| CellPlace {
+                    scope: s,
+                    action: a,
+                    role: r,
+                    column: None,
+                })
             })
-            .filter_map(move |(s, a, r)| self.cell_at(s, a, r));
+        });
         let grid = self
             .target_grid
             .iter()
@@ -772,12 +805,19 @@ impl DecisionTable {
                     .enumerate()
                     .filter(|(_, grid)| grid.is_some())
                     .flat_map(move |(a, _)| {
-                        TargetColumn::all(roles)
-                            .flat_map(move |column| (0..roles).map(move |r| (column, r)))
-                            .filter_map(move |(column, r)| column.cell(self, s, a, r))
+                        TargetColumn::all(roles).flat_map(move |column| {
+                            (0..roles).map(move |r| CellPlace {
+                                scope: s,
+                                action: a,
+                                role: r,
+                                column: Some(column),
+                            })
+                        })
                     })
             });
-        plain.chain(grid)
+        plain
+            .chain(grid)
+            .filter_map(move |place| Some((place, place.cell(self)?)))
     }
 
     /// What a cell word says.

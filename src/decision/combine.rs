@@ -624,6 +624,50 @@ impl Ranks {
     }
 }
 
+/// The cells rule `rule` names directly (distance 0), where it competes:
+/// each of its roles for each of its plain actions, and for a targeted
+/// action each grid cell of its roles whose target its `on …` lets in
+/// ([`Ranks::targets`], the one reading of `on …`). A targeted action's
+/// ordinary cell is the union over targets, no one rule's to win or lose,
+/// so it is not listed. In (action, role, column) order.
+pub(crate) fn named_cells(table: &DecisionTable, rule: usize) -> Vec<CellPlace> {
+    let policy = &table.policy;
+    let Some(r) = policy.rules.get(rule) else {
+        return Vec::new();
+    };
+    let Some((_, sc)) = policy.scopes.get_index(r.scope) else {
+        return Vec::new();
+    };
+    let targeted = |a: usize| sc.actions.get_index(a).is_some_and(|(_, d)| d.targeted);
+    let ranks = r.actions.iter().any(|&a| targeted(a)).then(|| {
+        let order = topological_order(sc.roles.values().map(|x| x.parents.as_slice()));
+        Ranks::of(sc, &order)
+    });
+    let roles = sc.roles.len();
+    let mut out = Vec::new();
+    for &action in &r.actions {
+        for &role in &r.roles {
+            let place = |column| CellPlace {
+                scope: r.scope,
+                action,
+                role,
+                column,
+            };
+            match (&ranks, targeted(action)) {
+                (Some(ranks), true) => out.extend(
+                    TargetColumn::all(roles)
+                        .filter(|c| {
+                            ranks.targets(r.target.as_ref(), role, c.role(role), c.on_self())
+                        })
+                        .map(|c| place(Some(c))),
+                ),
+                _ => out.push(place(None)),
+            }
+        }
+    }
+    out
+}
+
 /// Per scope, per role, the rules naming the role, in declaration order.
 fn rules_naming(policy: &Policy) -> Vec<Vec<Vec<usize>>> {
     let mut index: Vec<Vec<Vec<usize>>> = policy

@@ -204,7 +204,30 @@ pub fn complete(before: &str, index: &Index) -> Vec<CompletionItem> {
             ));
             out
         }
-        Some(":") | Some("limit") => items(roles(index), CompletionItemKind::VARIABLE, "role"),
+        // `role R : …` (parents), `default KIND: …`, `assignable KIND: …`.
+        Some(":") => {
+            let colon = words.iter().rposition(|w| *w == ":").unwrap_or(0);
+            let before = |n: usize| colon.checked_sub(n).and_then(|i| words.get(i)).copied();
+            let declaring = before(2) == Some("role");
+            let mut out = items(
+                roles(index)
+                    .into_iter()
+                    // A role is not its own parent.
+                    .filter(|r| !(declaring && before(1) == Some(r.as_str()))),
+                CompletionItemKind::VARIABLE,
+                if declaring { "parent role" } else { "role" },
+            );
+            // `none` alone, never in a list.
+            if previous == Some(":") && matches!(before(2), Some("default" | "assignable")) {
+                out.extend(items(
+                    ["none".to_string()],
+                    CompletionItemKind::KEYWORD,
+                    "no role",
+                ));
+            }
+            out
+        }
+        Some("limit") => items(roles(index), CompletionItemKind::VARIABLE, "role"),
         Some("to") | Some("=") => {
             let mut out = items(
                 declared(index, |s| match s {

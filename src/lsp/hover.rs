@@ -111,7 +111,7 @@ fn label(label: Option<&str>) -> String {
 
 /// Allow, deny or the condition, and the deciding rule.
 fn cell_text(table: &DecisionTable, at: At) -> String {
-    let Some(cell) = table.cell_at(at.0, at.1, at.2) else {
+    let Some(cell) = at.cell(table) else {
         return String::new();
     };
     let mut text = match cell.decision {
@@ -149,7 +149,7 @@ fn role_row(table: &DecisionTable, scope: &str, role: &str) -> Option<String> {
     }
     text.push_str("\n\n| action | decision |\n|---|---|\n");
     for a in 0..sc.actions.len() {
-        let mut cell = cell_text(table, (s, a, r));
+        let mut cell = cell_text(table, cells::plain(s, a, r));
         if let Some(Some(origin)) = table.origins(s, a).get(r)
             && origin.from != r
         {
@@ -174,7 +174,7 @@ fn action_column(table: &DecisionTable, scope: &str, action: &str) -> Option<Str
         label(decl.label.as_deref())
     );
     for r in 0..sc.roles.len() {
-        let cell = cell_text(table, (s, a, r));
+        let cell = cell_text(table, cells::plain(s, a, r));
         let _ = writeln!(
             text,
             "| `{}` | {} |",
@@ -328,18 +328,16 @@ fn declarations_reading<'a>(
     out
 }
 
-/// A rule: the cells it decides and those it names but does not decide.
+/// A rule: the cells it decides and those it names but does not decide,
+/// a targeted action's grid cells (acting role on each target) included.
 pub fn rule(table: &DecisionTable, i: usize) -> String {
     let policy = table.policy();
     let Some(rule) = policy.rules.get(i) else {
         return String::new();
     };
-    let decided: Vec<At> = cells::all(table)
-        .filter(|&at| at.0 == rule.scope && cells::decided_by(table, at, i))
-        .collect();
-    let overruled: Vec<At> = cells::named_by(rule)
-        .filter(|&at| !cells::decided_by(table, at, i))
-        .collect();
+    // The lens's count is of the same cells (`cells::decided_counts`).
+    let decided = cells::decided(table, i);
+    let overruled = cells::overruled(table, i);
     let mut text = format!(
         "**`{}`** {}\n\n",
         rule_summary(rule),
@@ -347,10 +345,11 @@ pub fn rule(table: &DecisionTable, i: usize) -> String {
     );
     list(table, &decided, &mut text);
     if !overruled.is_empty() {
+        let n = overruled.len();
         let _ = write!(
             text,
-            "\noverruled in {} cells it names:\n\n",
-            overruled.len()
+            "\noverruled in {n} cell{} it names:\n\n",
+            if n == 1 { "" } else { "s" }
         );
         list(table, &overruled, &mut text);
     }

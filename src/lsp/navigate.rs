@@ -11,6 +11,7 @@ use lsp_types::{
 use super::diagnostics::file_uri;
 use super::index::{Index, Occurrence, Symbol};
 use super::text::loc_range;
+use super::workspace::Includer;
 use crate::source::Loc;
 
 /// Why a rename is refused.
@@ -34,6 +35,21 @@ pub enum RenameError {
         what: &'static str,
         /// The name.
         name: String,
+    },
+    /// Something of that name is declared in a file loaded with the
+    /// document by a file that includes it.
+    #[error(
+        "a {what} named `{name}` is already declared at {file}, loaded with this file by {by}, which includes it"
+    )]
+    ClashIn {
+        /// What it is.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Where (`file:line`).
+        file: String,
+        /// The including file.
+        by: String,
     },
 }
 
@@ -78,56 +94,104 @@ pub fn valid_name(name: &str) -> bool {
         && name != "everyone"
 }
 
-/// The symbol a rename at `offset` would change.
+/// The symbol a rename at `offset` would change: a name declared in the
+/// document's files or in those of a file that includes it.
 pub fn rename_target<'a>(
     index: &'a Index,
+    includers: &[Includer],
     file: &str,
     offset: usize,
 ) -> Result<&'a Occurrence, RenameError> {
     let at = index.at(file, offset).ok_or(RenameError::NoName)?;
-    if index.definition(&at.symbol).is_none() {
+    let declared = index.definition(&at.symbol).is_some()
+        || includers.iter().any(|inc| {
+            inc.index
+                .at(&inc.doc_name, offset)
+                .is_some_and(|o| inc.index.definition(&o.symbol).is_some())
+        });
+    if !declared {
         return Err(RenameError::Undeclared(at.symbol.name().to_string()));
     }
     Ok(at)
 }
 
-/// The edits renaming the name at `offset` to `new_name` in every file.
+/// What renaming `symbol` to `new_name` would clash with in `index`: the
+/// declaration of that name (for an action or a group, of either: a rule
+/// names both alike).
+fn clash<'a>(index: &'a Index, symbol: &Symbol, new_name: &str) -> Option<&'a Occurrence> {
+    if new_name == symbol.name() {
+        return None;
+    }
+    let sibling = match symbol {
+        Symbol::Action(s, n) => Some(Symbol::Group(s.clone(), n.clone())),
+        Symbol::Group(s, n) => Some(Symbol::Action(s.clone(), n.clone())),
+        _ => None,
+    };
+    index.definition(&symbol.renamed(new_name)).or_else(|| {
+        sibling
+            .map(|s| s.renamed(new_name))
+            .and_then(|s| index.definition(&s))
+    })
+}
+
+/// The edits renaming the name at `offset` to `new_name` in every file the
+/// document loads and every file loaded with it by `includers`; refused if
+/// the new name is declared already in any of them.
 pub fn rename(
     index: &Index,
+    includers: &[Includer],
     file: &str,
     offset: usize,
     new_name: &str,
     own_uri: &Uri,
 ) -> Result<WorkspaceEdit, RenameError> {
-    let at = rename_target(index, file, offset)?;
+    let at = rename_target(index, includers, file, offset)?;
     if !valid_name(new_name) {
         return Err(RenameError::Invalid(new_name.to_string()));
     }
-    let clash = |symbol: &Symbol| index.definition(symbol).is_some();
-    let renamed = at.symbol.renamed(new_name);
-    // An action and a group of one scope share the names a rule may use.
-    let sibling = match &at.symbol {
-        Symbol::Action(s, n) => Some(Symbol::Group(s.clone(), n.clone())),
-        Symbol::Group(s, n) => Some(Symbol::Action(s.clone(), n.clone())),
-        _ => None,
-    }
-    .map(|s| s.renamed(new_name));
-    if new_name != at.symbol.name() && (clash(&renamed) || sibling.as_ref().is_some_and(clash)) {
+    if clash(index, &at.symbol, new_name).is_some() {
         return Err(RenameError::Clash {
             what: at.symbol.what(),
             name: new_name.to_string(),
         });
     }
-    // By URI, so the answer is the same every time.
+    // By URI, so the answer is the same every time; an occurrence seen by
+    // several loads (the document's own names) is edited once.
     let mut changes: BTreeMap<String, (Uri, Vec<OneOf<TextEdit, AnnotatedTextEdit>>)> =
         BTreeMap::new();
+    let mut add = |uri: Uri, range: lsp_types::Range| {
+        let (_, edits) = changes
+            .entry(uri.as_str().to_string())
+            .or_insert_with(|| (uri.clone(), Vec::new()));
+        let edit = OneOf::Left(TextEdit::new(range, new_name.to_string()));
+        if !edits.contains(&edit) {
+            edits.push(edit);
+        }
+    };
     for o in index.references(&at.symbol) {
         if let Some(l) = location(&o.loc, file, own_uri) {
-            changes
-                .entry(l.uri.as_str().to_string())
-                .or_insert_with(|| (l.uri.clone(), Vec::new()))
-                .1
-                .push(OneOf::Left(TextEdit::new(l.range, new_name.to_string())));
+            add(l.uri, l.range);
+        }
+    }
+    for inc in includers {
+        // The symbol as that load sees it (a name the document uses may be
+        // a group declared there).
+        let symbol = inc
+            .index
+            .at(&inc.doc_name, offset)
+            .map_or(&at.symbol, |o| &o.symbol);
+        if let Some(found) = clash(&inc.index, symbol, new_name) {
+            return Err(RenameError::ClashIn {
+                what: symbol.what(),
+                name: new_name.to_string(),
+                file: found.loc.file_line(),
+                by: inc.name.clone(),
+            });
+        }
+        for o in inc.index.references(symbol) {
+            if let Some(l) = location(&o.loc, &inc.doc_name, own_uri) {
+                add(l.uri, l.range);
+            }
         }
     }
     let edits = changes

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::index::Index;
 use super::text::{offset_in, position_in};
-use super::workspace::{Analysis, analyze, uri_path};
+use super::workspace::{Analysis, Includer, analyze, includers, uri_path};
 use super::{actions, complete, diagnostics, hover, lens, navigate, outline, semantic};
 use crate::source::SourceFile;
 
@@ -53,6 +53,9 @@ struct Open {
 pub struct Server {
     docs: BTreeMap<String, Open>,
     shutdown: bool,
+    /// The workspace folders the client named at `initialize`: how far up a
+    /// rename looks for the files that include its document.
+    roots: Vec<PathBuf>,
 }
 
 /// What a request handler answers: a result, or a protocol error.
@@ -161,13 +164,16 @@ impl Server {
             method, params: p, ..
         } = request;
         match method.as_str() {
-            req::Initialize::METHOD => to_value(InitializeResult {
-                capabilities: capabilities(),
-                server_info: Some(ServerInfo {
-                    name: "rolecall".into(),
-                    version: Some(env!("CARGO_PKG_VERSION").into()),
-                }),
-            }),
+            req::Initialize::METHOD => {
+                self.roots = workspace_roots(&p);
+                to_value(InitializeResult {
+                    capabilities: capabilities(),
+                    server_info: Some(ServerInfo {
+                        name: "rolecall".into(),
+                        version: Some(env!("CARGO_PKG_VERSION").into()),
+                    }),
+                })
+            }
             req::Shutdown::METHOD => {
                 self.shutdown = true;
                 Ok(Value::Null)
@@ -221,7 +227,8 @@ impl Server {
                 let Some((doc, offset)) = self.at(&p.text_document.uri, p.position) else {
                     return Ok(Value::Null);
                 };
-                match navigate::rename_target(&doc.index, &doc.analysis.name, offset) {
+                let includers = self.includers(doc);
+                match navigate::rename_target(&doc.index, &includers, &doc.analysis.name, offset) {
                     Ok(o) => to_value(PrepareRenameResponse::Range(super::text::loc_range(&o.loc))),
                     Err(e) => Err((ErrorCode::RequestFailed as i32, e.to_string())),
                 }
@@ -232,8 +239,10 @@ impl Server {
                 let Some((doc, offset)) = self.at(&at.text_document.uri, at.position) else {
                     return Ok(Value::Null);
                 };
+                let includers = self.includers(doc);
                 match navigate::rename(
                     &doc.index,
+                    &includers,
                     &doc.analysis.name,
                     offset,
                     &p.new_name,
@@ -392,11 +401,9 @@ impl Server {
         }
     }
 
-    /// Analyzes every open document again (one may include another) and
-    /// publishes the diagnostics of each.
-    fn reanalyze(&mut self) -> Vec<Message> {
-        let open: BTreeMap<PathBuf, String> = self
-            .docs
+    /// The open documents' texts by path, which the loader reads before the disk.
+    fn open_texts(&self) -> BTreeMap<PathBuf, String> {
+        self.docs
             .values()
             .filter_map(|d| {
                 Some((
@@ -404,7 +411,22 @@ impl Server {
                     d.text.clone(),
                 ))
             })
-            .collect();
+            .collect()
+    }
+
+    /// The files that include `doc` (open or on the disk near it), loaded,
+    /// for a rename to see: none for a document that is not a file.
+    fn includers(&self, doc: &Open) -> Vec<Includer> {
+        match uri_path(&doc.uri) {
+            Some(path) => includers(&path, &self.roots, &self.open_texts()),
+            None => Vec::new(),
+        }
+    }
+
+    /// Analyzes every open document again (one may include another) and
+    /// publishes the diagnostics of each.
+    fn reanalyze(&mut self) -> Vec<Message> {
+        let open = self.open_texts();
         let mut out = Vec::new();
         for doc in self.docs.values_mut() {
             let path = uri_path(&doc.uri);
@@ -441,6 +463,29 @@ impl Server {
         let doc = self.doc(uri)?;
         Some((doc, offset_in(&doc.src, position)))
     }
+}
+
+/// The workspace folders of `initialize`'s parameters (`workspaceFolders`,
+/// else `rootUri`, else `rootPath`), as local paths.
+fn workspace_roots(p: &Value) -> Vec<PathBuf> {
+    let folders: Vec<PathBuf> = p
+        .get("workspaceFolders")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.get("uri")?.as_str()?.parse::<Uri>().ok())
+        .filter_map(|uri| uri_path(&uri))
+        .collect();
+    if !folders.is_empty() {
+        return folders;
+    }
+    let root_uri = p
+        .get("rootUri")
+        .and_then(Value::as_str)
+        .and_then(|u| u.parse::<Uri>().ok())
+        .and_then(|uri| uri_path(&uri));
+    let root_path = p.get("rootPath").and_then(Value::as_str).map(PathBuf::from);
+    root_uri.or(root_path).into_iter().collect()
 }
 
 fn publish(uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) -> Message {

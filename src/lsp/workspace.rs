@@ -160,3 +160,124 @@ pub fn analyze(
     analysis.files = files;
     analysis
 }
+
+/// Most files a rename reads looking for the includers of its document.
+pub const MAX_SCANNED_FILES: usize = 64;
+/// A larger file is not looked at as an includer.
+pub const MAX_SCANNED_BYTES: u64 = 1 << 20;
+
+/// A file that loads the document (it includes it, directly or not), with
+/// everything it loads, for a rename to edit and check them too.
+pub struct Includer {
+    /// Its name (its path), for messages.
+    pub name: String,
+    /// The document's name among the files it loads.
+    pub doc_name: String,
+    /// The index of every file it loads.
+    pub index: super::index::Index,
+}
+
+/// The policy files that load the document at `path`, found by looking at
+/// the open documents, then the `*.policy` files of the document's
+/// directory and of each parent up to the workspace root holding it (the
+/// directory alone when none does). Bounded: at most [`MAX_SCANNED_FILES`]
+/// files looked at, none over [`MAX_SCANNED_BYTES`], and the loads stop
+/// once they have read [`crate::syntax::MAX_TOTAL_BYTES`] together. A file
+/// that does not load (a syntax error, a missing include) is left out.
+pub fn includers(
+    path: &Path,
+    roots: &[PathBuf],
+    open: &BTreeMap<PathBuf, String>,
+) -> Vec<Includer> {
+    let normal = crate::syntax::normalize_path(path);
+    let real = |p: &Path| {
+        RealFiles
+            .canonical(p)
+            .unwrap_or_else(|_| crate::syntax::normalize_path(p))
+    };
+    let target = real(&normal);
+    let mut candidates: Vec<PathBuf> = open.keys().cloned().collect();
+    for dir in scanned_dirs(&normal, roots) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "policy"))
+            .collect();
+        // Directory order is the file system's: sorted, the answer is the same every time.
+        files.sort();
+        candidates.extend(files);
+    }
+    let overlay = Overlay { open };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut looked = 0;
+    let mut read: u64 = 0;
+    let mut out = Vec::new();
+    for candidate in candidates {
+        let candidate = crate::syntax::normalize_path(&candidate);
+        if candidate == normal || !seen.insert(candidate.clone()) {
+            continue;
+        }
+        if looked >= MAX_SCANNED_FILES || read > crate::syntax::MAX_TOTAL_BYTES {
+            break;
+        }
+        looked += 1;
+        let text = match open.get(&candidate) {
+            Some(text) => text.clone(),
+            None => match RealFiles.read_at_most(&candidate, MAX_SCANNED_BYTES) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(_) => continue,
+                },
+                Err(_) => continue,
+            },
+        };
+        if text.len() as u64 > MAX_SCANNED_BYTES || !text.contains("include") {
+            continue;
+        }
+        let name = candidate.display().to_string();
+        let Ok(files) = Sources::from(&overlay).load_text(&name, &text) else {
+            continue;
+        };
+        read = read.saturating_add(files.iter().map(|f| f.src.text().len() as u64).sum());
+        let doc = files
+            .iter()
+            .skip(1)
+            .find(|f| real(Path::new(f.src.name())) == target);
+        if let Some(doc) = doc {
+            out.push(Includer {
+                doc_name: doc.src.name().to_string(),
+                index: super::index::Index::new(&files),
+                name,
+            });
+        }
+    }
+    out
+}
+
+/// The directories a rename looks in for includers: the file's own, then
+/// each parent up to the deepest root holding the file.
+fn scanned_dirs(path: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let root = roots
+        .iter()
+        .map(|r| crate::syntax::normalize_path(r))
+        .filter(|r| dir.starts_with(r))
+        .max_by_key(|r| r.components().count());
+    let mut out = vec![dir.to_path_buf()];
+    if let Some(root) = root {
+        let mut at = dir;
+        while at != root {
+            let Some(parent) = at.parent() else {
+                break;
+            };
+            out.push(parent.to_path_buf());
+            at = parent;
+        }
+    }
+    out
+}

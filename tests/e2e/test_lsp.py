@@ -253,3 +253,27 @@ async def test_hover_on_settings_kinds_and_overrides_and_completion_in_condition
     broken = text.replace(override, override.replace("when account_type is single_user", "when kind is "), 1)
     await edit(client, uri, 2, broken)
     assert kinds and kinds <= await labels(find(broken, "when kind is ", 13))
+
+
+async def test_rename_in_an_included_file_edits_the_file_that_includes_it(client: LanguageClient, tmp_path):
+    facts = tmp_path / "facts.policy"
+    main = tmp_path / "main.policy"
+    facts.write_text('fact live "Live"\n')
+    main_text = 'include "facts.policy"\nfact paused\nscope s {\n    role viewer\n    action chat\n    allow viewer to chat when live and not paused\n}\n'
+    main.write_text(main_text)
+    # The including file is not open: the server finds it next to the included one.
+    uri, text = await open_policy(client, facts)
+    workspace_edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=doc(uri), position=find(text, "live"), new_name="on_air")
+    )
+    by_uri = {c.text_document.uri: c.edits for c in workspace_edit.document_changes}
+    assert sorted(by_uri) == sorted([uri, main.as_uri()]), by_uri
+    assert [e.range.start for e in by_uri[uri]] == [find(text, "live")]
+    assert [e.range.start for e in by_uri[main.as_uri()]] == [find(main_text, "live and")]
+    try:
+        await client.text_document_rename_async(
+            types.RenameParams(text_document=doc(uri), position=find(text, "live"), new_name="paused")
+        )
+        raise AssertionError("a rename onto a name the including file declares was accepted")
+    except Exception as e:  # the server's error, as pygls raises it
+        assert "already declared at" in str(e) and "main.policy" in str(e), e

@@ -57,6 +57,11 @@ fn read_frames(out: impl Read + Send + 'static) -> Receiver<Value> {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({"capabilities": {}, "processId": null}))
+    }
+
+    /// A server initialized with `init` as `initialize`'s parameters.
+    fn start_with(init: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rolecall"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -74,7 +79,7 @@ impl Client {
             notes: Vec::new(),
             capabilities: Value::Null,
         };
-        let init = client.request("initialize", json!({"capabilities": {}, "processId": null}));
+        let init = client.request("initialize", init);
         assert_eq!(init["result"]["serverInfo"]["name"], "rolecall", "{init}");
         client.capabilities = init["result"]["capabilities"].clone();
         client.notify("initialized", json!({}));
@@ -1093,7 +1098,8 @@ fn targeted_actions_hover_with_their_grid_and_their_targets_are_names() {
     assert!(
         rule["result"]["contents"]["value"]
             .as_str()
-            .is_some_and(|v| v.contains("`** decides 1 cell\n")),
+            // The moderator on a viewer, on a speaker, and its untargeted cell.
+            .is_some_and(|v| v.contains("`** decides 3 cells\n")),
         "{rule}"
     );
     let plain = client.at(
@@ -1407,6 +1413,479 @@ fn a_targeted_rule_counts_the_grid_cells_it_decides() {
             // deny beats the allow at the same distance.
             "decides 2 cells".to_string(),
         ]
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+/// The hover's Markdown at `position` of `uri` (empty when there is none).
+fn hover_at(client: &mut Client, uri: &str, position: (usize, usize)) -> String {
+    let answer = client.at("textDocument/hover", uri, position, json!({}));
+    answer["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_rules_hover_lists_the_cells_where_it_is_overruled() {
+    let text = "scope s {\n    role viewer\n    role editor : viewer\n    action read\n    action write\n    allow viewer, editor to read, write\n    deny editor to write\n}\n";
+    let uri = "untitled:overruled";
+    let mut client = Client::start();
+    client.open(uri, text);
+    let allow = hover_at(&mut client, uri, find(text, "allow viewer", 2));
+    // It names four cells; at the editor's `write` the deny, as near, wins.
+    assert!(
+        allow.starts_with("**`allow viewer, editor to read, write`** decides 3 cells\n"),
+        "{allow}"
+    );
+    for decided in [
+        "- `s.read` × `viewer`: ✅ allow — `allow viewer, editor to read, write` (",
+        "- `s.read` × `editor`: ✅ allow",
+        "- `s.write` × `viewer`: ✅ allow",
+    ] {
+        assert!(allow.contains(decided), "{decided}: {allow}");
+    }
+    let (overruled, below) = allow
+        .split_once("\noverruled in 1 cell it names:\n\n")
+        .unwrap_or_else(|| panic!("no overruled list: {allow}"));
+    assert!(!overruled.contains("`s.write` × `editor`"), "{allow}");
+    assert_eq!(
+        below.lines().collect::<Vec<_>>(),
+        ["- `s.write` × `editor`: ❌ deny — `deny editor to write` (untitled:overruled:7)"],
+        "{allow}"
+    );
+    // The deny decides its one cell and is overruled nowhere.
+    let deny = hover_at(&mut client, uri, find(text, "deny editor", 2));
+    assert!(
+        deny.starts_with("**`deny editor to write`** decides 1 cell\n"),
+        "{deny}"
+    );
+    assert!(!deny.contains("overruled in"), "{deny}");
+    assert_eq!(client.stop(), 0);
+}
+
+/// Each rule's "decides N cells", by the inlay hints (in rule order) and by
+/// the hover on the rule's first word: the two must agree.
+fn counts_by_hint_and_hover(client: &mut Client, uri: &str, text: &str) -> Vec<(String, String)> {
+    let all = json!({"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}});
+    let hints = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri}, "range": all}),
+    );
+    let hints: Vec<(usize, String)> = hints["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            (
+                h["position"]["line"].as_u64().unwrap_or(0) as usize,
+                h["label"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    hints
+        .into_iter()
+        .map(|(line, hint)| {
+            let column = text
+                .lines()
+                .nth(line)
+                .map_or(0, |l| l.len() - l.trim_start().len());
+            let hover = hover_at(client, uri, (line, column + 1));
+            let said = hover
+                .split_once("`** ")
+                .and_then(|(_, rest)| rest.lines().next())
+                .unwrap_or("")
+                .to_string();
+            (hint, said)
+        })
+        .collect()
+}
+
+#[test]
+fn a_targeted_rules_hover_lists_its_grid_cells_and_counts_them_as_the_lens() {
+    let text = "scope session {\n    role viewer\n    role speaker : viewer\n    role moderator : speaker\n    action mute on participant\n    allow viewer to mute on self\n    allow moderator to mute on others at or below\n    deny moderator to mute on moderator exactly\n}\n";
+    let uri = "untitled:grid";
+    let mut client = Client::start();
+    client.open(uri, text);
+    let allow = hover_at(&mut client, uri, find(text, "allow moderator", 2));
+    assert!(
+        allow.starts_with("**`allow moderator to mute on others at or below`** decides 3 cells\n"),
+        "{allow}"
+    );
+    for decided in [
+        "- `session.mute` × `moderator` on someone else: ✅ allow — `allow moderator to mute on others at or below` (",
+        "- `session.mute` × `moderator` on `viewer`: ✅ allow",
+        "- `session.mute` × `moderator` on `speaker`: ✅ allow",
+    ] {
+        assert!(allow.contains(decided), "{decided}: {allow}");
+    }
+    // It names the moderator on each role at or below, not on itself; on a
+    // moderator the deny, as near, wins.
+    let (_, below) = allow
+        .split_once("\noverruled in 1 cell it names:\n\n")
+        .unwrap_or_else(|| panic!("no overruled list: {allow}"));
+    assert_eq!(
+        below.lines().collect::<Vec<_>>(),
+        [
+            "- `session.mute` × `moderator` on `moderator`: ❌ deny — `deny moderator to mute on moderator exactly` (untitled:grid:8)"
+        ],
+        "{allow}"
+    );
+    let deny = hover_at(&mut client, uri, find(text, "deny moderator", 2));
+    for decided in [
+        "- `session.mute` × `moderator` on `moderator`: ❌ deny",
+        "- `session.mute` × `moderator` on self: ❌ deny",
+    ] {
+        assert!(deny.contains(decided), "{decided}: {deny}");
+    }
+    let own = hover_at(&mut client, uri, find(text, "allow viewer", 2));
+    // The speaker inherits it; the moderator's own deny, nearer, decides its
+    // cell on itself, which this rule does not name: it is overruled nowhere.
+    assert!(
+        own.starts_with("**`allow viewer to mute on self`** decides 2 cells\n")
+            && own.contains("- `session.mute` × `viewer` on self: ✅ allow")
+            && own.contains("- `session.mute` × `speaker` on self: ✅ allow")
+            && !own.contains("overruled in"),
+        "{own}"
+    );
+    let counts = counts_by_hint_and_hover(&mut client, uri, text);
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    for (hint, hover) in &counts {
+        assert_eq!(hint, hover, "{counts:?}");
+    }
+
+    // The reference example: every rule's hover says what its lens says.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/examples/moderation.policy");
+    let moderation = std::fs::read_to_string(&path).expect("moderation.policy");
+    let uri = format!("file://{}", path.display());
+    client.open(&uri, &moderation);
+    let counts = counts_by_hint_and_hover(&mut client, &uri, &moderation);
+    let rules = rolecall::compile_str("m.policy", &moderation)
+        .expect("compiles")
+        .policy()
+        .rules
+        .len();
+    assert_eq!(counts.len(), rules, "{counts:?}");
+    for (hint, hover) in &counts {
+        assert_eq!(hint, hover, "{counts:?}");
+    }
+    assert_eq!(client.stop(), 0);
+}
+
+/// The edits of a rename's answer to the file `uri`, applied to `text`
+/// (from the last edit up, so the earlier ranges still hold).
+fn apply_all(answer: &Value, uri: &str, text: &str) -> (usize, String) {
+    let mut edits: Vec<Value> = answer["result"]["documentChanges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["textDocument"]["uri"] == uri)
+        .flat_map(|c| c["edits"].as_array().cloned().unwrap_or_default())
+        .collect();
+    edits.sort_by_key(|e| {
+        std::cmp::Reverse((
+            e["range"]["start"]["line"].as_u64(),
+            e["range"]["start"]["character"].as_u64(),
+        ))
+    });
+    let mut out = text.to_string();
+    for e in &edits {
+        out = apply(&out, e);
+    }
+    (edits.len(), out)
+}
+
+#[test]
+fn rename_in_an_included_file_opened_alone_edits_the_files_that_include_it() {
+    let dir = std::env::temp_dir().join(format!("rolecall-lsp-includers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("shared")).expect("temp dir");
+    let facts = "fact live \"Live\"\nkind guest\n";
+    std::fs::write(dir.join("shared/facts.policy"), facts).expect("write");
+    // Two files include it, one through the other; a third does not.
+    let main = "include \"shared/facts.policy\"\ninclude \"shared/extra.policy\"\nfact paused\nscope s {\n    role viewer\n    action chat\n    allow viewer to chat when live and not paused\n    assignable guest: viewer\n}\n";
+    let more = "include \"main.policy\"\nscope t {\n    role r\n    action a\n    allow r to a when live\n}\n";
+    let other = "fact live\nscope u {\n    role r\n    action a\n    allow r to a when live\n}\n";
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    std::fs::write(dir.join("more.policy"), more).expect("write");
+    std::fs::write(dir.join("other.policy"), other).expect("write");
+    // Names only an includer declares.
+    let extra = "paused joins s as viewer\n";
+    std::fs::write(dir.join("shared/extra.policy"), extra).expect("write");
+    let uri = |name: &str| format!("file://{}", dir.join(name).display());
+    let root = format!("file://{}", dir.display());
+    let mut client = Client::start_with(
+        json!({"capabilities": {}, "processId": null, "rootUri": root,
+               "workspaceFolders": [{"uri": root, "name": "policies"}]}),
+    );
+    let facts_uri = uri("shared/facts.policy");
+    client.open(&facts_uri, facts);
+    let at_live = find(facts, "live", 0);
+
+    let prepared = client.at("textDocument/prepareRename", &facts_uri, at_live, json!({}));
+    assert_eq!(
+        prepared["result"]["start"],
+        json!({"line": 0, "character": 5}),
+        "{prepared}"
+    );
+    let renamed = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        at_live,
+        json!({"newName": "on_air"}),
+    );
+    let (n, new_facts) = apply_all(&renamed, &facts_uri, facts);
+    assert_eq!(
+        (n, new_facts.as_str()),
+        (1, "fact on_air \"Live\"\nkind guest\n"),
+        "{renamed}"
+    );
+    let (n, new_main) = apply_all(&renamed, &uri("main.policy"), main);
+    assert_eq!(n, 1, "{renamed}");
+    assert!(
+        new_main.contains("when on_air and not paused"),
+        "{new_main}"
+    );
+    let (n, new_more) = apply_all(&renamed, &uri("more.policy"), more);
+    assert_eq!(n, 1, "{renamed}");
+    assert!(new_more.contains("when on_air"), "{new_more}");
+    // A file that does not include it keeps its own `live`.
+    let (n, _) = apply_all(&renamed, &uri("other.policy"), other);
+    assert_eq!(n, 0, "{renamed}");
+    assert_eq!(
+        renamed["result"]["documentChanges"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "{renamed}"
+    );
+    // Applied, the policy compiles with the new name.
+    std::fs::write(dir.join("shared/facts.policy"), &new_facts).expect("write");
+    std::fs::write(dir.join("main.policy"), &new_main).expect("write");
+    std::fs::write(dir.join("more.policy"), &new_more).expect("write");
+    let table =
+        rolecall::compile_file(&dir.join("more.policy")).expect("the renamed policy compiles");
+    assert!(table.fact_id("on_air").is_some() && table.fact_id("live").is_none());
+    std::fs::write(dir.join("shared/facts.policy"), facts).expect("write");
+    std::fs::write(dir.join("main.policy"), main).expect("write");
+    std::fs::write(dir.join("more.policy"), more).expect("write");
+
+    // `paused` is declared in a file that includes this one: refused, and said where.
+    let clash = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        at_live,
+        json!({"newName": "paused"}),
+    );
+    assert_eq!(clash["error"]["code"], -32803, "{clash}");
+    let message = clash["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("a fact named `paused` is already declared at ")
+            && message.contains("main.policy:3, loaded with this file by "),
+        "{message}"
+    );
+    // A kind is renamed where the including file uses it too.
+    let kind = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        find(facts, "guest", 0),
+        json!({"newName": "visitor"}),
+    );
+    let (n, new_main) = apply_all(&kind, &uri("main.policy"), main);
+    assert_eq!(n, 1, "{kind}");
+    assert!(
+        new_main.contains("assignable visitor: viewer"),
+        "{new_main}"
+    );
+    // In a file that only uses names its includer declares, they are renamed there.
+    let extra_uri = uri("shared/extra.policy");
+    client.open(&extra_uri, extra);
+    let fact = client.at(
+        "textDocument/rename",
+        &extra_uri,
+        (0, 1),
+        json!({"newName": "on_hold"}),
+    );
+    assert_eq!(
+        apply_all(&fact, &extra_uri, extra),
+        (1, "on_hold joins s as viewer\n".to_string()),
+        "{fact}"
+    );
+    let (n, new_main) = apply_all(&fact, &uri("main.policy"), main);
+    assert_eq!(n, 2, "{fact}");
+    assert!(
+        new_main.contains("fact on_hold\n") && new_main.contains("not on_hold"),
+        "{new_main}"
+    );
+    assert_eq!(client.stop(), 0);
+
+    // Without a workspace root, only the file's own directory is looked in:
+    // the includers one level up are not found.
+    let mut client = Client::start();
+    client.open(&facts_uri, facts);
+    let alone = client.at(
+        "textDocument/rename",
+        &facts_uri,
+        at_live,
+        json!({"newName": "on_air"}),
+    );
+    assert_eq!(
+        alone["result"]["documentChanges"].as_array().map(Vec::len),
+        Some(1),
+        "{alone}"
+    );
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The labels of a completion answer, in order.
+fn completion_labels(answer: &Value) -> Vec<String> {
+    answer["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["label"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn completion_after_a_colon_offers_the_scopes_roles() {
+    let (_, uri, text) = livestorm();
+    let mut client = Client::start();
+    client.open(&uri, &text);
+    let session = [
+        "organizer",
+        "moderator",
+        "speaker",
+        "external_speaker",
+        "viewer",
+    ];
+    let workspace = ["owner", "admin", "member"];
+    // A role's parents: the scope's other roles.
+    let parents = client.at(
+        "textDocument/completion",
+        &uri,
+        find(&text, "role moderator \"Modérateur\" :", 29),
+        json!({}),
+    );
+    let labels = completion_labels(&parents);
+    for role in ["organizer", "speaker", "viewer"] {
+        assert!(labels.iter().any(|l| l == role), "{role}: {labels:?}");
+    }
+    assert!(
+        !labels.iter().any(|l| l == "moderator" || l == "none"),
+        "{labels:?}"
+    );
+    assert!(
+        !workspace.iter().any(|w| labels.iter().any(|l| l == w)),
+        "a workspace role offered in the session: {labels:?}"
+    );
+    // `default KIND:` the scope's roles, or `none`.
+    let default = client.at(
+        "textDocument/completion",
+        &uri,
+        find(&text, "default team_member: viewer", 20),
+        json!({}),
+    );
+    let labels = completion_labels(&default);
+    for role in session.iter().chain(&["none"]) {
+        assert!(labels.iter().any(|l| l == role), "{role}: {labels:?}");
+    }
+    assert!(!labels.iter().any(|l| l == "owner"), "{labels:?}");
+    // `assignable KIND: a, …` in the workspace: its roles, and no `none` in a list.
+    let assignable = client.at(
+        "textDocument/completion",
+        &uri,
+        find(&text, "assignable team_member: owner, ", 31),
+        json!({}),
+    );
+    let labels = completion_labels(&assignable);
+    for role in workspace {
+        assert!(labels.iter().any(|l| l == role), "{role}: {labels:?}");
+    }
+    assert!(
+        !labels.iter().any(|l| l == "none" || l == "viewer"),
+        "{labels:?}"
+    );
+    // Typing right after the colon (the client's trigger character), in text
+    // that does not parse yet: the last parse's roles.
+    let typed = text.replacen(
+        "    role viewer \"Spectateur / Visionneur\"",
+        "    role viewer \"Spectateur / Visionneur\"\n    role guest :",
+        1,
+    );
+    assert!(typed != text, "the session's viewer line moved");
+    client.change(&uri, 2, &typed);
+    let (line, column) = find(&typed, "role guest :", 12);
+    let after = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": column},
+               "context": {"triggerKind": 2, "triggerCharacter": ":"}}),
+    );
+    let labels = completion_labels(&after);
+    assert!(labels.iter().any(|l| l == "viewer"), "{labels:?}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn rename_a_kind_a_group_and_a_setting_everywhere_refusing_a_clash() {
+    let text = "kind staff\nkind guest\nsetting plan \"Plan\" {\n    value free\n    value team\n    default free\n}\nsetting region {\n    value eu\n    value us\n    default eu\n}\nscope s {\n    role viewer\n    role editor : viewer\n    action read\n    action write\n    action share\n    group edit = write, share\n    allow viewer to read when plan is team or kind is staff\n    allow editor to edit when kind is staff\n    default staff: editor\n    assignable staff: viewer, editor\n    assignable guest: viewer\n}\n";
+    let uri = "untitled:rename-kinds";
+    let mut client = Client::start();
+    let found = client.open(uri, text);
+    assert!(found.iter().all(|d| d["severity"] != 1), "{found:?}");
+    let old = rolecall::compile_str("old.policy", text).expect("compiles");
+    let renamed = |client: &mut Client, at: (usize, usize), to: &str| {
+        client.at("textDocument/rename", uri, at, json!({"newName": to}))
+    };
+    for (at, from, to, count) in [
+        // Its declaration, two conditions, a default and an assignable list.
+        (find(text, "kind staff", 5), "staff", "employee", 5),
+        // Its declaration and the rule that names it.
+        (find(text, "group edit", 6), "edit", "modify", 2),
+        // Its declaration and the condition reading it.
+        (find(text, "when plan", 5), "plan", "tier", 2),
+    ] {
+        let answer = renamed(&mut client, at, to);
+        let (n, new_text) = apply_all(&answer, uri, text);
+        assert_eq!(n, count, "{from} → {to}: {answer}");
+        let new = rolecall::compile_str("new.policy", &new_text)
+            .unwrap_or_else(|e| panic!("{from} → {to} does not compile: {e}\n{new_text}"));
+        // The same table, under the new name.
+        assert_eq!(
+            rolecall::render::to_csv(&new, None).replace(to, from),
+            rolecall::render::to_csv(&old, None),
+            "{from} → {to}:\n{new_text}"
+        );
+        assert!(
+            !new_text.contains(&format!(" {from} ")) && !new_text.contains(&format!(" {from}:")),
+            "{from} left: {new_text}"
+        );
+    }
+    for (at, to, what) in [
+        (find(text, "kind is staff", 8), "guest", "kind"),
+        // A group and an action share the names a rule may use.
+        (find(text, "to edit", 3), "read", "group"),
+        (find(text, "setting plan", 8), "region", "setting"),
+        (find(text, "setting plan", 8), "plan", ""),
+    ] {
+        let answer = renamed(&mut client, at, to);
+        if what.is_empty() {
+            // Its own name: nothing clashes, the edits change nothing.
+            assert!(answer["error"].is_null(), "{answer}");
+            continue;
+        }
+        assert_eq!(answer["error"]["code"], -32803, "{to}: {answer}");
+        assert_eq!(
+            answer["error"]["message"],
+            format!("a {what} named `{to}` is already declared"),
+            "{answer}"
+        );
+    }
+    let setting_clash = renamed(&mut client, find(text, "setting plan", 8), "staff");
+    assert!(
+        setting_clash["error"].is_null(),
+        "a setting and a kind have names of their own: {setting_clash}"
     );
     assert_eq!(client.stop(), 0);
 }
