@@ -355,7 +355,7 @@ impl<'de> DeserializeSeed<'de> for Counted<'_> {
 }
 
 /// A value whose objects have unique keys (serde_json's depth limit applies).
-struct Unique;
+pub(crate) struct Unique;
 
 impl<'de> DeserializeSeed<'de> for Unique {
     type Value = Value;

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::answer::DecisionWriter;
-use super::model::{Evaluation, kind};
+use super::model::{Entity, Evaluation, kind};
 use super::principals::{Binding, Principals};
 use crate::compile::DecisionTable;
 use crate::diagnostic::Diagnostic;
@@ -264,12 +264,15 @@ impl Pdp {
     /// resource search's results hold when evaluated); properties sent are
     /// the request's, as ever.
     pub(crate) fn with_listed_resource<'e>(&'e self, e: &Evaluation<'e>) -> Evaluation<'e> {
-        let listed = match e.resource.get("properties") {
-            None | Some(Value::Null) => self.binding.resource(e.resource_type, e.resource_id),
-            Some(_) => None,
+        let listed = match e.resource.has_properties() {
+            false => self.binding.resource(e.resource_type, e.resource_id),
+            true => None,
         };
         match listed {
-            Some(resource) => Evaluation { resource, ..*e },
+            Some(resource) => Evaluation {
+                resource: Entity::Object(resource),
+                ..*e
+            },
             None => *e,
         }
     }
@@ -319,7 +322,7 @@ impl Pdp {
             });
         }
         let entry = self.binding.entry(e.subject_type, e.subject_id);
-        let properties = e.subject.get("properties").and_then(Value::as_object);
+        let properties = e.subject.properties();
         // Identity is matched exactly (id or alias, and type): a subject not
         // listed holds only what the policy's defaults give, unless claims
         // are trusted.

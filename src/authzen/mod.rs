@@ -12,11 +12,15 @@ pub mod answer;
 pub mod model;
 pub mod principals;
 pub mod search;
+pub mod typed;
 
 mod decide;
 
 pub use decide::{Decided, Details, Pdp, PdpError};
-pub use model::{BadRequest, Batch, Evaluation, Semantic, parse_evaluation, parse_evaluations};
+pub use model::{
+    BadRequest, Batch, Entity, Evaluation, Field, Semantic, TypedEntity, parse_evaluation,
+    parse_evaluations,
+};
 pub use principals::{Binding, Principals};
 pub use search::{
     ActionSearch, Found, Page, ResourceSearch, SubjectSearch, Window, parse_action_search,

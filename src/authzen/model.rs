@@ -48,11 +48,11 @@ pub struct Evaluation<'a> {
     /// `resource.id`
     pub resource_id: &'a str,
     /// The whole subject object.
-    pub subject: &'a Map<String, Value>,
+    pub subject: Entity<'a>,
     /// The whole action object.
-    pub action: &'a Map<String, Value>,
+    pub action: Entity<'a>,
     /// The whole resource object.
-    pub resource: &'a Map<String, Value>,
+    pub resource: Entity<'a>,
     /// The context object, when given.
     pub context: Option<&'a Map<String, Value>>,
 }
@@ -60,14 +60,125 @@ pub struct Evaluation<'a> {
 impl<'a> Evaluation<'a> {
     /// The entity an attribute path starts from: `subject`, `action`,
     /// `resource` or `context`.
-    pub fn entity(&self, name: &str) -> Option<&'a Map<String, Value>> {
+    pub fn entity(&self, name: &str) -> Option<Entity<'a>> {
         match name {
             "subject" => Some(self.subject),
             "action" => Some(self.action),
             "resource" => Some(self.resource),
-            "context" => self.context,
+            "context" => self.context.map(Entity::Object),
             _ => None,
         }
+    }
+}
+
+/// An entity of an evaluation: the object as sent, read into a map, or the
+/// fields the typed reader of a single evaluation found (it reads only
+/// bodies whose entities hold nothing else, so both read the same).
+#[derive(Debug, Clone, Copy)]
+pub enum Entity<'a> {
+    /// The whole object.
+    Object(&'a Map<String, Value>),
+    /// `type` (or `name`), `id` and `properties`, read field by field.
+    Typed(&'a TypedEntity<'a>),
+}
+
+/// An entity as the typed reader found it: its strings borrowed from the
+/// body where they hold no escape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedEntity<'a> {
+    /// `"type"` (a subject, a resource) or `"name"` (an action).
+    pub(crate) key: &'static str,
+    /// The value of `key`.
+    pub(crate) first: std::borrow::Cow<'a, str>,
+    /// `id`: a subject's and a resource's (an action has none: empty).
+    pub(crate) id: std::borrow::Cow<'a, str>,
+    /// `properties` (an object), when given and not `null`.
+    pub(crate) properties: Option<Value>,
+}
+
+/// What an attribute path reads: a value of a map, or a string field of a
+/// typed entity. Compared as the JSON values they are.
+#[derive(Debug, Clone, Copy)]
+pub enum Field<'a> {
+    /// A JSON value.
+    Value(&'a Value),
+    /// A string.
+    Str(&'a str),
+}
+
+impl<'a> Field<'a> {
+    /// JSON `null`.
+    pub fn is_null(self) -> bool {
+        matches!(self, Field::Value(Value::Null))
+    }
+
+    /// JSON `true`.
+    pub fn is_true(self) -> bool {
+        matches!(self, Field::Value(Value::Bool(true)))
+    }
+
+    /// The object it is, if it is one.
+    pub fn as_object(self) -> Option<&'a Map<String, Value>> {
+        match self {
+            Field::Value(v) => v.as_object(),
+            Field::Str(_) => None,
+        }
+    }
+
+    /// The value, owned.
+    pub fn to_value(self) -> Value {
+        match self {
+            Field::Value(v) => v.clone(),
+            Field::Str(s) => Value::String(s.to_string()),
+        }
+    }
+}
+
+impl PartialEq for Field<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Field::Value(a), Field::Value(b)) => a == b,
+            (Field::Str(a), Field::Str(b)) => a == b,
+            (Field::Str(a), Field::Value(Value::String(b)))
+            | (Field::Value(Value::String(b)), Field::Str(a)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl<'a> Entity<'a> {
+    /// The field at `key`.
+    pub fn get(self, key: &str) -> Option<Field<'a>> {
+        match self {
+            Entity::Object(map) => field(map, key).map(Field::Value),
+            Entity::Typed(t) if key == t.key => Some(Field::Str(&t.first)),
+            Entity::Typed(t) if key == "id" && t.key == "type" => Some(Field::Str(&t.id)),
+            Entity::Typed(t) if key == "properties" => t.properties.as_ref().map(Field::Value),
+            Entity::Typed(_) => None,
+        }
+    }
+
+    /// `properties`, when it is an object (absent and `null` are none).
+    pub fn properties(self) -> Option<&'a Map<String, Value>> {
+        self.get("properties").and_then(Field::as_object)
+    }
+
+    /// Whether `properties` is given (`null` counts as absent).
+    pub fn has_properties(self) -> bool {
+        self.get("properties").is_some_and(|p| !p.is_null())
+    }
+}
+
+/// `map[key]`. The objects paths read are small (an entity's `type`, `id`,
+/// `properties`), and comparing a few short keys costs less than hashing
+/// one (a search reads them once per candidate); keys are distinct, so
+/// both find the same entry.
+pub(crate) fn field<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    const SCANNED: usize = 8;
+    if map.len() <= SCANNED {
+        map.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
     }
 }
 
@@ -298,9 +409,9 @@ fn evaluation<'a>(
         action_name,
         resource_type,
         resource_id,
-        subject,
-        action,
-        resource,
+        subject: Entity::Object(subject),
+        action: Entity::Object(action),
+        resource: Entity::Object(resource),
         context,
     })
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::model::{Evaluation, kind};
+use super::model::{Entity, Evaluation, Field, field, kind};
 use crate::compile::DecisionTable;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::json::{Cap, CappedError};
@@ -551,7 +551,7 @@ impl FactSpec {
                 Some(x) if !x.is_null() => b.resolve(e, principal).is_some_and(|y| x == y),
                 _ => false,
             },
-            FactSpec::IsTrue(a) => matches!(a.resolve(e, principal), Some(Value::Bool(true))),
+            FactSpec::IsTrue(a) => a.resolve(e, principal).is_some_and(Field::is_true),
             FactSpec::Any(specs) => specs.iter().any(|s| s.holds(e, principal)),
             FactSpec::All(specs) => specs.iter().all(|s| s.holds(e, principal)),
             FactSpec::Not(spec) => !spec.holds(e, principal),
@@ -586,7 +586,7 @@ impl FactSpec {
     ) -> Partial {
         let operand = |o: &Operand| match o {
             Operand::Path(path) if varies(path) => o.clone(),
-            _ => Operand::Value(o.resolve(e, principal).cloned().unwrap_or(Value::Null)),
+            _ => Operand::Value(o.resolve(e, principal).map_or(Value::Null, Field::to_value)),
         };
         match self {
             FactSpec::Equal(a, b) => match (operand(a), operand(b)) {
@@ -640,36 +640,23 @@ impl Operand {
         &'v self,
         e: &Evaluation<'v>,
         principal: Option<&'v Map<String, Value>>,
-    ) -> Option<&'v Value> {
+    ) -> Option<Field<'v>> {
         match self {
-            Operand::Value(v) => Some(v),
+            Operand::Value(v) => Some(Field::Value(v)),
             Operand::Path(segments) => {
                 let (root, rest) = segments.split_first()?;
-                let map = match root.as_str() {
-                    "principal" => principal?,
+                let entity = match root.as_str() {
+                    "principal" => Entity::Object(principal?),
                     entity => e.entity(entity)?,
                 };
                 let (first, rest) = rest.split_first()?;
-                let mut value = field(map, first)?;
+                let mut value = entity.get(first)?;
                 for key in rest {
-                    value = field(value.as_object()?, key)?;
+                    value = Field::Value(field(value.as_object()?, key)?);
                 }
                 Some(value)
             }
         }
-    }
-}
-
-/// `map[key]`. The objects paths read are small (an entity's `type`, `id`,
-/// `properties`), and comparing a few short keys costs less than hashing
-/// one (a search reads them once per candidate); keys are distinct, so
-/// both find the same entry.
-fn field<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
-    const SCANNED: usize = 8;
-    if map.len() <= SCANNED {
-        map.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-    } else {
-        map.get(key)
     }
 }
 

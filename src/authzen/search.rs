@@ -23,7 +23,8 @@ use serde_json::{Map, Value};
 
 use super::decide::{Pdp, PdpError};
 use super::model::{
-    BadRequest, Evaluation, Place, body_object, entity, kind, properties, required_entity, string,
+    BadRequest, Entity, Evaluation, Place, body_object, entity, kind, properties, required_entity,
+    string,
 };
 use super::principals::{FactSpec, Partial};
 use crate::syntax::ast::Effect;
@@ -397,9 +398,9 @@ impl Pdp {
                 action_name: name,
                 resource_type: q.resource_type,
                 resource_id: q.resource_id,
-                subject: q.subject,
-                action: &action,
-                resource: q.resource,
+                subject: Entity::Object(q.subject),
+                action: Entity::Object(&action),
+                resource: Entity::Object(q.resource),
                 context: q.context,
             };
             let request = self.request(&e)?;
@@ -443,9 +444,9 @@ impl Pdp {
             action_name: q.action_name,
             resource_type: q.resource_type,
             resource_id: q.resource_id,
-            subject: &blank,
-            action: q.action,
-            resource: q.resource,
+            subject: Entity::Object(&blank),
+            action: Entity::Object(q.action),
+            resource: Entity::Object(q.resource),
             context: q.context,
         };
         // The request's own faults, whether or not a subject is listed: as
@@ -473,7 +474,7 @@ impl Pdp {
             let signature = varying.signature(
                 &Evaluation {
                     subject_id: id,
-                    subject: &subject,
+                    subject: Entity::Object(&subject),
                     ..unlisted
                 },
                 Some(&entry.view),
@@ -485,7 +486,7 @@ impl Pdp {
                     subject.insert("id".to_string(), Value::String(id.to_string()));
                     let e = Evaluation {
                         subject_id: id,
-                        subject: &subject,
+                        subject: Entity::Object(&subject),
                         ..unlisted
                     };
                     let resolved = table.resolve_request(&self.request(&e)?)?;
@@ -535,9 +536,9 @@ impl Pdp {
             action_name: q.action_name,
             resource_type: q.resource_type,
             resource_id: "",
-            subject: q.subject,
-            action: q.action,
-            resource: &resource,
+            subject: Entity::Object(q.subject),
+            action: Entity::Object(q.action),
+            resource: Entity::Object(&resource),
             context: q.context,
         };
         self.request(&unlisted)?;
@@ -556,7 +557,7 @@ impl Pdp {
         for (id, resource) in self.binding.resources_of_type(q.resource_type) {
             let e = Evaluation {
                 resource_id: id,
-                resource,
+                resource: Entity::Object(resource),
                 ..unlisted
             };
             let signature = varying.signature(&e, principal);

@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// The PDP identifier announced in the metadata (default: http(s):// and the
-    /// request's Host); a path in it (https://pdp.example.com/tenant1) is the
+    /// address listened on, never the request's Host); a path in it (https://pdp.example.com/tenant1) is the
     /// prefix the endpoints are served under, the metadata then at
     /// /.well-known/authzen-configuration/tenant1.
     #[arg(long, value_name = "URL")]

@@ -630,6 +630,7 @@ impl Ranks {
 /// ([`Ranks::targets`], the one reading of `on …`). A targeted action's
 /// ordinary cell is the union over targets, no one rule's to win or lose,
 /// so it is not listed. In (action, role, column) order.
+#[cfg(feature = "lsp")]
 pub(crate) fn named_cells(table: &DecisionTable, rule: usize) -> Vec<CellPlace> {
     let policy = &table.policy;
     let Some(r) = policy.rules.get(rule) else {

@@ -44,6 +44,7 @@ pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// A JSON string, or `null` for `None`.
+#[cfg(feature = "serve")]
 pub(crate) fn optional(out: &mut Vec<u8>, text: Option<&str>) {
     match text {
         Some(text) => string(out, text),

@@ -335,6 +335,14 @@ fn overrun(shared: &Shared, deadline: Instant) -> Option<Overrun> {
 
 /// Parses a decision or search request and answers it.
 fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Instant) -> Reply {
+    // A single evaluation of the common shape is read by the typed reader
+    // (no map per entity); any other body by the general one, which words
+    // every error.
+    if route == Route::Evaluation {
+        if let Some(body) = crate::authzen::typed::read_evaluation(bytes) {
+            return evaluation_reply(shared, &body.evaluation(), id);
+        }
+    }
     let max = shared.config.max_evaluations;
     // A batch's items are counted as the body is read: past the cap,
     // reading stops there, so a huge batch costs what the cap's worth costs.
@@ -372,15 +380,7 @@ fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Insta
         Route::SearchSubject => search_subject(shared, &loaded, &body, id),
         Route::SearchResource => search_resource(shared, &loaded, &body, id),
         Route::Evaluation => match parse_evaluation(&body) {
-            Ok(e) => {
-                let mut out = Vec::with_capacity(64);
-                decide(shared, &loaded, Endpoint::evaluation, &e, id).write_json(
-                    shared.config.explain,
-                    false,
-                    &mut out,
-                );
-                bounded_bytes(shared, out)
-            }
+            Ok(e) => evaluation_reply(shared, &e, id),
             Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
         },
         _ => match parse_evaluations(&body) {
@@ -392,6 +392,18 @@ fn answer(shared: &Shared, route: Route, bytes: &[u8], id: &str, deadline: Insta
             Err(bad) => error(StatusCode::BAD_REQUEST, &bad.0),
         },
     }
+}
+
+/// The answer to one Access Evaluation.
+fn evaluation_reply(shared: &Shared, e: &Evaluation<'_>, id: &str) -> Reply {
+    let loaded = shared.current.get();
+    let mut out = Vec::with_capacity(64);
+    decide(shared, &loaded, Endpoint::evaluation, e, id).write_json(
+        shared.config.explain,
+        false,
+        &mut out,
+    );
+    bounded_bytes(shared, out)
 }
 
 /// A 503 with `Retry-After`: the request was fine, the PDP could not take it now.

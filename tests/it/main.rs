@@ -53,3 +53,4 @@ mod support;
 mod syntax_errors;
 mod table;
 mod target;
+mod typed_reader;
