@@ -153,6 +153,8 @@ pub struct DecisionTable {
     /// Per scope: (scope of the default, variable) read by the defaults an
     /// action there can depend on (`DecisionTable::default_vars`).
     pub(crate) default_vars: std::sync::OnceLock<Vec<Vec<(usize, usize)>>>,
+    /// Inheritance paths found so far, for answers (`decision::paths`).
+    pub(crate) paths: crate::decision::paths::SharedPaths,
 }
 
 /// A column of a targeted action's grid: another participant holding one
@@ -897,15 +899,6 @@ impl DecisionTable {
             .into_iter()
             .filter_map(|r| self.role_at_index(role.scope(), r))
             .collect()
-    }
-
-    /// [`Self::inheritance_path`] by positions.
-    pub(crate) fn inheritance_path_at(&self, scope: usize, role: usize, rule: usize) -> Vec<usize> {
-        let mut path = Vec::new();
-        crate::decision::with_path_scratch(|scratch| {
-            self.inheritance_path_into(scope, role, rule, scratch, &mut path);
-        });
-        path
     }
 
     /// The rules naming role `role` of scope `scope`, in declaration order.

@@ -390,6 +390,7 @@ pub(crate) fn build(policy: Policy) -> DecisionTable {
         target_grid,
         relevant: std::sync::OnceLock::new(),
         default_vars: std::sync::OnceLock::new(),
+        paths: Default::default(),
     }
 }
 

@@ -14,6 +14,7 @@
 pub(crate) mod combine;
 pub mod explanation;
 pub(crate) mod holders;
+pub(crate) mod paths;
 pub(crate) mod reason;
 
 use std::collections::VecDeque;
@@ -738,6 +739,15 @@ impl DecisionTable {
             })
     }
 
+    /// Whether rule `rule` names role `role` itself: its inheritance path is
+    /// `[role]`, found without a walk.
+    pub(crate) fn names_directly(&self, rule: usize, role: usize) -> bool {
+        self.policy
+            .rules
+            .get(rule)
+            .is_some_and(|r| r.roles.contains(&role))
+    }
+
     /// The inheritance path from `role` to the nearest role `rule` names,
     /// into `path`: `[role]` when the rule names it, `[role, parent, …, named]`
     /// otherwise. Breadth first over parents in declaration order, so the
@@ -751,11 +761,12 @@ impl DecisionTable {
         path: &mut Vec<usize>,
     ) {
         let policy = &self.policy;
+        let rule_index = rule;
         let (Some((_, sc)), Some(rule)) = (policy.scopes.get_index(scope), policy.rules.get(rule))
         else {
             return;
         };
-        if rule.roles.contains(&role) {
+        if self.names_directly(rule_index, role) {
             path.push(role);
             return;
         }

@@ -13,13 +13,12 @@
 mod parse;
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 use super::request::Unknown;
 use super::shape::{AnswerJson, Escaped, EscapedAction, EscapedByIds, Text, TextList, escaped};
 use super::{EvalError, Request, RoleSource};
-use crate::compile::names::FxHasher;
 use crate::compile::{ActionId, DecisionTable, FactSet};
+use crate::decision::paths::PathCache;
 use crate::decision::{PathScratch, Principal, Roles, reason};
 use crate::resolve::rule_tail;
 use parse::Parsed;
@@ -31,52 +30,7 @@ pub struct LineEvaluator<'t> {
     parsed: Parsed,
     scratch: Scratch,
     helps: Helps,
-    paths: Paths,
-}
-
-/// Most roles the inheritance paths a [`LineEvaluator`] keeps may hold in
-/// all (then it forgets them all and starts again).
-const MAX_CACHED_PATH_ROLES: usize = 1 << 16;
-
-/// Inheritance paths met so far, by (scope, deciding role, rule): the path
-/// is a property of the pair, and finding it walks the role's ancestors,
-/// which grow with the number of roles, so it is walked once per pair.
-/// Looked up on every line whose decision comes from an inherited rule: the
-/// key is three ids of the table, so it is hashed with the table's own
-/// multiply-rotate hash rather than SipHash (a request chooses among the
-/// table's ids only, and the map is bounded).
-#[derive(Default)]
-struct Paths {
-    known: HashMap<(usize, usize, usize), Vec<usize>, BuildHasherDefault<FxHasher>>,
-    roles: usize,
-}
-
-impl Paths {
-    /// The path from `role` to the nearest role `rule` names, into `path`.
-    fn path_into(
-        &mut self,
-        table: &DecisionTable,
-        (scope, role, rule): (usize, usize, usize),
-        scratch: &mut PathScratch,
-        path: &mut Vec<usize>,
-    ) {
-        if let Some(known) = self.known.get(&(scope, role, rule)) {
-            path.extend_from_slice(known);
-            return;
-        }
-        let start = path.len();
-        table.inheritance_path_into(scope, role, rule, scratch, path);
-        let found = path.get(start..).unwrap_or_default();
-        // `[role]`, when the rule names the role, is found without a walk.
-        if found.len() > 1 {
-            if self.roles + found.len() > MAX_CACHED_PATH_ROLES {
-                self.known.clear();
-                self.roles = 0;
-            }
-            self.roles += found.len();
-            self.known.insert((scope, role, rule), found.to_vec());
-        }
-    }
+    paths: PathCache,
 }
 
 /// Most helps of unknown-name errors a [`LineEvaluator`] keeps (then it
@@ -178,7 +132,7 @@ impl<'t> LineEvaluator<'t> {
             parsed: Parsed::default(),
             scratch: Scratch::default(),
             helps: Helps::default(),
-            paths: Paths::default(),
+            paths: PathCache::default(),
         }
     }
 
