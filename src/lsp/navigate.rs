@@ -83,6 +83,52 @@ pub fn references<'a>(
         .collect()
 }
 
+/// The declaration of the name at `offset`, looked for in the document's
+/// files, then in those the files that include it load (a name an
+/// included file uses and its includer declares).
+/// `includers` is called only then (it reads files).
+pub fn definition_across(
+    index: &Index,
+    includers: impl FnOnce() -> Vec<Includer>,
+    file: &str,
+    offset: usize,
+    own_uri: &Uri,
+) -> Option<Location> {
+    if let Some(def) = definition(index, file, offset) {
+        return location(&def.loc, file, own_uri);
+    }
+    includers().iter().find_map(|inc| {
+        let def = definition(&inc.index, &inc.doc_name, offset)?;
+        location(&def.loc, &inc.doc_name, own_uri)
+    })
+}
+
+/// Every occurrence of the name at `offset` in the document's files, then
+/// those only the files loaded with it by `includers` hold, once each.
+pub fn references_across(
+    index: &Index,
+    includers: &[Includer],
+    file: &str,
+    offset: usize,
+    with_declaration: bool,
+    own_uri: &Uri,
+) -> Vec<Location> {
+    let mut out: Vec<Location> = references(index, file, offset, with_declaration)
+        .into_iter()
+        .filter_map(|o| location(&o.loc, file, own_uri))
+        .collect();
+    for inc in includers {
+        for o in references(&inc.index, &inc.doc_name, offset, with_declaration) {
+            if let Some(l) = location(&o.loc, &inc.doc_name, own_uri) {
+                if !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Whether `name` is one the grammar accepts as a name.
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();

@@ -198,8 +198,13 @@ impl Server {
                 let answer =
                     self.at(&at.text_document.uri, at.position)
                         .and_then(|(doc, offset)| {
-                            let def = navigate::definition(&doc.index, &doc.analysis.name, offset)?;
-                            navigate::location(&def.loc, &doc.analysis.name, &doc.uri)
+                            navigate::definition_across(
+                                &doc.index,
+                                || self.includers(doc),
+                                &doc.analysis.name,
+                                offset,
+                                &doc.uri,
+                            )
                         });
                 to_value(answer)
             }
@@ -209,15 +214,14 @@ impl Server {
                 let answer: Vec<_> = self
                     .at(&at.text_document.uri, at.position)
                     .map(|(doc, offset)| {
-                        navigate::references(
+                        navigate::references_across(
                             &doc.index,
+                            &self.includers(doc),
                             &doc.analysis.name,
                             offset,
                             p.context.include_declaration,
+                            &doc.uri,
                         )
-                        .into_iter()
-                        .filter_map(|o| navigate::location(&o.loc, &doc.analysis.name, &doc.uri))
-                        .collect()
                     })
                     .unwrap_or_default();
                 to_value(answer)

@@ -1717,6 +1717,49 @@ fn rename_in_an_included_file_opened_alone_edits_the_files_that_include_it() {
         new_main.contains("fact on_hold\n") && new_main.contains("not on_hold"),
         "{new_main}"
     );
+    // References and definitions see the includers too: `live`, declared
+    // here, is used in main.policy and more.policy; `paused`, used in
+    // extra.policy, is declared in main.policy.
+    let refs = client.at(
+        "textDocument/references",
+        &facts_uri,
+        at_live,
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    let mut places: Vec<(String, u64)> = refs["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            let uri = l["uri"].as_str().unwrap_or_default();
+            let file = uri.rsplit('/').next().unwrap_or_default().to_string();
+            (file, l["range"]["start"]["line"].as_u64().unwrap_or(99))
+        })
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            ("facts.policy".to_string(), 0),
+            ("main.policy".to_string(), 6),
+            ("more.policy".to_string(), 4)
+        ],
+        "{refs}"
+    );
+    let without = client.at(
+        "textDocument/references",
+        &facts_uri,
+        at_live,
+        json!({"context": {"includeDeclaration": false}}),
+    );
+    assert_eq!(
+        without["result"].as_array().map(Vec::len),
+        Some(2),
+        "{without}"
+    );
+    let def = client.at("textDocument/definition", &extra_uri, (0, 1), json!({}));
+    assert_eq!(def["result"]["uri"], json!(uri("main.policy")), "{def}");
+    assert_eq!(def["result"]["range"]["start"]["line"], 2, "{def}");
     assert_eq!(client.stop(), 0);
 
     // Without a workspace root, only the file's own directory is looked in:
