@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs one fuzz target for SECONDS (default 300), seeded from the repository.
-#   fuzz/run.sh compile|eval|fmt_roundtrip|repl [SECONDS] [extra libFuzzer flags]
+#   fuzz/run.sh compile|eval|fmt_roundtrip|repl|authzen [SECONDS] [extra libFuzzer flags]
 # Stable Rust: RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its nightly-only flags.
 # No sanitizer (safe Rust; ASan only slows it), but debug assertions, so
 # integer overflow is a crash too.
@@ -14,6 +14,7 @@ case $target in
     fmt_roundtrip) seeds="../policies ../policies/examples seeds/policy ../tests/fixtures/fuzz/fmt_roundtrip"; dict=policy.dict ;;
     eval) seeds="seeds/eval ../tests/fixtures/fuzz/eval"; dict=request.dict; set -- -max_len=4096 "$@" ;;
     repl) seeds="seeds/repl ../tests/fixtures/fuzz/repl"; dict=repl.dict ;;
+    authzen) seeds="../tests/fixtures/fuzz/authzen"; dict=authzen.dict; set -- -max_len=2048 "$@" ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 mkdir -p "corpus/$target"

@@ -291,3 +291,58 @@ pub fn repl(data: &[u8]) {
         }
     }
 }
+
+// ------------------------------------------------------------------ authzen
+
+fn todo_pdp() -> &'static rolecall::authzen::Pdp {
+    static PDP: OnceLock<rolecall::authzen::Pdp> = OnceLock::new();
+    PDP.get_or_init(|| {
+        let policy = include_str!("../../policies/examples/authzen_todo.policy");
+        let principals = include_str!("../../policies/examples/authzen_todo.principals.json");
+        let table = compile_text(policy).unwrap_or_else(|e| panic!("{:?}", messages(&e)));
+        let principals = rolecall::authzen::Principals::parse("todo.principals.json", principals)
+            .unwrap_or_else(|e| panic!("{:?}", messages(&e)));
+        rolecall::authzen::Pdp::new(table, &principals)
+            .unwrap_or_else(|e| panic!("{:?}", messages(&e)))
+    })
+}
+
+/// An Access Evaluation body, read by both readers of `serve`: the typed
+/// one (`authzen::typed`) takes only what the general one
+/// (`authzen::parse_evaluation`) reads as an evaluation, reads the same
+/// five names, and the Todo policy decides both alike (reason, rule and
+/// roles included). The general reader and the decision never panic.
+pub fn authzen(data: &[u8]) {
+    use rolecall::authzen::{Details, parse_evaluation, typed::read_evaluation};
+    let pdp = todo_pdp();
+    let general = rolecall::json::from_slice(data).ok();
+    let general = general.as_ref().map(parse_evaluation);
+    if let Some(Ok(e)) = &general {
+        let _ = pdp.decide(e, Details::Full);
+    }
+    let Some(typed) = read_evaluation(data) else {
+        return;
+    };
+    let t = typed.evaluation();
+    let Some(Ok(g)) = general else {
+        panic!("the typed reader took a body the general one refuses: {general:?}");
+    };
+    assert_eq!(
+        (
+            t.subject_type,
+            t.subject_id,
+            t.action_name,
+            t.resource_type,
+            t.resource_id
+        ),
+        (
+            g.subject_type,
+            g.subject_id,
+            g.action_name,
+            g.resource_type,
+            g.resource_id
+        )
+    );
+    assert_eq!(t.context, g.context);
+    assert_eq!(pdp.decide(&t, Details::Full), pdp.decide(&g, Details::Full));
+}

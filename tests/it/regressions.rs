@@ -70,6 +70,11 @@ fn a_cycle_through_a_parent_list_on_two_lines_points_at_the_parent() {
 }
 
 #[test]
+fn authzen_inputs() {
+    assert!(replay("authzen", checks::authzen) > 0);
+}
+
+#[test]
 fn repl_inputs() {
     assert!(replay("repl", checks::repl) > 0);
 }
