@@ -197,7 +197,7 @@ pub fn render(table: &DecisionTable, x: &Explanation) -> String {
                 out,
                 "  `{}` at {} ({}{via}){status}",
                 policy.rule_for_action(rule, x.action.index()),
-                rule.loc.file_line(),
+                rule.file_line(),
                 distance_text(c.distance)
             );
         }

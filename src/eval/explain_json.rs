@@ -76,7 +76,7 @@ pub fn render_json(
                     .filter_map(|c| {
                         let rule = table.rule(c.rule)?;
                         Some(CandidateJson {
-                            rule: rule.loc.file_line(),
+                            rule: rule.file_line(),
                             text: policy.rule_for_action(rule, x.action.index()),
                             effect: crate::syntax::ast::verb(rule.effect, rule.forbid),
                             distance: crate::resolve::shown_distance(c.distance),

@@ -347,7 +347,7 @@ impl DecisionTable {
 
     /// `file:line` of a rule (as [`Verdict::rule`] gives it).
     pub fn rule_at(&self, rule: RuleId) -> Option<String> {
-        self.rule(rule).map(|r| r.loc.file_line())
+        self.rule(rule).map(crate::resolve::Rule::file_line)
     }
 
     /// Answers a request given by names: the decision with its rule, the
@@ -452,7 +452,7 @@ impl DecisionTable {
             decision: e.effect,
             action: format!("{scope_name}:{action_name}"),
             roles: roles.iter().map(|&r| role_name(r)).collect(),
-            rule: rule.map(|r| r.loc.file_line()),
+            rule: rule.map(crate::resolve::Rule::file_line),
             reason: reason.text,
             assigned: request.assigned(s).iter().map(|&r| role_name(r)).collect(),
             default,
@@ -515,7 +515,7 @@ impl crate::decision::reason::Sink for ReasonText<'_> {
     }
     fn rule_at(&mut self, rule: usize) {
         if let Some(r) = self.table.policy.rules.get(rule) {
-            self.text.push_str(&r.loc.file_line());
+            self.text.push_str(&r.file_line());
         }
     }
     fn override_text(&mut self, index: usize) {

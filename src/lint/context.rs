@@ -165,7 +165,7 @@ impl<'a> Context<'a> {
             Some(rule) => format!(
                 "`{}` ({})",
                 crate::resolve::rule_summary(rule),
-                rule.loc.file_line()
+                rule.file_line()
             ),
             None => format!("rule #{id}"),
         }

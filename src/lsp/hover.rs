@@ -121,12 +121,7 @@ fn cell_text(table: &DecisionTable, at: At) -> String {
     };
     match cell.rule.and_then(|r| table.rule(r)) {
         Some(rule) => {
-            let _ = write!(
-                text,
-                " — `{}` ({})",
-                rule_summary(rule),
-                rule.loc.file_line()
-            );
+            let _ = write!(text, " — `{}` ({})", rule_summary(rule), rule.file_line());
         }
         None if cell.decision == CellDecision::Deny => text.push_str(" — by default"),
         None => {}

@@ -359,7 +359,7 @@ fn cell_html(
         (Some(rule), _) => format!(
             "{word}: {} ({})",
             policy.rule_for_action(rule, a),
-            rule.loc.file_line()
+            rule.file_line()
         ),
         (None, Some(c)) if c.union && c.fixed.is_some() => {
             format!("{word}: to someone else (see the action's grid)")
@@ -387,7 +387,7 @@ fn cell_html(
                 out,
                 "<p>Rule <code>{}</code> at <code>{}</code></p>",
                 esc(&policy.rule_for_action(rule, a)),
-                esc(&rule.loc.file_line())
+                esc(&rule.file_line())
             );
         }
         out.push_str(&path_html(table, scope, s, r, rule_id.index()));
@@ -446,7 +446,7 @@ fn cell_html(
                 out,
                 "<li><code>{}</code> at <code>{}</code>{}</li>",
                 esc(&policy.rule_for_action(rule, a)),
-                esc(&rule.loc.file_line()),
+                esc(&rule.file_line()),
                 path_html(table, scope, s, r, rule_id)
             );
         }

@@ -68,7 +68,7 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
                             let r = policy.rules.get(*rule)?;
                             let mut candidate = json!({
                                 "effect": effect,
-                                "rule": r.loc.file_line(),
+                                "rule": r.file_line(),
                                 "when": r.condition.as_ref().map(|c| c.text.clone()),
                             });
                             if let (true, Some(map)) = (r.forbid, candidate.as_object_mut()) {
@@ -91,7 +91,7 @@ pub fn to_json(table: &DecisionTable, only: Option<crate::compile::ScopeId>) -> 
                     "role": role,
                     "decision": decision.as_str(),
                     "condition": condition,
-                    "rule": rule.and_then(|r| policy.rules.get(r.index())).map(|r| r.loc.file_line()),
+                    "rule": rule.and_then(|r| policy.rules.get(r.index())).map(|r| r.file_line()),
                     "from": from,
                     "distance": distance,
                     "through": through,
@@ -240,7 +240,7 @@ fn target_cells(table: &DecisionTable, s: usize) -> Vec<Value> {
                     .cell(table, s, a, r)
                     .and_then(|c| c.rule)
                     .and_then(|r| policy.rules.get(r.index()))
-                    .map(|r| r.loc.file_line());
+                    .map(|r| r.file_line());
                 out.push(json!({
                     "action": action,
                     "role": role,

@@ -968,6 +968,7 @@ impl Resolver {
             written: rule.actions.len(),
             target: target.flatten(),
             condition,
+            line: rule.loc.line(),
             loc: rule.loc.clone(),
         });
     }

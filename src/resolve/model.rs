@@ -286,6 +286,16 @@ pub struct Rule {
     pub condition: Option<Condition>,
     /// The rule.
     pub loc: Loc,
+    /// The 1-based line `loc` starts on, found once: answers cite it on
+    /// every decision, and finding it searches the file's line starts.
+    pub line: usize,
+}
+
+impl Rule {
+    /// `file:line`, the form answers and tables cite the rule by.
+    pub fn file_line(&self) -> String {
+        format!("{}:{}", self.loc.src.name(), self.line)
+    }
 }
 
 /// A rule's `on …` clause, resolved: the target must be the principal

@@ -521,7 +521,7 @@ impl Coverage {
                 if let Some(rule) = policy.rules.get(r) {
                     out.push_str(&format!(
                         "    {}: {}\n",
-                        rule.loc.file_line(),
+                        rule.file_line(),
                         rule_summary(rule)
                     ));
                 }
@@ -570,7 +570,7 @@ impl Coverage {
             .unused_rules()
             .into_iter()
             .filter_map(|r| policy.rules.get(r))
-            .map(|rule| json!({"at": rule.loc.file_line(), "rule": rule_summary(rule)}))
+            .map(|rule| json!({"at": rule.file_line(), "rule": rule_summary(rule)}))
             .collect();
         let never: Vec<serde_json::Value> = self
             .facts_never_given()

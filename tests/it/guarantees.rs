@@ -68,3 +68,32 @@ fn outputs_are_identical_across_compilations() {
         assert_eq!(outputs[0], outputs[2], "{policy}");
     }
 }
+
+/// A rule's line, found once at resolution, is the line its location
+/// starts on, in its own file (an included file's rules too).
+#[test]
+fn a_rules_stored_line_is_its_locations_line() {
+    let dir = crate::support::root().join("policies");
+    let mut files = vec![
+        dir.join("livestorm.policy"),
+        dir.join("goto_webinar.policy"),
+    ];
+    for entry in std::fs::read_dir(dir.join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "policy") {
+            files.push(path);
+        }
+    }
+    let mut checked = 0;
+    for file in files {
+        let Ok(table) = rolecall::compile_file(&file) else {
+            continue;
+        };
+        for rule in &table.policy().rules {
+            assert_eq!(rule.line, rule.loc.line(), "{}", rule.file_line());
+            assert_eq!(rule.file_line(), rule.loc.file_line());
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} rules");
+}

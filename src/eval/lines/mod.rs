@@ -382,7 +382,7 @@ impl Texts {
             rule_at: policy
                 .rules
                 .iter()
-                .map(|r| escaped(&r.loc.file_line()))
+                .map(|r| escaped(&r.file_line()))
                 .collect(),
             rule_head: policy
                 .rules
