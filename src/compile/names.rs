@@ -85,7 +85,10 @@ impl Hasher for FxHasher {
 #[derive(Debug, Clone)]
 struct Entry {
     hash: u64,
-    name: Box<str>,
+    /// Held in the entry when short (most names are), so comparing it reads
+    /// no other cache line: a table of 20,000 scopes' names is far larger
+    /// than a core's caches, and a pointer to the name would miss again.
+    name: smallvec::SmallVec<[u8; 24]>,
     index: u32,
 }
 
@@ -111,7 +114,7 @@ impl Map {
                 h,
                 Entry {
                     hash: h,
-                    name: name.as_str().into(),
+                    name: smallvec::SmallVec::from_slice(name.as_bytes()),
                     index,
                 },
                 |e: &Entry| e.hash,
@@ -124,9 +127,7 @@ impl Map {
     fn get(&self, name: &str) -> Option<usize> {
         let h = hash(name);
         self.0
-            .find(h, |e| {
-                e.hash == h && same(e.name.as_bytes(), name.as_bytes())
-            })
+            .find(h, |e| e.hash == h && same(&e.name, name.as_bytes()))
             .map(|e| e.index as usize)
     }
 }
