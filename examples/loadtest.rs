@@ -14,6 +14,17 @@
 //!
 //! `--tls` serves HTTPS with a self-signed certificate made at start (rcgen)
 //! and has the clients speak TLS (rustls) on their keep-alive connections.
+//!
+//! `--cedar-agent` asks the same Todo questions of a peer PDP, a running
+//! cedar-agent (`--addr` required): its `POST /v1/is_authorized` bodies,
+//! with the policy and entities of `benches/compare/cedar-agent/` loaded
+//! into it (docs/performance.md, "Side by side with a peer PDP").
+//! `--cedar-agent-inline` sends the todo in each body instead (its
+//! `additional_entities`, the owner in its attributes), as an AuthZEN body
+//! carries `resource.properties.ownerID`.
+//! `--decisions` asks each of the 100 questions once and prints one line
+//! per question, `user action owner allow|deny`, so that two PDPs'
+//! answers can be compared with `diff`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -37,6 +48,10 @@ struct Options {
     request_time: Option<u64>,
     decision_log: Option<std::path::PathBuf>,
     get: Option<String>,
+    cedar_agent: bool,
+    /// `--cedar-agent-inline`: the todo entity in the body.
+    inline: bool,
+    decisions: bool,
 }
 
 fn main() {
@@ -45,7 +60,7 @@ fn main() {
         Err(message) => {
             eprintln!("loadtest: {message}");
             eprintln!(
-                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--items unknown|good|malformed] [--max-evaluations N] [--request-time MS] [--decision-log PATH] [--get PATH]"
+                "usage: loadtest [--requests N] [--clients C] [--seconds S] [--workers W] [--batch B] [--addr 127.0.0.1:PORT] [--tls] [--hostile N] [--items unknown|good|malformed] [--max-evaluations N] [--request-time MS] [--decision-log PATH] [--get PATH] [--cedar-agent] [--cedar-agent-inline] [--decisions]"
             );
             std::process::exit(2);
         }
@@ -102,12 +117,23 @@ fn main() {
         print_peak();
         return;
     }
-    let bodies = Arc::new(bodies(options.batch));
-    let path = if options.batch > 0 {
+    let bodies = Arc::new(if options.cedar_agent {
+        cedar_agent_bodies(options.inline)
+    } else {
+        bodies(options.batch)
+    });
+    let path = if options.cedar_agent {
+        "/v1/is_authorized"
+    } else if options.batch > 0 {
         "/access/v1/evaluations"
     } else {
         "/access/v1/evaluation"
     };
+    if options.decisions {
+        let code = decisions(addr, client_tls.as_ref(), path, &bodies);
+        drop(server);
+        std::process::exit(code);
+    }
     let issued = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
@@ -227,11 +253,26 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         request_time: None,
         decision_log: None,
         get: None,
+        cedar_agent: false,
+        inline: false,
+        decisions: false,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
-        if flag == "--tls" {
-            options.tls = true;
+        match flag.as_str() {
+            "--tls" => options.tls = true,
+            "--cedar-agent" => options.cedar_agent = true,
+            "--cedar-agent-inline" => {
+                options.cedar_agent = true;
+                options.inline = true;
+            }
+            "--decisions" => options.decisions = true,
+            _ => {}
+        }
+        if matches!(
+            flag.as_str(),
+            "--tls" | "--cedar-agent" | "--cedar-agent-inline" | "--decisions"
+        ) {
             continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -277,6 +318,15 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             }
             other => return Err(format!("unknown option {other}")),
         }
+    }
+    if options.cedar_agent && options.addr.is_none() {
+        return Err("--cedar-agent needs --addr (a cedar-agent already running)".into());
+    }
+    if options.cedar_agent && (options.tls || options.batch > 0 || options.hostile > 0) {
+        return Err("--cedar-agent takes none of --tls, --batch, --hostile".into());
+    }
+    if options.decisions && (options.batch > 0 || options.hostile > 0 || options.get.is_some()) {
+        return Err("--decisions takes none of --batch, --hostile, --get".into());
     }
     Ok(options)
 }
@@ -384,41 +434,136 @@ fn hostile(
     }
 }
 
-/// Request bodies cycled through: the Todo suite's mix of users and actions.
-fn bodies(batch: usize) -> Vec<String> {
-    let users = [
-        "rick@the-citadel.com",
-        "morty@the-citadel.com",
-        "summer@the-smiths.com",
-        "beth@the-smiths.com",
-        "jerry@the-smiths.com",
-    ];
-    let actions = [
-        "can_read_todos",
-        "can_create_todo",
-        "can_update_todo",
-        "can_delete_todo",
-    ];
+const USERS: [&str; 5] = [
+    "rick@the-citadel.com",
+    "morty@the-citadel.com",
+    "summer@the-smiths.com",
+    "beth@the-smiths.com",
+    "jerry@the-smiths.com",
+];
+
+const ACTIONS: [&str; 4] = [
+    "can_read_todos",
+    "can_create_todo",
+    "can_update_todo",
+    "can_delete_todo",
+];
+
+/// The questions asked, in the order of the bodies: (user, action, owner of the todo).
+fn questions() -> Vec<(&'static str, &'static str, &'static str)> {
     let mut out = Vec::new();
-    for user in users {
-        for action in actions {
-            for owner in users {
-                let resource = format!(
-                    r#"{{"type": "todo", "id": "7240d0db-8ff0-41ec-98b2-34a096273b9f", "properties": {{"ownerID": "{owner}"}}}}"#
-                );
-                let body = if batch > 0 {
-                    let items = vec![format!(r#"{{"resource": {resource}}}"#); batch].join(", ");
-                    format!(
-                        r#"{{"subject": {{"type": "user", "id": "{user}"}}, "action": {{"name": "{action}"}}, "evaluations": [{items}]}}"#
-                    )
-                } else {
-                    format!(
-                        r#"{{"subject": {{"type": "user", "id": "{user}"}}, "action": {{"name": "{action}"}}, "resource": {resource}}}"#
-                    )
-                };
-                out.push(body);
+    for user in USERS {
+        for action in ACTIONS {
+            for owner in USERS {
+                out.push((user, action, owner));
             }
         }
+    }
+    out
+}
+
+/// The same questions as cedar-agent's `is_authorized` bodies. Stored: the
+/// todo is the entity `Todo::"todo-of-OWNER"` of the data store, whose
+/// `owner` attribute is `User::"OWNER"` (benches/compare/cedar-agent/
+/// todo.data.json). Inline: the todo (the load test's one id) comes in the
+/// body's `additional_entities`, with its `owner`.
+fn cedar_agent_bodies(inline: bool) -> Vec<String> {
+    questions()
+        .into_iter()
+        .map(|(user, action, owner)| {
+            let head = format!(
+                r#"{{"principal": "User::\"{user}\"", "action": "Action::\"{action}\"", "#
+            );
+            if inline {
+                let todo = "7240d0db-8ff0-41ec-98b2-34a096273b9f";
+                format!(
+                    r#"{head}"resource": "Todo::\"{todo}\"", "additional_entities": [{{"uid": {{"type": "Todo", "id": "{todo}"}}, "attrs": {{"owner": {{"__entity": {{"type": "User", "id": "{owner}"}}}}}}, "parents": []}}]}}"#
+                )
+            } else {
+                format!(r#"{head}"resource": "Todo::\"todo-of-{owner}\""}}"#)
+            }
+        })
+        .collect()
+}
+
+/// Asks each question once (`bodies` in the order of `questions`) and
+/// prints `user action owner allow|deny`; 0 if every answer was a 200
+/// with a decision, 1 otherwise.
+fn decisions(
+    addr: SocketAddr,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    path: &str,
+    bodies: &[String],
+) -> i32 {
+    let mut conn = match Conn::open(addr, tls) {
+        Ok(conn) => conn,
+        Err(e) => {
+            eprintln!("loadtest: cannot connect to {addr}: {e}");
+            return 1;
+        }
+    };
+    let mut code = 0;
+    for ((user, action, owner), body) in questions().into_iter().zip(bodies) {
+        let decision = match conn.post(path, body) {
+            Ok(200) => decision_of(&conn.body),
+            Ok(status) => Err(format!("status {status}")),
+            Err(e) => Err(e.to_string()),
+        };
+        match decision {
+            Ok(allow) => println!(
+                "{user} {action} {owner} {}",
+                if allow { "allow" } else { "deny" }
+            ),
+            Err(e) => {
+                println!("{user} {action} {owner} error: {e}");
+                code = 1;
+            }
+        }
+    }
+    code
+}
+
+/// The decision of an answer: AuthZEN's `"decision": true|false` or
+/// cedar-agent's `"decision": "Allow"|"Deny"`.
+fn decision_of(body: &[u8]) -> Result<bool, String> {
+    let text = String::from_utf8_lossy(body);
+    let after = text
+        .split_once("\"decision\"")
+        .map(|(_, after)| after.trim_start())
+        .and_then(|after| after.strip_prefix(':'))
+        .map(str::trim_start)
+        .ok_or_else(|| format!("no decision in {text:?}"))?;
+    for (word, allow) in [
+        ("true", true),
+        ("\"Allow\"", true),
+        ("false", false),
+        ("\"Deny\"", false),
+    ] {
+        if after.starts_with(word) {
+            return Ok(allow);
+        }
+    }
+    Err(format!("no decision in {text:?}"))
+}
+
+/// Request bodies cycled through: the Todo suite's mix of users and actions.
+fn bodies(batch: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (user, action, owner) in questions() {
+        let resource = format!(
+            r#"{{"type": "todo", "id": "7240d0db-8ff0-41ec-98b2-34a096273b9f", "properties": {{"ownerID": "{owner}"}}}}"#
+        );
+        let body = if batch > 0 {
+            let items = vec![format!(r#"{{"resource": {resource}}}"#); batch].join(", ");
+            format!(
+                r#"{{"subject": {{"type": "user", "id": "{user}"}}, "action": {{"name": "{action}"}}, "evaluations": [{items}]}}"#
+            )
+        } else {
+            format!(
+                r#"{{"subject": {{"type": "user", "id": "{user}"}}, "action": {{"name": "{action}"}}, "resource": {resource}}}"#
+            )
+        };
+        out.push(body);
     }
     out
 }
@@ -462,6 +607,8 @@ struct Conn {
     /// `write!` of the formatted request made six), which measured the
     /// load generator rather than the server.
     request: Vec<u8>,
+    /// The last response's body.
+    body: Vec<u8>,
 }
 
 impl Conn {
@@ -490,6 +637,7 @@ impl Conn {
         Ok(Conn {
             reader: BufReader::new(stream),
             request: Vec::new(),
+            body: Vec::new(),
         })
     }
 
@@ -546,8 +694,8 @@ impl Conn {
                 }
             }
         }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body)?;
+        self.body.resize(length, 0);
+        self.reader.read_exact(&mut self.body)?;
         Ok((status, length))
     }
 }
