@@ -1426,33 +1426,58 @@ fn hover_at(client: &mut Client, uri: &str, position: (usize, usize)) -> String 
         .to_string()
 }
 
+/// A rule's hover at `needle` in `text`: it starts with `head`, lists each of
+/// `decided`, and (when `overruled` is given) ends with exactly that list
+/// of the cells it is overruled in. The hover, for further checks.
+fn rule_hover(
+    client: &mut Client,
+    uri: &str,
+    (text, needle): (&str, &str),
+    head: &str,
+    decided: &[&str],
+    overruled: Option<&[&str]>,
+) -> String {
+    let hover = hover_at(client, uri, find(text, needle, 2));
+    assert!(hover.starts_with(head), "{hover}");
+    for cell in decided {
+        assert!(hover.contains(cell), "{cell}: {hover}");
+    }
+    if let Some(overruled) = overruled {
+        let label = match overruled.len() {
+            1 => "\noverruled in 1 cell it names:\n\n".to_string(),
+            n => format!("\noverruled in {n} cells it names:\n\n"),
+        };
+        let (above, below) = hover
+            .split_once(&label)
+            .unwrap_or_else(|| panic!("no overruled list: {hover}"));
+        // An overruled cell is not among those it decides.
+        for cell in overruled {
+            let place = cell.split(':').next().unwrap_or(cell);
+            assert!(!above.contains(place), "{place}: {hover}");
+        }
+        assert_eq!(below.lines().collect::<Vec<_>>(), overruled, "{hover}");
+    }
+    hover
+}
+
 #[test]
 fn a_rules_hover_lists_the_cells_where_it_is_overruled() {
     let text = "scope s {\n    role viewer\n    role editor : viewer\n    action read\n    action write\n    allow viewer, editor to read, write\n    deny editor to write\n}\n";
     let uri = "untitled:overruled";
     let mut client = Client::start();
     client.open(uri, text);
-    let allow = hover_at(&mut client, uri, find(text, "allow viewer", 2));
     // It names four cells; at the editor's `write` the deny, as near, wins.
-    assert!(
-        allow.starts_with("**`allow viewer, editor to read, write`** decides 3 cells\n"),
-        "{allow}"
-    );
-    for decided in [
-        "- `s.read` × `viewer`: ✅ allow — `allow viewer, editor to read, write` (",
-        "- `s.read` × `editor`: ✅ allow",
-        "- `s.write` × `viewer`: ✅ allow",
-    ] {
-        assert!(allow.contains(decided), "{decided}: {allow}");
-    }
-    let (overruled, below) = allow
-        .split_once("\noverruled in 1 cell it names:\n\n")
-        .unwrap_or_else(|| panic!("no overruled list: {allow}"));
-    assert!(!overruled.contains("`s.write` × `editor`"), "{allow}");
-    assert_eq!(
-        below.lines().collect::<Vec<_>>(),
-        ["- `s.write` × `editor`: ❌ deny — `deny editor to write` (untitled:overruled:7)"],
-        "{allow}"
+    rule_hover(
+        &mut client,
+        uri,
+        (text, "allow viewer"),
+        "**`allow viewer, editor to read, write`** decides 3 cells\n",
+        &[
+            "- `s.read` × `viewer`: ✅ allow — `allow viewer, editor to read, write` (",
+            "- `s.read` × `editor`: ✅ allow",
+            "- `s.write` × `viewer`: ✅ allow",
+        ],
+        Some(&["- `s.write` × `editor`: ❌ deny — `deny editor to write` (untitled:overruled:7)"]),
     );
     // The deny decides its one cell and is overruled nowhere.
     let deny = hover_at(&mut client, uri, find(text, "deny editor", 2));
@@ -1507,29 +1532,21 @@ fn a_targeted_rules_hover_lists_its_grid_cells_and_counts_them_as_the_lens() {
     let uri = "untitled:grid";
     let mut client = Client::start();
     client.open(uri, text);
-    let allow = hover_at(&mut client, uri, find(text, "allow moderator", 2));
-    assert!(
-        allow.starts_with("**`allow moderator to mute on others at or below`** decides 3 cells\n"),
-        "{allow}"
-    );
-    for decided in [
-        "- `session.mute` × `moderator` on someone else: ✅ allow — `allow moderator to mute on others at or below` (",
-        "- `session.mute` × `moderator` on `viewer`: ✅ allow",
-        "- `session.mute` × `moderator` on `speaker`: ✅ allow",
-    ] {
-        assert!(allow.contains(decided), "{decided}: {allow}");
-    }
     // It names the moderator on each role at or below, not on itself; on a
     // moderator the deny, as near, wins.
-    let (_, below) = allow
-        .split_once("\noverruled in 1 cell it names:\n\n")
-        .unwrap_or_else(|| panic!("no overruled list: {allow}"));
-    assert_eq!(
-        below.lines().collect::<Vec<_>>(),
-        [
-            "- `session.mute` × `moderator` on `moderator`: ❌ deny — `deny moderator to mute on moderator exactly` (untitled:grid:8)"
+    rule_hover(
+        &mut client,
+        uri,
+        (text, "allow moderator"),
+        "**`allow moderator to mute on others at or below`** decides 3 cells\n",
+        &[
+            "- `session.mute` × `moderator` on someone else: ✅ allow — `allow moderator to mute on others at or below` (",
+            "- `session.mute` × `moderator` on `viewer`: ✅ allow",
+            "- `session.mute` × `moderator` on `speaker`: ✅ allow",
         ],
-        "{allow}"
+        Some(&[
+            "- `session.mute` × `moderator` on `moderator`: ❌ deny — `deny moderator to mute on moderator exactly` (untitled:grid:8)",
+        ]),
     );
     let deny = hover_at(&mut client, uri, find(text, "deny moderator", 2));
     for decided in [
