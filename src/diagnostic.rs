@@ -235,12 +235,7 @@ const WINDOW: usize = 60;
 /// label is on a long line, the common case, which costs a look at each
 /// label's line.
 fn windowed(diagnostic: &Diagnostic) -> Option<Diagnostic> {
-    let long = |loc: &Loc| {
-        let line = loc.src.line(loc.start);
-        loc.src
-            .line_span(line)
-            .is_some_and(|span| span.len() > LONG_LINE)
-    };
+    let long = |loc: &Loc| long_line(loc).is_some();
     let related_windowed: Vec<Option<Diagnostic>> =
         diagnostic.related.iter().map(windowed).collect();
     let any_label = diagnostic.labels.iter().any(|(loc, _)| long(loc));
@@ -266,20 +261,8 @@ fn windowed(diagnostic: &Diagnostic) -> Option<Diagnostic> {
             out.labels.push((loc, text.clone()));
         }
         for (loc, text) in labels {
-            out.related.push(Diagnostic {
-                code: diagnostic.code,
-                level: Level::Info,
-                message: text.clone(),
-                help: None,
-                src: None,
-                labels: Vec::new(),
-                related: Vec::new(),
-            });
-            if let Some(note) = out.related.last_mut() {
-                let loc = window(loc);
-                note.src = Some(Arc::clone(&loc.src));
-                note.labels.push((loc, text.clone()));
-            }
+            let note = Diagnostic::new(diagnostic.code, Level::Info, text, &window(loc), text);
+            out.related.push(note);
         }
     }
     Some(out)
@@ -290,8 +273,7 @@ fn windowed(diagnostic: &Diagnostic) -> Option<Diagnostic> {
 fn window(loc: &Loc) -> Loc {
     let src = &loc.src;
     let text = src.text();
-    let line = src.line(loc.start);
-    let Some(span) = src.line_span(line).filter(|span| span.len() > LONG_LINE) else {
+    let Some((line, span)) = long_line(loc) else {
         return loc.clone();
     };
     let floor = |mut i: usize| {
@@ -320,6 +302,13 @@ fn window(loc: &Loc) -> Loc {
         start - from + shift,
         floor(end).max(start) - from + shift,
     )
+}
+
+/// The line `loc` starts on and its byte range, when it is longer than [`LONG_LINE`].
+fn long_line(loc: &Loc) -> Option<(usize, std::ops::Range<usize>)> {
+    let line = loc.src.line(loc.start);
+    let span = loc.src.line_span(line)?;
+    (span.len() > LONG_LINE).then_some((line, span))
 }
 
 impl fmt::Display for Diagnostic {

@@ -80,10 +80,10 @@ pub struct Cap {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cut {
     No,
-    /// By the cap at this index.
-    TooMany(usize),
-    /// By `keep_going`, under the cap at this index, after this many entries.
-    Stopped(usize, usize),
+    /// By this cap.
+    TooMany(Cap),
+    /// By `keep_going`, under this cap, after this many entries.
+    Stopped(Cap, usize),
 }
 
 /// Written out rather than derived, as for `EvalError`: the code is all it adds.
@@ -143,21 +143,15 @@ fn read_capped<'de, R: serde_json::de::Read<'de>>(
     match read {
         Err(e) => Err(match cut.get() {
             Cut::No => CappedError::Json(e),
-            Cut::TooMany(i) => match caps.get(i) {
-                Some(cap) => CappedError::TooMany {
-                    key: cap.key,
-                    max: cap.max,
-                    line: e.line(),
-                    column: e.column(),
-                },
-                None => CappedError::Json(e),
+            Cut::TooMany(cap) => CappedError::TooMany {
+                key: cap.key,
+                max: cap.max,
+                line: e.line(),
+                column: e.column(),
             },
-            Cut::Stopped(i, items) => match caps.get(i) {
-                Some(cap) => CappedError::Stopped {
-                    key: cap.key,
-                    items,
-                },
-                None => CappedError::Json(e),
+            Cut::Stopped(cap, items) => CappedError::Stopped {
+                key: cap.key,
+                items,
             },
         }),
         Ok(value) => {
@@ -214,20 +208,20 @@ impl<'de> Visitor<'de> for Top<'_> {
             if object.contains_key(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
             }
-            let cap = self.caps.iter().position(|c| c.key == key);
-            let value = match (cap, cap.and_then(|i| self.caps.get(i))) {
-                (Some(index), Some(cap)) => map.next_value_seed(Capped {
-                    index,
+            let capped = self
+                .caps
+                .iter()
+                .zip(self.counts)
+                .find(|(c, _)| c.key == key);
+            let value = match capped {
+                Some((cap, count)) => map.next_value_seed(Capped {
                     cap,
                     depth: cap.depth,
-                    count: self
-                        .counts
-                        .get(index)
-                        .ok_or_else(|| de::Error::custom("internal: a cap without its count"))?,
+                    count,
                     cut: self.cut,
                     keep_going: self.keep_going,
                 })?,
-                _ => map.next_value_seed(Unique)?,
+                None => map.next_value_seed(Unique)?,
             };
             object.insert(key, value);
         }
@@ -238,7 +232,6 @@ impl<'de> Visitor<'de> for Top<'_> {
 /// A value under a cap's key, `depth` levels above the containers it counts.
 #[derive(Clone, Copy)]
 struct Capped<'c> {
-    index: usize,
     cap: &'c Cap,
     depth: usize,
     count: &'c Cell<usize>,
@@ -252,11 +245,11 @@ impl Capped<'_> {
     fn admit<E: de::Error>(&self) -> Result<(), E> {
         let n = self.count.get();
         if n >= self.cap.max {
-            self.cut.set(Cut::TooMany(self.index));
+            self.cut.set(Cut::TooMany(*self.cap));
             return Err(E::custom("too many items"));
         }
         if n % ASK_EVERY == ASK_EVERY - 1 && !(self.keep_going)() {
-            self.cut.set(Cut::Stopped(self.index, n));
+            self.cut.set(Cut::Stopped(*self.cap, n));
             return Err(E::custom("stopped"));
         }
         self.count.set(n + 1);

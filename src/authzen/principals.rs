@@ -144,15 +144,15 @@ impl Principals {
             }) => {
                 let offset = offset_of(text, line, column);
                 let loc = Loc::new(&src, offset, next_boundary(text, offset));
-                let (what, help) = match key {
-                    "subjects" => ("subjects", SUBJECTS_HELP),
-                    _ => ("resources", RESOURCES_HELP),
+                let help = match key {
+                    "subjects" => SUBJECTS_HELP,
+                    _ => RESOURCES_HELP,
                 };
                 return Err(vec![
                     Diagnostic::new(
                         "rolecall::principals::shape",
                         Level::Error,
-                        format!("`{key}` lists more than the limit of {max} {what}"),
+                        format!("`{key}` lists more than the limit of {max} {key}"),
                         &loc,
                         "the first one past the limit",
                     )

@@ -417,14 +417,23 @@ fn busy(message: &str) -> Reply {
 
 /// The JSON answer, or a 413 when it is larger than `max_answer`.
 fn bounded_reply(shared: &Shared, body: &Value) -> Reply {
-    match serde_json::to_vec(body) {
+    match json_bytes(body) {
         Ok(bytes) => bounded_bytes(shared, bytes),
-        // A `Value` always serializes; were it not to, say so rather than answer empty.
-        Err(e) => error(
+        Err(reply) => reply,
+    }
+}
+
+/// `body` serialized, or the 500 saying it could not be: a `Value` always
+/// serializes, and were it not to, the answer must not be empty.
+// The error is the reply itself, made once and returned as is: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn json_bytes(body: &Value) -> Result<Vec<u8>, Reply> {
+    serde_json::to_vec(body).map_err(|e| {
+        error(
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("internal: the answer could not be written: {e}"),
-        ),
-    }
+        )
+    })
 }
 
 /// An answer's bytes, or a 413 when they are more than `max_answer`.
@@ -672,6 +681,12 @@ fn decide_batch(
         }
         return Ok(out);
     }
+    // As in the spec's example: the denial that ended the batch says so.
+    let ends = |permit: bool| match batch.semantic {
+        Semantic::ExecuteAll => false,
+        Semantic::DenyOnFirstDeny => !permit,
+        Semantic::PermitOnFirstPermit => permit,
+    };
     let mut out = Vec::with_capacity(16 + 24 * batch.evaluations.len());
     out.extend_from_slice(b"{\"evaluations\":[");
     for (n, item) in batch.evaluations.iter().enumerate() {
@@ -683,12 +698,6 @@ fn decide_batch(
         if n > 0 {
             out.push(b',');
         }
-        // As in the spec's example: the denial that ended the batch says so.
-        let ends = |permit: bool| match batch.semantic {
-            Semantic::ExecuteAll => false,
-            Semantic::DenyOnFirstDeny => !permit,
-            Semantic::PermitOnFirstPermit => permit,
-        };
         let ended = match item {
             Ok(e) => {
                 let decided = decide(shared, loaded, Endpoint::evaluations, e, request_id);
@@ -922,7 +931,10 @@ fn search_reply(
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let bytes = match json_bytes(body) {
+        Ok(bytes) => bytes,
+        Err(reply) => return reply,
+    };
     let mut reply = Response::new(Full::new(Bytes::from(bytes)));
     *reply.status_mut() = status;
     reply.headers_mut().insert(
